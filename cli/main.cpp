@@ -1,0 +1,28 @@
+// chosei: the command-line entry point. Parses, dispatches, and turns any exception into
+// one line on stderr and exit status 1.
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"chosei: adapt, align and serve Llama-family chatbots"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  app.get_formatter()->column_width(40);
+  chosei::cli::add_model_commands(app);
+  chosei::cli::add_tokenizer_commands(app);
+  chosei::cli::add_generate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "chosei: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,19 @@
+#pragma once
+// DType: the element types chosei reads and writes in checkpoint files, named as
+// safetensors names them ("F32", "F16", "BF16", ...).
+
+#include <cstddef>
+#include <string>
+
+namespace chosei {
+
+enum class DType { F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL };
+
+// Bytes per element.
+std::size_t dtype_size(DType dtype);
+// Canonical safetensors spelling, e.g. "BF16".
+std::string dtype_name(DType dtype);
+// Parses a safetensors dtype string; throws std::invalid_argument naming it when unknown.
+DType dtype_from_name(const std::string& name);
+
+}  // namespace chosei

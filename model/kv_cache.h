@@ -1,0 +1,36 @@
+#pragma once
+// KvCache: the keys and values of past positions for incremental decoding, one pair of
+// preallocated tensors per layer, (B, NKV, capacity, HD) each. A forward pass over T new
+// tokens appends them at [length, length + T) and advances length by T.
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace chosei {
+
+struct ModelConfig;
+
+class KvCache {
+ public:
+  KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity);
+
+  std::int64_t length() const { return length_; }
+  std::int64_t capacity() const { return capacity_; }
+  std::int64_t batch() const { return batch_; }
+  // Stores k, v (B, NKV, T, HD) of `layer` at [length, length + T) and returns the views
+  // of positions [0, length + T). Throws std::length_error when the cache is full.
+  std::pair<torch::Tensor, torch::Tensor> append(std::int64_t layer, const torch::Tensor& k,
+                                                 const torch::Tensor& v);
+  // Called once per forward pass after every layer appended T positions.
+  void advance(std::int64_t T) { length_ += T; }
+  void reset() { length_ = 0; }
+  // Keeps only the first `length` positions (e.g. to reuse a shared prompt prefix).
+  void truncate(std::int64_t length);
+
+ private:
+  std::vector<torch::Tensor> keys_, values_;
+  std::int64_t batch_, capacity_, length_ = 0;
+};
+
+}  // namespace chosei

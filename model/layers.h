@@ -1,0 +1,63 @@
+#pragma once
+// Building blocks of the Llama-family decoder, each named as in Hugging Face transformers
+// so that named_parameters() equals the checkpoint's tensor names.
+//
+// Shapes: B batch, T time, C hidden size, NH attention heads, NKV key/value heads,
+// HD head dimension, I intermediate size, V vocabulary.
+
+#include <torch/torch.h>
+
+#include "model/precision.h"
+
+namespace chosei {
+
+// A linear projection y = x W^T (+ b) with parameters "weight" (OC, C) and optional "bias".
+// Under bf16 precision the product runs in bfloat16 from a cached bf16 copy of the weight
+// when gradients are off (inference), or from a fresh cast when training.
+class ProjectionImpl : public torch::nn::Module {
+ public:
+  ProjectionImpl(std::int64_t in_features, std::int64_t out_features, bool bias);
+  // x (..., C) float32 -> (..., OC) float32
+  torch::Tensor forward(const torch::Tensor& x, Precision precision);
+  // Drops the bf16 copy; call after the fp32 weight changed outside autograd.
+  void invalidate_cache() { weight_bf16_ = torch::Tensor(); }
+
+  torch::Tensor weight, bias;
+
+ private:
+  torch::Tensor weight_bf16_, bias_bf16_;
+};
+TORCH_MODULE(Projection);
+
+// RMSNorm (Zhang & Sennrich 2019, arXiv 1910.07467, eq. 4): x / sqrt(mean(x^2) + eps) * g,
+// computed in fp32 as HF LlamaRMSNorm does.
+class RmsNormImpl : public torch::nn::Module {
+ public:
+  RmsNormImpl(std::int64_t dim, double eps);
+  torch::Tensor forward(const torch::Tensor& x);  // (..., C) -> (..., C)
+  torch::Tensor weight;
+
+ private:
+  double eps_;
+};
+TORCH_MODULE(RmsNorm);
+
+// Rotary position embedding tables (Su et al. 2021, arXiv 2104.09864, eq. 34) in the HF
+// rotate_half layout: the first HD/2 channels pair with the second HD/2.
+class RotaryTable {
+ public:
+  RotaryTable(std::int64_t head_dim, std::int64_t max_positions, double theta);
+  // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x
+  torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions,
+                      std::int64_t max_position);
+  std::int64_t max_positions() const { return max_positions_; }
+
+ private:
+  void grow(std::int64_t max_positions);
+  std::int64_t head_dim_;
+  std::int64_t max_positions_ = 0;
+  double theta_;
+  torch::Tensor cos_, sin_;  // (max_positions, HD)
+};
+
+}  // namespace chosei

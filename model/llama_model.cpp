@@ -1,0 +1,160 @@
+#include "model/llama_model.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace chosei {
+
+namespace F = torch::nn::functional;
+
+LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
+    : n_heads_(c.num_attention_heads),
+      n_kv_heads_(c.num_key_value_heads),
+      head_dim_(c.effective_head_dim()) {
+  const auto C = c.hidden_size;
+  q_proj = register_module("q_proj", Projection(C, n_heads_ * head_dim_, c.attention_bias));
+  k_proj = register_module("k_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
+  v_proj = register_module("v_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
+  o_proj = register_module("o_proj", Projection(n_heads_ * head_dim_, C, false));
+}
+
+torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
+                                          const torch::Tensor& positions,
+                                          std::int64_t max_position, const torch::Tensor& mask,
+                                          KvCache* cache, std::int64_t layer,
+                                          Precision precision) {
+  const auto B = x.size(0), T = x.size(1);
+  const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
+  auto q = q_proj->forward(x, precision).view({B, T, n_heads_, head_dim_});
+  auto k = k_proj->forward(x, precision).view({B, T, n_kv_heads_, head_dim_});
+  auto v = v_proj->forward(x, precision).view({B, T, n_kv_heads_, head_dim_});
+  q = rope.apply(q, positions, max_position);
+  k = rope.apply(k, positions, max_position).transpose(1, 2);  // (B, NKV, T, HD)
+  v = v.transpose(1, 2);
+  if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B, NKV, L, HD)
+  const auto L = k.size(2);
+  // Heads sharing a KV head are adjacent (HF repeat_kv): head h reads KV head h / G.
+  q = q.view({B, T, n_kv_heads_, G, head_dim_}).permute({0, 2, 3, 1, 4}).reshape(
+      {B, n_kv_heads_, G * T, head_dim_});
+  auto scores = torch::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(double(head_dim_)));
+  scores = scores.view({B, n_kv_heads_, G, T, L});
+  if (mask.defined())
+    scores = scores.masked_fill(mask.logical_not().view({mask.size(0), 1, 1, T, L}),
+                                -std::numeric_limits<float>::infinity());
+  auto probs = torch::softmax(scores, -1).view({B, n_kv_heads_, G * T, L});
+  auto out = torch::matmul(probs, v)  // (B, NKV, G*T, HD)
+                 .view({B, n_kv_heads_, G, T, head_dim_})
+                 .permute({0, 3, 1, 2, 4})
+                 .reshape({B, T, n_heads_ * head_dim_});
+  return o_proj->forward(out, precision);
+}
+
+LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) {
+  gate_proj = register_module("gate_proj", Projection(c.hidden_size, c.intermediate_size, false));
+  up_proj = register_module("up_proj", Projection(c.hidden_size, c.intermediate_size, false));
+  down_proj = register_module("down_proj", Projection(c.intermediate_size, c.hidden_size, false));
+}
+
+torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
+  return down_proj->forward(F::silu(gate_proj->forward(x, precision)) * up_proj->forward(x, precision),
+                            precision);
+}
+
+LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
+  self_attn = register_module("self_attn", LlamaAttention(c));
+  mlp = register_module("mlp", LlamaMlp(c));
+  input_layernorm = register_module("input_layernorm", RmsNorm(c.hidden_size, c.rms_norm_eps));
+  post_attention_layernorm =
+      register_module("post_attention_layernorm", RmsNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+LlamaBackboneImpl::LlamaBackboneImpl(const ModelConfig& c) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c));
+  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config)
+    : config_(config),
+      rope_(config.effective_head_dim(), config.max_position_embeddings, config.rope_theta) {
+  config_.validate("model config");
+  model = register_module("model", LlamaBackbone(config_));
+  if (!config_.tie_word_embeddings)
+    lm_head = register_module("lm_head", Projection(config_.hidden_size, config_.vocab_size, false));
+}
+
+namespace {
+
+// Causal mask (1, T, L) for T new queries after `past` cached positions.
+torch::Tensor causal_mask(std::int64_t T, std::int64_t past) {
+  auto q = torch::arange(past, past + T, torch::kLong).unsqueeze(1);
+  auto k = torch::arange(past + T, torch::kLong).unsqueeze(0);
+  return k.le(q).unsqueeze(0);
+}
+
+}  // namespace
+
+torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
+                                                  const ForwardOptions& options) {
+  if (ids.dim() != 2) throw std::invalid_argument("forward: ids must be (B, T)");
+  const auto B = ids.size(0), T = ids.size(1);
+  const std::int64_t past = options.cache ? options.cache->length() : 0;
+  torch::Tensor positions = options.positions;
+  std::int64_t max_position = past + T;
+  if (!positions.defined())
+    positions = torch::arange(past, past + T, torch::kLong).unsqueeze(0).expand({B, T});
+  else
+    max_position = positions.numel() ? positions.max().item<std::int64_t>() + 1 : 0;
+  torch::Tensor mask = options.attention_mask;
+  if (!mask.defined() && T > 1) mask = causal_mask(T, past);
+
+  auto h = model->embed_tokens->forward(ids);
+  const auto& layers = *model->layers;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
+    h = h + layer->self_attn->forward(layer->input_layernorm->forward(h), rope_, positions,
+                                      max_position, mask, options.cache,
+                                      static_cast<std::int64_t>(i), precision_);
+    h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision_);
+  }
+  if (options.cache) options.cache->advance(T);
+  return model->norm->forward(h);
+}
+
+torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidden) {
+  if (lm_head) return lm_head->forward(hidden, precision_);
+  const auto& w = model->embed_tokens->weight;
+  if (precision_ == Precision::kFP32) return F::linear(hidden, w);
+  return F::linear(hidden.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat32);
+}
+
+torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids, const ForwardOptions& options) {
+  auto h = hidden_states(ids, options);
+  if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
+  return logits_from_hidden(h);
+}
+
+void LlamaForCausalLMImpl::initialize(std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  for (auto& p : named_parameters()) {
+    const auto& name = p.key();
+    auto& t = p.value();
+    if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0)
+      t.zero_();
+    else if (name.find("norm") != std::string::npos)
+      t.fill_(1.0);
+    else
+      t.normal_(0.0, config_.initializer_range);
+  }
+  invalidate_precision_cache();
+}
+
+void LlamaForCausalLMImpl::invalidate_precision_cache() {
+  for (auto& m : modules()) {
+    if (auto* proj = m->as<ProjectionImpl>()) proj->invalidate_cache();
+  }
+}
+
+}  // namespace chosei

@@ -1,0 +1,108 @@
+#pragma once
+// LlamaForCausalLM: the Llama-family decoder (Llama, Mistral, Qwen2) with HF's module tree
+// (model.embed_tokens, model.layers.N.{self_attn,mlp,input_layernorm,
+// post_attention_layernorm}, model.norm, lm_head), so named_parameters() maps 1:1 onto a
+// Hugging Face safetensors checkpoint.
+//
+//   LlamaForCausalLM model(config);
+//   auto logits = model->forward(ids);              // (B, T, V)
+//   KvCache cache(config, 1, 256);
+//   model->forward(prompt, {&cache});                // prefill
+//   model->forward(next_token, {&cache});            // one decode step
+//
+// Not thread-safe: one forward at a time per instance.
+
+#include <torch/torch.h>
+
+#include "model/kv_cache.h"
+#include "model/layers.h"
+#include "model/model_config.h"
+#include "model/precision.h"
+
+namespace chosei {
+
+struct ForwardOptions {
+  KvCache* cache = nullptr;
+  // (B, T) int64 positions; default: cache length + [0, T).
+  torch::Tensor positions;
+  // (B, T, L) bool, true where query t may attend key l (L = cache length + T). Default:
+  // causal. Packed batches pass a block-diagonal causal mask; padded batches mask pads.
+  torch::Tensor attention_mask;
+  // Compute logits only for the last position (generation), giving (B, 1, V).
+  bool last_position_only = false;
+};
+
+class LlamaAttentionImpl : public torch::nn::Module {
+ public:
+  explicit LlamaAttentionImpl(const ModelConfig& config);
+  // x (B, T, C) -> (B, T, C)
+  torch::Tensor forward(const torch::Tensor& x, RotaryTable& rope, const torch::Tensor& positions,
+                        std::int64_t max_position, const torch::Tensor& mask, KvCache* cache,
+                        std::int64_t layer, Precision precision);
+  Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+
+ private:
+  std::int64_t n_heads_, n_kv_heads_, head_dim_;
+};
+TORCH_MODULE(LlamaAttention);
+
+// SwiGLU feed-forward (Shazeer 2020, arXiv 2002.05202, eq. 6): down(silu(gate x) * up x).
+class LlamaMlpImpl : public torch::nn::Module {
+ public:
+  explicit LlamaMlpImpl(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& x, Precision precision);  // (B,T,C) -> (B,T,C)
+  Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(LlamaMlp);
+
+class LlamaDecoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit LlamaDecoderLayerImpl(const ModelConfig& config);
+  LlamaAttention self_attn{nullptr};
+  LlamaMlp mlp{nullptr};
+  RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+};
+TORCH_MODULE(LlamaDecoderLayer);
+
+// The backbone ("model."): embeddings, decoder layers, final norm.
+class LlamaBackboneImpl : public torch::nn::Module {
+ public:
+  explicit LlamaBackboneImpl(const ModelConfig& config);
+  torch::nn::Embedding embed_tokens{nullptr};
+  torch::nn::ModuleList layers{nullptr};
+  RmsNorm norm{nullptr};
+};
+TORCH_MODULE(LlamaBackbone);
+
+class LlamaForCausalLMImpl : public torch::nn::Module {
+ public:
+  explicit LlamaForCausalLMImpl(const ModelConfig& config);
+
+  // ids (B, T) int64 -> logits (B, T, V) float32 (or (B, 1, V) with last_position_only).
+  torch::Tensor forward(const torch::Tensor& ids, const ForwardOptions& options = {});
+  // ids (B, T) -> final hidden states (B, T, C) after model.norm.
+  torch::Tensor hidden_states(const torch::Tensor& ids, const ForwardOptions& options = {});
+  // hidden (B, T, C) -> logits (B, T, V) through lm_head or the tied embedding.
+  torch::Tensor logits_from_hidden(const torch::Tensor& hidden);
+
+  // HF-style initialization: normal(0, initializer_range) for projections and embeddings,
+  // zero biases, unit norms.
+  void initialize(std::uint64_t seed);
+  // Drops cached bf16 weight copies; call after changing weights without autograd.
+  void invalidate_precision_cache();
+
+  void set_precision(Precision precision) { precision_ = precision; }
+  Precision precision() const { return precision_; }
+  const ModelConfig& config() const { return config_; }
+
+  LlamaBackbone model{nullptr};
+  Projection lm_head{nullptr};  // null when embeddings are tied
+
+ private:
+  ModelConfig config_;
+  Precision precision_ = Precision::kFP32;
+  RotaryTable rope_;
+};
+TORCH_MODULE(LlamaForCausalLM);
+
+}  // namespace chosei

@@ -1,0 +1,37 @@
+#pragma once
+// Hugging Face model directories: config.json, model.safetensors (or shards),
+// tokenizer files, tokenizer_config.json, generation_config.json.
+//
+//   auto m = load_model_dir("models/stories260K");
+//   m.model->forward(ids);
+//   save_model_dir("out/copy", m);
+
+#include <string>
+
+#include "model/dtype.h"
+#include "model/llama_model.h"
+#include "model/tokenizer_loader.h"
+
+namespace chosei {
+
+struct LoadedModel {
+  std::string dir;
+  LlamaForCausalLM model{nullptr};
+  LoadedTokenizer tokenizer;             // tokenizer.tokenizer is null when absent
+  std::string generation_config_json;    // as read, "" when absent
+
+  // EOS ids for generation: generation_config.json's, else config.json's, else the tokenizer's.
+  std::vector<TokenId> eos_ids() const;
+};
+
+// Throws std::runtime_error naming the directory and the missing or invalid file.
+LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true);
+
+// Writes config.json, the weights (in `dtype`), the tokenizer files and
+// generation_config.json, each atomically.
+void save_model_dir(const std::string& dir, const LoadedModel& model, DType dtype = DType::F32);
+
+// A generation_config.json for `config` (bos/eos ids), as transformers writes one.
+std::string default_generation_config(const ModelConfig& config);
+
+}  // namespace chosei
