@@ -83,7 +83,7 @@ TEST(TokenizerGolden, ToyByteLevelBpeFromTransformers) {
   CHOSEI_REQUIRE_DATA(path, "hf_tiny_gpt2_tinyvocab/golden_toy_bpe.json");
   auto golden = json::parse(std::ifstream(path));
   // The toy files are vocab.json + merges.txt; build the equivalent tokenizer.json.
-  auto dir = data_path("hf_tiny_gpt2_tinyvocab");
+  auto dir = test::data_path("hf_tiny_gpt2_tinyvocab");
   json vocab = json::parse(std::ifstream(dir + "/vocab.json"));
   std::ifstream merges_in(dir + "/merges.txt");
   json merges = json::array();
