@@ -13,6 +13,7 @@
 #include "model/chat_template.h"
 #include "model/llama2c_import.h"
 #include "model/model_dir.h"
+#include "model/safetensors_reader.h"
 #include "model/tensor_io.h"
 
 namespace chosei::cli {
@@ -56,12 +57,14 @@ std::string human_count(std::int64_t n) {
 void run_info(const std::string& dir, bool as_json) {
   namespace fs = std::filesystem;
   auto c = load_model_config((fs::path(dir) / "config.json").string());
-  auto tensors = read_checkpoint_tensors(dir);
   std::int64_t stored = 0;
   std::set<std::string> dtypes;
-  for (const auto& [name, t] : tensors) {
-    stored += t.numel();
-    dtypes.insert(c10::toString(t.scalar_type()));
+  for (const auto& file : checkpoint_files(dir)) {
+    SafetensorsReader reader(file);  // headers only: the weights stay on disk
+    for (const auto& t : reader.tensors()) {
+      stored += static_cast<std::int64_t>(t.numel());
+      dtypes.insert(dtype_name(t.dtype));
+    }
   }
   std::string tokenizer_kind = "none", chat = "none";
   std::int64_t tokenizer_vocab = 0;

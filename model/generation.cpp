@@ -19,7 +19,9 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer, con
   const std::int64_t capacity = static_cast<std::int64_t>(prompt.size()) + std::max<std::int64_t>(options.max_new_tokens, 0);
   KvCache cache(model->config(), 1, capacity);
   Sampler sampler(options.sampling);
-  TextStream stream(tokenizer, options.stop);
+  // A few prompt tokens of context are enough for the decoder's leading-space rules.
+  const std::size_t context = std::min<std::size_t>(prompt.size(), 4);
+  TextStream stream(tokenizer, options.stop, std::vector<TokenId>(prompt.end() - context, prompt.end()));
   std::vector<TokenId> history = prompt;
   GenerateResult result;
   result.finish_reason = "length";

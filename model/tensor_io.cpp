@@ -59,17 +59,19 @@ std::vector<std::string> shard_files(const std::string& index_path) {
 
 }  // namespace
 
-std::map<std::string, torch::Tensor> read_checkpoint_tensors(const std::string& dir) {
-  std::map<std::string, torch::Tensor> tensors;
+std::vector<std::string> checkpoint_files(const std::string& dir) {
   const auto single = fs::path(dir) / "model.safetensors";
   const auto index = fs::path(dir) / "model.safetensors.index.json";
-  if (fs::exists(single)) {
-    read_file_into(single.string(), tensors);
-  } else if (fs::exists(index)) {
-    for (const auto& f : shard_files(index.string())) read_file_into((fs::path(dir) / f).string(), tensors);
-  } else {
-    throw std::runtime_error(dir + ": no model.safetensors or model.safetensors.index.json");
-  }
+  if (fs::exists(single)) return {single.string()};
+  if (!fs::exists(index)) throw std::runtime_error(dir + ": no model.safetensors or model.safetensors.index.json");
+  std::vector<std::string> files;
+  for (const auto& f : shard_files(index.string())) files.push_back((fs::path(dir) / f).string());
+  return files;
+}
+
+std::map<std::string, torch::Tensor> read_checkpoint_tensors(const std::string& dir) {
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& file : checkpoint_files(dir)) read_file_into(file, tensors);
   return tensors;
 }
 

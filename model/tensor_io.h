@@ -21,6 +21,9 @@ torch::Tensor tensor_from_view(const TensorView& view);
 // shard is missing or corrupt.
 std::map<std::string, torch::Tensor> read_checkpoint_tensors(const std::string& dir);
 
+// The safetensors files of a model directory's checkpoint (one, or the index's shards).
+std::vector<std::string> checkpoint_files(const std::string& dir);
+
 // Loads `tensors` into `module`'s parameters by name, converting to fp32. Every parameter
 // must be present with its exact shape; names in `ignore` may be absent or extra; any
 // other extra tensor is an error. `source` names the checkpoint in messages.

@@ -11,15 +11,24 @@ bool ends_with(const std::string& s, const std::string& t) {
 }
 }  // namespace
 
-TextStream::TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop_strings)
-    : tokenizer_(tokenizer), stops_(std::move(stop_strings)) {
+TextStream::TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop_strings,
+                       std::vector<TokenId> context)
+    : tokenizer_(tokenizer), stops_(std::move(stop_strings)), ids_(std::move(context)) {
   stops_.erase(std::remove(stops_.begin(), stops_.end(), std::string()), stops_.end());
+  context_text_ = tokenizer_.decode(ids_, /*skip_special=*/true);
+}
+
+std::string TextStream::decode_fresh() const {
+  std::string text = tokenizer_.decode(ids_, /*skip_special=*/true);
+  std::size_t common = 0;
+  while (common < text.size() && common < context_text_.size() && text[common] == context_text_[common]) ++common;
+  return text.substr(common);
 }
 
 std::string TextStream::push(TokenId id) {
   if (stopped_) return "";
   ids_.push_back(id);
-  std::string text = tokenizer_.decode(ids_, /*skip_special=*/true);
+  std::string text = decode_fresh();
   // Decoding all ids keeps tokenizer-specific rules (leading-space stripping) exact.
   if (text.size() < released_.size() || text.compare(0, released_.size(), released_) != 0) return "";
   std::string fresh = text.substr(released_.size());
@@ -49,8 +58,8 @@ std::string TextStream::push(TokenId id) {
 
 std::string TextStream::finish() {
   if (stopped_) return "";
-  std::string text = tokenizer_.decode(ids_, true);
-  if (text.size() <= released_.size()) return "";
+  std::string text = decode_fresh();
+  if (text.size() <= released_.size() || text.compare(0, released_.size(), released_) != 0) return "";
   std::string out = text.substr(released_.size());
   released_ += out;
   return out;

@@ -12,7 +12,11 @@ namespace chosei {
 
 class TextStream {
  public:
-  TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop_strings);
+  // `context` is the end of the prompt: the generated text is decoded after it, so
+  // tokenizers that strip a leading space at the start of a text (SentencePiece) keep the
+  // space between the prompt and its continuation.
+  TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop_strings,
+             std::vector<TokenId> context = {});
   // Adds a token; returns the newly releasable text (possibly empty).
   std::string push(TokenId id);
   // Releases whatever is held back (end of generation).
@@ -23,9 +27,10 @@ class TextStream {
  private:
   const Tokenizer& tokenizer_;
   std::vector<std::string> stops_;
-  std::vector<TokenId> ids_;
+  std::string decode_fresh() const;  // text after the context
+  std::vector<TokenId> ids_;          // context + generated
+  std::string context_text_;
   std::string released_;
-  std::string pending_;  // decoded but not yet released
   bool stopped_ = false;
 };
 

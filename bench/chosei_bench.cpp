@@ -1,0 +1,82 @@
+// chosei_bench: the measurements bench/run compares with peers.
+//   chosei_bench encode TOKENIZER FILE            -> "encode_mb_per_s <x> tokens <n>"
+//   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
+//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16 THREADS -> "tokens_per_s <x>"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+
+#include "model/atomic_file.h"
+#include "model/bpe_trainer.h"
+#include "model/generation.h"
+#include "model/model_dir.h"
+#include "model/tokenizer_loader.h"
+
+using namespace chosei;
+using Clock = std::chrono::steady_clock;
+
+static double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+static int bench_encode(const std::string& tokenizer, const std::string& file) {
+  auto tok = load_tokenizer(tokenizer);
+  std::string text = read_file(file);
+  // Encode line by line, as a data pipeline does; the split keeps BPE words bounded.
+  std::size_t tokens = 0, start = 0;
+  auto t0 = Clock::now();
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    tokens += tok.tokenizer->encode_plain(text.substr(start, end - start + 1)).size();
+    start = end + 1;
+  }
+  double s = seconds_since(t0);
+  std::cout << "encode_mb_per_s " << text.size() / 1e6 / s << " tokens " << tokens << "\n";
+  return 0;
+}
+
+static int bench_train(const std::string& file, std::int64_t vocab) {
+  BpeTrainerOptions opt;
+  opt.vocab_size = vocab;
+  opt.min_frequency = 1;
+  auto t0 = Clock::now();
+  auto trained = train_byte_level_bpe({file}, opt);
+  std::cout << "train_seconds " << seconds_since(t0) << " merges " << trained.merges << "\n";
+  return 0;
+}
+
+static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& precision, int threads) {
+  torch::set_num_threads(threads);
+  auto m = load_model_dir(dir);
+  m.model->set_precision(parse_precision(precision));
+  GenerateOptions opt;
+  opt.max_new_tokens = tokens;
+  opt.sampling.temperature = 0;  // no EOS ids: always exactly `tokens` steps
+  std::vector<TokenId> prompt = {m.tokenizer.tokenizer->bos_id() >= 0 ? m.tokenizer.tokenizer->bos_id() : 0};
+  GenerateOptions warm = opt;
+  warm.max_new_tokens = 8;
+  generate(m.model, *m.tokenizer.tokenizer, prompt, warm);
+  auto t0 = Clock::now();
+  auto r = generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+  double s = seconds_since(t0);
+  std::cout << "tokens_per_s " << r.ids.size() / s << "\n";
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);
+    if (cmd == "train" && argc == 4) return bench_train(argv[2], std::stoll(argv[3]));
+    if (cmd == "generate" && argc == 6) return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
+    std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR TOKENS PRECISION THREADS\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "chosei_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
