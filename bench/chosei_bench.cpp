@@ -49,14 +49,16 @@ static int bench_train(const std::string& file, std::int64_t vocab) {
   return 0;
 }
 
-static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& precision, int threads) {
+static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& precision,
+                          int threads) {
   torch::set_num_threads(threads);
   auto m = load_model_dir(dir);
   m.model->set_precision(parse_precision(precision));
   GenerateOptions opt;
   opt.max_new_tokens = tokens;
   opt.sampling.temperature = 0;  // no EOS ids: always exactly `tokens` steps
-  std::vector<TokenId> prompt = {m.tokenizer.tokenizer->bos_id() >= 0 ? m.tokenizer.tokenizer->bos_id() : 0};
+  std::vector<TokenId> prompt = {
+      m.tokenizer.tokenizer->bos_id() >= 0 ? m.tokenizer.tokenizer->bos_id() : 0};
   GenerateOptions warm = opt;
   warm.max_new_tokens = 8;
   generate(m.model, *m.tokenizer.tokenizer, prompt, warm);
@@ -72,8 +74,10 @@ int main(int argc, char** argv) {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);
     if (cmd == "train" && argc == 4) return bench_train(argv[2], std::stoll(argv[3]));
-    if (cmd == "generate" && argc == 6) return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
-    std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR TOKENS PRECISION THREADS\n";
+    if (cmd == "generate" && argc == 6)
+      return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
+    std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
+                 "TOKENS PRECISION THREADS\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "chosei_bench: " << e.what() << "\n";

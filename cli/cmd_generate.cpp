@@ -15,7 +15,8 @@
 namespace chosei::cli {
 
 void set_threads(int threads) {
-  int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
 }
 
@@ -41,7 +42,9 @@ std::vector<TokenId> prompt_ids(const LoadedModel& m, const GenerateArgs& a) {
     // A tokenizer that adds no BOS (GPT-2 style) starts an empty prompt at its
     // end-of-text token, the document separator it was trained with.
     TokenId start = tok.bos_id() >= 0 ? tok.bos_id() : tok.eos_id();
-    if (start < 0) throw std::invalid_argument("empty prompt and the tokenizer has no BOS or EOS token to start from");
+    if (start < 0)
+      throw std::invalid_argument(
+          "empty prompt and the tokenizer has no BOS or EOS token to start from");
     ids.push_back(start);
   }
   return ids;
@@ -62,9 +65,8 @@ void run_generate(const GenerateArgs& a) {
       if (id >= 0) opt.eos_ids.push_back(id);
     }
   }
-  generate(m.model, *m.tokenizer.tokenizer, prompt_ids(m, a), opt, [](const std::string& piece) {
-    std::cout << piece << std::flush;
-  });
+  generate(m.model, *m.tokenizer.tokenizer, prompt_ids(m, a), opt,
+           [](const std::string& piece) { std::cout << piece << std::flush; });
   // A terminal gets a final newline; a pipe or file gets exactly the generated text.
   if (isatty(STDOUT_FILENO)) std::cout << "\n";
 }
@@ -75,21 +77,27 @@ void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
   auto* cmd = app.add_subcommand("generate", "Generate text from a prompt, streamed to stdout");
   cmd->add_option("--model", args->model, "Model directory (HF layout)")->required();
-  cmd->add_option("--prompt", args->prompt, "Prompt text (raw completion unless --chat)")->default_val("");
-  cmd->add_option("--max-new-tokens", args->max_new_tokens, "Most tokens to generate")->capture_default_str();
+  cmd->add_option("--prompt", args->prompt, "Prompt text (raw completion unless --chat)")
+      ->default_val("");
+  cmd->add_option("--max-new-tokens", args->max_new_tokens, "Most tokens to generate")
+      ->capture_default_str();
   cmd->add_option("--temperature", args->sampling.temperature, "Sampling temperature; 0 is greedy")
       ->capture_default_str();
-  cmd->add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens; 0 keeps all")->capture_default_str();
+  cmd->add_option("--top-k", args->sampling.top_k, "Keep the K most likely tokens; 0 keeps all")
+      ->capture_default_str();
   cmd->add_option("--top-p", args->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
-  cmd->add_option("--repetition-penalty", args->sampling.repetition_penalty, "CTRL repetition penalty; 1 is off")
+  cmd->add_option("--repetition-penalty", args->sampling.repetition_penalty,
+                  "CTRL repetition penalty; 1 is off")
       ->capture_default_str();
   cmd->add_option("--seed", args->sampling.seed, "Random seed")->capture_default_str();
   cmd->add_option("--stop", args->stop, "Stop string (repeatable)");
-  cmd->add_flag("--chat", args->chat, "Render the prompt as one user message with the model's chat template");
+  cmd->add_flag("--chat", args->chat,
+                "Render the prompt as one user message with the model's chat template");
   cmd->add_option("--precision", args->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")
+      ->capture_default_str();
   cmd->callback([args] { run_generate(*args); });
 }
 

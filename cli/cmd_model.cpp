@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <iomanip>
-#include <set>
-#include <sstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "model/chat_template.h"
@@ -29,28 +29,36 @@ void run_init(const InitArgs& a) {
   LoadedModel m;
   m.tokenizer = load_tokenizer(a.tokenizer);
   const auto& tok = *m.tokenizer.tokenizer;
-  ModelConfig c = a.config.empty() ? model_preset(a.preset, tok.vocab_size()) : load_model_config(a.config);
+  ModelConfig c =
+      a.config.empty() ? model_preset(a.preset, tok.vocab_size()) : load_model_config(a.config);
   if (c.vocab_size < tok.vocab_size())
-    throw std::invalid_argument("config vocab_size " + std::to_string(c.vocab_size) + " is smaller than the tokenizer's " +
+    throw std::invalid_argument("config vocab_size " + std::to_string(c.vocab_size) +
+                                " is smaller than the tokenizer's " +
                                 std::to_string(tok.vocab_size()) + " tokens");
   c.bos_token_id = tok.bos_id();
   c.eos_token_ids.clear();
   if (tok.eos_id() >= 0) c.eos_token_ids.push_back(tok.eos_id());
-  TokenId pad = m.tokenizer.config.pad_token.empty() ? -1 : tok.token_to_id(m.tokenizer.config.pad_token);
+  TokenId pad =
+      m.tokenizer.config.pad_token.empty() ? -1 : tok.token_to_id(m.tokenizer.config.pad_token);
   c.pad_token_id = pad;
   m.model = LlamaForCausalLM(c);
   m.model->initialize(a.seed);
   save_model_dir(a.out, m);
-  std::cout << "initialized " << c.model_type << " with " << c.parameter_count() << " parameters in " << a.out << "\n";
+  std::cout << "initialized " << c.model_type << " with " << c.parameter_count()
+            << " parameters in " << a.out << "\n";
 }
 
 std::string human_count(std::int64_t n) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(2);
-  if (n >= 1000000000) s << n / 1e9 << "B";
-  else if (n >= 1000000) s << n / 1e6 << "M";
-  else if (n >= 1000) s << n / 1e3 << "K";
-  else s << n;
+  if (n >= 1000000000)
+    s << n / 1e9 << "B";
+  else if (n >= 1000000)
+    s << n / 1e6 << "M";
+  else if (n >= 1000)
+    s << n / 1e3 << "K";
+  else
+    s << n;
   return s.str();
 }
 
@@ -107,7 +115,8 @@ void run_info(const std::string& dir, bool as_json) {
   }
   for (auto& [k, v] : j.items()) {
     std::string value = v.is_string() ? v.get<std::string>() : v.dump();
-    if (k == "parameters" || k == "stored_parameters") value += " (" + human_count(v.get<std::int64_t>()) + ")";
+    if (k == "parameters" || k == "stored_parameters")
+      value += " (" + human_count(v.get<std::int64_t>()) + ")";
     std::cout << std::left << std::setw(22) << k << value << "\n";
   }
 }
@@ -120,16 +129,20 @@ void add_model_commands(CLI::App& app) {
 
   auto init = std::make_shared<InitArgs>();
   auto* cmd = model->add_subcommand("init", "Create a randomly initialized model (HF-style init)");
-  auto* config_opt = cmd->add_option("--config", init->config, "HF config.json describing the architecture");
+  auto* config_opt =
+      cmd->add_option("--config", init->config, "HF config.json describing the architecture");
   std::string presets;
   for (const auto& n : model_preset_names()) presets += (presets.empty() ? "" : ", ") + n;
   auto* preset_opt = cmd->add_option("--preset", init->preset, "Named architecture: " + presets);
   config_opt->excludes(preset_opt);
-  cmd->add_option("--tokenizer", init->tokenizer, "Tokenizer (model dir, tokenizer.json, .model or .bin)")->required();
+  cmd->add_option("--tokenizer", init->tokenizer,
+                  "Tokenizer (model dir, tokenizer.json, .model or .bin)")
+      ->required();
   cmd->add_option("--out", init->out, "Output model directory")->required();
   cmd->add_option("--seed", init->seed, "Initialization seed")->capture_default_str();
   cmd->callback([init] {
-    if (init->config.empty() && init->preset.empty()) throw std::invalid_argument("model init needs --config or --preset");
+    if (init->config.empty() && init->preset.empty())
+      throw std::invalid_argument("model init needs --config or --preset");
     run_init(*init);
   });
 
@@ -144,15 +157,19 @@ void add_model_commands(CLI::App& app) {
     std::string format, weights, tokenizer, out;
   };
   auto imp = std::make_shared<ImportArgs>();
-  auto* import = model->add_subcommand("import", "Convert a checkpoint from another format into an HF directory");
-  import->add_option("--format", imp->format, "Source format")->required()->check(CLI::IsMember({"llama2c"}));
+  auto* import = model->add_subcommand(
+      "import", "Convert a checkpoint from another format into an HF directory");
+  import->add_option("--format", imp->format, "Source format")
+      ->required()
+      ->check(CLI::IsMember({"llama2c"}));
   import->add_option("--weights", imp->weights, "Checkpoint file (llama2.c .bin)")->required();
-  import->add_option("--tokenizer", imp->tokenizer, "Tokenizer file (llama2.c tokenizer.bin)")->required();
+  import->add_option("--tokenizer", imp->tokenizer, "Tokenizer file (llama2.c tokenizer.bin)")
+      ->required();
   import->add_option("--out", imp->out, "Output model directory")->required();
   import->callback([imp] {
     import_llama2c(imp->weights, imp->tokenizer, imp->out);
-    std::cout << "imported " << imp->weights << " into " << imp->out << "\n";
-  });
-}
+  std::cout << "imported " << imp->weights << " into " << imp->out << "\n";
+});
+}  // namespace chosei::cli
 
 }  // namespace chosei::cli

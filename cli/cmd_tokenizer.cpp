@@ -26,7 +26,8 @@ void for_each_jsonl(const std::string& path, Fn fn) {
   for (std::size_t n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON object");
+    if (j.is_discarded() || !j.is_object())
+      throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON object");
     fn(n, j);
   }
 }
@@ -41,7 +42,8 @@ void run_encode(const EncodeArgs& a) {
   if (!a.jsonl.empty()) {
     for_each_jsonl(a.jsonl, [&](std::size_t n, const json& j) {
       if (!j.contains("text") || !j["text"].is_string())
-        throw std::runtime_error(a.jsonl + ":" + std::to_string(n) + ": field \"text\" missing or not a string");
+        throw std::runtime_error(a.jsonl + ":" + std::to_string(n) +
+                                 ": field \"text\" missing or not a string");
       auto text = j["text"].get<std::string>();
       json out = {{"text", text}, {"ids", tok.tokenizer->encode(text, !a.no_special)}};
       std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
@@ -60,7 +62,8 @@ std::vector<TokenId> parse_ids(const json& j, const std::string& where) {
   if (!j.is_array()) throw std::runtime_error(where + ": ids must be a JSON array of integers");
   std::vector<TokenId> ids;
   for (const auto& v : j) {
-    if (!v.is_number_integer()) throw std::runtime_error(where + ": ids must be integers, got " + v.dump());
+    if (!v.is_number_integer())
+      throw std::runtime_error(where + ": ids must be integers, got " + v.dump());
     ids.push_back(v.get<TokenId>());
   }
   return ids;
@@ -73,7 +76,8 @@ void run_decode(const DecodeArgs& a) {
       const std::string where = a.jsonl + ":" + std::to_string(n);
       if (!j.contains("ids")) throw std::runtime_error(where + ": field \"ids\" missing");
       auto ids = parse_ids(j["ids"], where);
-      std::cout << json{{"ids", ids}, {"text", tok.tokenizer->decode(ids, a.skip_special)}}.dump() << "\n";
+      std::cout << json{{"ids", ids}, {"text", tok.tokenizer->decode(ids, a.skip_special)}}.dump()
+                << "\n";
     });
     return;
   }
@@ -91,10 +95,13 @@ struct TrainArgs {
 void run_train(const TrainArgs& a) {
   auto trained = train_byte_level_bpe(a.files, a.options);
   std::filesystem::create_directories(a.out);
-  write_file_atomic((std::filesystem::path(a.out) / "tokenizer.json").string(), trained.tokenizer_json);
-  write_file_atomic((std::filesystem::path(a.out) / "tokenizer_config.json").string(), trained.tokenizer_config_json);
+  write_file_atomic((std::filesystem::path(a.out) / "tokenizer.json").string(),
+                    trained.tokenizer_json);
+  write_file_atomic((std::filesystem::path(a.out) / "tokenizer_config.json").string(),
+                    trained.tokenizer_config_json);
   std::cout << "trained byte-level BPE: " << trained.merges << " merges, vocabulary "
-            << 256 + a.options.special_tokens.size() + trained.merges << ", saved to " << a.out << "\n";
+            << 256 + a.options.special_tokens.size() + trained.merges << ", saved to " << a.out
+            << "\n";
 }
 
 }  // namespace
@@ -105,11 +112,16 @@ void add_tokenizer_commands(CLI::App& app) {
 
   auto enc = std::make_shared<EncodeArgs>();
   auto* encode = tokenizer->add_subcommand("encode", "Text to token ids");
-  encode->add_option("--tokenizer", enc->tokenizer, "Model dir, tokenizer.json, tokenizer.model or tokenizer.bin")->required();
+  encode
+      ->add_option("--tokenizer", enc->tokenizer,
+                   "Model dir, tokenizer.json, tokenizer.model or tokenizer.bin")
+      ->required();
   auto* text = encode->add_option("--text", enc->text, "Text to encode; prints one JSON array");
-  auto* jsonl = encode->add_option("--jsonl", enc->jsonl, "JSONL file; encodes each line's \"text\"");
+  auto* jsonl =
+      encode->add_option("--jsonl", enc->jsonl, "JSONL file; encodes each line's \"text\"");
   text->excludes(jsonl);
-  encode->add_flag("--no-special", enc->no_special, "Add no BOS/EOS (the post-processor's special tokens)");
+  encode->add_flag("--no-special", enc->no_special,
+                   "Add no BOS/EOS (the post-processor's special tokens)");
   encode->callback([enc, text, jsonl] {
     if (!*text && !*jsonl) throw std::invalid_argument("tokenizer encode needs --text or --jsonl");
     run_encode(*enc);
@@ -117,9 +129,13 @@ void add_tokenizer_commands(CLI::App& app) {
 
   auto dec = std::make_shared<DecodeArgs>();
   auto* decode = tokenizer->add_subcommand("decode", "Token ids to text");
-  decode->add_option("--tokenizer", dec->tokenizer, "Model dir, tokenizer.json, tokenizer.model or tokenizer.bin")->required();
+  decode
+      ->add_option("--tokenizer", dec->tokenizer,
+                   "Model dir, tokenizer.json, tokenizer.model or tokenizer.bin")
+      ->required();
   auto* ids = decode->add_option("--ids", dec->ids, "JSON array of ids, e.g. [1, 2, 3]");
-  auto* djsonl = decode->add_option("--jsonl", dec->jsonl, "JSONL file; decodes each line's \"ids\"");
+  auto* djsonl =
+      decode->add_option("--jsonl", dec->jsonl, "JSONL file; decodes each line's \"ids\"");
   ids->excludes(djsonl);
   decode->add_flag("--skip-special", dec->skip_special, "Leave special tokens out of the text");
   decode->callback([dec, ids, djsonl] {
@@ -128,12 +144,19 @@ void add_tokenizer_commands(CLI::App& app) {
   });
 
   auto tr = std::make_shared<TrainArgs>();
-  auto* train = tokenizer->add_subcommand("train", "Train a byte-level BPE tokenizer with the chat special tokens");
-  train->add_option("files", tr->files, "Text files to learn from")->required()->check(CLI::ExistingFile);
-  train->add_option("--vocab-size", tr->options.vocab_size, "Vocabulary size, bytes and special tokens included")
+  auto* train = tokenizer->add_subcommand(
+      "train", "Train a byte-level BPE tokenizer with the chat special tokens");
+  train->add_option("files", tr->files, "Text files to learn from")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train
+      ->add_option("--vocab-size", tr->options.vocab_size,
+                   "Vocabulary size, bytes and special tokens included")
       ->capture_default_str();
-  train->add_option("--min-frequency", tr->options.min_frequency, "Least pair count worth a merge")->capture_default_str();
-  train->add_option("--out", tr->out, "Output directory (tokenizer.json, tokenizer_config.json)")->required();
+  train->add_option("--min-frequency", tr->options.min_frequency, "Least pair count worth a merge")
+      ->capture_default_str();
+  train->add_option("--out", tr->out, "Output directory (tokenizer.json, tokenizer_config.json)")
+      ->required();
   train->callback([tr] { run_train(*tr); });
 }
 

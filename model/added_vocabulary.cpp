@@ -7,7 +7,9 @@
 namespace chosei {
 
 namespace {
-bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 bool word_char(unsigned char c) { return c >= 0x80 || std::isalnum(c) || c == '_'; }
 }  // namespace
 
@@ -38,7 +40,8 @@ const AddedToken* AddedVocabulary::match_at(std::string_view text, std::size_t p
     if (text.compare(pos, t.content.size(), t.content) != 0) continue;
     if (t.single_word) {
       std::size_t end = pos + t.content.size();
-      if ((pos > 0 && word_char(text[pos - 1])) || (end < text.size() && word_char(text[end]))) continue;
+      if ((pos > 0 && word_char(text[pos - 1])) || (end < text.size() && word_char(text[end])))
+        continue;
     }
     if (!best || t.content.size() > best->content.size()) best = &t;
   }
@@ -63,7 +66,8 @@ std::vector<AddedVocabulary::Piece> AddedVocabulary::split(std::string_view text
       while (start > segment_start && ascii_space(text[start - 1])) --start;
     if (t->rstrip)
       while (end < text.size() && ascii_space(text[end])) ++end;
-    if (start > segment_start) pieces.push_back({text.substr(segment_start, start - segment_start), -1});
+    if (start > segment_start)
+      pieces.push_back({text.substr(segment_start, start - segment_start), -1});
     pieces.push_back({text.substr(start, end - start), t->id});
     segment_start = pos = end;
   }

@@ -17,8 +17,8 @@ struct AddedToken {
   TokenId id = -1;
   std::string content;
   bool special = false;
-  bool lstrip = false;   // absorbs whitespace on its left
-  bool rstrip = false;   // absorbs whitespace on its right
+  bool lstrip = false;  // absorbs whitespace on its left
+  bool rstrip = false;  // absorbs whitespace on its right
   bool single_word = false;
 };
 

@@ -34,7 +34,8 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
+    if (!out)
+      throw std::runtime_error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
     fill(out);
     out.flush();
     if (!out) throw std::runtime_error(path + ": write failed: " + std::strerror(errno));

@@ -24,7 +24,8 @@ BpeModel::BpeModel(std::unordered_map<std::string, TokenId> vocab,
     if (ia == vocab_.end() || ib == vocab_.end() || ic == vocab_.end())
       throw std::invalid_argument("BPE merge " + std::to_string(r) + " (\"" + a + "\" \"" + b +
                                   "\") uses a token missing from the vocabulary");
-    merges_.emplace(pair_key(ia->second, ib->second), Merge{static_cast<std::int32_t>(r), ic->second});
+    merges_.emplace(pair_key(ia->second, ib->second),
+                    Merge{static_cast<std::int32_t>(r), ic->second});
   }
   if (!options_.unk_token.empty()) unk_id_ = token_to_id(options_.unk_token);
   for (int b = 0; b < 256; ++b) {
@@ -64,7 +65,8 @@ void BpeModel::initial_symbols(std::string_view word, std::vector<TokenId>& symb
       }
     }
     if (unk_id_ < 0)
-      throw std::runtime_error("BPE: character \"" + ch + "\" is not in the vocabulary and there is no unk token");
+      throw std::runtime_error("BPE: character \"" + ch +
+                               "\" is not in the vocabulary and there is no unk token");
     if (!(options_.fuse_unk && last_unk)) symbols.push_back(unk_id_);
     last_unk = true;
   }
@@ -118,7 +120,8 @@ void BpeModel::encode_word(std::string_view word, std::vector<TokenId>& out) con
   if (cacheable) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = cache_.find(std::string(word));
-    if (it != cache_.end()) return out.insert(out.end(), it->second.begin(), it->second.end()), void();
+    if (it != cache_.end())
+      return out.insert(out.end(), it->second.begin(), it->second.end()), void();
   }
   std::vector<TokenId> symbols;
   initial_symbols(word, symbols);

@@ -44,7 +44,8 @@ class BpeModel {
     TokenId result;
   };
   static std::uint64_t pair_key(TokenId a, TokenId b) {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) |
+           static_cast<std::uint32_t>(b);
   }
   void initial_symbols(std::string_view word, std::vector<TokenId>& symbols) const;
   void apply_merges(std::vector<TokenId>& symbols) const;

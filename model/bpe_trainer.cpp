@@ -18,7 +18,8 @@ namespace {
 
 using Pair = std::uint64_t;
 Pair make_pair_key(std::int32_t a, std::int32_t b) {
-  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) |
+         static_cast<std::uint32_t>(b);
 }
 
 struct Word {
@@ -28,8 +29,8 @@ struct Word {
 
 // Counts GPT-2-pattern words of every file. Special-token strings in the text are cut out
 // so they never become part of merges.
-std::unordered_map<std::string, std::int64_t> count_words(const std::vector<std::string>& files,
-                                                          const std::vector<std::string>& specials) {
+std::unordered_map<std::string, std::int64_t> count_words(
+    const std::vector<std::string>& files, const std::vector<std::string>& specials) {
   std::unordered_map<std::string, std::int64_t> counts;
   for (const auto& file : files) {
     std::string text = read_file(file);
@@ -70,7 +71,8 @@ class PairCounter {
   }
 
   void merge(Pair pair, std::int32_t new_id) {
-    const auto a = static_cast<std::int32_t>(pair >> 32), b = static_cast<std::int32_t>(pair & 0xffffffffu);
+    const auto a = static_cast<std::int32_t>(pair >> 32),
+               b = static_cast<std::int32_t>(pair & 0xffffffffu);
     auto where = std::move(where_[pair]);
     where_.erase(pair);
     for (auto w : where) {
@@ -81,8 +83,10 @@ class PairCounter {
       add_word(w, -1);
       std::vector<std::int32_t> merged;
       for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b) merged.push_back(new_id), ++i;
-        else merged.push_back(s[i]);
+        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b)
+          merged.push_back(new_id), ++i;
+        else
+          merged.push_back(s[i]);
       }
       s = std::move(merged);
       add_word(w, +1);
@@ -106,7 +110,9 @@ class PairCounter {
   struct Entry {
     std::int64_t count;
     Pair pair;
-    bool operator<(const Entry& o) const { return count != o.count ? count < o.count : pair > o.pair; }
+    bool operator<(const Entry& o) const {
+      return count != o.count ? count < o.count : pair > o.pair;
+    }
   };
   std::vector<Word>& words_;
   std::unordered_map<Pair, std::int64_t> counts_;
@@ -117,11 +123,13 @@ class PairCounter {
 
 }  // namespace
 
-TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files, const BpeTrainerOptions& options) {
+TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
+                                const BpeTrainerOptions& options) {
   const auto n_special = static_cast<std::int64_t>(options.special_tokens.size());
   if (options.vocab_size < 256 + n_special)
-    throw std::invalid_argument("vocab size " + std::to_string(options.vocab_size) + " cannot hold the 256 bytes and " +
-                                std::to_string(n_special) + " special tokens");
+    throw std::invalid_argument("vocab size " + std::to_string(options.vocab_size) +
+                                " cannot hold the 256 bytes and " + std::to_string(n_special) +
+                                " special tokens");
   // Ids: special tokens first (so <|endoftext|> is 0 as in GPT-2-style vocabularies' added
   // tokens), then the 256 byte symbols, then merges.
   std::vector<std::string> tokens(options.special_tokens.begin(), options.special_tokens.end());
@@ -134,12 +142,15 @@ TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files, const Bpe
     for (unsigned char c : text) w.symbols.push_back(byte_base + c);
     words.push_back(std::move(w));
   }
-  std::sort(words.begin(), words.end(), [](const Word& a, const Word& b) { return a.symbols < b.symbols; });
+  std::sort(words.begin(), words.end(),
+            [](const Word& a, const Word& b) { return a.symbols < b.symbols; });
   PairCounter counter(words);
   std::vector<std::pair<std::int32_t, std::int32_t>> merges;
   Pair best;
-  while (static_cast<std::int64_t>(tokens.size()) < options.vocab_size && counter.best(options.min_frequency, &best)) {
-    auto a = static_cast<std::int32_t>(best >> 32), b = static_cast<std::int32_t>(best & 0xffffffffu);
+  while (static_cast<std::int64_t>(tokens.size()) < options.vocab_size &&
+         counter.best(options.min_frequency, &best)) {
+    auto a = static_cast<std::int32_t>(best >> 32),
+         b = static_cast<std::int32_t>(best & 0xffffffffu);
     auto id = static_cast<std::int32_t>(tokens.size());
     tokens.push_back(tokens[a] + tokens[b]);
     merges.emplace_back(a, b);
@@ -147,25 +158,45 @@ TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files, const Bpe
   }
 
   using nlohmann::ordered_json;
-  ordered_json vocab = ordered_json::object(), merge_list = ordered_json::array(), added = ordered_json::array();
+  ordered_json vocab = ordered_json::object(), merge_list = ordered_json::array(),
+               added = ordered_json::array();
   for (std::size_t i = 0; i < tokens.size(); ++i) vocab[tokens[i]] = i;
   for (auto [a, b] : merges) merge_list.push_back({tokens[a], tokens[b]});
   for (std::int64_t i = 0; i < n_special; ++i)
-    added.push_back({{"id", i}, {"content", tokens[i]}, {"single_word", false}, {"lstrip", false},
-                     {"rstrip", false}, {"normalized", false}, {"special", true}});
-  ordered_json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+    added.push_back({{"id", i},
+                     {"content", tokens[i]},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
+  ordered_json byte_level = {{"type", "ByteLevel"},
+                             {"add_prefix_space", false},
+                             {"trim_offsets", true},
+                             {"use_regex", true}};
   ordered_json j = {{"version", "1.0"},
                     {"truncation", nullptr},
                     {"padding", nullptr},
                     {"added_tokens", added},
                     {"normalizer", nullptr},
                     {"pre_tokenizer", byte_level},
-                    {"post_processor", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", true}}},
+                    {"post_processor",
+                     {{"type", "ByteLevel"},
+                      {"add_prefix_space", false},
+                      {"trim_offsets", false},
+                      {"use_regex", true}}},
                     {"decoder", byte_level},
                     {"model",
-                     {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
-                      {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false},
-                      {"ignore_merges", false}, {"vocab", vocab}, {"merges", merge_list}}}};
+                     {{"type", "BPE"},
+                      {"dropout", nullptr},
+                      {"unk_token", nullptr},
+                      {"continuing_subword_prefix", nullptr},
+                      {"end_of_word_suffix", nullptr},
+                      {"fuse_unk", false},
+                      {"byte_fallback", false},
+                      {"ignore_merges", false},
+                      {"vocab", vocab},
+                      {"merges", merge_list}}}};
   ordered_json config = {{"tokenizer_class", "PreTrainedTokenizerFast"},
                          {"bos_token", nullptr},
                          {"eos_token", "<|im_end|>"},

@@ -26,6 +26,7 @@ struct TrainedBpe {
 
 // Throws std::runtime_error naming a file that cannot be read, std::invalid_argument when
 // vocab_size cannot hold the byte alphabet and the special tokens.
-TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files, const BpeTrainerOptions& options);
+TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
+                                const BpeTrainerOptions& options);
 
 }  // namespace chosei

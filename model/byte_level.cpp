@@ -15,7 +15,8 @@ struct ByteMap {
     // bytes_to_unicode() from openai/gpt-2 encoder.py.
     int next = 0;
     for (int b = 0; b < 256; ++b) {
-      bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      bool printable =
+          (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + next++);
       append_utf8(to_char[b], cp);
       to_byte[cp] = static_cast<unsigned char>(b);

@@ -17,35 +17,83 @@ struct TemplateSpec {
   const char* assistant_close;  // what ends an assistant turn (labeled)
   const char* after_close;      // markup after the close (not labeled)
   const char* generation_prompt;
-  const char* specials[6];      // special-token strings appearing in markup
+  const char* specials[6];  // special-token strings appearing in markup
   const char* jinja;
 };
 
 const TemplateSpec kTemplates[] = {
-    {"chatml", "", "<|im_start|>system\n", "<|im_start|>user\n", "<|im_start|>assistant\n", "<|im_end|>",
-     "<|im_end|>", "\n", "<|im_start|>assistant\n", {"<|im_start|>", "<|im_end|>"},
-     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-     "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"},
-    {"llama3", "<|begin_of_text|>", "<|start_header_id|>system<|end_header_id|>\n\n",
-     "<|start_header_id|>user<|end_header_id|>\n\n", "<|start_header_id|>assistant<|end_header_id|>\n\n",
-     "<|eot_id|>", "<|eot_id|>", "", "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    {"chatml",
+     "",
+     "<|im_start|>system\n",
+     "<|im_start|>user\n",
+     "<|im_start|>assistant\n",
+     "<|im_end|>",
+     "<|im_end|>",
+     "\n",
+     "<|im_start|>assistant\n",
+     {"<|im_start|>", "<|im_end|>"},
+     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + "
+     "message['content'] + "
+     "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ "
+     "'<|im_start|>assistant\\n' }}{% endif %}"},
+    {"llama3",
+     "<|begin_of_text|>",
+     "<|start_header_id|>system<|end_header_id|>\n\n",
+     "<|start_header_id|>user<|end_header_id|>\n\n",
+     "<|start_header_id|>assistant<|end_header_id|>\n\n",
+     "<|eot_id|>",
+     "<|eot_id|>",
+     "",
+     "<|start_header_id|>assistant<|end_header_id|>\n\n",
      {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"},
      "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + "
-     "'<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}{% if add_generation_prompt "
+     "'<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}{% if "
+     "add_generation_prompt "
      "%}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}"},
-    {"zephyr", "", "<|system|>\n", "<|user|>\n", "<|assistant|>\n", "</s>", "</s>", "\n", "<|assistant|>\n",
+    {"zephyr",
+     "",
+     "<|system|>\n",
+     "<|user|>\n",
+     "<|assistant|>\n",
+     "</s>",
+     "</s>",
+     "\n",
+     "<|assistant|>\n",
      {"</s>"},
-     "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token + '\\n' }}"
+     "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + "
+     "eos_token + '\\n' }}"
      "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"},
-    {"gemma", "<bos>", "<start_of_turn>user\n", "<start_of_turn>user\n", "<start_of_turn>model\n", "<end_of_turn>",
-     "<end_of_turn>", "\n", "<start_of_turn>model\n", {"<bos>", "<start_of_turn>", "<end_of_turn>"},
-     "{{ bos_token }}{% for message in messages %}{% set role = 'model' if message['role'] == 'assistant' else "
-     "message['role'] %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}"
+    {"gemma",
+     "<bos>",
+     "<start_of_turn>user\n",
+     "<start_of_turn>user\n",
+     "<start_of_turn>model\n",
+     "<end_of_turn>",
+     "<end_of_turn>",
+     "\n",
+     "<start_of_turn>model\n",
+     {"<bos>", "<start_of_turn>", "<end_of_turn>"},
+     "{{ bos_token }}{% for message in messages %}{% set role = 'model' if message['role'] == "
+     "'assistant' else "
+     "message['role'] %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + "
+     "'<end_of_turn>\\n' }}"
      "{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"},
-    {"llama2", "", "<s>[INST] <<SYS>>\n", "<s>[INST] ", " ", " [/INST]", " </s>", "", "", {"<s>", "</s>"},
-     "{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + "
-     "'\\n<</SYS>>\\n\\n' }}{% elif message['role'] == 'user' %}{{ bos_token + '[INST] ' + message['content'] + "
-     "' [/INST]' }}{% else %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}"},
+    {"llama2",
+     "",
+     "<s>[INST] <<SYS>>\n",
+     "<s>[INST] ",
+     " ",
+     " [/INST]",
+     " </s>",
+     "",
+     "",
+     {"<s>", "</s>"},
+     "{% for message in messages %}{% if message['role'] == 'system' %}{{ '<<SYS>>\\n' + "
+     "message['content'] + "
+     "'\\n<</SYS>>\\n\\n' }}{% elif message['role'] == 'user' %}{{ bos_token + '[INST] ' + "
+     "message['content'] + "
+     "' [/INST]' }}{% else %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor "
+     "%}"},
 };
 
 const TemplateSpec& spec_named(const std::string& name) {
@@ -67,7 +115,8 @@ void encode_markup(const Tokenizer& tok, const TemplateSpec& spec, const std::st
       auto hit = markup.find(s, pos);
       if (hit < best) best = hit, best_len = std::string(s).size();
     }
-    std::string text = markup.substr(pos, best == std::string::npos ? std::string::npos : best - pos);
+    std::string text =
+        markup.substr(pos, best == std::string::npos ? std::string::npos : best - pos);
     if (!text.empty()) {
       auto ids = tok.encode_plain(text);
       out.insert(out.end(), ids.begin(), ids.end());
@@ -75,8 +124,9 @@ void encode_markup(const Tokenizer& tok, const TemplateSpec& spec, const std::st
     if (best == std::string::npos) break;
     std::string special = markup.substr(best, best_len);
     TokenId id = tok.token_to_id(special);
-    if (id < 0) throw std::invalid_argument("the tokenizer has no token " + special + " that the " +
-                                            std::string(spec.name) + " chat template needs");
+    if (id < 0)
+      throw std::invalid_argument("the tokenizer has no token " + special + " that the " +
+                                  std::string(spec.name) + " chat template needs");
     out.push_back(id);
     pos = best + best_len;
   }
@@ -84,7 +134,9 @@ void encode_markup(const Tokenizer& tok, const TemplateSpec& spec, const std::st
 
 }  // namespace
 
-ChatTemplate ChatTemplate::by_name(const std::string& name) { return ChatTemplate(spec_named(name).name); }
+ChatTemplate ChatTemplate::by_name(const std::string& name) {
+  return ChatTemplate(spec_named(name).name);
+}
 
 ChatTemplate ChatTemplate::detect(const std::string& jinja) {
   if (jinja.empty()) throw std::invalid_argument("the model has no chat template");
@@ -93,7 +145,8 @@ ChatTemplate ChatTemplate::detect(const std::string& jinja) {
   if (jinja.find("<start_of_turn>") != std::string::npos) return by_name("gemma");
   if (jinja.find("<|assistant|>") != std::string::npos) return by_name("zephyr");
   if (jinja.find("[INST]") != std::string::npos) return by_name("llama2");
-  throw std::invalid_argument("unrecognized chat template (chosei knows chatml, llama3, llama2, zephyr, gemma)");
+  throw std::invalid_argument(
+      "unrecognized chat template (chosei knows chatml, llama3, llama2, zephyr, gemma)");
 }
 
 std::vector<std::string> ChatTemplate::names() {
@@ -130,7 +183,8 @@ RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMe
   std::string pending_system;  // llama2 and gemma fold the system prompt into the first user turn
   for (const auto& m : messages) {
     if (m.role != "system" && m.role != "user" && m.role != "assistant")
-      throw std::invalid_argument("chat message role \"" + m.role + "\" is not system, user or assistant");
+      throw std::invalid_argument("chat message role \"" + m.role +
+                                  "\" is not system, user or assistant");
     if (m.role == "system" && (llama2 || name_ == "gemma")) {
       pending_system = m.content;
       continue;
@@ -151,7 +205,10 @@ RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMe
       emit(spec.after_close, false);
       continue;
     }
-    emit(m.role == "system" ? spec.system_open : m.role == "user" ? spec.user_open : spec.assistant_open, false);
+    emit(m.role == "system" ? spec.system_open
+         : m.role == "user" ? spec.user_open
+                            : spec.assistant_open,
+         false);
     emit_content(m.content, assistant);
     emit(assistant ? spec.assistant_close : spec.close, assistant);
     emit(spec.after_close, false);

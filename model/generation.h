@@ -27,8 +27,8 @@ struct GenerateResult {
 };
 
 // `on_text` receives each newly final piece of text; it may be empty.
-GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer, const std::vector<TokenId>& prompt,
-                        const GenerateOptions& options,
+GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
+                        const std::vector<TokenId>& prompt, const GenerateOptions& options,
                         const std::function<void(const std::string&)>& on_text = {});
 
 }  // namespace chosei

@@ -12,14 +12,16 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::pair<std::string, std::string>> parse_merges(const json& merges, const std::string& source) {
+std::vector<std::pair<std::string, std::string>> parse_merges(const json& merges,
+                                                              const std::string& source) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(merges.size());
   for (const auto& m : merges) {
     if (m.is_string()) {  // "a b" (older files)
       auto s = m.get<std::string>();
       auto space = s.find(' ', 1);
-      if (space == std::string::npos) throw std::invalid_argument(source + ": merge \"" + s + "\" has no space");
+      if (space == std::string::npos)
+        throw std::invalid_argument(source + ": merge \"" + s + "\" has no space");
       out.emplace_back(s.substr(0, space), s.substr(space + 1));
     } else if (m.is_array() && m.size() == 2) {  // ["a", "b"] (tokenizers >= 0.20)
       out.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
@@ -32,7 +34,8 @@ std::vector<std::pair<std::string, std::string>> parse_merges(const json& merges
 
 std::unique_ptr<BpeModel> parse_model(const json& node, const std::string& source) {
   if (node.value("type", "BPE") != "BPE")
-    throw std::invalid_argument(source + ": model type " + node.value("type", "") + " is not supported (BPE only)");
+    throw std::invalid_argument(source + ": model type " + node.value("type", "") +
+                                " is not supported (BPE only)");
   if (node.contains("continuing_subword_prefix") && node["continuing_subword_prefix"].is_string() &&
       !node["continuing_subword_prefix"].get<std::string>().empty())
     throw std::invalid_argument(source + ": BPE continuing_subword_prefix is not supported");
@@ -42,13 +45,15 @@ std::unique_ptr<BpeModel> parse_model(const json& node, const std::string& sourc
   opt.byte_fallback = node.value("byte_fallback", false);
   opt.fuse_unk = node.value("fuse_unk", false);
   opt.ignore_merges = node.value("ignore_merges", false);
-  if (node.contains("unk_token") && node["unk_token"].is_string()) opt.unk_token = node["unk_token"].get<std::string>();
+  if (node.contains("unk_token") && node["unk_token"].is_string())
+    opt.unk_token = node["unk_token"].get<std::string>();
   return std::make_unique<BpeModel>(std::move(vocab), parse_merges(node.at("merges"), source), opt);
 }
 
 }  // namespace
 
-HfTokenizer::HfTokenizer(const std::string& json_text, const TokenizerConfig& config, const std::string& source)
+HfTokenizer::HfTokenizer(const std::string& json_text, const TokenizerConfig& config,
+                         const std::string& source)
     : json_text_(json_text) {
   json j = json::parse(json_text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw std::invalid_argument(source + ": not valid JSON");
@@ -80,11 +85,13 @@ HfTokenizer::HfTokenizer(const std::string& json_text, const TokenizerConfig& co
   if (!config.eos_token.empty()) eos_id_ = token_to_id(config.eos_token);
 }
 
-std::unique_ptr<HfTokenizer> HfTokenizer::from_file(const std::string& path, const TokenizerConfig& config) {
+std::unique_ptr<HfTokenizer> HfTokenizer::from_file(const std::string& path,
+                                                    const TokenizerConfig& config) {
   return std::make_unique<HfTokenizer>(read_file(path), config, path);
 }
 
-void HfTokenizer::encode_segment(std::string_view text, bool first_segment, std::vector<TokenId>& out) const {
+void HfTokenizer::encode_segment(std::string_view text, bool first_segment,
+                                 std::vector<TokenId>& out) const {
   std::string normalized = normalizer_(std::string(text));
   for (const auto& word : pre_tokenizer_(normalized, first_segment)) model_->encode_word(word, out);
 }
@@ -93,8 +100,10 @@ std::vector<TokenId> HfTokenizer::encode(const std::string& text, bool add_speci
   std::vector<TokenId> ids;
   bool first = true;
   for (const auto& piece : added_.split(text)) {
-    if (piece.id >= 0) ids.push_back(piece.id);
-    else encode_segment(piece.text, first, ids);
+    if (piece.id >= 0)
+      ids.push_back(piece.id);
+    else
+      encode_segment(piece.text, first, ids);
     first = false;
   }
   return add_special ? post_processor_(ids) : ids;

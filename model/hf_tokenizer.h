@@ -19,8 +19,10 @@ class HfTokenizer : public Tokenizer {
  public:
   // `json_text` is the tokenizer.json content; `config` supplies BOS/EOS names.
   // Throws std::invalid_argument naming `source` and the unsupported or malformed part.
-  HfTokenizer(const std::string& json_text, const TokenizerConfig& config, const std::string& source);
-  static std::unique_ptr<HfTokenizer> from_file(const std::string& path, const TokenizerConfig& config);
+  HfTokenizer(const std::string& json_text, const TokenizerConfig& config,
+              const std::string& source);
+  static std::unique_ptr<HfTokenizer> from_file(const std::string& path,
+                                                const TokenizerConfig& config);
 
   std::vector<TokenId> encode(const std::string& text, bool add_special = true) const override;
   std::vector<TokenId> encode_plain(const std::string& text) const override;

@@ -33,8 +33,8 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(std::int64_t layer, cons
 
 void KvCache::truncate(std::int64_t length) {
   if (length < 0 || length > length_)
-    throw std::out_of_range("KV cache truncate to " + std::to_string(length) +
-                            " outside [0, " + std::to_string(length_) + "]");
+    throw std::out_of_range("KV cache truncate to " + std::to_string(length) + " outside [0, " +
+                            std::to_string(length_) + "]");
   length_ = length;
 }
 

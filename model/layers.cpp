@@ -43,11 +43,14 @@ RotaryTable::RotaryTable(std::int64_t head_dim, std::int64_t max_positions, doub
 void RotaryTable::grow(std::int64_t max_positions) {
   torch::NoGradGuard no_grad;
   // inv_freq_i = theta^(-2i/HD), computed in fp32 like HF's LlamaRotaryEmbedding.
-  auto inv_freq = 1.0 / torch::pow(theta_, torch::arange(0, head_dim_, 2, torch::kFloat32)
-                                               .div(static_cast<double>(head_dim_)));
+  auto inv_freq =
+      1.0 /
+      torch::pow(
+          theta_,
+          torch::arange(0, head_dim_, 2, torch::kFloat32).div(static_cast<double>(head_dim_)));
   auto t = torch::arange(max_positions, torch::kFloat32);
   auto freqs = torch::outer(t, inv_freq.to(torch::kFloat32));  // (P, HD/2)
-  auto emb = torch::cat({freqs, freqs}, -1);                    // (P, HD)
+  auto emb = torch::cat({freqs, freqs}, -1);                   // (P, HD)
   cos_ = emb.cos();
   sin_ = emb.sin();
   max_positions_ = max_positions;

@@ -30,7 +30,8 @@ Llama2cHeader read_header(const MappedFile& file) {
     std::int32_t version;
     std::memcpy(&version, file.data() + 4, 4);
     if (version != 1)
-      throw std::runtime_error(file.path() + ": llama2.c export version " + std::to_string(version) +
+      throw std::runtime_error(file.path() + ": llama2.c export version " +
+                               std::to_string(version) +
                                " is not supported (only the legacy and version-1 fp32 formats)");
     if (file.size() < 256) throw std::runtime_error(file.path() + ": truncated version-1 header");
     std::memcpy(&h.dim, file.data() + 8, 7 * 4);
@@ -45,11 +46,12 @@ Llama2cHeader read_header(const MappedFile& file) {
     h.version = 0;
   }
   auto plausible = [](std::int32_t v) { return v > 0 && v < (1 << 20); };
-  if (!plausible(h.dim) || !plausible(h.hidden_dim) || !plausible(h.n_layers) || !plausible(h.n_heads) ||
-      !plausible(h.n_kv_heads) || !plausible(h.vocab_size) || !plausible(h.seq_len) || h.dim % h.n_heads != 0 ||
-      h.n_heads % h.n_kv_heads != 0)
-    throw std::runtime_error(file.path() + ": implausible llama2.c header (dim " + std::to_string(h.dim) + ", layers " +
-                             std::to_string(h.n_layers) + ", heads " + std::to_string(h.n_heads) + ")");
+  if (!plausible(h.dim) || !plausible(h.hidden_dim) || !plausible(h.n_layers) ||
+      !plausible(h.n_heads) || !plausible(h.n_kv_heads) || !plausible(h.vocab_size) ||
+      !plausible(h.seq_len) || h.dim % h.n_heads != 0 || h.n_heads % h.n_kv_heads != 0)
+    throw std::runtime_error(file.path() + ": implausible llama2.c header (dim " +
+                             std::to_string(h.dim) + ", layers " + std::to_string(h.n_layers) +
+                             ", heads " + std::to_string(h.n_heads) + ")");
   return h;
 }
 
@@ -61,8 +63,9 @@ class FloatCursor {
     std::size_t n = 1;
     for (auto d : shape) n *= static_cast<std::size_t>(d);
     if (pos_ + n * 4 > file_.size())
-      throw std::runtime_error(file_.path() + ": truncated llama2.c checkpoint (needs " + std::to_string(pos_ + n * 4) +
-                               " bytes, has " + std::to_string(file_.size()) + ")");
+      throw std::runtime_error(file_.path() + ": truncated llama2.c checkpoint (needs " +
+                               std::to_string(pos_ + n * 4) + " bytes, has " +
+                               std::to_string(file_.size()) + ")");
     auto t = torch::empty(shape, torch::kFloat32);
     std::memcpy(t.data_ptr(), file_.data() + pos_, n * 4);
     pos_ += n * 4;
@@ -83,7 +86,8 @@ torch::Tensor permute_rope_rows(const torch::Tensor& w, std::int64_t heads) {
 
 }  // namespace
 
-void import_llama2c(const std::string& weights_path, const std::string& tokenizer_path, const std::string& out_dir) {
+void import_llama2c(const std::string& weights_path, const std::string& tokenizer_path,
+                    const std::string& out_dir) {
   MappedFile file(weights_path);
   const auto h = read_header(file);
   ModelConfig c;
@@ -102,14 +106,16 @@ void import_llama2c(const std::string& weights_path, const std::string& tokenize
   c.eos_token_ids = {2};
   c.validate(weights_path);
 
-  const std::int64_t L = h.n_layers, C = h.dim, I = h.hidden_dim, V = h.vocab_size, HD = h.dim / h.n_heads;
+  const std::int64_t L = h.n_layers, C = h.dim, I = h.hidden_dim, V = h.vocab_size,
+                     HD = h.dim / h.n_heads;
   const std::int64_t KV = h.n_kv_heads * HD;
   FloatCursor cur(file, h.data_offset);
   torch::Tensor emb, rms_att, rms_ffn, rms_final, wq, wk, wv, wo, w1, w2, w3, wcls;
   if (h.version == 0) {
     emb = cur.take({V, C});
     rms_att = cur.take({L, C});
-    wq = cur.take({L, C, C}), wk = cur.take({L, KV, C}), wv = cur.take({L, KV, C}), wo = cur.take({L, C, C});
+    wq = cur.take({L, C, C}), wk = cur.take({L, KV, C}), wv = cur.take({L, KV, C}),
+    wo = cur.take({L, C, C});
     rms_ffn = cur.take({L, C});
     w1 = cur.take({L, I, C}), w2 = cur.take({L, C, I}), w3 = cur.take({L, I, C});
     rms_final = cur.take({C});
@@ -119,7 +125,8 @@ void import_llama2c(const std::string& weights_path, const std::string& tokenize
     rms_ffn = cur.take({L, C});
     rms_final = cur.take({C});
     emb = cur.take({V, C});
-    wq = cur.take({L, C, C}), wk = cur.take({L, KV, C}), wv = cur.take({L, KV, C}), wo = cur.take({L, C, C});
+    wq = cur.take({L, C, C}), wk = cur.take({L, KV, C}), wv = cur.take({L, KV, C}),
+    wo = cur.take({L, C, C});
     w1 = cur.take({L, I, C}), w2 = cur.take({L, C, I}), w3 = cur.take({L, I, C});
   }
   if (!h.shared_classifier) wcls = cur.take({V, C});

@@ -11,6 +11,7 @@ namespace chosei {
 // Writes `out_dir` (config.json, model.safetensors, tokenizer.json, tokenizer_config.json,
 // generation_config.json). Throws std::runtime_error naming the file and what is wrong on a
 // truncated, oversized or unsupported checkpoint.
-void import_llama2c(const std::string& weights_path, const std::string& tokenizer_path, const std::string& out_dir);
+void import_llama2c(const std::string& weights_path, const std::string& tokenizer_path,
+                    const std::string& out_dir);
 
 }  // namespace chosei

@@ -19,15 +19,18 @@ const std::string kMetaSpace = "\xE2\x96\x81";  // ▁
 
 bool byte_piece(const std::string& p, unsigned char* b) {
   unsigned v;
-  if (p.size() == 6 && std::sscanf(p.c_str(), "<0x%02X>", &v) == 1) return *b = static_cast<unsigned char>(v), true;
+  if (p.size() == 6 && std::sscanf(p.c_str(), "<0x%02X>", &v) == 1)
+    return *b = static_cast<unsigned char>(v), true;
   return false;
 }
 
 std::string replace_spaces(const std::string& s, const std::string& with) {
   std::string out;
   for (char c : s) {
-    if (c == ' ') out += with;
-    else out += c;
+    if (c == ' ')
+      out += with;
+    else
+      out += c;
   }
   return out;
 }
@@ -39,14 +42,15 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path) {
   std::size_t pos = 0;
   auto take = [&](void* dst, std::size_t n, const char* what) {
     if (pos + n > bytes.size())
-      throw std::runtime_error(path + ": truncated llama2.c tokenizer (token " + std::to_string(pieces_.size()) +
-                               ": " + what + ")");
+      throw std::runtime_error(path + ": truncated llama2.c tokenizer (token " +
+                               std::to_string(pieces_.size()) + ": " + what + ")");
     std::memcpy(dst, bytes.data() + pos, n);
     pos += n;
   };
   std::int32_t max_len = 0;
   take(&max_len, 4, "header");
-  if (max_len <= 0 || max_len > 4096) throw std::runtime_error(path + ": implausible max_token_length " + std::to_string(max_len));
+  if (max_len <= 0 || max_len > 4096)
+    throw std::runtime_error(path + ": implausible max_token_length " + std::to_string(max_len));
   while (pos < bytes.size()) {
     float score;
     std::int32_t len;
@@ -54,14 +58,16 @@ Llama2cTokenizer::Llama2cTokenizer(const std::string& path) {
     take(&len, 4, "length");
     if (len < 0 || len > max_len)
       throw std::runtime_error(path + ": token " + std::to_string(pieces_.size()) + " has length " +
-                               std::to_string(len) + " (max_token_length " + std::to_string(max_len) + ")");
+                               std::to_string(len) + " (max_token_length " +
+                               std::to_string(max_len) + ")");
     std::string piece(static_cast<std::size_t>(len), '\0');
     take(piece.data(), piece.size(), "bytes");
     lookup_.emplace(piece, static_cast<TokenId>(pieces_.size()));
     pieces_.push_back(std::move(piece));
     scores_.push_back(score);
   }
-  if (pieces_.size() < 3 + 256) throw std::runtime_error(path + ": only " + std::to_string(pieces_.size()) + " tokens");
+  if (pieces_.size() < 3 + 256)
+    throw std::runtime_error(path + ": only " + std::to_string(pieces_.size()) + " tokens");
 }
 
 std::vector<TokenId> Llama2cTokenizer::encode_plain(const std::string& text) const {
@@ -133,8 +139,10 @@ TokenId Llama2cTokenizer::token_to_id(const std::string& token) const {
     if (token == kSpecialNames[i]) return i;
   std::string piece;
   for (std::size_t i = 0; i < token.size();) {
-    if (token.compare(i, kMetaSpace.size(), kMetaSpace) == 0) piece += ' ', i += kMetaSpace.size();
-    else piece += token[i++];
+    if (token.compare(i, kMetaSpace.size(), kMetaSpace) == 0)
+      piece += ' ', i += kMetaSpace.size();
+    else
+      piece += token[i++];
   }
   auto it = lookup_.find(piece);
   return it == lookup_.end() ? -1 : it->second;
@@ -164,13 +172,19 @@ std::string Llama2cTokenizer::to_tokenizer_json() const {
     });
     merges.insert(merges.end(), local.begin(), local.end());
   }
-  std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) { return a.score > b.score; });
+  std::stable_sort(merges.begin(), merges.end(),
+                   [](const Merge& a, const Merge& b) { return a.score > b.score; });
   ordered_json merge_list = ordered_json::array();
   for (const auto& m : merges) merge_list.push_back({id_to_token(m.left), id_to_token(m.right)});
   ordered_json added = ordered_json::array();
   for (TokenId i = 0; i < 3; ++i)
-    added.push_back({{"id", i}, {"content", kSpecialNames[i]}, {"single_word", false}, {"lstrip", false},
-                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+    added.push_back({{"id", i},
+                     {"content", kSpecialNames[i]},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   ordered_json j = {
       {"version", "1.0"},
       {"truncation", nullptr},
@@ -184,10 +198,14 @@ std::string Llama2cTokenizer::to_tokenizer_json() const {
       {"pre_tokenizer", nullptr},
       {"post_processor",
        {{"type", "TemplateProcessing"},
-        {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
+        {"single",
+         {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+          {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
         {"pair",
-         {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-          {{"SpecialToken", {{"id", "<s>"}, {"type_id", 1}}}}, {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
+         {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
+          {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+          {{"SpecialToken", {{"id", "<s>"}, {"type_id", 1}}}},
+          {{"Sequence", {{"id", "B"}, {"type_id", 1}}}}}},
         {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}}},
       {"decoder",
        {{"type", "Sequence"},
@@ -197,9 +215,16 @@ std::string Llama2cTokenizer::to_tokenizer_json() const {
           {{"type", "Fuse"}},
           {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}}},
       {"model",
-       {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", "<unk>"}, {"continuing_subword_prefix", nullptr},
-        {"end_of_word_suffix", nullptr}, {"fuse_unk", true}, {"byte_fallback", true}, {"ignore_merges", false},
-        {"vocab", vocab}, {"merges", merge_list}}}};
+       {{"type", "BPE"},
+        {"dropout", nullptr},
+        {"unk_token", "<unk>"},
+        {"continuing_subword_prefix", nullptr},
+        {"end_of_word_suffix", nullptr},
+        {"fuse_unk", true},
+        {"byte_fallback", true},
+        {"ignore_merges", false},
+        {"vocab", vocab},
+        {"merges", merge_list}}}};
   return j.dump(2) + "\n";
 }
 

@@ -19,10 +19,9 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
 }
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
-                                          const torch::Tensor& positions,
-                                          std::int64_t max_position, const torch::Tensor& mask,
-                                          KvCache* cache, std::int64_t layer,
-                                          Precision precision) {
+                                          const torch::Tensor& positions, std::int64_t max_position,
+                                          const torch::Tensor& mask, KvCache* cache,
+                                          std::int64_t layer, Precision precision) {
   const auto B = x.size(0), T = x.size(1);
   const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
   auto q = q_proj->forward(x, precision).view({B, T, n_heads_, head_dim_});
@@ -34,8 +33,9 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B, NKV, L, HD)
   const auto L = k.size(2);
   // Heads sharing a KV head are adjacent (HF repeat_kv): head h reads KV head h / G.
-  q = q.view({B, T, n_kv_heads_, G, head_dim_}).permute({0, 2, 3, 1, 4}).reshape(
-      {B, n_kv_heads_, G * T, head_dim_});
+  q = q.view({B, T, n_kv_heads_, G, head_dim_})
+          .permute({0, 2, 3, 1, 4})
+          .reshape({B, n_kv_heads_, G * T, head_dim_});
   auto scores = torch::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(double(head_dim_)));
   scores = scores.view({B, n_kv_heads_, G, T, L});
   if (mask.defined())
@@ -56,8 +56,8 @@ LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) {
 }
 
 torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
-  return down_proj->forward(F::silu(gate_proj->forward(x, precision)) * up_proj->forward(x, precision),
-                            precision);
+  return down_proj->forward(
+      F::silu(gate_proj->forward(x, precision)) * up_proj->forward(x, precision), precision);
 }
 
 LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
@@ -81,7 +81,8 @@ LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config)
   config_.validate("model config");
   model = register_module("model", LlamaBackbone(config_));
   if (!config_.tie_word_embeddings)
-    lm_head = register_module("lm_head", Projection(config_.hidden_size, config_.vocab_size, false));
+    lm_head =
+        register_module("lm_head", Projection(config_.hidden_size, config_.vocab_size, false));
 }
 
 namespace {
@@ -129,7 +130,8 @@ torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidd
   return F::linear(hidden.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat32);
 }
 
-torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids, const ForwardOptions& options) {
+torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids,
+                                            const ForwardOptions& options) {
   auto h = hidden_states(ids, options);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
   return logits_from_hidden(h);

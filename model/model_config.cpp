@@ -97,7 +97,8 @@ std::int64_t ModelConfig::parameter_count() const {
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
   json j = json::parse(json_text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw std::invalid_argument(source + ": not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    throw std::invalid_argument(source + ": not a JSON object");
   ModelConfig c;
   c.original_json = json_text;
   if (!j.contains("model_type") || !j["model_type"].is_string())
@@ -139,7 +140,8 @@ std::string model_config_to_json(const ModelConfig& c) {
     if (orig.is_object()) j = orig;
   }
   static const std::map<std::string, std::string> kArchitectures = {
-      {"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"},
+      {"llama", "LlamaForCausalLM"},
+      {"mistral", "MistralForCausalLM"},
       {"qwen2", "Qwen2ForCausalLM"}};
   if (!j.contains("architectures")) j["architectures"] = {kArchitectures.at(c.model_type)};
   j["model_type"] = c.model_type;
@@ -158,9 +160,12 @@ std::string model_config_to_json(const ModelConfig& c) {
   if (c.model_type != "qwen2") j["attention_bias"] = c.attention_bias;
   j["initializer_range"] = c.initializer_range;
   j["bos_token_id"] = c.bos_token_id >= 0 ? json(c.bos_token_id) : json(nullptr);
-  if (c.eos_token_ids.size() == 1) j["eos_token_id"] = c.eos_token_ids[0];
-  else if (c.eos_token_ids.empty()) j["eos_token_id"] = nullptr;
-  else j["eos_token_id"] = c.eos_token_ids;
+  if (c.eos_token_ids.size() == 1)
+    j["eos_token_id"] = c.eos_token_ids[0];
+  else if (c.eos_token_ids.empty())
+    j["eos_token_id"] = nullptr;
+  else
+    j["eos_token_id"] = c.eos_token_ids;
   if (c.pad_token_id >= 0) j["pad_token_id"] = c.pad_token_id;
   j["torch_dtype"] = c.torch_dtype;
   return j.dump(2) + "\n";

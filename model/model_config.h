@@ -13,7 +13,7 @@ namespace chosei {
 struct ModelConfig {
   std::string model_type = "llama";
   std::int64_t vocab_size = 32000;
-  std::int64_t hidden_size = 4096;        // C
+  std::int64_t hidden_size = 4096;  // C
   std::int64_t intermediate_size = 11008;
   std::int64_t num_hidden_layers = 32;
   std::int64_t num_attention_heads = 32;  // NH

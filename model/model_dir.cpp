@@ -19,13 +19,17 @@ LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer) {
   auto config = load_model_config((fs::path(dir) / "config.json").string());
   m.model = LlamaForCausalLM(config);
   std::vector<std::string> ignore;
-  if (config.tie_word_embeddings) ignore.push_back("lm_head.weight");  // some exporters store the tied copy
+  if (config.tie_word_embeddings)
+    ignore.push_back("lm_head.weight");  // some exporters store the tied copy
   load_parameters(*m.model, read_checkpoint_tensors(dir), dir, ignore);
   m.model->eval();
-  bool has_tokenizer = fs::exists(fs::path(dir) / "tokenizer.json") || fs::exists(fs::path(dir) / "tokenizer.model") ||
+  bool has_tokenizer = fs::exists(fs::path(dir) / "tokenizer.json") ||
+                       fs::exists(fs::path(dir) / "tokenizer.model") ||
                        fs::exists(fs::path(dir) / "tokenizer.bin");
-  if (has_tokenizer) m.tokenizer = load_tokenizer(dir);
-  else if (require_tokenizer) throw std::runtime_error(dir + ": no tokenizer.json, tokenizer.model or tokenizer.bin");
+  if (has_tokenizer)
+    m.tokenizer = load_tokenizer(dir);
+  else if (require_tokenizer)
+    throw std::runtime_error(dir + ": no tokenizer.json, tokenizer.model or tokenizer.bin");
   auto gen = fs::path(dir) / "generation_config.json";
   if (fs::exists(gen)) m.generation_config_json = read_file(gen.string());
   return m;
@@ -36,7 +40,8 @@ std::vector<TokenId> LoadedModel::eos_ids() const {
   if (!generation_config_json.empty()) {
     auto j = json::parse(generation_config_json, nullptr, false);
     if (j.is_object() && j.contains("eos_token_id")) {
-      if (j["eos_token_id"].is_number_integer()) ids.push_back(j["eos_token_id"].get<TokenId>());
+      if (j["eos_token_id"].is_number_integer())
+        ids.push_back(j["eos_token_id"].get<TokenId>());
       else if (j["eos_token_id"].is_array())
         for (const auto& v : j["eos_token_id"])
           if (v.is_number_integer()) ids.push_back(v.get<TokenId>());
@@ -44,15 +49,18 @@ std::vector<TokenId> LoadedModel::eos_ids() const {
   }
   if (ids.empty())
     for (auto id : model->config().eos_token_ids) ids.push_back(static_cast<TokenId>(id));
-  if (ids.empty() && tokenizer.tokenizer && tokenizer.tokenizer->eos_id() >= 0) ids.push_back(tokenizer.tokenizer->eos_id());
+  if (ids.empty() && tokenizer.tokenizer && tokenizer.tokenizer->eos_id() >= 0)
+    ids.push_back(tokenizer.tokenizer->eos_id());
   return ids;
 }
 
 std::string default_generation_config(const ModelConfig& config) {
   json j = json::object();
   if (config.bos_token_id >= 0) j["bos_token_id"] = config.bos_token_id;
-  if (config.eos_token_ids.size() == 1) j["eos_token_id"] = config.eos_token_ids[0];
-  else if (!config.eos_token_ids.empty()) j["eos_token_id"] = config.eos_token_ids;
+  if (config.eos_token_ids.size() == 1)
+    j["eos_token_id"] = config.eos_token_ids[0];
+  else if (!config.eos_token_ids.empty())
+    j["eos_token_id"] = config.eos_token_ids;
   if (config.pad_token_id >= 0) j["pad_token_id"] = config.pad_token_id;
   return j.dump(2) + "\n";
 }
@@ -60,14 +68,17 @@ std::string default_generation_config(const ModelConfig& config) {
 void save_model_dir(const std::string& dir, const LoadedModel& m, DType dtype) {
   fs::create_directories(dir);
   auto config = m.model->config();
-  config.torch_dtype = dtype == DType::BF16 ? "bfloat16" : dtype == DType::F16 ? "float16" : "float32";
+  config.torch_dtype = dtype == DType::BF16  ? "bfloat16"
+                       : dtype == DType::F16 ? "float16"
+                                             : "float32";
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : m.model->named_parameters()) tensors.emplace_back(p.key(), p.value());
   write_checkpoint_tensors(dir, tensors, dtype);
   save_model_config(config, (fs::path(dir) / "config.json").string());
   if (m.tokenizer.tokenizer) save_tokenizer(m.tokenizer, dir);
   write_file_atomic((fs::path(dir) / "generation_config.json").string(),
-                    m.generation_config_json.empty() ? default_generation_config(config) : m.generation_config_json);
+                    m.generation_config_json.empty() ? default_generation_config(config)
+                                                     : m.generation_config_json);
 }
 
 }  // namespace chosei

@@ -17,8 +17,8 @@ namespace chosei {
 struct LoadedModel {
   std::string dir;
   LlamaForCausalLM model{nullptr};
-  LoadedTokenizer tokenizer;             // tokenizer.tokenizer is null when absent
-  std::string generation_config_json;    // as read, "" when absent
+  LoadedTokenizer tokenizer;           // tokenizer.tokenizer is null when absent
+  std::string generation_config_json;  // as read, "" when absent
 
   // EOS ids for generation: generation_config.json's, else config.json's, else the tokenizer's.
   std::vector<TokenId> eos_ids() const;

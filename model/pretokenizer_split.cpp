@@ -51,7 +51,7 @@ class Matcher {
   std::size_t whitespace_tail(std::size_t i) const {
     std::size_t j = run(i, [&](std::size_t k) { return space(k); });
     if (j == n_ || j - i == 1) return j;  // at end, or a single space before a word: \s+
-    return j - 1;                          // leave the last space to the next word
+    return j - 1;                         // leave the last space to the next word
   }
   std::size_t size() const { return n_; }
 
@@ -104,14 +104,16 @@ bool split_pattern_from_regex(const std::string& regex, SplitPattern* out) {
   return false;
 }
 
-std::vector<std::pair<std::size_t, std::size_t>> split_words(std::string_view text, SplitPattern pattern) {
+std::vector<std::pair<std::size_t, std::size_t>> split_words(std::string_view text,
+                                                             SplitPattern pattern) {
   auto cps = decode_utf8(text);
   Matcher m(cps, pattern != SplitPattern::kGpt2);
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   std::size_t i = 0;
   while (i < cps.size()) {
-    std::size_t j = pattern == SplitPattern::kGpt2 ? next_gpt2(m, i)
-                                                   : next_llama3(m, i, pattern == SplitPattern::kQwen2 ? 1 : 3);
+    std::size_t j = pattern == SplitPattern::kGpt2
+                        ? next_gpt2(m, i)
+                        : next_llama3(m, i, pattern == SplitPattern::kQwen2 ? 1 : 3);
     if (j <= i) j = i + 1;  // unreachable with these patterns; guards against a stall
     std::size_t begin = cps[i].offset;
     std::size_t end = j < cps.size() ? cps[j].offset : text.size();

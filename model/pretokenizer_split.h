@@ -23,6 +23,7 @@ enum class SplitPattern { kGpt2, kLlama3, kQwen2 };
 bool split_pattern_from_regex(const std::string& regex, SplitPattern* out);
 
 // Spans (byte offset, byte length) of the pieces of `text`.
-std::vector<std::pair<std::size_t, std::size_t>> split_words(std::string_view text, SplitPattern pattern);
+std::vector<std::pair<std::size_t, std::size_t>> split_words(std::string_view text,
+                                                             SplitPattern pattern);
 
 }  // namespace chosei

@@ -108,7 +108,9 @@ std::size_t TensorView::numel() const {
 
 SafetensorsContent parse_safetensors(const std::uint8_t* bytes, std::size_t size,
                                      const std::string& source) {
-  if (size < 8) fail(source, "file is " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
+  if (size < 8)
+    fail(source,
+         "file is " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
   std::uint64_t header_len = read_le64(bytes);
   if (header_len > kMaxHeaderBytes)
     fail(source, "header length " + std::to_string(header_len) + " exceeds the 100 MB limit");
@@ -126,7 +128,8 @@ SafetensorsContent parse_safetensors(const std::uint8_t* bytes, std::size_t size
     if (it.key() == "__metadata__") {
       if (!it.value().is_object()) fail(source, "__metadata__ is not an object");
       for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        if (!m.value().is_string()) fail(source, "__metadata__[\"" + m.key() + "\"] is not a string");
+        if (!m.value().is_string())
+          fail(source, "__metadata__[\"" + m.key() + "\"] is not a string");
         content.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;

@@ -10,8 +10,10 @@ namespace chosei {
 
 Sampler::Sampler(const SamplingOptions& options) : options_(options), rng_(options.seed) {
   if (!(options.temperature >= 0)) throw std::invalid_argument("temperature must be >= 0");
-  if (!(options.top_p > 0 && options.top_p <= 1)) throw std::invalid_argument("top_p must be in (0, 1]");
-  if (!(options.repetition_penalty > 0)) throw std::invalid_argument("repetition_penalty must be > 0");
+  if (!(options.top_p > 0 && options.top_p <= 1))
+    throw std::invalid_argument("top_p must be in (0, 1]");
+  if (!(options.repetition_penalty > 0))
+    throw std::invalid_argument("repetition_penalty must be > 0");
   if (options.top_k < 0) throw std::invalid_argument("top_k must be >= 0");
 }
 
@@ -31,13 +33,16 @@ TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<T
   std::int64_t keep = V;
   if (options_.top_k > 0 && options_.top_k < V) keep = options_.top_k;
   std::partial_sort(order_.begin(), order_.begin() + keep, order_.end(),
-                    [&](std::int32_t a, std::int32_t b) { return work_[a] > work_[b] || (work_[a] == work_[b] && a < b); });
+                    [&](std::int32_t a, std::int32_t b) {
+                      return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
+                    });
   // Softmax over the kept candidates at this temperature.
   const double inv_t = 1.0 / options_.temperature;
   const double max_logit = work_[order_[0]];
   std::vector<double> probs(static_cast<std::size_t>(keep));
   double sum = 0;
-  for (std::int64_t i = 0; i < keep; ++i) sum += probs[i] = std::exp((work_[order_[i]] - max_logit) * inv_t);
+  for (std::int64_t i = 0; i < keep; ++i)
+    sum += probs[i] = std::exp((work_[order_[i]] - max_logit) * inv_t);
   // Nucleus: the smallest prefix whose mass reaches top_p.
   std::int64_t n = keep;
   if (options_.top_p < 1.0) {

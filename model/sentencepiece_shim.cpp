@@ -42,7 +42,8 @@ void* load(const char* bytes, std::size_t size, char* err, std::size_t err_len) 
 
 void free_handle(void* h) { delete P(h); }
 
-int encode(void* h, const char* text, std::size_t len, int** ids, std::size_t* n, char* err, std::size_t err_len) {
+int encode(void* h, const char* text, std::size_t len, int** ids, std::size_t* n, char* err,
+           std::size_t err_len) {
   std::vector<int> out;
   auto status = P(h)->Encode(std::string(text, len), &out);
   if (!status.ok()) {
@@ -55,7 +56,8 @@ int encode(void* h, const char* text, std::size_t len, int** ids, std::size_t* n
   return 0;
 }
 
-char* decode(void* h, const int* ids, std::size_t n, std::size_t* out_len, char* err, std::size_t err_len) {
+char* decode(void* h, const int* ids, std::size_t n, std::size_t* out_len, char* err,
+             std::size_t err_len) {
   std::string text;
   auto status = P(h)->Decode(std::vector<int>(ids, ids + n), &text);
   if (!status.ok()) {
@@ -66,8 +68,12 @@ char* decode(void* h, const int* ids, std::size_t n, std::size_t* out_len, char*
 }
 
 int piece_size(void* h) { return P(h)->GetPieceSize(); }
-char* id_to_piece(void* h, int id, std::size_t* len) { return copy_bytes(P(h)->IdToPiece(id), len); }
-int piece_to_id(void* h, const char* piece, std::size_t len) { return P(h)->PieceToId(std::string(piece, len)); }
+char* id_to_piece(void* h, int id, std::size_t* len) {
+  return copy_bytes(P(h)->IdToPiece(id), len);
+}
+int piece_to_id(void* h, const char* piece, std::size_t len) {
+  return P(h)->PieceToId(std::string(piece, len));
+}
 int unk_id(void* h) { return P(h)->unk_id(); }
 int bos_id(void* h) { return P(h)->bos_id(); }
 int eos_id(void* h) { return P(h)->eos_id(); }
@@ -75,9 +81,12 @@ int is_control(void* h, int id) { return P(h)->IsControl(id) ? 1 : 0; }
 int is_unknown(void* h, int id) { return P(h)->IsUnknown(id) ? 1 : 0; }
 void free_buffer(void* b) { std::free(b); }
 
-const ChoseiSpmApi kApi = {load,       free_handle, encode,     decode,     piece_size, id_to_piece, piece_to_id,
-                           unk_id,     bos_id,      eos_id,     is_control, is_unknown, free_buffer};
+const ChoseiSpmApi kApi = {load,        free_handle, encode,     decode, piece_size,
+                           id_to_piece, piece_to_id, unk_id,     bos_id, eos_id,
+                           is_control,  is_unknown,  free_buffer};
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const ChoseiSpmApi* chosei_spm_api() { return &kApi; }
+extern "C" __attribute__((visibility("default"))) const ChoseiSpmApi* chosei_spm_api() {
+  return &kApi;
+}

@@ -16,10 +16,11 @@ struct ChoseiSpmApi {
   void* (*load)(const char* model_bytes, std::size_t size, char* err, std::size_t err_len);
   void (*free_handle)(void* handle);
   // Encodes text; *ids is malloc'ed (release with free_buffer). Returns 0 on success.
-  int (*encode)(void* handle, const char* text, std::size_t len, int** ids, std::size_t* n, char* err,
-                std::size_t err_len);
+  int (*encode)(void* handle, const char* text, std::size_t len, int** ids, std::size_t* n,
+                char* err, std::size_t err_len);
   // Decodes ids; returns malloc'ed bytes (length in *out_len), or null with err set.
-  char* (*decode)(void* handle, const int* ids, std::size_t n, std::size_t* out_len, char* err, std::size_t err_len);
+  char* (*decode)(void* handle, const int* ids, std::size_t n, std::size_t* out_len, char* err,
+                  std::size_t err_len);
   int (*piece_size)(void* handle);
   // The piece of id as malloc'ed bytes.
   char* (*id_to_piece)(void* handle, int id, std::size_t* len);

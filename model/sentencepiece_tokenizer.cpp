@@ -58,14 +58,16 @@ const ChoseiSpmApi* load_api() {
     }
     if (error.empty()) error = std::string(kModuleName) + " not found next to the executable";
   });
-  if (!api) throw std::runtime_error("SentencePiece support unavailable: " + error +
-                                     " (set CHOSEI_SENTENCEPIECE_MODULE to its path)");
+  if (!api)
+    throw std::runtime_error("SentencePiece support unavailable: " + error +
+                             " (set CHOSEI_SENTENCEPIECE_MODULE to its path)");
   return api;
 }
 
 }  // namespace
 
-SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path, const TokenizerConfig& config)
+SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path,
+                                               const TokenizerConfig& config)
     : api_(load_api()),
       handle_(nullptr),
       model_bytes_(read_file(path)),
@@ -90,7 +92,8 @@ std::vector<TokenId> SentencePieceTokenizer::encode_plain(const std::string& tex
   return std::vector<TokenId>(ids, ids + n);
 }
 
-std::vector<TokenId> SentencePieceTokenizer::encode(const std::string& text, bool add_special) const {
+std::vector<TokenId> SentencePieceTokenizer::encode(const std::string& text,
+                                                    bool add_special) const {
   auto ids = encode_plain(text);
   if (!add_special) return ids;
   if (add_bos_ && bos_id() >= 0) ids.insert(ids.begin(), bos_id());
@@ -98,7 +101,8 @@ std::vector<TokenId> SentencePieceTokenizer::encode(const std::string& text, boo
   return ids;
 }
 
-std::string SentencePieceTokenizer::decode(const std::vector<TokenId>& ids, bool skip_special) const {
+std::string SentencePieceTokenizer::decode(const std::vector<TokenId>& ids,
+                                           bool skip_special) const {
   std::vector<int> keep;
   const int size = api_->piece_size(handle_);
   for (auto id : ids) {

@@ -15,16 +15,26 @@ namespace fs = std::filesystem;
 
 torch::ScalarType to_scalar_type(DType dtype) {
   switch (dtype) {
-    case DType::F32: return torch::kFloat32;
-    case DType::F16: return torch::kFloat16;
-    case DType::BF16: return torch::kBFloat16;
-    case DType::F64: return torch::kFloat64;
-    case DType::I64: return torch::kInt64;
-    case DType::I32: return torch::kInt32;
-    case DType::I16: return torch::kInt16;
-    case DType::I8: return torch::kInt8;
-    case DType::U8: return torch::kUInt8;
-    case DType::BOOL: return torch::kBool;
+    case DType::F32:
+      return torch::kFloat32;
+    case DType::F16:
+      return torch::kFloat16;
+    case DType::BF16:
+      return torch::kBFloat16;
+    case DType::F64:
+      return torch::kFloat64;
+    case DType::I64:
+      return torch::kInt64;
+    case DType::I32:
+      return torch::kInt32;
+    case DType::I16:
+      return torch::kInt16;
+    case DType::I8:
+      return torch::kInt8;
+    case DType::U8:
+      return torch::kUInt8;
+    case DType::BOOL:
+      return torch::kBool;
   }
   throw std::invalid_argument("unsupported dtype");
 }
@@ -44,11 +54,13 @@ void read_file_into(const std::string& path, std::map<std::string, torch::Tensor
 
 std::vector<std::string> shard_files(const std::string& index_path) {
   auto j = nlohmann::json::parse(read_file(index_path), nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+  if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") ||
+      !j["weight_map"].is_object())
     throw std::runtime_error(index_path + ": not a safetensors index (no \"weight_map\" object)");
   std::set<std::string> files;
   for (auto& [name, file] : j["weight_map"].items()) {
-    if (!file.is_string()) throw std::runtime_error(index_path + ": weight_map[\"" + name + "\"] is not a file name");
+    if (!file.is_string())
+      throw std::runtime_error(index_path + ": weight_map[\"" + name + "\"] is not a file name");
     auto f = file.get<std::string>();
     if (f.find('/') != std::string::npos || f == "..")
       throw std::runtime_error(index_path + ": shard name \"" + f + "\" must be a plain file name");
@@ -63,7 +75,8 @@ std::vector<std::string> checkpoint_files(const std::string& dir) {
   const auto single = fs::path(dir) / "model.safetensors";
   const auto index = fs::path(dir) / "model.safetensors.index.json";
   if (fs::exists(single)) return {single.string()};
-  if (!fs::exists(index)) throw std::runtime_error(dir + ": no model.safetensors or model.safetensors.index.json");
+  if (!fs::exists(index))
+    throw std::runtime_error(dir + ": no model.safetensors or model.safetensors.index.json");
   std::vector<std::string> files;
   for (const auto& f : shard_files(index.string())) files.push_back((fs::path(dir) / f).string());
   return files;
@@ -97,7 +110,8 @@ void load_parameters(torch::nn::Module& module, const std::map<std::string, torc
   }
   for (const auto& [name, _] : tensors)
     if (!used.count(name) && !ignored.count(name))
-      throw std::runtime_error(source + ": unexpected tensor \"" + name + "\" (not a parameter of this architecture)");
+      throw std::runtime_error(source + ": unexpected tensor \"" + name +
+                               "\" (not a parameter of this architecture)");
 }
 
 namespace {
@@ -121,7 +135,8 @@ void write_checkpoint_tensors(const std::string& dir,
                               const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                               DType dtype, std::size_t max_shard_bytes) {
   if (dtype != DType::F32 && dtype != DType::F16 && dtype != DType::BF16)
-    throw std::invalid_argument("checkpoints are written as F32, F16 or BF16, not " + dtype_name(dtype));
+    throw std::invalid_argument("checkpoints are written as F32, F16 or BF16, not " +
+                                dtype_name(dtype));
   fs::create_directories(dir);
   std::vector<std::vector<PreparedTensor>> shards(1);
   std::size_t shard_bytes = 0, total = 0;

@@ -21,7 +21,9 @@ TextStream::TextStream(const Tokenizer& tokenizer, std::vector<std::string> stop
 std::string TextStream::decode_fresh() const {
   std::string text = tokenizer_.decode(ids_, /*skip_special=*/true);
   std::size_t common = 0;
-  while (common < text.size() && common < context_text_.size() && text[common] == context_text_[common]) ++common;
+  while (common < text.size() && common < context_text_.size() &&
+         text[common] == context_text_[common])
+    ++common;
   return text.substr(common);
 }
 
@@ -30,7 +32,8 @@ std::string TextStream::push(TokenId id) {
   ids_.push_back(id);
   std::string text = decode_fresh();
   // Decoding all ids keeps tokenizer-specific rules (leading-space stripping) exact.
-  if (text.size() < released_.size() || text.compare(0, released_.size(), released_) != 0) return "";
+  if (text.size() < released_.size() || text.compare(0, released_.size(), released_) != 0)
+    return "";
   std::string fresh = text.substr(released_.size());
   // Stop strings: cut at the earliest one.
   std::size_t cut = std::string::npos;
@@ -59,7 +62,8 @@ std::string TextStream::push(TokenId id) {
 std::string TextStream::finish() {
   if (stopped_) return "";
   std::string text = decode_fresh();
-  if (text.size() <= released_.size() || text.compare(0, released_.size(), released_) != 0) return "";
+  if (text.size() <= released_.size() || text.compare(0, released_.size(), released_) != 0)
+    return "";
   std::string out = text.substr(released_.size());
   released_ += out;
   return out;

@@ -28,7 +28,7 @@ class TextStream {
   const Tokenizer& tokenizer_;
   std::vector<std::string> stops_;
   std::string decode_fresh() const;  // text after the context
-  std::vector<TokenId> ids_;          // context + generated
+  std::vector<TokenId> ids_;         // context + generated
   std::string context_text_;
   std::string released_;
   bool stopped_ = false;

@@ -15,7 +15,8 @@ namespace {
 std::string token_string(const json& j, const char* field) {
   if (!j.contains(field) || j[field].is_null()) return "";
   if (j[field].is_string()) return j[field].get<std::string>();
-  if (j[field].is_object() && j[field].contains("content")) return j[field]["content"].get<std::string>();
+  if (j[field].is_object() && j[field].contains("content"))
+    return j[field]["content"].get<std::string>();
   return "";
 }
 }  // namespace
@@ -30,8 +31,10 @@ TokenizerConfig load_tokenizer_config(const std::string& path) {
   c.eos_token = token_string(j, "eos_token");
   c.pad_token = token_string(j, "pad_token");
   c.unk_token = token_string(j, "unk_token");
-  if (j.contains("add_bos_token") && j["add_bos_token"].is_boolean()) c.add_bos_token = j["add_bos_token"].get<bool>();
-  if (j.contains("add_eos_token") && j["add_eos_token"].is_boolean()) c.add_eos_token = j["add_eos_token"].get<bool>();
+  if (j.contains("add_bos_token") && j["add_bos_token"].is_boolean())
+    c.add_bos_token = j["add_bos_token"].get<bool>();
+  if (j.contains("add_eos_token") && j["add_eos_token"].is_boolean())
+    c.add_eos_token = j["add_eos_token"].get<bool>();
   if (j.contains("chat_template")) {
     const auto& t = j["chat_template"];
     if (t.is_string()) {

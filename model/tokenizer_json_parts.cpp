@@ -14,8 +14,8 @@ using nlohmann::json;
 namespace {
 
 [[noreturn]] void unsupported(const std::string& stage, const json& node) {
-  throw std::invalid_argument("tokenizer.json: " + stage + " type " + node.value("type", std::string("?")) +
-                              " is not supported");
+  throw std::invalid_argument("tokenizer.json: " + stage + " type " +
+                              node.value("type", std::string("?")) + " is not supported");
 }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
@@ -35,7 +35,8 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 std::string string_pattern(const json& node, const std::string& stage) {
   const auto& p = node.at("pattern");
   if (p.contains("String")) return p["String"].get<std::string>();
-  throw std::invalid_argument("tokenizer.json: " + stage + " with a Regex pattern is not supported");
+  throw std::invalid_argument("tokenizer.json: " + stage +
+                              " with a Regex pattern is not supported");
 }
 
 std::vector<std::string> split_on_string(const std::string& s, const std::string& delim,
@@ -61,7 +62,8 @@ std::vector<std::string> split_on_string(const std::string& s, const std::string
       pos = next;
       continue;
     } else {
-      throw std::invalid_argument("tokenizer.json: Split behavior " + behavior + " is not supported");
+      throw std::invalid_argument("tokenizer.json: Split behavior " + behavior +
+                                  " is not supported");
     }
     pos = hit + delim.size();
   }
@@ -85,7 +87,8 @@ std::vector<std::string> byte_level(const std::string& s, const json& node) {
   if (node.value("add_prefix_space", true) && !t.empty() && t[0] != ' ') t = " " + t;
   std::vector<std::string> words;
   if (node.value("use_regex", true)) {
-    for (auto [b, n] : split_words(t, SplitPattern::kGpt2)) words.push_back(bytes_to_chars(t.substr(b, n)));
+    for (auto [b, n] : split_words(t, SplitPattern::kGpt2))
+      words.push_back(bytes_to_chars(t.substr(b, n)));
   } else {
     words.push_back(bytes_to_chars(t));
   }
@@ -98,7 +101,8 @@ std::vector<std::string> digits(const std::string& s, bool individual) {
   int cur_kind = -1;  // 1 digit, 0 other
   for (char c : s) {
     int kind = (c >= '0' && c <= '9') ? 1 : 0;
-    if (!cur.empty() && (kind != cur_kind || (kind == 1 && individual))) out.push_back(cur), cur.clear();
+    if (!cur.empty() && (kind != cur_kind || (kind == 1 && individual)))
+      out.push_back(cur), cur.clear();
     cur += c;
     cur_kind = kind;
   }
@@ -109,12 +113,15 @@ std::vector<std::string> digits(const std::string& s, bool individual) {
 PreTokenizer make_split(const json& node) {
   const auto& pattern = node.at("pattern");
   const std::string behavior = node.value("behavior", std::string("Isolated"));
-  if (node.value("invert", false)) throw std::invalid_argument("tokenizer.json: inverted Split is not supported");
+  if (node.value("invert", false))
+    throw std::invalid_argument("tokenizer.json: inverted Split is not supported");
   if (pattern.contains("Regex")) {
     SplitPattern known;
-    if (!split_pattern_from_regex(pattern["Regex"].get<std::string>(), &known) || behavior != "Isolated")
-      throw std::invalid_argument("tokenizer.json: Split regex " + pattern["Regex"].dump() +
-                                  " is not one of the GPT-2 / Llama 3 / Qwen2 patterns chosei implements");
+    if (!split_pattern_from_regex(pattern["Regex"].get<std::string>(), &known) ||
+        behavior != "Isolated")
+      throw std::invalid_argument(
+          "tokenizer.json: Split regex " + pattern["Regex"].dump() +
+          " is not one of the GPT-2 / Llama 3 / Qwen2 patterns chosei implements");
     return [known](const std::string& s, bool) {
       std::vector<std::string> out;
       for (auto [b, n] : split_words(s, known)) out.push_back(s.substr(b, n));
@@ -122,7 +129,8 @@ PreTokenizer make_split(const json& node) {
     };
   }
   std::string delim = string_pattern(node, "Split");
-  return [delim, behavior](const std::string& s, bool) { return split_on_string(s, delim, behavior); };
+  return
+      [delim, behavior](const std::string& s, bool) { return split_on_string(s, delim, behavior); };
 }
 
 }  // namespace
@@ -144,7 +152,8 @@ Normalizer make_normalizer(const json& node) {
     return [pre](const std::string& s) { return s.empty() ? s : pre + s; };
   }
   if (type == "Replace") {
-    std::string from = string_pattern(node, "normalizer Replace"), to = node.at("content").get<std::string>();
+    std::string from = string_pattern(node, "normalizer Replace"),
+                to = node.at("content").get<std::string>();
     return [from, to](const std::string& s) { return replace_all(s, from, to); };
   }
   if (type == "NFC") return [](const std::string& s) { return normalize_nfc(s); };
@@ -172,8 +181,10 @@ PreTokenizer make_pre_tokenizer(const json& node) {
       return words;
     };
   }
-  if (type == "ByteLevel") return [node](const std::string& s, bool) { return byte_level(s, node); };
-  if (type == "Metaspace") return [node](const std::string& s, bool first) { return metaspace(s, first, node); };
+  if (type == "ByteLevel")
+    return [node](const std::string& s, bool) { return byte_level(s, node); };
+  if (type == "Metaspace")
+    return [node](const std::string& s, bool first) { return metaspace(s, first, node); };
   if (type == "Split") return make_split(node);
   if (type == "Digits") {
     bool individual = node.value("individual_digits", false);
@@ -182,7 +193,8 @@ PreTokenizer make_pre_tokenizer(const json& node) {
   unsupported("pre_tokenizer", node);
 }
 
-PostProcessor make_post_processor(const json& node, const std::function<TokenId(const std::string&)>& ids) {
+PostProcessor make_post_processor(const json& node,
+                                  const std::function<TokenId(const std::string&)>& ids) {
   if (node.is_null()) return [](const std::vector<TokenId>& v) { return v; };
   const std::string type = node.value("type", "");
   if (type == "ByteLevel") return [](const std::vector<TokenId>& v) { return v; };
@@ -205,12 +217,15 @@ PostProcessor make_post_processor(const json& node, const std::function<TokenId(
         const std::string name = item.at("SpecialToken").at("id").get<std::string>();
         const auto& spec = node.at("special_tokens").at(name);
         items.push_back(spec.at("ids").get<std::vector<TokenId>>());
-        if (items.back().empty()) throw std::invalid_argument("tokenizer.json: empty special token " + name);
+        if (items.back().empty())
+          throw std::invalid_argument("tokenizer.json: empty special token " + name);
       }
     }
     return [items](const std::vector<TokenId>& v) {
       std::vector<TokenId> out;
-      for (const auto& item : items) out.insert(out.end(), item.empty() ? v.begin() : item.begin(), item.empty() ? v.end() : item.end());
+      for (const auto& item : items)
+        out.insert(out.end(), item.empty() ? v.begin() : item.begin(),
+                   item.empty() ? v.end() : item.end());
       return out;
     };
   }
@@ -250,8 +265,10 @@ TokenStrings byte_fallback(const TokenStrings& tokens) {
   std::size_t count = 0;
   auto flush = [&] {
     if (!count) return;
-    if (is_valid_utf8(bytes)) out.push_back(bytes);
-    else for (std::size_t i = 0; i < count; ++i) out.push_back("\xEF\xBF\xBD");
+    if (is_valid_utf8(bytes))
+      out.push_back(bytes);
+    else
+      for (std::size_t i = 0; i < count; ++i) out.push_back("\xEF\xBF\xBD");
     bytes.clear();
     count = 0;
   };
@@ -272,41 +289,49 @@ TokenStrings byte_fallback(const TokenStrings& tokens) {
 DecodeStep make_decode_step(const json& node) {
   const std::string type = node.value("type", "");
   if (type == "Replace") {
-    std::string from = string_pattern(node, "decoder Replace"), to = node.at("content").get<std::string>();
+    std::string from = string_pattern(node, "decoder Replace"),
+                to = node.at("content").get<std::string>();
     return [from, to](TokenStrings t) {
       for (auto& s : t) s = replace_all(s, from, to);
       return t;
     };
   }
   if (type == "ByteFallback") return byte_fallback;
-  if (type == "Fuse") return [](TokenStrings t) {
-    std::string all;
-    for (auto& s : t) all += s;
-    return TokenStrings{all};
-  };
+  if (type == "Fuse")
+    return [](TokenStrings t) {
+      std::string all;
+      for (auto& s : t) all += s;
+      return TokenStrings{all};
+    };
   if (type == "Strip") {
     std::string content = node.at("content").get<std::string>();
     std::size_t start = node.value("start", 0), stop = node.value("stop", 0);
     return [content, start, stop](TokenStrings t) {
       for (auto& s : t) {
         std::size_t a = 0, b = s.size();
-        for (std::size_t i = 0; i < start && s.compare(a, content.size(), content) == 0; ++i) a += content.size();
-        for (std::size_t i = 0; i < stop && b >= a + content.size() && s.compare(b - content.size(), content.size(), content) == 0; ++i)
+        for (std::size_t i = 0; i < start && s.compare(a, content.size(), content) == 0; ++i)
+          a += content.size();
+        for (std::size_t i = 0; i < stop && b >= a + content.size() &&
+                                s.compare(b - content.size(), content.size(), content) == 0;
+             ++i)
           b -= content.size();
         s = s.substr(a, b - a);
       }
       return t;
     };
   }
-  if (type == "ByteLevel") return [](TokenStrings t) {
-    std::string bytes;
-    for (const auto& s : t) {
-      std::string b;
-      if (chars_to_bytes(s, &b)) bytes += b;
-      else bytes += s;
-    }
-    return TokenStrings{utf8_lossy(bytes)};
-  };
+  if (type == "ByteLevel")
+    return [](TokenStrings t) {
+      std::string bytes;
+      for (const auto& s : t) {
+        std::string b;
+        if (chars_to_bytes(s, &b))
+          bytes += b;
+        else
+          bytes += s;
+      }
+      return TokenStrings{utf8_lossy(bytes)};
+    };
   if (type == "Metaspace") {
     const std::string rep = node.value("replacement", std::string("\xE2\x96\x81"));
     std::string scheme = node.value("prepend_scheme", std::string(""));
@@ -333,11 +358,12 @@ DecodeStep make_decode_step(const json& node) {
 }  // namespace
 
 Decoder make_decoder(const json& node) {
-  if (node.is_null()) return [](const TokenStrings& t) {
-    std::string s;
-    for (const auto& x : t) s += x;
-    return utf8_lossy(s);
-  };
+  if (node.is_null())
+    return [](const TokenStrings& t) {
+      std::string s;
+      for (const auto& x : t) s += x;
+      return utf8_lossy(s);
+    };
   auto step = make_decode_step(node);
   return [step](const TokenStrings& t) {
     std::string s;

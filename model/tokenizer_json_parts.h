@@ -16,7 +16,8 @@ namespace chosei {
 using Normalizer = std::function<std::string(const std::string&)>;
 // Splits one normalized segment into words. `first_segment`: the segment starts the input
 // (Metaspace's prepend_scheme "first").
-using PreTokenizer = std::function<std::vector<std::string>(const std::string&, bool first_segment)>;
+using PreTokenizer =
+    std::function<std::vector<std::string>(const std::string&, bool first_segment)>;
 // Adds the special tokens around an encoded sequence.
 using PostProcessor = std::function<std::vector<TokenId>(const std::vector<TokenId>&)>;
 // Turns token strings back into text.

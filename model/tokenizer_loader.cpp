@@ -15,18 +15,26 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 LoadedTokenizer load_file(const std::string& file, const TokenizerConfig& config) {
   LoadedTokenizer t;
   t.config = config;
-  if (ends_with(file, ".json")) t.tokenizer = HfTokenizer::from_file(file, config);
-  else if (ends_with(file, ".model")) t.tokenizer = std::make_unique<SentencePieceTokenizer>(file, config);
-  else if (ends_with(file, ".bin")) t.tokenizer = std::make_unique<Llama2cTokenizer>(file);
-  else throw std::runtime_error(file + ": unknown tokenizer format (expected tokenizer.json, .model or .bin)");
-  if (t.config.bos_token.empty() && t.tokenizer->bos_id() >= 0) t.config.bos_token = t.tokenizer->id_to_token(t.tokenizer->bos_id());
-  if (t.config.eos_token.empty() && t.tokenizer->eos_id() >= 0) t.config.eos_token = t.tokenizer->id_to_token(t.tokenizer->eos_id());
+  if (ends_with(file, ".json"))
+    t.tokenizer = HfTokenizer::from_file(file, config);
+  else if (ends_with(file, ".model"))
+    t.tokenizer = std::make_unique<SentencePieceTokenizer>(file, config);
+  else if (ends_with(file, ".bin"))
+    t.tokenizer = std::make_unique<Llama2cTokenizer>(file);
+  else
+    throw std::runtime_error(
+        file + ": unknown tokenizer format (expected tokenizer.json, .model or .bin)");
+  if (t.config.bos_token.empty() && t.tokenizer->bos_id() >= 0)
+    t.config.bos_token = t.tokenizer->id_to_token(t.tokenizer->bos_id());
+  if (t.config.eos_token.empty() && t.tokenizer->eos_id() >= 0)
+    t.config.eos_token = t.tokenizer->id_to_token(t.tokenizer->eos_id());
   return t;
 }
 
@@ -42,14 +50,16 @@ LoadedTokenizer load_tokenizer(const std::string& path) {
     throw std::runtime_error(path + ": no tokenizer.json, tokenizer.model or tokenizer.bin");
   }
   if (!fs::exists(path)) throw std::runtime_error(path + ": no such file or directory");
-  auto config = load_tokenizer_config((fs::path(path).parent_path() / "tokenizer_config.json").string());
+  auto config =
+      load_tokenizer_config((fs::path(path).parent_path() / "tokenizer_config.json").string());
   return load_file(path, config);
 }
 
 void save_tokenizer(const LoadedTokenizer& t, const std::string& dir) {
   fs::create_directories(dir);
   t.tokenizer->save(dir);
-  write_file_atomic((fs::path(dir) / "tokenizer_config.json").string(), tokenizer_config_to_json(t.config));
+  write_file_atomic((fs::path(dir) / "tokenizer_config.json").string(),
+                    tokenizer_config_to_json(t.config));
 }
 
 }  // namespace chosei

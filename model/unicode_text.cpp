@@ -19,10 +19,14 @@ std::size_t valid_sequence_length(const unsigned char* p, std::size_t n, char32_
   }
   std::size_t len;
   char32_t value, min;
-  if ((c & 0xE0) == 0xC0) len = 2, value = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) len = 3, value = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) len = 4, value = c & 0x07, min = 0x10000;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    len = 2, value = c & 0x1F, min = 0x80;
+  else if ((c & 0xF0) == 0xE0)
+    len = 3, value = c & 0x0F, min = 0x800;
+  else if ((c & 0xF8) == 0xF0)
+    len = 4, value = c & 0x07, min = 0x10000;
+  else
+    return 0;
   if (n < len) return 0;
   for (std::size_t i = 1; i < len; ++i) {
     if ((p[i] & 0xC0) != 0x80) return 0;
@@ -38,7 +42,8 @@ std::string utf8proc_apply(std::string_view text, int options) {
   auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
                         static_cast<utf8proc_ssize_t>(text.size()), &out,
                         static_cast<utf8proc_option_t>(options));
-  if (n < 0) throw std::invalid_argument(std::string("unicode normalization failed: ") + utf8proc_errmsg(n));
+  if (n < 0)
+    throw std::invalid_argument(std::string("unicode normalization failed: ") + utf8proc_errmsg(n));
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> holder(out, &std::free);
   return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
 }
@@ -127,7 +132,11 @@ std::size_t complete_utf8_prefix(std::string_view bytes) {
   for (std::size_t back = 1; back <= 4 && back <= n; ++back) {
     unsigned char c = static_cast<unsigned char>(bytes[n - back]);
     if ((c & 0xC0) == 0x80) continue;
-    std::size_t need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    std::size_t need = c < 0x80             ? 1
+                       : (c & 0xE0) == 0xC0 ? 2
+                       : (c & 0xF0) == 0xE0 ? 3
+                       : (c & 0xF8) == 0xF0 ? 4
+                                            : 1;
     return back >= need ? n : n - back;
   }
   return n;
@@ -145,19 +154,35 @@ bool is_number(char32_t cp) {
 
 bool is_whitespace(char32_t cp) {
   switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200A;
   }
 }
 
-std::string normalize_nfc(std::string_view t) { return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_COMPOSE); }
+std::string normalize_nfc(std::string_view t) {
+  return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
 std::string normalize_nfkc(std::string_view t) {
   return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
 }
-std::string normalize_nfd(std::string_view t) { return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE); }
+std::string normalize_nfd(std::string_view t) {
+  return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
+}
 std::string normalize_nfkd(std::string_view t) {
   return utf8proc_apply(t, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
 }

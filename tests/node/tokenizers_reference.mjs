@@ -114,6 +114,29 @@ for (const [name, rel] of [["GPT-2", "hf_fake_gpt2_fulltokenizer/tokenizer.json"
   await compare(`${name} (no special)`, p, texts, { special: false });
 }
 
+// 2b. The Llama 3 and Qwen2 split patterns, which chosei implements by hand: the GPT-2
+// vocabulary behind each pattern, so HF runs the pattern with its own regex engine.
+const gpt2 = path.join(dataDir, "hf_fake_gpt2_fulltokenizer/tokenizer.json");
+if (fs.existsSync(gpt2)) {
+  const patterns = {
+    "Llama 3 split": String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+    "Qwen2 split": String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+  };
+  for (const [name, regex] of Object.entries(patterns)) {
+    const spec = JSON.parse(fs.readFileSync(gpt2, "utf8"));
+    spec.pre_tokenizer = {
+      type: "Sequence",
+      pretokenizers: [
+        { type: "Split", pattern: { Regex: regex }, behavior: "Isolated", invert: false },
+        { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+      ],
+    };
+    const file = path.join(work, `${name.replace(/ /g, "_")}.json`);
+    fs.writeFileSync(file, JSON.stringify(spec));
+    await compare(`${name} over the GPT-2 vocabulary`, file, texts.concat(["I'M HERE'S 1234567 x", "a\r\n\r\n  b", "(hello) 'tis"]));
+  }
+}
+
 // 3. The tokenizer.json written by `chosei model import` from llama2.c's tokenizer.bin.
 const l2c = path.join(dataDir, "llama2c_stories260K");
 if (fs.existsSync(l2c)) {

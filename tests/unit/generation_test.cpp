@@ -42,7 +42,8 @@ TEST(Sampler, SeedMakesSamplingReproducible) {
   std::vector<float> logits(50);
   for (int i = 0; i < 50; ++i) logits[i] = static_cast<float>(i % 7);
   Sampler a({0.8, 0, 1.0, 1.0, 7}), b({0.8, 0, 1.0, 1.0, 7});
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.sample(logits.data(), 50, {}), b.sample(logits.data(), 50, {}));
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(a.sample(logits.data(), 50, {}), b.sample(logits.data(), 50, {}));
   EXPECT_THROW(Sampler({-1.0, 0, 1.0, 1.0, 0}), std::invalid_argument);
 }
 

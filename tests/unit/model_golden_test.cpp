@@ -30,8 +30,8 @@ std::string greedy_200(const std::string& dir, Precision precision = Precision::
   opt.sampling.temperature = 0;
   // llama2.c's test runs all 200 steps without stopping at EOS.
   std::string streamed;
-  auto result = generate(m.model, *m.tokenizer.tokenizer, m.tokenizer.tokenizer->encode("", true), opt,
-                         [&](const std::string& piece) { streamed += piece; });
+  auto result = generate(m.model, *m.tokenizer.tokenizer, m.tokenizer.tokenizer->encode("", true),
+                         opt, [&](const std::string& piece) { streamed += piece; });
   EXPECT_EQ(streamed, result.text);
   EXPECT_EQ(result.ids.size(), 200u);
   return result.text;

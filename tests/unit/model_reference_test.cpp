@@ -51,6 +51,8 @@ struct Case {
   std::int64_t kv_heads;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class ReferenceLogits : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ReferenceLogits, MatchPyTorchWithin1e4) {
@@ -63,12 +65,14 @@ TEST_P(ReferenceLogits, MatchPyTorchWithin1e4) {
   save_model_dir(dir, m);
 
   std::string ids_json = "[";
-  for (std::size_t i = 0; i < kIds.size(); ++i) ids_json += (i ? "," : "") + std::to_string(kIds[i]);
+  for (std::size_t i = 0; i < kIds.size(); ++i)
+    ids_json += (i ? "," : "") + std::to_string(kIds[i]);
   ids_json += "]";
   std::string out;
-  int rc = test::run_command(python + " " + test::source_dir() + "/tests/reference/llama_reference.py " + dir + " '" +
-                                 ids_json + "' " + dir + "/ref_logits.safetensors 2>&1",
-                             &out);
+  int rc =
+      test::run_command(python + " " + test::source_dir() + "/tests/reference/llama_reference.py " +
+                            dir + " '" + ids_json + "' " + dir + "/ref_logits.safetensors 2>&1",
+                        &out);
   ASSERT_EQ(rc, 0) << out;
   SafetensorsReader reader(dir + "/ref_logits.safetensors");
   auto expected = tensor_from_view(reader.tensor("logits"));
@@ -80,7 +84,8 @@ TEST_P(ReferenceLogits, MatchPyTorchWithin1e4) {
   double max_diff = (logits - expected).abs().max().item<double>();
   std::cout << p.name << ": max |logit difference| vs PyTorch = " << max_diff << "\n";
   EXPECT_LT(max_diff, 1e-4);
-  EXPECT_GT(expected.std().item<double>(), 0.1) << "degenerate logits would make the comparison weak";
+  EXPECT_GT(expected.std().item<double>(), 0.1)
+      << "degenerate logits would make the comparison weak";
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, ReferenceLogits,
@@ -100,7 +105,8 @@ TEST(KvCache, IncrementalDecodingMatchesFullForward) {
   opt.cache = &cache;
   auto prefill = model->forward(ids.narrow(1, 0, 5), opt);
   std::vector<torch::Tensor> pieces{prefill};
-  for (std::int64_t t = 5; t < ids.size(1); ++t) pieces.push_back(model->forward(ids.narrow(1, t, 1), opt));
+  for (std::int64_t t = 5; t < ids.size(1); ++t)
+    pieces.push_back(model->forward(ids.narrow(1, t, 1), opt));
   auto incremental = torch::cat(pieces, 1);
   double max_diff = (incremental - full).abs().max().item<double>();
   EXPECT_LT(max_diff, 1e-5);

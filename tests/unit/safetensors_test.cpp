@@ -23,8 +23,10 @@ std::string make_file(const std::string& header, const std::string& body) {
 
 void expect_refused(const std::string& bytes, const std::string& message_part) {
   try {
-    parse_safetensors(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), "x.safetensors");
-    ADD_FAILURE() << "accepted a corrupt file; expected an error containing \"" << message_part << "\"";
+    parse_safetensors(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(),
+                      "x.safetensors");
+    ADD_FAILURE() << "accepted a corrupt file; expected an error containing \"" << message_part
+                  << "\"";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(message_part), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("x.safetensors"), std::string::npos) << e.what();
@@ -53,7 +55,8 @@ TEST(Safetensors, WriteReadRoundTripAllFloatTypes) {
   EXPECT_EQ(r.tensor("empty").numel(), 0u);
   // The data buffer starts 8-byte aligned, as the format recommends.
   std::uint64_t header_len;
-  std::ifstream(dir + "/a.safetensors", std::ios::binary).read(reinterpret_cast<char*>(&header_len), 8);
+  std::ifstream(dir + "/a.safetensors", std::ios::binary)
+      .read(reinterpret_cast<char*>(&header_len), 8);
   EXPECT_EQ(header_len % 8, 0u);
   EXPECT_THROW(r.tensor("missing"), std::out_of_range);
 }
@@ -67,9 +70,10 @@ TEST(Safetensors, IndependentPythonReaderAcceptsOurFile) {
   write_safetensors(dir + "/m.safetensors", {{"a", DType::F32, {3, 4}, data.data(), 48},
                                              {"b", DType::F32, {2}, data.data(), 8}});
   std::string out;
-  int rc = test::run_command(python + " " + test::source_dir() + "/tests/reference/safetensors_check.py " + dir +
-                                 "/m.safetensors 2>&1",
-                             &out);
+  int rc =
+      test::run_command(python + " " + test::source_dir() +
+                            "/tests/reference/safetensors_check.py " + dir + "/m.safetensors 2>&1",
+                        &out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("a F32 [3, 4] sum=33.0"), std::string::npos) << out;
 }
@@ -77,8 +81,10 @@ TEST(Safetensors, IndependentPythonReaderAcceptsOurFile) {
 TEST(Safetensors, WriterRefusesInconsistentInput) {
   auto dir = test::temp_dir("st_bad_write");
   float x[4] = {};
-  EXPECT_THROW(write_safetensors(dir + "/a.safetensors", {{"a", DType::F32, {3}, x, 16}}), std::invalid_argument);
-  EXPECT_THROW(write_safetensors(dir + "/a.safetensors", {{"a", DType::F32, {1}, x, 4}, {"a", DType::F32, {1}, x, 4}}),
+  EXPECT_THROW(write_safetensors(dir + "/a.safetensors", {{"a", DType::F32, {3}, x, 16}}),
+               std::invalid_argument);
+  EXPECT_THROW(write_safetensors(dir + "/a.safetensors",
+                                 {{"a", DType::F32, {1}, x, 4}, {"a", DType::F32, {1}, x, 4}}),
                std::invalid_argument);
   EXPECT_FALSE(std::filesystem::exists(dir + "/a.safetensors"));
 }
@@ -97,19 +103,26 @@ TEST(Safetensors, RefusesCorruptFiles) {
   expect_refused(too_long, "runs past the end");
   expect_refused(make_file("{not json", body), "not valid JSON");
   expect_refused(make_file("[1,2]", body), "not a JSON object");
-  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", body), "beyond the data buffer");
+  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", body),
+                 "beyond the data buffer");
   expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", body),
                  "shape and dtype need 12 bytes but data_offsets span 8");
   expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                            R"("b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
                            body),
                  "overlap");
-  expect_refused(make_file(R"({"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", body), "unsupported dtype");
-  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", body), "negative");
-  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", body), "begin > end");
-  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", body),
-                 "overflows");
-  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2]}})", body), "missing \"data_offsets\"");
+  expect_refused(make_file(R"({"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", body),
+                 "unsupported dtype");
+  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", body),
+                 "negative");
+  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", body),
+                 "begin > end");
+  expect_refused(
+      make_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})",
+                body),
+      "overflows");
+  expect_refused(make_file(R"({"a":{"dtype":"F32","shape":[2]}})", body),
+                 "missing \"data_offsets\"");
   expect_refused(make_file(R"({"__metadata__":{"k":1}})", body), "is not a string");
 }
 
@@ -122,7 +135,8 @@ TEST(Safetensors, FuzzCorpusFilesAreRefusedOrParsed) {
     ++files;
     try {
       SafetensorsReader r(entry.path().string());
-      for (const auto& t : r.tensors()) EXPECT_LE(t.nbytes, std::filesystem::file_size(entry.path()));
+      for (const auto& t : r.tensors())
+        EXPECT_LE(t.nbytes, std::filesystem::file_size(entry.path()));
     } catch (const std::runtime_error&) {
     }
   }

@@ -46,7 +46,8 @@ int run_command(const std::string& command, std::string* output) {
 std::string reference_python() {
   static const std::string python = [] {
     for (const char* p : {"/usr/bin/python3", "python3"})
-      if (run_command(std::string(p) + " -c 'import torch, sentencepiece' 2>/dev/null") == 0) return std::string(p);
+      if (run_command(std::string(p) + " -c 'import torch, sentencepiece' 2>/dev/null") == 0)
+        return std::string(p);
     return std::string();
   }();
   return python;

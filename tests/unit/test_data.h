@@ -22,6 +22,6 @@ std::string reference_python();
 
 }  // namespace chosei::test
 
-#define CHOSEI_REQUIRE_DATA(var, relative)                                                   \
-  const std::string var = ::chosei::test::data_path(relative);                               \
+#define CHOSEI_REQUIRE_DATA(var, relative)                     \
+  const std::string var = ::chosei::test::data_path(relative); \
   if (var.empty()) GTEST_SKIP() << "test data " << (relative) << " not found (set CHOSEI_TEST_DATA)"

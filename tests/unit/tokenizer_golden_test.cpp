@@ -29,7 +29,8 @@ std::vector<GoldenCase> read_golden(const std::string& path, bool default_bos) {
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     auto j = json::parse(line);
-    cases.push_back({j["text"], j["ids"].get<std::vector<TokenId>>(), j.value("bos", default_bos), n});
+    cases.push_back(
+        {j["text"], j["ids"].get<std::vector<TokenId>>(), j.value("bos", default_bos), n});
   }
   return cases;
 }
@@ -39,7 +40,8 @@ void expect_golden(const Tokenizer& tok, const std::string& golden_path, bool de
   auto cases = read_golden(golden_path, default_bos);
   ASSERT_FALSE(cases.empty()) << golden_path;
   for (const auto& c : cases)
-    EXPECT_EQ(tok.encode(c.text, c.add_special), c.ids) << golden_path << ":" << c.line << " text: " << c.text;
+    EXPECT_EQ(tok.encode(c.text, c.add_special), c.ids)
+        << golden_path << ":" << c.line << " text: " << c.text;
 }
 
 TEST(TokenizerGolden, Gpt2TokenizerJsonMatchesTiktoken) {
@@ -90,10 +92,11 @@ TEST(TokenizerGolden, ToyByteLevelBpeFromTransformers) {
   std::string line;
   while (std::getline(merges_in, line))
     if (!line.empty() && line.rfind("#version", 0) != 0) merges.push_back(line);
-  json tj = {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"unk_token", "<unk>"}}},
-             {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"use_regex", true}}},
-             {"decoder", {{"type", "ByteLevel"}}},
-             {"added_tokens", json::array()}};
+  json tj = {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"unk_token", "<unk>"}}},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"use_regex", true}}},
+      {"decoder", {{"type", "ByteLevel"}}},
+      {"added_tokens", json::array()}};
   auto tmp = test::temp_dir("toy_bpe");
   std::ofstream(tmp + "/tokenizer.json") << tj.dump();
   auto tok = load_tokenizer(tmp + "/tokenizer.json");
@@ -121,18 +124,21 @@ std::vector<std::string> japanese_utterances() {
     auto path = test::data_path(f);
     if (path.empty()) continue;
     for (const auto& dialogue : json::parse(std::ifstream(path)))
-      for (const auto& u : dialogue.at("utterances")) out.push_back(u.at("utterance").get<std::string>());
+      for (const auto& u : dialogue.at("utterances"))
+        out.push_back(u.at("utterance").get<std::string>());
   }
   return out;
 }
 
-void expect_round_trip(const Tokenizer& tok, const std::vector<std::string>& texts, const std::string& what) {
+void expect_round_trip(const Tokenizer& tok, const std::vector<std::string>& texts,
+                       const std::string& what) {
   ASSERT_FALSE(texts.empty());
   int failures = 0;
   for (const auto& s : texts) {
     if (!is_valid_utf8(s)) continue;
     auto back = tok.decode(tok.encode_plain(s), false);
-    if (back != s && ++failures <= 5) ADD_FAILURE() << what << " (" << tok.kind() << "): \"" << s << "\" -> \"" << back << "\"";
+    if (back != s && ++failures <= 5)
+      ADD_FAILURE() << what << " (" << tok.kind() << "): \"" << s << "\" -> \"" << back << "\"";
   }
   EXPECT_EQ(failures, 0) << what;
 }
@@ -140,10 +146,11 @@ void expect_round_trip(const Tokenizer& tok, const std::vector<std::string>& tex
 TEST(TokenizerGolden, RoundTripsNaughtyStringsAndJapanese) {
   auto naughty = naughty_strings();
   auto ja = japanese_utterances();
-  if (naughty.empty() || ja.empty()) GTEST_SKIP() << "robustness_naughty_strings or ja_daily_dialogue not found";
-  std::vector<std::string> paths = {"hf_fake_gpt2_fulltokenizer/tokenizer.json",
-                                    "hf_llama2_tokenizer_json/tokenizer.json",
-                                    "hf_llama2_tokenizer_json/tokenizer.model"};
+  if (naughty.empty() || ja.empty())
+    GTEST_SKIP() << "robustness_naughty_strings or ja_daily_dialogue not found";
+  std::vector<std::string> paths = {
+      "hf_fake_gpt2_fulltokenizer/tokenizer.json", "hf_llama2_tokenizer_json/tokenizer.json",
+      "hf_llama2_tokenizer_json/tokenizer.model", "llama2c_llama2_tokenizer/tokenizer.bin"};
   for (const auto& rel : paths) {
     auto tok = load_tokenizer(test::data_path(rel));
     expect_round_trip(*tok.tokenizer, naughty, "naughty strings");

@@ -32,7 +32,8 @@ TEST(PreTokenizer, Llama3SplitWorkedByHand) {
   // Digits in groups of three, case-insensitive contractions, punctuation absorbing newlines.
   EXPECT_EQ(pieces("I'M 12345 ok.\n\nyes", SplitPattern::kLlama3),
             (std::vector<std::string>{"I", "'M", " ", "123", "45", " ok", ".\n\n", "yes"}));
-  EXPECT_EQ(pieces("x 12345", SplitPattern::kQwen2), (std::vector<std::string>{"x", " ", "1", "2", "3", "4", "5"}));
+  EXPECT_EQ(pieces("x 12345", SplitPattern::kQwen2),
+            (std::vector<std::string>{"x", " ", "1", "2", "3", "4", "5"}));
   // [^\r\n\p{L}\p{N}]?\p{L}+ : one leading non-letter joins the word.
   EXPECT_EQ(pieces("(hello", SplitPattern::kLlama3), (std::vector<std::string>{"(hello"}));
 }
@@ -44,7 +45,8 @@ class TrainedTokenizer : public ::testing::Test {
     std::ofstream corpus(*dir_ + "/corpus.txt");
     for (int i = 0; i < 50; ++i)
       corpus << "Our support team answers every question within one business day. "
-             << "返品は購入から30日以内に受け付けます。ご不明な点はサポートまでお問い合わせください。\n";
+             << "返品は購入から30日以内に受け付けます。ご不明な点はサポートまでお問い合わせください"
+                "。\n";
     corpus.close();
     BpeTrainerOptions opt;
     opt.vocab_size = 400;
