@@ -26,6 +26,29 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precisio
   return torch::nn::functional::linear(x.to(torch::kBFloat16), w, b).to(torch::kFloat32);
 }
 
+torch::Tensor FusedProjection::forward(const torch::Tensor& x,
+                                       const std::vector<ProjectionImpl*>& parts,
+                                       Precision precision) {
+  if (torch::GradMode::is_enabled()) {
+    std::vector<torch::Tensor> outs;
+    for (auto* p : parts) outs.push_back(p->forward(x, precision));
+    return torch::cat(outs, -1);
+  }
+  const auto dtype = precision == Precision::kBF16 ? torch::kBFloat16 : torch::kFloat32;
+  if (!weight_.defined() || built_for_ != precision) {
+    std::vector<torch::Tensor> w, b;
+    for (auto* p : parts) {
+      w.push_back(p->weight);
+      if (p->bias.defined()) b.push_back(p->bias);
+    }
+    weight_ = torch::cat(w, 0).to(dtype).contiguous();
+    bias_ = b.size() == parts.size() ? torch::cat(b, 0).to(dtype) : torch::Tensor();
+    built_for_ = precision;
+  }
+  if (precision == Precision::kFP32) return torch::nn::functional::linear(x, weight_, bias_);
+  return torch::nn::functional::linear(x.to(dtype), weight_, bias_).to(torch::kFloat32);
+}
+
 RmsNormImpl::RmsNormImpl(std::int64_t dim, double eps) : eps_(eps) {
   weight = register_parameter("weight", torch::ones({dim}));
 }
@@ -50,22 +73,26 @@ void RotaryTable::grow(std::int64_t max_positions) {
           torch::arange(0, head_dim_, 2, torch::kFloat32).div(static_cast<double>(head_dim_)));
   auto t = torch::arange(max_positions, torch::kFloat32);
   auto freqs = torch::outer(t, inv_freq.to(torch::kFloat32));  // (P, HD/2)
-  auto emb = torch::cat({freqs, freqs}, -1);                   // (P, HD)
-  cos_ = emb.cos();
-  sin_ = emb.sin();
+  cos_ = torch::cat({freqs.cos(), freqs.cos()}, -1);           // (P, HD)
+  // rotate_half(x) * sin == roll(x, HD/2) * [-sin, sin]: one roll instead of chunk/neg/cat.
+  sin_ = torch::cat({-freqs.sin(), freqs.sin()}, -1);
   max_positions_ = max_positions;
 }
 
 torch::Tensor RotaryTable::apply(const torch::Tensor& x, const torch::Tensor& positions,
-                                 std::int64_t max_position) {
+                                 std::int64_t max_position, std::int64_t contiguous_start) {
   if (max_position > max_positions_) grow(std::max(max_position, 2 * max_positions_));
   const auto B = positions.size(0), T = positions.size(1);
-  auto flat = positions.reshape(-1);
-  auto cos = cos_.index_select(0, flat).view({B, T, 1, head_dim_});
-  auto sin = sin_.index_select(0, flat).view({B, T, 1, head_dim_});
-  auto halves = x.chunk(2, -1);
-  auto rotated = torch::cat({-halves[1], halves[0]}, -1);  // rotate_half
-  return x * cos + rotated * sin;
+  torch::Tensor cos, sin;
+  if (B == 1 && contiguous_start >= 0) {  // plain decoding: a view, no gather
+    cos = cos_.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
+    sin = sin_.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
+  } else {
+    auto flat = positions.reshape(-1);
+    cos = cos_.index_select(0, flat).view({B, T, 1, head_dim_});
+    sin = sin_.index_select(0, flat).view({B, T, 1, head_dim_});
+  }
+  return torch::addcmul(x * cos, x.roll(head_dim_ / 2, -1), sin);
 }
 
 }  // namespace chosei

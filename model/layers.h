@@ -29,6 +29,22 @@ class ProjectionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Projection);
 
+// Several projections of the same input computed as one matrix product (q|k|v, gate|up):
+// fewer, larger kernels for inference. The concatenated weight is built lazily in the
+// compute dtype and reused while gradients are off; with gradients on, the parts run
+// separately so autograd sees the real parameters.
+class FusedProjection {
+ public:
+  // x (..., C) -> (..., sum of OC) float32
+  torch::Tensor forward(const torch::Tensor& x, const std::vector<ProjectionImpl*>& parts,
+                        Precision precision);
+  void reset() { weight_ = bias_ = torch::Tensor(); }
+
+ private:
+  torch::Tensor weight_, bias_;
+  Precision built_for_ = Precision::kFP32;
+};
+
 // RMSNorm (Zhang & Sennrich 2019, arXiv 1910.07467, eq. 4): x / sqrt(mean(x^2) + eps) * g,
 // computed in fp32 as HF LlamaRMSNorm does.
 class RmsNormImpl : public torch::nn::Module {
@@ -47,9 +63,10 @@ TORCH_MODULE(RmsNorm);
 class RotaryTable {
  public:
   RotaryTable(std::int64_t head_dim, std::int64_t max_positions, double theta);
-  // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x
+  // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x.
+  // contiguous_start >= 0 says positions are contiguous_start + [0, T) in every row.
   torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions,
-                      std::int64_t max_position);
+                      std::int64_t max_position, std::int64_t contiguous_start = -1);
   std::int64_t max_positions() const { return max_positions_; }
 
  private:
@@ -57,7 +74,7 @@ class RotaryTable {
   std::int64_t head_dim_;
   std::int64_t max_positions_ = 0;
   double theta_;
-  torch::Tensor cos_, sin_;  // (max_positions, HD)
+  torch::Tensor cos_, sin_;  // (max_positions, HD); sin_ carries rotate_half's sign
 };
 
 }  // namespace chosei

@@ -20,20 +20,22 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
                                           const torch::Tensor& positions, std::int64_t max_position,
-                                          const torch::Tensor& mask, KvCache* cache,
-                                          std::int64_t layer, Precision precision) {
+                                          std::int64_t contiguous_start, const torch::Tensor& mask,
+                                          KvCache* cache, std::int64_t layer, Precision precision) {
   const auto B = x.size(0), T = x.size(1);
   const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
-  auto q = q_proj->forward(x, precision).view({B, T, n_heads_, head_dim_});
-  auto k = k_proj->forward(x, precision).view({B, T, n_kv_heads_, head_dim_});
-  auto v = v_proj->forward(x, precision).view({B, T, n_kv_heads_, head_dim_});
-  q = rope.apply(q, positions, max_position);
-  k = rope.apply(k, positions, max_position).transpose(1, 2);  // (B, NKV, T, HD)
-  v = v.transpose(1, 2);
+  // One product for q|k|v, then one rotary pass over the q and k heads together.
+  auto qkv = qkv_.forward(x, {q_proj.get(), k_proj.get(), v_proj.get()}, precision)
+                 .view({B, T, n_heads_ + 2 * n_kv_heads_, head_dim_});
+  auto qk = rope.apply(qkv.narrow(2, 0, n_heads_ + n_kv_heads_), positions, max_position,
+                       contiguous_start);
+  auto q = qk.narrow(2, 0, n_heads_);
+  auto k = qk.narrow(2, n_heads_, n_kv_heads_).transpose(1, 2);  // (B, NKV, T, HD)
+  auto v = qkv.narrow(2, n_heads_ + n_kv_heads_, n_kv_heads_).transpose(1, 2);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B, NKV, L, HD)
   const auto L = k.size(2);
   // Heads sharing a KV head are adjacent (HF repeat_kv): head h reads KV head h / G.
-  q = q.view({B, T, n_kv_heads_, G, head_dim_})
+  q = q.reshape({B, T, n_kv_heads_, G, head_dim_})
           .permute({0, 2, 3, 1, 4})
           .reshape({B, n_kv_heads_, G * T, head_dim_});
   auto scores = torch::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(double(head_dim_)));
@@ -49,15 +51,17 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   return o_proj->forward(out, precision);
 }
 
-LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) {
+LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) : intermediate_(c.intermediate_size) {
   gate_proj = register_module("gate_proj", Projection(c.hidden_size, c.intermediate_size, false));
   up_proj = register_module("up_proj", Projection(c.hidden_size, c.intermediate_size, false));
   down_proj = register_module("down_proj", Projection(c.intermediate_size, c.hidden_size, false));
 }
 
 torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
-  return down_proj->forward(
-      F::silu(gate_proj->forward(x, precision)) * up_proj->forward(x, precision), precision);
+  auto gate_up = gate_up_.forward(x, {gate_proj.get(), up_proj.get()}, precision);
+  auto hidden = F::silu(gate_up.narrow(-1, 0, intermediate_)) *
+                gate_up.narrow(-1, intermediate_, intermediate_);
+  return down_proj->forward(hidden, precision);
 }
 
 LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
@@ -102,11 +106,13 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
   const auto B = ids.size(0), T = ids.size(1);
   const std::int64_t past = options.cache ? options.cache->length() : 0;
   torch::Tensor positions = options.positions;
-  std::int64_t max_position = past + T;
-  if (!positions.defined())
+  std::int64_t max_position = past + T, contiguous_start = past;
+  if (!positions.defined()) {
     positions = torch::arange(past, past + T, torch::kLong).unsqueeze(0).expand({B, T});
-  else
+  } else {
     max_position = positions.numel() ? positions.max().item<std::int64_t>() + 1 : 0;
+    contiguous_start = -1;
+  }
   torch::Tensor mask = options.attention_mask;
   if (!mask.defined() && T > 1) mask = causal_mask(T, past);
 
@@ -115,7 +121,7 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
   for (std::size_t i = 0; i < layers.size(); ++i) {
     auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
     h = h + layer->self_attn->forward(layer->input_layernorm->forward(h), rope_, positions,
-                                      max_position, mask, options.cache,
+                                      max_position, contiguous_start, mask, options.cache,
                                       static_cast<std::int64_t>(i), precision_);
     h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision_);
   }
@@ -127,7 +133,14 @@ torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidd
   if (lm_head) return lm_head->forward(hidden, precision_);
   const auto& w = model->embed_tokens->weight;
   if (precision_ == Precision::kFP32) return F::linear(hidden, w);
-  return F::linear(hidden.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat32);
+  torch::Tensor w16;
+  if (torch::GradMode::is_enabled()) {
+    w16 = w.to(torch::kBFloat16);
+  } else {
+    if (!tied_head_bf16_.defined()) tied_head_bf16_ = w.to(torch::kBFloat16);
+    w16 = tied_head_bf16_;
+  }
+  return F::linear(hidden.to(torch::kBFloat16), w16).to(torch::kFloat32);
 }
 
 torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids,
@@ -156,7 +169,10 @@ void LlamaForCausalLMImpl::initialize(std::uint64_t seed) {
 void LlamaForCausalLMImpl::invalidate_precision_cache() {
   for (auto& m : modules()) {
     if (auto* proj = m->as<ProjectionImpl>()) proj->invalidate_cache();
+    if (auto* attn = m->as<LlamaAttentionImpl>()) attn->reset_fused();
+    if (auto* mlp = m->as<LlamaMlpImpl>()) mlp->reset_fused();
   }
+  tied_head_bf16_ = torch::Tensor();
 }
 
 }  // namespace chosei

@@ -37,12 +37,15 @@ class LlamaAttentionImpl : public torch::nn::Module {
   explicit LlamaAttentionImpl(const ModelConfig& config);
   // x (B, T, C) -> (B, T, C)
   torch::Tensor forward(const torch::Tensor& x, RotaryTable& rope, const torch::Tensor& positions,
-                        std::int64_t max_position, const torch::Tensor& mask, KvCache* cache,
-                        std::int64_t layer, Precision precision);
+                        std::int64_t max_position, std::int64_t contiguous_start,
+                        const torch::Tensor& mask, KvCache* cache, std::int64_t layer,
+                        Precision precision);
+  void reset_fused() { qkv_.reset(); }
   Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 
  private:
   std::int64_t n_heads_, n_kv_heads_, head_dim_;
+  FusedProjection qkv_;
 };
 TORCH_MODULE(LlamaAttention);
 
@@ -51,7 +54,12 @@ class LlamaMlpImpl : public torch::nn::Module {
  public:
   explicit LlamaMlpImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& x, Precision precision);  // (B,T,C) -> (B,T,C)
+  void reset_fused() { gate_up_.reset(); }
   Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+
+ private:
+  FusedProjection gate_up_;
+  std::int64_t intermediate_;
 };
 TORCH_MODULE(LlamaMlp);
 
@@ -102,6 +110,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   ModelConfig config_;
   Precision precision_ = Precision::kFP32;
   RotaryTable rope_;
+  torch::Tensor tied_head_bf16_;  // inference copy of the tied embedding for bf16
 };
 TORCH_MODULE(LlamaForCausalLM);
 
