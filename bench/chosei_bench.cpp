@@ -12,6 +12,7 @@
 #include "model/atomic_file.h"
 #include "model/bpe_trainer.h"
 #include "model/generation.h"
+#include "model/matvec.h"
 #include "model/model_dir.h"
 #include "model/tokenizer_loader.h"
 
@@ -51,7 +52,7 @@ static int bench_train(const std::string& file, std::int64_t vocab) {
 
 static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& precision,
                           int threads) {
-  torch::set_num_threads(threads);
+  set_compute_threads(threads);
   auto m = load_model_dir(dir);
   m.model->set_precision(parse_precision(precision));
   GenerateOptions opt;

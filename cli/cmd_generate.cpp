@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "model/chat_template.h"
 #include "model/generation.h"
+#include "model/matvec.h"
 #include "model/model_dir.h"
 
 namespace chosei::cli {

@@ -2,7 +2,20 @@
 
 #include <cmath>
 
+#include "model/matvec.h"
+
 namespace chosei {
+
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias, Precision precision) {
+  const bool one_row = x.numel() == x.size(-1);
+  if (one_row && !torch::GradMode::is_enabled()) {
+    return precision == Precision::kBF16 ? matvec_bf16(x, weight, bias)
+                                         : matvec_fp32(x, weight, bias);
+  }
+  if (precision == Precision::kFP32) return torch::nn::functional::linear(x, weight, bias);
+  return torch::nn::functional::linear(x.to(torch::kBFloat16), weight, bias).to(torch::kFloat32);
+}
 
 ProjectionImpl::ProjectionImpl(std::int64_t in_features, std::int64_t out_features, bool bias) {
   weight = register_parameter("weight", torch::empty({out_features, in_features}));
@@ -10,7 +23,7 @@ ProjectionImpl::ProjectionImpl(std::int64_t in_features, std::int64_t out_featur
 }
 
 torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precision) {
-  if (precision == Precision::kFP32) return torch::nn::functional::linear(x, weight, bias);
+  if (precision == Precision::kFP32) return project(x, weight, bias, precision);
   torch::Tensor w, b;
   if (torch::GradMode::is_enabled()) {
     w = weight.to(torch::kBFloat16);
@@ -23,7 +36,7 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precisio
     w = weight_bf16_;
     b = bias_bf16_;
   }
-  return torch::nn::functional::linear(x.to(torch::kBFloat16), w, b).to(torch::kFloat32);
+  return project(x, w, b, precision);
 }
 
 torch::Tensor FusedProjection::forward(const torch::Tensor& x,
@@ -45,8 +58,7 @@ torch::Tensor FusedProjection::forward(const torch::Tensor& x,
     bias_ = b.size() == parts.size() ? torch::cat(b, 0).to(dtype) : torch::Tensor();
     built_for_ = precision;
   }
-  if (precision == Precision::kFP32) return torch::nn::functional::linear(x, weight_, bias_);
-  return torch::nn::functional::linear(x.to(dtype), weight_, bias_).to(torch::kFloat32);
+  return project(x, weight_, bias_, precision);
 }
 
 RmsNormImpl::RmsNormImpl(std::int64_t dim, double eps) : eps_(eps) {

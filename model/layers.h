@@ -11,6 +11,11 @@
 
 namespace chosei {
 
+// y = x W^T (+ b) with `weight`/`bias` already in the compute dtype of `precision`;
+// single-row inputs without autograd take the matrix-vector kernels of matvec.h.
+torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
+                      const torch::Tensor& bias, Precision precision);
+
 // A linear projection y = x W^T (+ b) with parameters "weight" (OC, C) and optional "bias".
 // Under bf16 precision the product runs in bfloat16 from a cached bf16 copy of the weight
 // when gradients are off (inference), or from a fresh cast when training.

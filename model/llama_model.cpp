@@ -132,7 +132,7 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
 torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidden) {
   if (lm_head) return lm_head->forward(hidden, precision_);
   const auto& w = model->embed_tokens->weight;
-  if (precision_ == Precision::kFP32) return F::linear(hidden, w);
+  if (precision_ == Precision::kFP32) return project(hidden, w, {}, precision_);
   torch::Tensor w16;
   if (torch::GradMode::is_enabled()) {
     w16 = w.to(torch::kBFloat16);
@@ -140,7 +140,7 @@ torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidd
     if (!tied_head_bf16_.defined()) tied_head_bf16_ = w.to(torch::kBFloat16);
     w16 = tied_head_bf16_;
   }
-  return F::linear(hidden.to(torch::kBFloat16), w16).to(torch::kFloat32);
+  return project(hidden, w16, {}, precision_);
 }
 
 torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids,
