@@ -43,12 +43,22 @@ std::unordered_map<std::string, std::int64_t> count_words(
   return counts;
 }
 
+// Pair counts over all words, kept up to date incrementally: a merge touches only the
+// words that contain the pair and changes only the counts of the pairs around each
+// occurrence (as HF tokenizers' BpeTrainer does), so training cost follows the text that
+// changes, not the whole corpus per merge.
 class PairCounter {
  public:
   explicit PairCounter(std::vector<Word>& words) : words_(words) {
-    for (std::size_t w = 0; w < words_.size(); ++w) add_word(w, +1);
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      const auto& s = words_[w].symbols;
+      for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        Pair p = make_pair_key(s[i], s[i + 1]);
+        counts_[p] += words_[w].count;
+        where_[p].push_back(static_cast<std::uint32_t>(w));
+      }
+    }
     for (auto& [pair, count] : counts_) heap_.push({count, pair});
-    heap_ready_ = true;
   }
 
   // The most frequent pair (ties: smallest pair key, for determinism); false when none
@@ -63,7 +73,7 @@ class PairCounter {
         if (actual > 0) heap_.push({actual, pair});
         continue;
       }
-      if (count < min_count) return false;
+      if (count < min_count || count <= 0) return false;
       *out = pair;
       return true;
     }
@@ -71,42 +81,51 @@ class PairCounter {
   }
 
   void merge(Pair pair, std::int32_t new_id) {
-    const auto a = static_cast<std::int32_t>(pair >> 32),
-               b = static_cast<std::int32_t>(pair & 0xffffffffu);
+    const auto a = static_cast<std::int32_t>(pair >> 32);
+    const auto b = static_cast<std::int32_t>(pair & 0xffffffffu);
     auto where = std::move(where_[pair]);
     where_.erase(pair);
+    std::sort(where.begin(), where.end());
+    where.erase(std::unique(where.begin(), where.end()), where.end());
+    std::unordered_map<Pair, std::int64_t> delta;
+    std::vector<std::int32_t> out;
     for (auto w : where) {
       auto& s = words_[w].symbols;
-      bool has = false;
-      for (std::size_t i = 0; i + 1 < s.size(); ++i) has = has || (s[i] == a && s[i + 1] == b);
-      if (!has) continue;
-      add_word(w, -1);
-      std::vector<std::int32_t> merged;
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b)
-          merged.push_back(new_id), ++i;
-        else
-          merged.push_back(s[i]);
+      const std::int64_t c = words_[w].count;
+      out.clear();
+      bool changed = false;
+      for (std::size_t i = 0; i < s.size();) {
+        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b) {
+          // The neighbours' pairs change; `out.back()` may itself be a fresh merge.
+          if (!out.empty()) {
+            delta[make_pair_key(out.back(), a)] -= c;
+            delta[make_pair_key(out.back(), new_id)] += c;
+            where_[make_pair_key(out.back(), new_id)].push_back(w);
+          }
+          if (i + 2 < s.size()) {
+            delta[make_pair_key(b, s[i + 2])] -= c;
+            delta[make_pair_key(new_id, s[i + 2])] += c;
+            where_[make_pair_key(new_id, s[i + 2])].push_back(w);
+          }
+          out.push_back(new_id);
+          i += 2;
+          changed = true;
+        } else {
+          out.push_back(s[i++]);
+        }
       }
-      s = std::move(merged);
-      add_word(w, +1);
+      if (changed) s.assign(out.begin(), out.end());
     }
     counts_.erase(pair);
+    for (const auto& [p, d] : delta) {
+      if (d == 0 || p == pair) continue;
+      auto& c = counts_[p];
+      c += d;
+      if (c > 0) heap_.push({c, p});
+    }
   }
 
  private:
-  void add_word(std::size_t w, int sign) {
-    const auto& s = words_[w].symbols;
-    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-      Pair p = make_pair_key(s[i], s[i + 1]);
-      auto& c = counts_[p];
-      c += sign * words_[w].count;
-      if (sign > 0) {
-        where_[p].insert(static_cast<std::uint32_t>(w));
-        if (heap_ready_) heap_.push({c, p});
-      }
-    }
-  }
   struct Entry {
     std::int64_t count;
     Pair pair;
@@ -116,9 +135,8 @@ class PairCounter {
   };
   std::vector<Word>& words_;
   std::unordered_map<Pair, std::int64_t> counts_;
-  std::unordered_map<Pair, std::unordered_set<std::uint32_t>> where_;
+  std::unordered_map<Pair, std::vector<std::uint32_t>> where_;
   std::priority_queue<Entry> heap_;
-  bool heap_ready_ = false;
 };
 
 }  // namespace

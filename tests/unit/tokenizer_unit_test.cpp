@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "model/bpe_trainer.h"
+#include "model/byte_level.h"
 #include "model/chat_template.h"
 #include "model/hf_tokenizer.h"
 #include "model/pretokenizer_split.h"
@@ -117,6 +120,71 @@ TEST(HfTokenizer, UnsupportedPartsAreClearErrors) {
     EXPECT_NE(std::string(e.what()).find("Unigram"), std::string::npos) << e.what();
   }
   EXPECT_THROW(HfTokenizer("{oops", {}, "t.json"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace chosei
+
+namespace chosei {
+namespace {
+
+// Brute-force BPE training: recount every pair after every merge. The incremental trainer
+// must pick the same merges (most frequent pair; ties to the smallest (left, right) ids).
+std::vector<std::pair<std::string, std::string>> brute_force_merges(const std::string& text,
+                                                                    int merges) {
+  std::map<std::string, std::int64_t> counts;
+  for (auto [b, n] : split_words(text, SplitPattern::kGpt2)) ++counts[text.substr(b, n)];
+  const int base = 3;  // the three special tokens come first
+  std::vector<std::string> tokens(base);
+  for (int b = 0; b < 256; ++b) tokens.push_back(byte_to_char(static_cast<unsigned char>(b)));
+  std::vector<std::pair<std::vector<int>, std::int64_t>> words;
+  for (const auto& [w, c] : counts) {
+    std::vector<int> s;
+    for (unsigned char ch : w) s.push_back(base + ch);
+    words.push_back({s, c});
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int m = 0; m < merges; ++m) {
+    std::map<std::pair<int, int>, std::int64_t> pairs;
+    for (const auto& [s, c] : words)
+      for (std::size_t i = 0; i + 1 < s.size(); ++i) pairs[{s[i], s[i + 1]}] += c;
+    std::pair<int, int> best{-1, -1};
+    std::int64_t best_count = 1;  // min_frequency 2
+    for (const auto& [p, c] : pairs)
+      if (c > best_count) best = p, best_count = c;
+    if (best.first < 0) break;
+    int id = static_cast<int>(tokens.size());
+    tokens.push_back(tokens[best.first] + tokens[best.second]);
+    out.emplace_back(tokens[best.first], tokens[best.second]);
+    for (auto& [s, c] : words) {
+      std::vector<int> merged;
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i + 1 < s.size() && s[i] == best.first && s[i + 1] == best.second)
+          merged.push_back(id), ++i;
+        else
+          merged.push_back(s[i]);
+      }
+      s = merged;
+    }
+  }
+  return out;
+}
+
+TEST(BpeTrainer, IncrementalCountsPickTheSameMergesAsRecounting) {
+  const std::string text =
+      "aaaa abab abab baba the theme then there thereafter 1111 22 333 aaa aa a\n"
+      "返品 返品は 返品の 注文 注文は aaaa abab";
+  auto dir = test::temp_dir("bpe_brute");
+  { std::ofstream(dir + "/c.txt") << text; }
+  BpeTrainerOptions opt;
+  opt.vocab_size = 3 + 256 + 40;
+  auto trained = train_byte_level_bpe({dir + "/c.txt"}, opt);
+  auto j = nlohmann::json::parse(trained.tokenizer_json);
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& m : j["model"]["merges"]) got.emplace_back(m[0], m[1]);
+  auto expected = brute_force_merges(text, 40);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(got, expected);
 }
 
 }  // namespace
