@@ -91,7 +91,9 @@ void add_generate_command(CLI::App& app) {
                   "CTRL repetition penalty; 1 is off")
       ->capture_default_str();
   cmd->add_option("--seed", args->sampling.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--stop", args->stop, "Stop string (repeatable)");
+  cmd->add_option("--stop", args->stop, "Stop string (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--chat", args->chat,
                 "Render the prompt as one user message with the model's chat template");
   cmd->add_option("--precision", args->precision, "Compute precision")

@@ -1,0 +1,184 @@
+// Dataset readers, validation and splitting: hand-made edge cases and third-party files
+// (the OpenAI cookbook's toy file and its recorded notebook output, LLaMA-Factory's demos,
+// the Bitext customer-support CSV).
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "datasets/chat_reader.h"
+#include "datasets/chat_validation.h"
+#include "datasets/csv_reader.h"
+#include "datasets/dataset_split.h"
+#include "datasets/length_stats.h"
+#include "model/atomic_file.h"
+#include "tests/unit/test_data.h"
+
+namespace chosei {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  auto dir = test::temp_dir("datasets_" + name);
+  auto path = dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+TEST(Csv, QuotesNewlinesAndLineNumbers) {
+  auto t = parse_csv("a,b\r\n1,\"x, \"\"quoted\"\"\nsecond line\"\n\n2,y\n", "t.csv");
+  ASSERT_EQ(t.records.size(), 2u);
+  EXPECT_EQ(t.records[0].fields[1], "x, \"quoted\"\nsecond line");
+  EXPECT_EQ(t.records[0].line, 2u);
+  EXPECT_EQ(t.records[1].line, 5u);
+  EXPECT_EQ(t.records[1].fields[0], "2");
+  try {
+    parse_csv("a,b\n1,2,3\n", "t.csv");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("t.csv:2: 3 fields"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_csv("a\n\"open", "t.csv"), std::runtime_error);
+}
+
+TEST(ChatReader, ReadsEveryFormatAndLocatesErrors) {
+  auto path = write_temp(
+      "mixed.jsonl",
+      R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"},{"role":"assistant","content":"a","weight":0}]})"
+      "\n"
+      R"({"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yo"}],"system":"sys"})"
+      "\n\n"
+      R"({"instruction":"do","input":"this","output":"done"})"
+      "\n"
+      "{broken\n");
+  try {
+    read_chat_dataset(path);
+    FAIL() << "a broken line must be an error";
+  } catch (const DatasetError& e) {
+    ASSERT_EQ(e.errors().size(), 1u);
+    EXPECT_EQ(e.errors()[0].line, 5u);
+    EXPECT_EQ(e.errors()[0].kind, "invalid_json");
+  }
+  ChatReadOptions opt;
+  opt.skip_invalid = true;
+  auto data = read_chat_dataset(path, opt);
+  ASSERT_EQ(data.conversations.size(), 3u);
+  EXPECT_EQ(data.errors.size(), 1u);
+  EXPECT_EQ(data.conversations[0].turns[2].weight.value(), 0.0);
+  EXPECT_EQ(data.conversations[1].turns[0].role, "system");
+  EXPECT_EQ(data.conversations[1].turns[2].role, "assistant");
+  EXPECT_EQ(data.conversations[2].turns[0].content, "do\nthis");
+  EXPECT_EQ(data.conversations[2].line, 4u);
+}
+
+TEST(ChatReader, LlamaFactoryDemoFiles) {
+  CHOSEI_REQUIRE_DATA(dir, "llamafactory_sft");
+  auto alpaca = read_chat_dataset(dir + "/alpaca_en_demo.json");
+  EXPECT_GT(alpaca.conversations.size(), 100u);
+  EXPECT_EQ(alpaca.conversations[0].turns.back().role, "assistant");
+  auto v1 = read_chat_dataset(dir + "/v1_sft_demo.jsonl");  // content as text parts, loss_weight
+  EXPECT_GT(v1.conversations.size(), 10u);
+  EXPECT_EQ(v1.conversations[0].turns[0].weight.value(), 0.0);
+}
+
+TEST(ChatReader, BitextCsvWithColumnMapping) {
+  CHOSEI_REQUIRE_DATA(dir, "sft_customer_support_bitext");
+  ChatReadOptions opt;
+  opt.column_map = parse_column_map({"instruction=user", "response=assistant"});
+  opt.keep_fields = {"intent"};
+  auto data = read_chat_dataset(dir + "/Bitext_Sample_Customer_Support_Training_Dataset.csv", opt);
+  EXPECT_EQ(data.conversations.size(), 4514u);
+  const auto& c = data.conversations[0];
+  ASSERT_EQ(c.turns.size(), 2u);
+  EXPECT_EQ(c.turns[0].role, "user");
+  EXPECT_EQ(c.turns[0].content, "how can I cancel purchase 113542617735902?");
+  EXPECT_EQ(c.fields.at("intent"), "cancel_order");
+  EXPECT_THROW(parse_column_map({"instruction"}), std::invalid_argument);
+  EXPECT_THROW(parse_column_map({"instruction=bot"}), std::invalid_argument);
+}
+
+TEST(Validation, CookbookToyFileMatchesNotebookOutput) {
+  CHOSEI_REQUIRE_DATA(path, "openai_cookbook_finetune/toy_chat_fine_tuning.jsonl");
+  auto r = validate_chat_jsonl(path);
+  // golden_notebook_outputs.txt: 5 examples, no errors, 1 missing system, 1 missing user,
+  // 20 epochs; messages per example 2..9, mean 3.8, median 3, p5/p95 (10th/90th) 2.0, 6.6.
+  EXPECT_EQ(r.examples, 5);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.missing_system, 1);
+  EXPECT_EQ(r.missing_user, 1);
+  EXPECT_EQ(r.epochs, 20);
+  auto m = summarize(r.messages_per_example);
+  EXPECT_EQ(m.min, 2);
+  EXPECT_EQ(m.max, 9);
+  EXPECT_DOUBLE_EQ(m.mean, 3.8);
+  EXPECT_DOUBLE_EQ(m.median, 3.0);
+  EXPECT_DOUBLE_EQ(m.p90, 6.6000000000000005);
+}
+
+TEST(Validation, EveryErrorKindNamesItsLine) {
+  auto path = write_temp(
+      "bad.jsonl",
+      std::string("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\","
+                  "\"content\":\"ok\"}]}\n") +
+          "not json\n[1]\n{\"messages\":[]}\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"user\",\"content\":"
+          "\"b\"},{\"role\":\"assistant\",\"content\":\" \"}]}\n"
+          "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"extra\":1},{\"role\":\"user\"}]}\n"
+          "{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}\n");
+  auto r = validate_chat_jsonl(path);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.examples, 7);
+  std::map<std::string, std::int64_t> expected = {{"invalid_json", 1},
+                                                  {"data_type", 1},
+                                                  {"missing_messages_list", 1},
+                                                  {"consecutive_same_role", 1},
+                                                  {"empty_turn", 1},
+                                                  {"message_unrecognized_key", 1},
+                                                  {"unrecognized_role", 1},
+                                                  {"message_missing_key", 1},
+                                                  {"missing_content", 1},
+                                                  {"example_missing_assistant_message", 1},
+                                                  {"invalid_utf8", 1}};
+  EXPECT_EQ(r.error_counts, expected);
+  std::set<std::size_t> lines;
+  for (const auto& e : r.errors) lines.insert(e.line);
+  EXPECT_EQ(lines, (std::set<std::size_t>{2, 3, 4, 5, 6, 7}));
+}
+
+TEST(Validation, DefaultEpochsFollowTheNotebook) {
+  EXPECT_EQ(default_epochs(5), 20);
+  EXPECT_EQ(default_epochs(3), 25);
+  EXPECT_EQ(default_epochs(40), 3);
+  EXPECT_EQ(default_epochs(10000), 2);
+  EXPECT_EQ(default_epochs(100000), 1);
+}
+
+TEST(Split, DeterministicDisjointAndStratified) {
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += "{\"messages\":[],\"intent\":\"" + std::string(i % 4 == 0 ? "rare" : "common") +
+            "\",\"i\":" + std::to_string(i) + "}\n";
+  auto path = write_temp("all.jsonl", text);
+  auto dir = test::temp_dir("split_out");
+  SplitOptions opt;
+  opt.val_fraction = 0.1;
+  opt.seed = 1;
+  opt.stratify_field = "intent";
+  auto c = split_jsonl(path, dir + "/a", opt);
+  EXPECT_EQ(c.train + c.val, 200);
+  EXPECT_EQ(c.val, 20);
+  split_jsonl(path, dir + "/b", opt);
+  EXPECT_EQ(read_file(dir + "/a/val.jsonl"), read_file(dir + "/b/val.jsonl"));
+  auto val = read_file(dir + "/a/val.jsonl");
+  std::size_t rare = 0, pos = 0;
+  while ((pos = val.find("rare", pos)) != std::string::npos) ++rare, ++pos;
+  EXPECT_EQ(rare, 5u);  // 10% of the 50 rare lines
+  // Every input line lands in exactly one output.
+  EXPECT_EQ(read_file(dir + "/a/train.jsonl").size() + val.size(), text.size());
+  opt.seed = 2;
+  split_jsonl(path, dir + "/c", opt);
+  EXPECT_NE(read_file(dir + "/c/val.jsonl"), val);
+}
+
+}  // namespace
+}  // namespace chosei
