@@ -157,6 +157,13 @@ std::vector<std::string> ChatTemplate::names() {
 
 std::string ChatTemplate::jinja() const { return spec_named(name_).jinja; }
 
+std::vector<std::string> ChatTemplate::special_tokens() const {
+  std::vector<std::string> out;
+  for (const char* s : spec_named(name_).specials)
+    if (s) out.push_back(s);
+  return out;
+}
+
 std::vector<std::string> ChatTemplate::end_of_turn() const {
   std::string close = spec_named(name_).assistant_close;
   while (!close.empty() && close[0] == ' ') close.erase(0, 1);
@@ -209,8 +216,9 @@ RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMe
          : m.role == "user" ? spec.user_open
                             : spec.assistant_open,
          false);
-    emit_content(m.content, assistant);
-    emit(assistant ? spec.assistant_close : spec.close, assistant);
+    const bool label = assistant && m.labeled;
+    emit_content(m.content, label);
+    emit(assistant ? spec.assistant_close : spec.close, label);
     emit(spec.after_close, false);
   }
   if (add_generation_prompt) emit(spec.generation_prompt, false);

@@ -15,6 +15,7 @@ namespace chosei {
 struct ChatMessage {
   std::string role;  // system | user | assistant
   std::string content;
+  bool labeled = true;  // an assistant message with weight 0 is context, not a target
 };
 
 struct RenderedChat {
@@ -36,6 +37,8 @@ class ChatTemplate {
   const std::string& name() const { return name_; }
   // The Jinja source equivalent to this template, for tokenizer_config.json.
   std::string jinja() const;
+  // The special-token strings the template's markup uses.
+  std::vector<std::string> special_tokens() const;
   // The strings that end an assistant turn (stop sequences for generation).
   std::vector<std::string> end_of_turn() const;
 

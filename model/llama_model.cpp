@@ -175,4 +175,28 @@ void LlamaForCausalLMImpl::invalidate_precision_cache() {
   tied_head_bf16_ = torch::Tensor();
 }
 
+LlamaForCausalLM resize_token_embeddings(LlamaForCausalLM& model, std::int64_t vocab_size) {
+  auto config = model->config();
+  const auto old_vocab = config.vocab_size;
+  config.vocab_size = vocab_size;
+  LlamaForCausalLM resized(config);
+  torch::NoGradGuard no_grad;
+  auto old_params = model->named_parameters();
+  for (auto& p : resized->named_parameters()) {
+    const auto& old = old_params[p.key()];
+    if (p.key() == "model.embed_tokens.weight" || p.key() == "lm_head.weight") {
+      const auto keep = std::min(old_vocab, vocab_size);
+      p.value().narrow(0, 0, keep).copy_(old.narrow(0, 0, keep));
+      if (vocab_size > old_vocab)
+        p.value()
+            .narrow(0, old_vocab, vocab_size - old_vocab)
+            .copy_(old.mean(0, true).expand({vocab_size - old_vocab, old.size(1)}));
+    } else {
+      p.value().copy_(old);
+    }
+  }
+  resized->set_precision(model->precision());
+  return resized;
+}
+
 }  // namespace chosei

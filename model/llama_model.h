@@ -114,4 +114,8 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LlamaForCausalLM);
 
+// A copy of `model` with `vocab_size` rows of embeddings (and lm_head): existing rows are
+// kept, new rows start at the mean of the old ones (so new tokens start out neutral).
+LlamaForCausalLM resize_token_embeddings(LlamaForCausalLM& model, std::int64_t vocab_size);
+
 }  // namespace chosei

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "model/atomic_file.h"
+#include "model/extended_tokenizer.h"
 #include "model/hf_tokenizer.h"
 #include "model/llama2c_tokenizer.h"
 #include "model/sentencepiece_tokenizer.h"
@@ -45,7 +46,14 @@ LoadedTokenizer load_tokenizer(const std::string& path) {
     auto config = load_tokenizer_config((fs::path(path) / "tokenizer_config.json").string());
     for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer.bin"}) {
       auto file = fs::path(path) / name;
-      if (fs::exists(file)) return load_file(file.string(), config);
+      if (!fs::exists(file)) continue;
+      auto loaded = load_file(file.string(), config);
+      // A slow-tokenizer directory may add tokens beyond the base model in added_tokens.json.
+      auto added = fs::path(path) / "added_tokens.json";
+      if (std::string(name) != "tokenizer.json" && fs::exists(added))
+        loaded.tokenizer = ExtendedTokenizer::from_added_tokens_json(
+            std::shared_ptr<const Tokenizer>(std::move(loaded.tokenizer)), added.string());
+      return loaded;
     }
     throw std::runtime_error(path + ": no tokenizer.json, tokenizer.model or tokenizer.bin");
   }

@@ -1,0 +1,188 @@
+#include "sft/sft_recipe.h"
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "datasets/chat_reader.h"
+#include "datasets/sft_example.h"
+#include "model/atomic_file.h"
+#include "model/chat_template.h"
+#include "model/extended_tokenizer.h"
+#include "model/model_dir.h"
+#include "train/run_config.h"
+#include "train/trainer.h"
+
+namespace chosei {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Gives the model's tokenizer the template's special tokens when it lacks them, growing
+// the embeddings to match.
+ChatTemplate ensure_chat_tokens(LoadedModel& m, const std::string& template_name) {
+  auto tmpl = !template_name.empty() ? ChatTemplate::by_name(template_name)
+              : m.tokenizer.config.chat_template.empty()
+                  ? ChatTemplate::by_name("chatml")
+                  : ChatTemplate::detect(m.tokenizer.config.chat_template);
+  std::vector<std::string> missing;
+  for (const auto& t : tmpl.special_tokens())
+    if (m.tokenizer.tokenizer->token_to_id(t) < 0) missing.push_back(t);
+  if (!missing.empty()) {
+    std::shared_ptr<const Tokenizer> base(std::move(m.tokenizer.tokenizer));
+    m.tokenizer.tokenizer = std::make_unique<ExtendedTokenizer>(base, missing);
+    std::cerr << "added " << missing.size()
+              << " chat tokens to the tokenizer; embeddings resized to "
+              << m.tokenizer.tokenizer->vocab_size() << "\n";
+  }
+  if (m.tokenizer.tokenizer->vocab_size() > m.model->config().vocab_size)
+    m.model = resize_token_embeddings(m.model, m.tokenizer.tokenizer->vocab_size());
+  m.tokenizer.config.chat_template = tmpl.jinja();
+  return tmpl;
+}
+
+TrainerOptions trainer_options(RunConfig& cfg, const std::string& out) {
+  TrainerOptions t;
+  t.out_dir = out;
+  t.schedule.kind = cfg.get_string("lr_schedule", "cosine");
+  t.schedule.peak = cfg.get_double("learning_rate", 1e-4);
+  t.schedule.warmup_steps = cfg.get_int("warmup_steps", 0);
+  t.schedule.min_lr_ratio = cfg.get_double("min_lr_ratio", 0.1);
+  t.max_steps = cfg.get_int("max_steps", 0);
+  t.epochs = cfg.get_double("epochs", 1.0);
+  t.batch_size = cfg.get_int("batch_size", 8);
+  t.grad_accum = cfg.get_int("grad_accum", 1);
+  t.max_seq_len = cfg.get_int("max_seq_len", 512);
+  t.packing = cfg.get_bool("packing", true);
+  t.weight_decay = cfg.get_double("weight_decay", 0.0);
+  t.beta1 = cfg.get_double("adam_beta1", 0.9);
+  t.beta2 = cfg.get_double("adam_beta2", 0.999);
+  t.adam_eps = cfg.get_double("adam_eps", 1e-8);
+  t.max_grad_norm = cfg.get_double("max_grad_norm", 1.0);
+  t.l1 = cfg.get_double("l1", 0.0);
+  t.eval_every = cfg.get_int("eval_every", 0);
+  t.save_every = cfg.get_int("save_every", 0);
+  t.keep_checkpoints = cfg.get_int("keep_checkpoints", 2);
+  t.log_every = cfg.get_int("log_every", 10);
+  t.early_stopping_patience = cfg.get_int("early_stopping.patience", 0);
+  t.early_stopping_min_delta = cfg.get_double("early_stopping.min_delta", 0.0);
+  t.seed = static_cast<std::uint64_t>(cfg.get_int("seed", 0));
+  t.resume_from = cfg.get_string("resume_from", "");
+  if (t.batch_size <= 0 || t.grad_accum <= 0 || t.max_seq_len <= 1)
+    throw std::invalid_argument(
+        "batch_size and grad_accum must be positive and max_seq_len above 1");
+  return t;
+}
+
+std::vector<SftExample> load_sft_examples(RunConfig& cfg, const std::string& key,
+                                          const LoadedModel& m, const ChatTemplate& tmpl,
+                                          std::int64_t max_seq_len, Truncation truncation) {
+  const std::string path = key == "train" ? cfg.require_string(key) : cfg.get_string(key, "");
+  if (path.empty()) return {};
+  ChatReadOptions opt;
+  opt.format = cfg.get_string("data.format", "auto");
+  for (const auto& spec : cfg.get_strings("data.map", {}))
+    for (auto& [col, role] : parse_column_map({spec})) opt.column_map[col] = role;
+  opt.skip_invalid = cfg.get_bool("data.skip_invalid", false);
+  auto data = read_chat_dataset(path, opt);
+  SftTokenizeReport report;
+  auto examples = tokenize_conversations(data.conversations, *m.tokenizer.tokenizer, tmpl,
+                                         max_seq_len, truncation, &report);
+  std::cerr << path << ": " << report.kept << " examples";
+  if (!data.errors.empty()) std::cerr << ", " << data.errors.size() << " invalid skipped";
+  if (report.dropped_too_long)
+    std::cerr << ", " << report.dropped_too_long << " longer than " << max_seq_len << " dropped";
+  if (report.truncated) std::cerr << ", " << report.truncated << " truncated to " << max_seq_len;
+  if (report.dropped_no_target)
+    std::cerr << ", " << report.dropped_no_target << " without assistant tokens dropped";
+  std::cerr << "\n";
+  return examples;
+}
+
+double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
+                      const std::vector<SftExample>& train, const std::vector<SftExample>& eval) {
+  m.model->set_precision(parse_precision(cfg.get_string("precision", "fp32")));
+  cfg.check_all_used();
+  fs::create_directories(out);
+  write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
+  topt.pad_id = m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
+  auto save = [&m](const std::string& dir) { save_model_dir(dir, m); };
+  Trainer trainer(topt, m.model, params, save);
+  auto result = trainer.fit(train, eval);
+  const auto final_dir = (fs::path(out) / "final").string();
+  if (topt.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
+    fs::remove_all(final_dir);
+    fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model
+  } else {
+    save_model_dir(final_dir, m);
+  }
+  std::cerr << "trained " << result.steps << " steps; final model in " << final_dir << "\n";
+  return eval.empty() ? std::nan("") : result.best_eval_loss;
+}
+
+}  // namespace
+
+double run_sft(const RecipeArgs& args) {
+  auto cfg = RunConfig::load(args.config_path, args.overrides);
+  const std::string out = cfg.require_string("out");
+  auto m = load_model_dir(cfg.require_string("model"));
+  auto tmpl = ensure_chat_tokens(m, cfg.get_string("template", ""));
+  auto topt = trainer_options(cfg, out);
+  const auto truncation = cfg.get_string("truncation", "drop") == "truncate" ? Truncation::kTruncate
+                                                                             : Truncation::kDrop;
+  auto train = load_sft_examples(cfg, "train", m, tmpl, topt.max_seq_len, truncation);
+  auto eval = load_sft_examples(cfg, "eval", m, tmpl, topt.max_seq_len, truncation);
+  return train_and_save(cfg, m, out, topt, train, eval);
+}
+
+double run_pretrain(const RecipeArgs& args) {
+  auto cfg = RunConfig::load(args.config_path, args.overrides);
+  const std::string out = cfg.require_string("out");
+  auto m = load_model_dir(cfg.require_string("model"));
+  auto topt = trainer_options(cfg, out);
+  const TokenId sep = m.tokenizer.tokenizer->eos_id();
+  auto read_docs = [&](const std::vector<std::string>& files) {
+    std::vector<std::string> docs;
+    for (const auto& f : files) {
+      const std::string text = read_file(f);
+      if (f.size() > 6 && f.compare(f.size() - 6, 6, ".jsonl") == 0) {
+        std::size_t pos = 0, line = 0;
+        while (pos < text.size()) {
+          auto end = text.find('\n', pos);
+          if (end == std::string::npos) end = text.size();
+          ++line;
+          auto j = nlohmann::json::parse(text.substr(pos, end - pos), nullptr, false);
+          pos = end + 1;
+          if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
+            throw std::runtime_error(f + ":" + std::to_string(line) + ": expected {\"text\": ...}");
+          docs.push_back(j["text"].get<std::string>());
+        }
+      } else {
+        // Plain text: paragraphs separated by blank lines are documents.
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+          auto end = text.find("\n\n", pos);
+          if (end == std::string::npos) end = text.size();
+          auto doc = text.substr(pos, end - pos);
+          if (doc.find_first_not_of(" \n\t\r") != std::string::npos) docs.push_back(doc);
+          pos = end + 2;
+        }
+      }
+    }
+    return docs;
+  };
+  auto train = tokenize_documents(read_docs(cfg.get_strings("train", {})), *m.tokenizer.tokenizer,
+                                  sep, topt.max_seq_len);
+  if (train.empty())
+    throw std::invalid_argument("pretrain: no training text (--set train=FILE[,FILE...])");
+  auto eval_files = cfg.get_strings("eval", {});
+  auto eval =
+      tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
+  return train_and_save(cfg, m, out, topt, train, eval);
+}
+
+}  // namespace chosei

@@ -1,0 +1,24 @@
+#pragma once
+// The supervised fine-tuning and continued-pretraining recipes:
+//   chosei sft --config run.json --set model=DIR --set train=FILE [--set eval=FILE] --set out=DIR
+//   ... chosei pretrain --config run.json --set model=DIR --set train=FILE... --set out=DIR ...
+// Load the model, make sure its tokenizer has the chat template's tokens (adding them and
+// resizing the embeddings when not), tokenize with assistant-only labels (SFT) or all
+// tokens (pretraining), train with the shared Trainer, and write the run directory.
+
+#include <string>
+#include <vector>
+
+namespace chosei {
+
+struct RecipeArgs {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  int threads = 0;
+};
+
+// Returns the final evaluation loss (NaN without an eval set).
+double run_sft(const RecipeArgs& args);
+double run_pretrain(const RecipeArgs& args);
+
+}  // namespace chosei
