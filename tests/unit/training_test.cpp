@@ -1,0 +1,251 @@
+// SFT data and training invariants: assistant-only labels, packing equivalence, gradient
+// accumulation equivalence, exact resume, and one step against a PyTorch reference.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <nlohmann/json.hpp>
+
+#include "datasets/packed_batch.h"
+#include "datasets/sft_example.h"
+#include "model/extended_tokenizer.h"
+#include "model/model_dir.h"
+#include "model/safetensors_reader.h"
+#include "model/tensor_io.h"
+#include "model/tokenizer_loader.h"
+#include "train/causal_lm_loss.h"
+#include "train/lr_schedule.h"
+#include "train/trainer.h"
+#include "tests/unit/test_data.h"
+
+namespace chosei {
+namespace {
+
+ModelConfig tiny_config(std::int64_t vocab) {
+  ModelConfig c;
+  c.model_type = "llama";
+  c.vocab_size = vocab;
+  c.hidden_size = 32;
+  c.intermediate_size = 48;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = 2;
+  c.max_position_embeddings = 128;
+  c.rms_norm_eps = 1e-5;
+  c.tie_word_embeddings = true;
+  c.initializer_range = 0.1;
+  return c;
+}
+
+std::vector<SftExample> random_examples(int n, std::int64_t vocab, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<SftExample> out;
+  for (int i = 0; i < n; ++i) {
+    SftExample ex;
+    const int len = 5 + static_cast<int>(rng() % 20);
+    for (int k = 0; k < len; ++k) {
+      ex.ids.push_back(static_cast<TokenId>(1 + rng() % (vocab - 1)));
+      // A prompt part (masked) then an answer part (labeled).
+      ex.labels.push_back(k < len / 3 ? kIgnoreLabel : ex.ids.back());
+    }
+    out.push_back(std::move(ex));
+  }
+  return out;
+}
+
+std::unique_ptr<Tokenizer> chat_tokenizer() {
+  auto path = test::data_path("hf_fake_gpt2_fulltokenizer/tokenizer.json");
+  if (path.empty()) return nullptr;
+  std::shared_ptr<const Tokenizer> base(load_tokenizer(path).tokenizer.release());
+  return std::make_unique<ExtendedTokenizer>(base, std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
+}
+
+TEST(SftMasking, OnlyAssistantContentAndEndOfTurnAreLabeled) {
+  auto tok = chat_tokenizer();
+  if (!tok) GTEST_SKIP() << "GPT-2 tokenizer not found";
+  Conversation c;
+  c.turns = {{"system", "Be brief.", {}}, {"user", "Hi there", {}}, {"assistant", "Hello!", {}},
+             {"user", "Again", {}},       {"assistant", "Skip me", 0.0}, {"user", "Last", {}},
+             {"assistant", "Bye", {}}};
+  SftTokenizeReport report;
+  auto ex = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 1000, Truncation::kDrop, &report);
+  ASSERT_EQ(ex.size(), 1u);
+  std::vector<TokenId> labeled;
+  for (std::size_t i = 0; i < ex[0].ids.size(); ++i)
+    if (ex[0].labels[i] != kIgnoreLabel) {
+      EXPECT_EQ(ex[0].labels[i], ex[0].ids[i]);
+      labeled.push_back(ex[0].ids[i]);
+    }
+  // "Hello!" + <|im_end|> and "Bye" + <|im_end|>: the weight-0 turn and every system/user
+  // token stay masked; the end-of-turn token is a target so the model learns to stop.
+  EXPECT_EQ(tok->decode(labeled), "Hello!<|im_end|>Bye<|im_end|>");
+  // Too long: dropped and counted.
+  auto none = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 10, Truncation::kDrop, &report);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(report.dropped_too_long, 1);
+  auto cut = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 30, Truncation::kTruncate, &report);
+  EXPECT_EQ(cut.at(0).ids.size(), 30u);
+  EXPECT_EQ(report.truncated, 1);
+}
+
+TEST(Packing, BestFitDecreasingFillsBins) {
+  auto bins = pack_best_fit_decreasing({7, 5, 4, 3, 1}, 8);
+  // 7+1, 5+3, 4.
+  ASSERT_EQ(bins.size(), 3u);
+  EXPECT_EQ(bins[0], (std::vector<std::size_t>{0, 4}));
+  EXPECT_EQ(bins[1], (std::vector<std::size_t>{1, 3}));
+  EXPECT_EQ(bins[2], (std::vector<std::size_t>{2}));
+  EXPECT_THROW(pack_best_fit_decreasing({9}, 8), std::invalid_argument);
+}
+
+double batch_loss(LlamaForCausalLM& model, const PackedBatch& b, std::int64_t* count) {
+  ForwardOptions fwd;
+  fwd.positions = b.positions;
+  fwd.attention_mask = b.attention_mask;
+  auto loss = causal_lm_loss(model->forward(b.input_ids, fwd), b.targets);
+  *count = loss.count;
+  return loss.sum.item<double>();
+}
+
+TEST(Packing, PackedBatchGivesTheSameLossAsUnpacked) {
+  LlamaForCausalLM model(tiny_config(50));
+  model->initialize(3);
+  torch::NoGradGuard no_grad;
+  auto examples = random_examples(9, 50, 4);
+  std::vector<std::size_t> lengths;
+  for (const auto& e : examples) lengths.push_back(e.ids.size());
+  auto packed = make_batch(examples, pack_best_fit_decreasing(lengths, 40), 0);
+  std::vector<std::vector<std::size_t>> single;
+  for (std::size_t i = 0; i < examples.size(); ++i) single.push_back({i});
+  auto unpacked = make_batch(examples, single, 0);
+  EXPECT_LT(packed.input_ids.size(0), unpacked.input_ids.size(0));
+  std::int64_t n1, n2;
+  double a = batch_loss(model, packed, &n1), b = batch_loss(model, unpacked, &n2);
+  EXPECT_EQ(n1, n2);
+  EXPECT_EQ(n1, packed.target_tokens);
+  EXPECT_NEAR(a / n1, b / n2, 1e-5);
+  // And each example alone.
+  double alone = 0;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    std::int64_t n;
+    alone += batch_loss(model, make_batch(examples, {{i}}, 0), &n);
+  }
+  EXPECT_NEAR(alone / n1, a / n1, 1e-5);
+}
+
+std::map<std::string, torch::Tensor> train_copy(const std::vector<SftExample>& examples, TrainerOptions opt,
+                                                std::vector<double>* eval_losses = nullptr) {
+  LlamaForCausalLM model(tiny_config(50));
+  model->initialize(5);
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  Trainer trainer(opt, model, params, [&](const std::string& dir) {
+    LoadedModel m;
+    m.model = model;
+    save_model_dir(dir, m);
+  });
+  trainer.fit(examples, examples);
+  if (eval_losses) {
+    std::ifstream in(opt.out_dir + "/metrics.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = nlohmann::json::parse(line);
+      if (j.contains("loss")) eval_losses->push_back(j["loss"].get<double>());
+    }
+  }
+  std::map<std::string, torch::Tensor> out;
+  for (auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
+  return out;
+}
+
+TrainerOptions base_options(const std::string& name) {
+  TrainerOptions o;
+  o.out_dir = test::temp_dir(name);
+  o.schedule.kind = "constant";
+  o.schedule.peak = 1e-2;
+  o.packing = false;
+  o.log_every = 1;
+  o.max_grad_norm = 0;
+  o.seed = 7;
+  return o;
+}
+
+double max_difference(const std::map<std::string, torch::Tensor>& a, const std::map<std::string, torch::Tensor>& b) {
+  double d = 0;
+  for (const auto& [k, v] : a) d = std::max(d, (v - b.at(k)).abs().max().item<double>());
+  return d;
+}
+
+TEST(Trainer, AccumulationNormalizesByTargetTokensOfTheWholeBatch) {
+  auto examples = random_examples(8, 50, 11);  // different lengths and target counts
+  // Adam's first step is ~lr * sign(g), blind to the gradient's scale; with eps far above
+  // |g| the update is lr * g / eps, so the weights show the gradient itself.
+  auto a = base_options("accum_1x8");
+  a.batch_size = 8, a.grad_accum = 1, a.max_steps = 1, a.adam_eps = 1e3, a.schedule.peak = 1e3;
+  auto b = a;
+  b.out_dir = test::temp_dir("accum_4x2");
+  b.batch_size = 2, b.grad_accum = 4;
+  auto wa = train_copy(examples, a), wb = train_copy(examples, b);
+  EXPECT_LT(max_difference(wa, wb), 1e-6);
+  LlamaForCausalLM init(tiny_config(50));
+  init->initialize(5);
+  std::map<std::string, torch::Tensor> w0;
+  for (auto& p : init->named_parameters()) w0[p.key()] = p.value();
+  EXPECT_GT(max_difference(wa, w0), 1e-3) << "the step must change the weights";
+}
+
+TEST(Trainer, ResumedRunMatchesAnUninterruptedOne) {
+  auto examples = random_examples(12, 50, 13);
+  auto full = base_options("resume_full");
+  full.batch_size = 3, full.max_steps = 8, full.schedule.kind = "cosine", full.schedule.warmup_steps = 2;
+  std::vector<double> losses_full;
+  auto w_full = train_copy(examples, full, &losses_full);
+
+  auto first = full;
+  first.out_dir = test::temp_dir("resume_first");
+  first.save_every = 4;
+  first.max_steps = 8;
+  std::vector<double> ignored;
+  train_copy(examples, first, &ignored);
+  ASSERT_TRUE(std::filesystem::exists(first.out_dir + "/checkpoints/step-4/optimizer.pt"));
+  ASSERT_TRUE(std::filesystem::exists(first.out_dir + "/checkpoints/step-8/trainer_state.json"));
+
+  // Resume from step 4 with the weights saved there.
+  auto second = full;
+  second.out_dir = test::temp_dir("resume_second");
+  second.resume_from = first.out_dir + "/checkpoints/step-4";
+  auto m = load_model_dir(second.resume_from, false);
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
+  Trainer trainer(second, m.model, params, [](const std::string&) {});
+  trainer.fit(examples, examples);
+  std::map<std::string, torch::Tensor> w_resumed;
+  for (auto& p : m.model->named_parameters()) w_resumed[p.key()] = p.value();
+  EXPECT_LT(max_difference(w_full, w_resumed), 1e-6);
+  std::vector<double> losses_second;
+  std::ifstream in(second.out_dir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains("loss")) losses_second.push_back(j["loss"].get<double>());
+  }
+  ASSERT_EQ(losses_second.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(losses_second[i], losses_full[4 + i], 1e-6) << "step " << 5 + i;
+}
+
+TEST(LrSchedule, WarmupCosineAndLinearWorkedByHand) {
+  LrSchedule s{"cosine", 1.0, 2, 12, 0.1};
+  EXPECT_DOUBLE_EQ(s.at(0), 0.5);   // warmup: (0+1)/2
+  EXPECT_DOUBLE_EQ(s.at(1), 1.0);
+  EXPECT_DOUBLE_EQ(s.at(2), 1.0);   // cosine starts at the peak
+  EXPECT_NEAR(s.at(7), 0.55, 1e-12);  // halfway: 0.1 + 0.45 * (1 + cos(pi/2))
+  EXPECT_NEAR(s.at(12), 0.1, 1e-12);
+  LrSchedule l{"linear", 2.0, 0, 10, 0};
+  EXPECT_DOUBLE_EQ(l.at(5), 1.0);
+  EXPECT_THROW((LrSchedule{"step", 1.0, 0, 10, 0}.validate()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace chosei
