@@ -13,6 +13,7 @@
 #include "model/extended_tokenizer.h"
 #include "model/model_dir.h"
 #include "model/safetensors_reader.h"
+#include "model/safetensors_writer.h"
 #include "model/tensor_io.h"
 #include "model/tokenizer_loader.h"
 #include "train/causal_lm_loss.h"
@@ -245,6 +246,65 @@ TEST(LrSchedule, WarmupCosineAndLinearWorkedByHand) {
   LrSchedule l{"linear", 2.0, 0, 10, 0};
   EXPECT_DOUBLE_EQ(l.at(5), 1.0);
   EXPECT_THROW((LrSchedule{"step", 1.0, 0, 10, 0}.validate()), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace chosei
+
+namespace chosei {
+namespace {
+
+TEST(SftStep, LossAndEveryGradientMatchPyTorch) {
+  const auto python = test::reference_python();
+  if (python.empty()) GTEST_SKIP() << "python3 with torch not available";
+  auto config = tiny_config(50);
+  config.tie_word_embeddings = false;  // exercise lm_head's gradient too
+  LlamaForCausalLM model(config);
+  model->initialize(21);
+  auto dir = test::temp_dir("sft_step_ref");
+  LoadedModel m;
+  m.model = model;
+  save_model_dir(dir + "/model", m);
+  // Equal-length rows (no padding), part of each row masked.
+  auto examples = random_examples(3, 50, 17);
+  for (auto& e : examples) e.ids.resize(12), e.labels.resize(12);
+  for (auto& e : examples)
+    for (std::size_t k = 0; k < e.labels.size(); ++k) e.labels[k] = k < 4 ? kIgnoreLabel : e.ids[k];
+  auto batch = make_batch(examples, {{0}, {1}, {2}}, 0);
+  {
+    auto ids = batch.input_ids.contiguous(), tg = batch.targets.contiguous();
+    write_safetensors(dir + "/batch.safetensors",
+                      {{"input_ids", DType::I64, ids.sizes().vec(), ids.data_ptr(), static_cast<std::size_t>(ids.numel() * 8)},
+                       {"targets", DType::I64, tg.sizes().vec(), tg.data_ptr(), static_cast<std::size_t>(tg.numel() * 8)}});
+  }
+  std::string out;
+  int rc = test::run_command(python + " " + test::source_dir() + "/tests/reference/sft_step_reference.py " + dir +
+                                 "/model " + dir + "/batch.safetensors " + dir + "/ref.safetensors 2>&1",
+                             &out);
+  ASSERT_EQ(rc, 0) << out;
+  SafetensorsReader ref(dir + "/ref.safetensors");
+
+  model->zero_grad();
+  ForwardOptions fwd;
+  fwd.positions = batch.positions;
+  fwd.attention_mask = batch.attention_mask;
+  auto loss = causal_lm_loss(model->forward(batch.input_ids, fwd), batch.targets);
+  auto mean = loss.sum / double(loss.count);
+  mean.backward();
+  const double ref_loss = tensor_from_view(ref.tensor("loss")).item<double>();
+  EXPECT_NEAR(mean.item<double>(), ref_loss, 1e-5);
+  double worst = 0;
+  int compared = 0;
+  for (auto& p : model->named_parameters()) {
+    auto expected = tensor_from_view(ref.tensor("grad." + p.key()));
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    double d = (p.value().grad() - expected).abs().max().item<double>();
+    worst = std::max(worst, d);
+    EXPECT_LT(d, 1e-4) << p.key();
+    ++compared;
+  }
+  std::cout << "loss " << mean.item<double>() << " vs " << ref_loss << "; " << compared
+            << " gradients, max |difference| " << worst << "\n";
 }
 
 }  // namespace
