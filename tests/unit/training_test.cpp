@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "datasets/packed_batch.h"
 #include "datasets/sft_example.h"
@@ -16,10 +16,10 @@
 #include "model/safetensors_writer.h"
 #include "model/tensor_io.h"
 #include "model/tokenizer_loader.h"
+#include "tests/unit/test_data.h"
 #include "train/causal_lm_loss.h"
 #include "train/lr_schedule.h"
 #include "train/trainer.h"
-#include "tests/unit/test_data.h"
 
 namespace chosei {
 namespace {
@@ -60,18 +60,21 @@ std::unique_ptr<Tokenizer> chat_tokenizer() {
   auto path = test::data_path("hf_fake_gpt2_fulltokenizer/tokenizer.json");
   if (path.empty()) return nullptr;
   std::shared_ptr<const Tokenizer> base(load_tokenizer(path).tokenizer.release());
-  return std::make_unique<ExtendedTokenizer>(base, std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
+  return std::make_unique<ExtendedTokenizer>(
+      base, std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
 }
 
 TEST(SftMasking, OnlyAssistantContentAndEndOfTurnAreLabeled) {
   auto tok = chat_tokenizer();
   if (!tok) GTEST_SKIP() << "GPT-2 tokenizer not found";
   Conversation c;
-  c.turns = {{"system", "Be brief.", {}}, {"user", "Hi there", {}}, {"assistant", "Hello!", {}},
-             {"user", "Again", {}},       {"assistant", "Skip me", 0.0}, {"user", "Last", {}},
+  c.turns = {{"system", "Be brief.", {}},   {"user", "Hi there", {}},
+             {"assistant", "Hello!", {}},   {"user", "Again", {}},
+             {"assistant", "Skip me", 0.0}, {"user", "Last", {}},
              {"assistant", "Bye", {}}};
   SftTokenizeReport report;
-  auto ex = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 1000, Truncation::kDrop, &report);
+  auto ex = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 1000,
+                                   Truncation::kDrop, &report);
   ASSERT_EQ(ex.size(), 1u);
   std::vector<TokenId> labeled;
   for (std::size_t i = 0; i < ex[0].ids.size(); ++i)
@@ -83,10 +86,12 @@ TEST(SftMasking, OnlyAssistantContentAndEndOfTurnAreLabeled) {
   // token stay masked; the end-of-turn token is a target so the model learns to stop.
   EXPECT_EQ(tok->decode(labeled), "Hello!<|im_end|>Bye<|im_end|>");
   // Too long: dropped and counted.
-  auto none = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 10, Truncation::kDrop, &report);
+  auto none = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 10,
+                                     Truncation::kDrop, &report);
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(report.dropped_too_long, 1);
-  auto cut = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 30, Truncation::kTruncate, &report);
+  auto cut = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 30,
+                                    Truncation::kTruncate, &report);
   EXPECT_EQ(cut.at(0).ids.size(), 30u);
   EXPECT_EQ(report.truncated, 1);
 }
@@ -136,7 +141,8 @@ TEST(Packing, PackedBatchGivesTheSameLossAsUnpacked) {
   EXPECT_NEAR(alone / n1, a / n1, 1e-5);
 }
 
-std::map<std::string, torch::Tensor> train_copy(const std::vector<SftExample>& examples, TrainerOptions opt,
+std::map<std::string, torch::Tensor> train_copy(const std::vector<SftExample>& examples,
+                                                TrainerOptions opt,
                                                 std::vector<double>* eval_losses = nullptr) {
   LlamaForCausalLM model(tiny_config(50));
   model->initialize(5);
@@ -173,7 +179,8 @@ TrainerOptions base_options(const std::string& name) {
   return o;
 }
 
-double max_difference(const std::map<std::string, torch::Tensor>& a, const std::map<std::string, torch::Tensor>& b) {
+double max_difference(const std::map<std::string, torch::Tensor>& a,
+                      const std::map<std::string, torch::Tensor>& b) {
   double d = 0;
   for (const auto& [k, v] : a) d = std::max(d, (v - b.at(k)).abs().max().item<double>());
   return d;
@@ -200,7 +207,8 @@ TEST(Trainer, AccumulationNormalizesByTargetTokensOfTheWholeBatch) {
 TEST(Trainer, ResumedRunMatchesAnUninterruptedOne) {
   auto examples = random_examples(12, 50, 13);
   auto full = base_options("resume_full");
-  full.batch_size = 3, full.max_steps = 8, full.schedule.kind = "cosine", full.schedule.warmup_steps = 2;
+  full.batch_size = 3, full.max_steps = 8, full.schedule.kind = "cosine",
+  full.schedule.warmup_steps = 2;
   std::vector<double> losses_full;
   auto w_full = train_copy(examples, full, &losses_full);
 
@@ -233,14 +241,15 @@ TEST(Trainer, ResumedRunMatchesAnUninterruptedOne) {
     if (j.contains("loss")) losses_second.push_back(j["loss"].get<double>());
   }
   ASSERT_EQ(losses_second.size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(losses_second[i], losses_full[4 + i], 1e-6) << "step " << 5 + i;
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_NEAR(losses_second[i], losses_full[4 + i], 1e-6) << "step " << 5 + i;
 }
 
 TEST(LrSchedule, WarmupCosineAndLinearWorkedByHand) {
   LrSchedule s{"cosine", 1.0, 2, 12, 0.1};
-  EXPECT_DOUBLE_EQ(s.at(0), 0.5);   // warmup: (0+1)/2
+  EXPECT_DOUBLE_EQ(s.at(0), 0.5);  // warmup: (0+1)/2
   EXPECT_DOUBLE_EQ(s.at(1), 1.0);
-  EXPECT_DOUBLE_EQ(s.at(2), 1.0);   // cosine starts at the peak
+  EXPECT_DOUBLE_EQ(s.at(2), 1.0);     // cosine starts at the peak
   EXPECT_NEAR(s.at(7), 0.55, 1e-12);  // halfway: 0.1 + 0.45 * (1 + cos(pi/2))
   EXPECT_NEAR(s.at(12), 0.1, 1e-12);
   LrSchedule l{"linear", 2.0, 0, 10, 0};
@@ -274,12 +283,15 @@ TEST(SftStep, LossAndEveryGradientMatchPyTorch) {
   {
     auto ids = batch.input_ids.contiguous(), tg = batch.targets.contiguous();
     write_safetensors(dir + "/batch.safetensors",
-                      {{"input_ids", DType::I64, ids.sizes().vec(), ids.data_ptr(), static_cast<std::size_t>(ids.numel() * 8)},
-                       {"targets", DType::I64, tg.sizes().vec(), tg.data_ptr(), static_cast<std::size_t>(tg.numel() * 8)}});
+                      {{"input_ids", DType::I64, ids.sizes().vec(), ids.data_ptr(),
+                        static_cast<std::size_t>(ids.numel() * 8)},
+                       {"targets", DType::I64, tg.sizes().vec(), tg.data_ptr(),
+                        static_cast<std::size_t>(tg.numel() * 8)}});
   }
   std::string out;
-  int rc = test::run_command(python + " " + test::source_dir() + "/tests/reference/sft_step_reference.py " + dir +
-                                 "/model " + dir + "/batch.safetensors " + dir + "/ref.safetensors 2>&1",
+  int rc = test::run_command(python + " " + test::source_dir() +
+                                 "/tests/reference/sft_step_reference.py " + dir + "/model " + dir +
+                                 "/batch.safetensors " + dir + "/ref.safetensors 2>&1",
                              &out);
   ASSERT_EQ(rc, 0) << out;
   SafetensorsReader ref(dir + "/ref.safetensors");

@@ -1,0 +1,127 @@
+#include "sft/eval_recipe.h"
+
+#include "sft/chat_tokens.h"
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+
+#include "datasets/chat_reader.h"
+#include "datasets/packed_batch.h"
+#include "datasets/sft_example.h"
+#include "model/atomic_file.h"
+#include "model/chat_template.h"
+#include "model/generation.h"
+#include "model/model_dir.h"
+#include "train/causal_lm_loss.h"
+#include "train/text_metrics.h"
+
+namespace chosei {
+
+using nlohmann::json;
+
+namespace {
+
+struct ModelScores {
+  double loss_sum = 0;
+  std::int64_t tokens = 0, examples = 0;
+  double f1 = 0, rouge = 0;
+  std::int64_t generated = 0;
+  std::vector<std::string> answers;
+  json summary() const {
+    const double loss = tokens ? loss_sum / double(tokens) : std::nan("");
+    json j = {{"loss", loss},
+              {"perplexity", std::exp(loss)},
+              {"tokens", tokens},
+              {"examples", examples},
+              {"generated", generated}};
+    if (generated) j["token_f1"] = f1 / double(generated), j["rouge_l"] = rouge / double(generated);
+    return j;
+  }
+};
+
+ModelScores score_model(const std::string& dir, const std::vector<Conversation>& data,
+                        const EvalArgs& a) {
+  auto m = load_model_dir(dir);
+  m.model->set_precision(parse_precision(a.precision));
+  const auto tmpl = ensure_chat_tokens(m, "");  // a base model gets the chat tokens SFT would add
+  const Tokenizer& tok = *m.tokenizer.tokenizer;
+  ModelScores s;
+  SftTokenizeReport report;
+  // Positions past the model's context would be extrapolation, not evaluation.
+  const auto max_len = std::min(a.max_seq_len, m.model->config().max_position_embeddings);
+  auto examples = tokenize_conversations(data, tok, tmpl, max_len, Truncation::kTruncate, &report);
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+      auto b = make_batch(examples, {{i}}, 0);
+      ForwardOptions fwd;
+      fwd.positions = b.positions;
+      auto loss = causal_lm_loss(m.model->forward(b.input_ids, fwd), b.targets);
+      s.loss_sum += loss.sum.item<double>();
+      s.tokens += loss.count;
+    }
+  }
+  s.examples = static_cast<std::int64_t>(examples.size());
+  std::vector<TokenId> stops = m.eos_ids();
+  for (const auto& t : tmpl.end_of_turn())
+    if (tok.token_to_id(t) >= 0) stops.push_back(tok.token_to_id(t));
+  for (std::size_t i = 0; i < data.size() && static_cast<std::int64_t>(i) < a.max_examples; ++i) {
+    const auto& turns = data[i].turns;
+    if (turns.empty() || turns.back().role != "assistant") {
+      s.answers.push_back("");
+      continue;
+    }
+    std::vector<ChatMessage> prompt;
+    for (std::size_t k = 0; k + 1 < turns.size(); ++k)
+      prompt.push_back({turns[k].role, turns[k].content});
+    GenerateOptions g;
+    g.max_new_tokens = a.max_new_tokens;
+    g.sampling.temperature = 0;
+    g.eos_ids = stops;
+    auto ids = tmpl.render(tok, prompt, true).ids;
+    const auto room =
+        m.model->config().max_position_embeddings - static_cast<std::int64_t>(ids.size());
+    g.max_new_tokens = std::min(g.max_new_tokens, std::max<std::int64_t>(room, 0));
+    std::string answer = g.max_new_tokens > 0 ? generate(m.model, tok, ids, g).text : "";
+    s.f1 += token_f1(answer, turns.back().content);
+    s.rouge += rouge_l(answer, turns.back().content);
+    ++s.generated;
+    s.answers.push_back(answer);
+  }
+  return s;
+}
+
+}  // namespace
+
+json run_eval(const EvalArgs& a) {
+  ChatReadOptions ro;
+  ro.format = a.format;
+  ro.column_map = parse_column_map(a.map);
+  auto data = read_chat_dataset(a.data, ro).conversations;
+  auto ours = score_model(a.model, data, a);
+  ModelScores base;
+  if (!a.baseline.empty()) base = score_model(a.baseline, data, a);
+  if (!a.out.empty()) {
+    write_file_atomic(a.out, [&](std::ostream& out) {
+      for (std::size_t i = 0; i < ours.answers.size(); ++i) {
+        const auto& turns = data[i].turns;
+        json line = {{"line", data[i].line},
+                     {"prompt", turns.size() > 1 ? turns[turns.size() - 2].content : ""},
+                     {"reference", turns.empty() ? "" : turns.back().content},
+                     {"answer", ours.answers[i]},
+                     {"token_f1", token_f1(ours.answers[i], turns.back().content)},
+                     {"rouge_l", rouge_l(ours.answers[i], turns.back().content)}};
+        if (!a.baseline.empty()) line["baseline_answer"] = base.answers[i];
+        out << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+      }
+    });
+  }
+  json summary = ours.summary();
+  json result = {
+      {"loss", summary["loss"]}, {"perplexity", summary["perplexity"]}, {"model", summary}};
+  if (!a.baseline.empty()) result["baseline"] = base.summary();
+  return result;
+}
+
+}  // namespace chosei

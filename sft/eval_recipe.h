@@ -1,0 +1,27 @@
+#pragma once
+// The evaluation recipe (`chosei eval`): loss and perplexity on assistant tokens, then for
+// each conversation a greedy answer to its last user turn scored by token F1 and ROUGE-L
+// against the reference answer; with a baseline model, both side by side.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace chosei {
+
+struct EvalArgs {
+  std::string model, baseline, data, out, format = "auto";
+  std::vector<std::string> map;
+  std::int64_t max_examples = 50;  // answers to generate (0: none)
+  std::int64_t max_new_tokens = 128;
+  std::int64_t max_seq_len = 2048;
+  std::string precision = "fp32";
+};
+
+// Returns the summary: {"model": {...}, "baseline": {...}?} where each holds loss,
+// perplexity, tokens, examples, token_f1, rouge_l, generated. The top level also repeats
+// the evaluated model's "loss" and "perplexity".
+nlohmann::json run_eval(const EvalArgs& args);
+
+}  // namespace chosei
