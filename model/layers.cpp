@@ -22,7 +22,44 @@ ProjectionImpl::ProjectionImpl(std::int64_t in_features, std::int64_t out_featur
   if (bias) this->bias = register_parameter("bias", torch::zeros({out_features}));
 }
 
+namespace {
+// A registered submodule holding one "weight", so PEFT's "lora_A.weight" naming falls out.
+struct LoraWeight : torch::nn::Module {
+  explicit LoraWeight(torch::Tensor w) { weight = register_parameter("weight", std::move(w)); }
+  torch::Tensor weight;
+};
+}  // namespace
+
+void ProjectionImpl::add_lora(std::int64_t r, double alpha, double dropout) {
+  if (r <= 0) throw std::invalid_argument("LoRA rank must be positive");
+  const auto out = weight.size(0), in = weight.size(1);
+  auto a = torch::empty({r, in});
+  torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));  // PEFT's (and nn.Linear's) default
+  lora_A_ = register_module("lora_A", std::make_shared<LoraWeight>(a))->weight;
+  lora_B_ = register_module("lora_B", std::make_shared<LoraWeight>(torch::zeros({out, r})))->weight;
+  lora_scale_ = alpha / double(r);
+  lora_dropout_ = dropout;
+}
+
+void ProjectionImpl::merge_lora() {
+  if (!has_lora()) return;
+  torch::NoGradGuard no_grad;
+  weight.add_(torch::matmul(lora_B_, lora_A_), lora_scale_);
+  unregister_module("lora_A");
+  unregister_module("lora_B");
+  lora_A_ = lora_B_ = torch::Tensor();
+  invalidate_cache();
+}
+
 torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precision) {
+  if (has_lora()) {
+    auto base = precision == Precision::kFP32
+                    ? project(x, weight, bias, precision)
+                    : project(x, weight.to(torch::kBFloat16),
+                              bias.defined() ? bias.to(torch::kBFloat16) : bias, precision);
+    auto h = lora_dropout_ > 0 ? torch::dropout(x, lora_dropout_, is_training()) : x;
+    return base + torch::matmul(torch::matmul(h, lora_A_.t()), lora_B_.t()) * lora_scale_;
+  }
   if (precision == Precision::kFP32) return project(x, weight, bias, precision);
   torch::Tensor w, b;
   if (torch::GradMode::is_enabled()) {
@@ -42,7 +79,9 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precisio
 torch::Tensor FusedProjection::forward(const torch::Tensor& x,
                                        const std::vector<ProjectionImpl*>& parts,
                                        Precision precision) {
-  if (torch::GradMode::is_enabled()) {
+  bool adapted = false;
+  for (auto* p : parts) adapted = adapted || p->has_lora();
+  if (torch::GradMode::is_enabled() || adapted) {  // autograd or LoRA: run the parts separately
     std::vector<torch::Tensor> outs;
     for (auto* p : parts) outs.push_back(p->forward(x, precision));
     return torch::cat(outs, -1);

@@ -27,10 +27,24 @@ class ProjectionImpl : public torch::nn::Module {
   // Drops the bf16 copy; call after the fp32 weight changed outside autograd.
   void invalidate_cache() { weight_bf16_ = torch::Tensor(); }
 
+  // LoRA (Hu et al. 2021, arXiv 2106.09685, eq. 3): y = W x + (alpha / r) * B A dropout(x),
+  // with A (r, C) "lora_A.weight" and B (OC, r) "lora_B.weight" registered as submodules so
+  // their names follow PEFT's. A starts Kaiming-uniform, B at zero: the adapted model
+  // starts equal to the base.
+  void add_lora(std::int64_t r, double alpha, double dropout);
+  bool has_lora() const { return lora_A_.defined(); }
+  // W += (alpha / r) * B A, then the adapter is removed.
+  void merge_lora();
+  torch::Tensor& lora_A() { return lora_A_; }
+  torch::Tensor& lora_B() { return lora_B_; }
+  double lora_scale() const { return lora_scale_; }
+
   torch::Tensor weight, bias;
 
  private:
   torch::Tensor weight_bf16_, bias_bf16_;
+  torch::Tensor lora_A_, lora_B_;
+  double lora_scale_ = 0, lora_dropout_ = 0;
 };
 TORCH_MODULE(Projection);
 

@@ -27,6 +27,13 @@ struct LoadedModel {
 // Throws std::runtime_error naming the directory and the missing or invalid file.
 LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true);
 
+// The base model with a PEFT LoRA adapter attached (not merged): embeddings grown to the
+// adapter's vocabulary when it saved resized ones; the adapter's tokenizer when it has one.
+// A directory holding only an adapter (adapter_config.json, no config.json) loads the same
+// way through load_model_dir, on the base its config names.
+LoadedModel load_model_with_adapter(const std::string& base_dir, const std::string& adapter_dir,
+                                    bool require_tokenizer = true);
+
 // Writes config.json, the weights (in `dtype`), the tokenizer files and
 // generation_config.json, each atomically.
 void save_model_dir(const std::string& dir, const LoadedModel& model, DType dtype = DType::F32);

@@ -12,6 +12,7 @@
 #include "model/atomic_file.h"
 #include "model/chat_template.h"
 #include "model/extended_tokenizer.h"
+#include "model/lora.h"
 #include "model/model_dir.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
@@ -80,16 +81,44 @@ std::vector<SftExample> load_sft_examples(RunConfig& cfg, const std::string& key
   return examples;
 }
 
+// LoRA settings from lora.* keys; none when lora.r is 0 (full fine-tuning).
+std::shared_ptr<LoraConfig> lora_options(RunConfig& cfg, const std::string& base, bool vocab_grew,
+                                         bool tied) {
+  const auto r = cfg.get_int("lora.r", 0);
+  const auto alpha = cfg.get_double("lora.alpha", 16.0);
+  const auto dropout = cfg.get_double("lora.dropout", 0.05);
+  const auto targets = cfg.get_strings("lora.target_modules", {"q_proj", "v_proj"});
+  if (r <= 0) return nullptr;
+  auto c = std::make_shared<LoraConfig>();
+  c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
+  c->base_model = std::filesystem::absolute(base).string();
+  // Embeddings grown for added chat tokens must be trained and saved with the adapter.
+  if (vocab_grew)
+    c->modules_to_save = tied ? std::vector<std::string>{"embed_tokens"}
+                              : std::vector<std::string>{"embed_tokens", "lm_head"};
+  return c;
+}
+
 double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
-                      const std::vector<SftExample>& train, const std::vector<SftExample>& eval) {
+                      const std::vector<SftExample>& train, const std::vector<SftExample>& eval,
+                      std::shared_ptr<LoraConfig> lora) {
   m.model->set_precision(parse_precision(cfg.get_string("precision", "fp32")));
   cfg.check_all_used();
   fs::create_directories(out);
   write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
   topt.pad_id = m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-  auto save = [&m](const std::string& dir) { save_model_dir(dir, m); };
+  std::function<void(const std::string&)> save;
+  if (lora) {
+    params = apply_lora(m.model, *lora);
+    save = [&m, lora](const std::string& dir) {
+      save_lora_adapter(dir, m.model, *lora);
+      save_tokenizer(m.tokenizer, dir);
+    };
+  } else {
+    for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
+    save = [&m](const std::string& dir) { save_model_dir(dir, m); };
+  }
   Trainer trainer(topt, m.model, params, save);
   auto result = trainer.fit(train, eval);
   const auto final_dir = (fs::path(out) / "final").string();
@@ -97,7 +126,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
     fs::remove_all(final_dir);
     fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model
   } else {
-    save_model_dir(final_dir, m);
+    save(final_dir);
   }
   std::cerr << "trained " << result.steps << " steps; final model in " << final_dir << "\n";
   return eval.empty() ? std::nan("") : result.best_eval_loss;
@@ -108,14 +137,18 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
 double run_sft(const RecipeArgs& args) {
   auto cfg = RunConfig::load(args.config_path, args.overrides);
   const std::string out = cfg.require_string("out");
-  auto m = load_model_dir(cfg.require_string("model"));
+  const std::string base = cfg.require_string("model");
+  auto m = load_model_dir(base);
+  const auto vocab_before = m.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(m, cfg.get_string("template", ""));
+  auto lora = lora_options(cfg, base, m.model->config().vocab_size != vocab_before,
+                           m.model->config().tie_word_embeddings);
   auto topt = trainer_options(cfg, out);
   const auto truncation = cfg.get_string("truncation", "drop") == "truncate" ? Truncation::kTruncate
                                                                              : Truncation::kDrop;
   auto train = load_sft_examples(cfg, "train", m, tmpl, topt.max_seq_len, truncation);
   auto eval = load_sft_examples(cfg, "eval", m, tmpl, topt.max_seq_len, truncation);
-  return train_and_save(cfg, m, out, topt, train, eval);
+  return train_and_save(cfg, m, out, topt, train, eval, lora);
 }
 
 double run_pretrain(const RecipeArgs& args) {
@@ -161,7 +194,9 @@ double run_pretrain(const RecipeArgs& args) {
   auto eval_files = cfg.get_strings("eval", {});
   auto eval =
       tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
-  return train_and_save(cfg, m, out, topt, train, eval);
+  auto lora =
+      lora_options(cfg, cfg.get_string("model", ""), false, m.model->config().tie_word_embeddings);
+  return train_and_save(cfg, m, out, topt, train, eval, lora);
 }
 
 }  // namespace chosei

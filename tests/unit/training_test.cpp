@@ -321,3 +321,91 @@ TEST(SftStep, LossAndEveryGradientMatchPyTorch) {
 
 }  // namespace
 }  // namespace chosei
+
+#include "model/bpe_trainer.h"
+#include "model/lora.h"
+#include "sft/sft_recipe.h"
+
+namespace chosei {
+namespace {
+
+// A tiny chat model whose tokenizer already has the ChatML tokens, and a small dataset.
+std::string make_chat_base(const std::string& dir) {
+  std::ofstream(dir + "/corpus.txt")
+      << "Returns are accepted within 30 days. Refunds take 5 days.\n";
+  BpeTrainerOptions opt;
+  opt.vocab_size = 300;
+  auto trained = train_byte_level_bpe({dir + "/corpus.txt"}, opt);
+  std::filesystem::create_directories(dir + "/base");
+  std::ofstream(dir + "/base/tokenizer.json") << trained.tokenizer_json;
+  std::ofstream(dir + "/base/tokenizer_config.json") << trained.tokenizer_config_json;
+  LoadedModel m;
+  m.tokenizer = load_tokenizer(dir + "/base");
+  auto c = tiny_config(m.tokenizer.tokenizer->vocab_size());
+  c.eos_token_ids = {m.tokenizer.tokenizer->token_to_id("<|im_end|>")};
+  m.model = LlamaForCausalLM(c);
+  m.model->initialize(1);
+  save_model_dir(dir + "/base", m);
+  std::ofstream data(dir + "/train.jsonl");
+  for (int i = 0; i < 16; ++i)
+    data << R"({"messages":[{"role":"user","content":"How long for a refund )" << i
+         << R"(?"},{"role":"assistant","content":"Refunds take 5 days."}]})"
+         << "\n";
+  return dir + "/base";
+}
+
+TEST(Lora, BaseUntouchedPeftKeysAndMergeEqualsWPlusScaledBA) {
+  auto dir = test::temp_dir("lora_run");
+  auto base = make_chat_base(dir);
+  RecipeArgs args;
+  args.overrides = {"model=" + base,
+                    "train=" + dir + "/train.jsonl",
+                    "out=" + dir + "/run",
+                    "max_steps=6",
+                    "learning_rate=0.01",
+                    "batch_size=4",
+                    "max_seq_len=64",
+                    "lora.r=4",
+                    "lora.alpha=8",
+                    "lora.dropout=0",
+                    "lora.target_modules=q_proj,v_proj,down_proj",
+                    "log_every=0"};
+  run_sft(args);
+  const auto adapter = dir + "/run/final";
+  ASSERT_TRUE(std::filesystem::exists(adapter + "/adapter_config.json"));
+  SafetensorsReader reader(adapter + "/adapter_model.safetensors");
+  // PEFT naming: base_model.model.<module>.lora_{A,B}.weight, 2 layers x 3 targets x 2.
+  EXPECT_EQ(reader.tensors().size(), 12u);
+  for (const auto& t : reader.tensors()) {
+    EXPECT_EQ(t.name.rfind("base_model.model.model.layers.", 0), 0u) << t.name;
+    const bool a = t.name.find(".lora_A.weight") != std::string::npos,
+               b = t.name.find(".lora_B.weight") != std::string::npos;
+    EXPECT_TRUE(a || b) << t.name;
+  }
+  auto B = tensor_from_view(
+      reader.tensor("base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight"));
+  auto A = tensor_from_view(
+      reader.tensor("base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight"));
+  EXPECT_EQ(A.sizes(), (std::vector<std::int64_t>{4, 32}));
+  EXPECT_GT(B.abs().max().item<double>(), 0) << "training must move B away from zero";
+
+  // The base, as loaded under the adapter, is bit-identical to the file.
+  auto base_tensors = read_checkpoint_tensors(base);
+  auto adapted = load_model_with_adapter(base, adapter);
+  for (auto& p : adapted.model->named_parameters()) {
+    if (p.key().find("lora_") != std::string::npos) continue;
+    EXPECT_TRUE(torch::equal(p.value(), base_tensors.at(p.key()))) << p.key();
+  }
+
+  // Merged: W + (alpha / r) B A.
+  merge_lora(adapted.model);
+  auto merged = adapted.model->named_parameters()["model.layers.1.self_attn.q_proj.weight"];
+  auto expected =
+      base_tensors.at("model.layers.1.self_attn.q_proj.weight") + (8.0 / 4.0) * torch::matmul(B, A);
+  EXPECT_LT((merged - expected).abs().max().item<double>(), 1e-6);
+  EXPECT_TRUE(torch::equal(adapted.model->named_parameters()["model.layers.0.mlp.up_proj.weight"],
+                           base_tensors.at("model.layers.0.mlp.up_proj.weight")));
+}
+
+}  // namespace
+}  // namespace chosei
