@@ -56,20 +56,36 @@ TrainerOptions trainer_options(RunConfig& cfg, const std::string& out) {
   return t;
 }
 
-std::vector<SftExample> load_sft_examples(RunConfig& cfg, const std::string& key,
-                                          const LoadedModel& m, const ChatTemplate& tmpl,
-                                          std::int64_t max_seq_len, Truncation truncation) {
-  const std::string path = key == "train" ? cfg.require_string(key) : cfg.get_string(key, "");
-  if (path.empty()) return {};
-  ChatReadOptions opt;
-  opt.format = cfg.get_string("data.format", "auto");
+struct DataSettings {
+  std::string train, eval;
+  ChatReadOptions read;
+  Truncation truncation = Truncation::kDrop;
+};
+
+DataSettings data_settings(RunConfig& cfg) {
+  DataSettings d;
+  d.train = cfg.require_string("train");
+  d.eval = cfg.get_string("eval", "");
+  d.read.format = cfg.get_string("data.format", "auto");
   for (const auto& spec : cfg.get_strings("data.map", {}))
-    for (auto& [col, role] : parse_column_map({spec})) opt.column_map[col] = role;
-  opt.skip_invalid = cfg.get_bool("data.skip_invalid", false);
-  auto data = read_chat_dataset(path, opt);
+    for (auto& [col, role] : parse_column_map({spec})) d.read.column_map[col] = role;
+  d.read.skip_invalid = cfg.get_bool("data.skip_invalid", false);
+  const auto truncation = cfg.get_string("truncation", "drop");
+  if (truncation != "drop" && truncation != "truncate")
+    throw std::invalid_argument("config key \"truncation\": expected drop or truncate, got " +
+                                truncation);
+  d.truncation = truncation == "truncate" ? Truncation::kTruncate : Truncation::kDrop;
+  return d;
+}
+
+std::vector<SftExample> load_sft_examples(const std::string& path, const DataSettings& d,
+                                          const LoadedModel& m, const ChatTemplate& tmpl,
+                                          std::int64_t max_seq_len) {
+  if (path.empty()) return {};
+  auto data = read_chat_dataset(path, d.read);
   SftTokenizeReport report;
   auto examples = tokenize_conversations(data.conversations, *m.tokenizer.tokenizer, tmpl,
-                                         max_seq_len, truncation, &report);
+                                         max_seq_len, d.truncation, &report);
   std::cerr << path << ": " << report.kept << " examples";
   if (!data.errors.empty()) std::cerr << ", " << data.errors.size() << " invalid skipped";
   if (report.dropped_too_long)
@@ -82,8 +98,7 @@ std::vector<SftExample> load_sft_examples(RunConfig& cfg, const std::string& key
 }
 
 // LoRA settings from lora.* keys; none when lora.r is 0 (full fine-tuning).
-std::shared_ptr<LoraConfig> lora_options(RunConfig& cfg, const std::string& base, bool vocab_grew,
-                                         bool tied) {
+std::shared_ptr<LoraConfig> lora_settings(RunConfig& cfg, const std::string& base) {
   const auto r = cfg.get_int("lora.r", 0);
   const auto alpha = cfg.get_double("lora.alpha", 16.0);
   const auto dropout = cfg.get_double("lora.dropout", 0.05);
@@ -92,18 +107,20 @@ std::shared_ptr<LoraConfig> lora_options(RunConfig& cfg, const std::string& base
   auto c = std::make_shared<LoraConfig>();
   c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
   c->base_model = std::filesystem::absolute(base).string();
-  // Embeddings grown for added chat tokens must be trained and saved with the adapter.
-  if (vocab_grew)
-    c->modules_to_save = tied ? std::vector<std::string>{"embed_tokens"}
-                              : std::vector<std::string>{"embed_tokens", "lm_head"};
   return c;
 }
 
+// Embeddings grown for added chat tokens must be trained and saved with the adapter.
+void save_grown_embeddings(LoraConfig& lora, const LlamaForCausalLM& model) {
+  lora.modules_to_save = model->config().tie_word_embeddings
+                             ? std::vector<std::string>{"embed_tokens"}
+                             : std::vector<std::string>{"embed_tokens", "lm_head"};
+}
+
 double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
-                      const std::vector<SftExample>& train, const std::vector<SftExample>& eval,
-                      std::shared_ptr<LoraConfig> lora) {
-  m.model->set_precision(parse_precision(cfg.get_string("precision", "fp32")));
-  cfg.check_all_used();
+                      Precision precision, const std::vector<SftExample>& train,
+                      const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora) {
+  m.model->set_precision(precision);
   fs::create_directories(out);
   write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
   topt.pad_id = m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
@@ -135,27 +152,37 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
 }  // namespace
 
 double run_sft(const RecipeArgs& args) {
+  // Every setting is read and checked before the model loads: a typo fails in a second.
   auto cfg = RunConfig::load(args.config_path, args.overrides);
   const std::string out = cfg.require_string("out");
   const std::string base = cfg.require_string("model");
+  const std::string template_name = cfg.get_string("template", "");
+  auto topt = trainer_options(cfg, out);
+  auto data = data_settings(cfg);
+  auto lora = lora_settings(cfg, base);
+  const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
+  cfg.check_all_used();
+
   auto m = load_model_dir(base);
   const auto vocab_before = m.model->config().vocab_size;
-  auto tmpl = ensure_chat_tokens(m, cfg.get_string("template", ""));
-  auto lora = lora_options(cfg, base, m.model->config().vocab_size != vocab_before,
-                           m.model->config().tie_word_embeddings);
-  auto topt = trainer_options(cfg, out);
-  const auto truncation = cfg.get_string("truncation", "drop") == "truncate" ? Truncation::kTruncate
-                                                                             : Truncation::kDrop;
-  auto train = load_sft_examples(cfg, "train", m, tmpl, topt.max_seq_len, truncation);
-  auto eval = load_sft_examples(cfg, "eval", m, tmpl, topt.max_seq_len, truncation);
-  return train_and_save(cfg, m, out, topt, train, eval, lora);
+  auto tmpl = ensure_chat_tokens(m, template_name);
+  if (lora && m.model->config().vocab_size != vocab_before) save_grown_embeddings(*lora, m.model);
+  auto train = load_sft_examples(data.train, data, m, tmpl, topt.max_seq_len);
+  auto eval = load_sft_examples(data.eval, data, m, tmpl, topt.max_seq_len);
+  return train_and_save(cfg, m, out, topt, precision, train, eval, lora);
 }
 
 double run_pretrain(const RecipeArgs& args) {
   auto cfg = RunConfig::load(args.config_path, args.overrides);
   const std::string out = cfg.require_string("out");
-  auto m = load_model_dir(cfg.require_string("model"));
+  const std::string base = cfg.require_string("model");
   auto topt = trainer_options(cfg, out);
+  const auto train_files = cfg.get_strings("train", {});
+  const auto eval_files = cfg.get_strings("eval", {});
+  auto lora = lora_settings(cfg, base);
+  const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
+  cfg.check_all_used();
+  auto m = load_model_dir(base);
   const TokenId sep = m.tokenizer.tokenizer->eos_id();
   auto read_docs = [&](const std::vector<std::string>& files) {
     std::vector<std::string> docs;
@@ -187,16 +214,13 @@ double run_pretrain(const RecipeArgs& args) {
     }
     return docs;
   };
-  auto train = tokenize_documents(read_docs(cfg.get_strings("train", {})), *m.tokenizer.tokenizer,
-                                  sep, topt.max_seq_len);
+  auto train =
+      tokenize_documents(read_docs(train_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
   if (train.empty())
     throw std::invalid_argument("pretrain: no training text (--set train=FILE[,FILE...])");
-  auto eval_files = cfg.get_strings("eval", {});
   auto eval =
       tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
-  auto lora =
-      lora_options(cfg, cfg.get_string("model", ""), false, m.model->config().tie_word_embeddings);
-  return train_and_save(cfg, m, out, topt, train, eval, lora);
+  return train_and_save(cfg, m, out, topt, precision, train, eval, lora);
 }
 
 }  // namespace chosei

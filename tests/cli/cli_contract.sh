@@ -70,6 +70,15 @@ if [ -d "$DATA/hf_llama2_tokenizer_json" ]; then
   check "encode with BOS llama2" bash -c "[ \"\$('$CHOSEI' tokenizer encode --tokenizer '$L2/tokenizer.json' --text 'Hello world')\" = '[1,15043,3186]' ]"
 fi
 
+if [ -d "$DATA/openai_cookbook_finetune" ]; then
+  TOY="$DATA/openai_cookbook_finetune/toy_chat_fine_tuning.jsonl"
+  check "data validate --json (cookbook toy file)" bash -c "'$CHOSEI' data validate --json '$TOY' | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"examples\"]==5 and r[\"errors\"]=={} and r[\"warnings\"]=={\"missing_system\":1,\"missing_user\":1} and r[\"epochs\"]==20, r'"
+  printf '{"messages":[{"role":"user","content":"hi"}]}\nnot json\n' >"$WORK/broken.jsonl"
+  expect_error "data validate exits non-zero on errors" "2 error" "$CHOSEI" data validate "$WORK/broken.jsonl"
+  check "data validate names line and kind" bash -c "'$CHOSEI' data validate '$WORK/broken.jsonl' | grep -q 'broken.jsonl:2: invalid_json'"
+fi
+expect_error "sft rejects an unknown config key" "unknown config key" "$CHOSEI" sft --set model=x --set out=y --set train=z --set no_such_key=1
+
 # Train a tokenizer, initialize a model with it, generate from it.
 for i in $(seq 1 40); do echo "Thank you for contacting Chosei support. ご注文ありがとうございます。Order $i ships today."; done >"$WORK/corpus.txt"
 check "tokenizer train" "$CHOSEI" tokenizer train --vocab-size 400 --out "$WORK/tok" "$WORK/corpus.txt"
