@@ -14,6 +14,7 @@
 #include "model/extended_tokenizer.h"
 #include "model/lora.h"
 #include "model/model_dir.h"
+#include "train/data_parallel.h"
 #include "train/run_config.h"
 #include "train/trainer.h"
 
@@ -122,11 +123,14 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
                       const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora) {
   m.model->set_precision(precision);
   fs::create_directories(out);
-  write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
+  const bool writer = process_rank() == 0;  // in data-parallel runs only rank 0 writes
+  if (writer)
+    write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
   topt.pad_id = m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
   std::vector<std::pair<std::string, torch::Tensor>> params;
   std::function<void(const std::string&)> save;
   if (lora) {
+    torch::manual_seed(topt.seed);  // the same adapter initialization in every process
     params = apply_lora(m.model, *lora);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, m.model, *lora);
@@ -139,6 +143,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
   Trainer trainer(topt, m.model, params, save);
   auto result = trainer.fit(train, eval);
   const auto final_dir = (fs::path(out) / "final").string();
+  if (!writer) return result.best_eval_loss;
   if (topt.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
     fs::remove_all(final_dir);
     fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model

@@ -55,6 +55,18 @@ Trainer::Trainer(TrainerOptions options, LlamaForCausalLM model,
   if (!no_decay.empty()) groups.emplace_back(no_decay, make(0.0));
   optimizer_ =
       std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(opt_.schedule.peak));
+  dp_ = DataParallel::from_environment();
+  if (dp_) {
+    writer_ = dp_->rank() == 0;
+    interactive_ = interactive_ && writer_;
+    // Start every process from rank 0's weights (a broadcast as a sum with zeros elsewhere).
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> mine;
+    for (auto& [name, p] : trainable_)
+      mine.push_back(writer_ ? p.detach().clone() : torch::zeros_like(p));
+    dp_->all_reduce_sum(mine);
+    for (std::size_t i = 0; i < mine.size(); ++i) trainable_[i].second.copy_(mine[i]);
+  }
 }
 
 std::vector<PackedBatch> Trainer::epoch_batches(const std::vector<SftExample>& examples,
@@ -105,12 +117,14 @@ double Trainer::evaluate(const std::vector<SftExample>& examples) {
 }
 
 void Trainer::log_metrics(const json& line) {
+  if (!writer_) return;
   std::ofstream out((fs::path(opt_.out_dir) / "metrics.jsonl").string(), std::ios::app);
   out << line.dump() << "\n";
   out.flush();
 }
 
 void Trainer::save_checkpoint(std::int64_t step, const json& state) {
+  if (!writer_) return;
   const auto root = fs::path(opt_.out_dir) / "checkpoints";
   const auto final_dir = root / ("step-" + std::to_string(step));
   const auto tmp = root / ("step-" + std::to_string(step) + ".tmp");
@@ -178,12 +192,14 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
     if (eval.empty()) return;
     double loss = evaluate(eval);
     log_metrics({{"step", at}, {"eval_loss", loss}, {"eval_ppl", std::exp(loss)}});
-    std::fprintf(stderr, "%sstep %lld eval_loss %.4f ppl %.2f\n", interactive_ ? "\r\033[K" : "",
-                 static_cast<long long>(at), loss, std::exp(loss));
+    if (writer_)
+      std::fprintf(stderr, "%sstep %lld eval_loss %.4f ppl %.2f\n", interactive_ ? "\r\033[K" : "",
+                   static_cast<long long>(at), loss, std::exp(loss));
     if (at == 0 && opt_.resume_from.empty()) result.first_eval_loss = result.best_eval_loss = loss;
     if (loss < result.best_eval_loss - opt_.early_stopping_min_delta) {
       result.best_eval_loss = loss, result.best_step = at, evals_without_improvement = 0;
-      if (opt_.early_stopping_patience > 0) save_model_((fs::path(opt_.out_dir) / "best").string());
+      if (opt_.early_stopping_patience > 0 && writer_)
+        save_model_((fs::path(opt_.out_dir) / "best").string());
     } else if (at > 0) {
       ++evals_without_improvement;
     }
@@ -196,25 +212,30 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
   while (step < total) {
     torch::manual_seed(opt_.seed +
                        static_cast<std::uint64_t>(step));  // dropout, reproducible across resumes
-    std::vector<const PackedBatch*> micro;
-    for (std::int64_t k = 0; k < opt_.grad_accum; ++k) {
+    // A step takes grad_accum micro-batches per process; process r takes every world-th
+    // one, and the normalizer counts the targets of all of them (every process builds
+    // the same batches, so none needs to ask the others).
+    const int world = dp_ ? dp_->world_size() : 1, rank = dp_ ? dp_->rank() : 0;
+    std::vector<PackedBatch> micro;
+    std::int64_t targets = 0;
+    for (std::int64_t k = 0; k < opt_.grad_accum * world; ++k) {
       if (cursor >= static_cast<std::int64_t>(batches.size()))
         batches = epoch_batches(train, ++epoch), cursor = 0;
-      micro.push_back(&batches[cursor++]);
+      const auto& b = batches[cursor++];
+      targets += b.target_tokens;
+      if (k % world == rank) micro.push_back(b);
     }
-    std::int64_t targets = 0;
-    for (auto* b : micro) targets += b->target_tokens;
     optimizer_->zero_grad();
     double loss_sum = 0;
-    for (auto* b : micro) {
+    for (const auto& b : micro) {
       ForwardOptions fwd;
-      fwd.positions = b->positions;
-      fwd.attention_mask = b->attention_mask;
-      auto loss = causal_lm_loss(model_->forward(b->input_ids, fwd), b->targets);
+      fwd.positions = b.positions;
+      fwd.attention_mask = b.attention_mask;
+      auto loss = causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets);
       // Normalize by the targets of the whole accumulated batch, not per micro-batch.
       (loss.sum / double(std::max<std::int64_t>(1, targets))).backward();
       loss_sum += loss.sum.item<double>();
-      tokens_since_log += b->tokens;
+      tokens_since_log += b.tokens;
     }
     if (opt_.l1 > 0) {
       torch::Tensor penalty = torch::zeros({});
@@ -224,6 +245,16 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
     }
     std::vector<torch::Tensor> params;
     for (auto& [name, p] : trainable_) params.push_back(p);
+    if (dp_) {
+      std::vector<torch::Tensor> grads;
+      for (auto& p : params) {
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        grads.push_back(p.grad());
+      }
+      dp_->all_reduce_sum(grads);
+      loss_sum = dp_->all_reduce_sum(loss_sum);
+      tokens_since_log = static_cast<std::int64_t>(dp_->all_reduce_sum(double(tokens_since_log)));
+    }
     double grad_norm = opt_.max_grad_norm > 0
                            ? torch::nn::utils::clip_grad_norm_(params, opt_.max_grad_norm)
                            : torch::nn::utils::clip_grad_norm_(params, 1e30);
@@ -244,7 +275,7 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
     }
     ++step;
     result.last_train_loss = train_loss;
-    if (opt_.log_every > 0 && (step % opt_.log_every == 0 || step == total)) {
+    if (writer_ && opt_.log_every > 0 && (step % opt_.log_every == 0 || step == total)) {
       const double dt = seconds_since(log_clock), elapsed = seconds_since(start);
       const double tps = tokens_since_log / std::max(dt, 1e-9);
       log_metrics({{"step", step},

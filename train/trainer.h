@@ -20,6 +20,7 @@
 
 #include "datasets/packed_batch.h"
 #include "model/llama_model.h"
+#include "train/data_parallel.h"
 #include "train/lr_schedule.h"
 
 namespace chosei {
@@ -77,6 +78,8 @@ class Trainer {
   std::vector<std::pair<std::string, torch::Tensor>> trainable_;
   std::function<void(const std::string&)> save_model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::shared_ptr<DataParallel> dp_;  // null in a single-process run
+  bool writer_ = true;                // rank 0 writes metrics and checkpoints
   bool interactive_ = false;
 };
 
