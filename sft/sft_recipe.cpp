@@ -12,10 +12,12 @@
 #include "model/atomic_file.h"
 #include "model/chat_template.h"
 #include "model/extended_tokenizer.h"
+#include "model/generation.h"
 #include "model/lora.h"
 #include "model/model_dir.h"
 #include "train/data_parallel.h"
 #include "train/run_config.h"
+#include "train/run_report.h"
 #include "train/trainer.h"
 
 namespace chosei {
@@ -118,9 +120,48 @@ void save_grown_embeddings(LoraConfig& lora, const LlamaForCausalLM& model) {
                              : std::vector<std::string>{"embed_tokens", "lm_head"};
 }
 
+// report.html: data statistics and greedy answers of the trained model to a few prompts.
+void write_report(const std::string& out, LoadedModel& m, const std::vector<SftExample>& train,
+                  const std::vector<SftExample>& eval,
+                  const std::vector<std::vector<ChatMessage>>& prompts) {
+  auto tokens = [](const std::vector<SftExample>& v) {
+    std::int64_t n = 0, t = 0;
+    for (const auto& e : v) n += static_cast<std::int64_t>(e.ids.size()), t += e.target_tokens();
+    return std::make_pair(n, t);
+  };
+  RunReportInput in;
+  in.title = "chosei run: " + out;
+  auto [tn, tt] = tokens(train);
+  auto [en, et] = tokens(eval);
+  in.data_stats = {
+      {"train examples", train.size()}, {"train tokens", tn}, {"train target tokens", tt},
+      {"eval examples", eval.size()},   {"eval tokens", en},  {"eval target tokens", et}};
+  if (!prompts.empty()) {
+    auto tmpl = ChatTemplate::detect(m.tokenizer.config.chat_template);
+    GenerateOptions g;
+    g.max_new_tokens = 64;
+    g.sampling.temperature = 0;
+    g.eos_ids = m.eos_ids();
+    for (const auto& t : tmpl.end_of_turn())
+      if (m.tokenizer.tokenizer->token_to_id(t) >= 0)
+        g.eos_ids.push_back(m.tokenizer.tokenizer->token_to_id(t));
+    m.model->eval();
+    for (const auto& p : prompts) {
+      auto ids = tmpl.render(*m.tokenizer.tokenizer, p, true).ids;
+      if (static_cast<std::int64_t>(ids.size()) + g.max_new_tokens >
+          m.model->config().max_position_embeddings)
+        continue;
+      in.samples.emplace_back(p.back().content,
+                              generate(m.model, *m.tokenizer.tokenizer, ids, g).text);
+    }
+  }
+  for (const auto& w : write_run_report(out, in)) std::cerr << "warning: " << w << "\n";
+}
+
 double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
                       Precision precision, const std::vector<SftExample>& train,
-                      const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora) {
+                      const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora,
+                      const std::vector<std::vector<ChatMessage>>& sample_prompts = {}) {
   m.model->set_precision(precision);
   fs::create_directories(out);
   const bool writer = process_rank() == 0;  // in data-parallel runs only rank 0 writes
@@ -151,6 +192,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
     save(final_dir);
   }
   std::cerr << "trained " << result.steps << " steps; final model in " << final_dir << "\n";
+  write_report(out, m, train, eval, sample_prompts);
   return eval.empty() ? std::nan("") : result.best_eval_loss;
 }
 
@@ -174,7 +216,17 @@ double run_sft(const RecipeArgs& args) {
   if (lora && m.model->config().vocab_size != vocab_before) save_grown_embeddings(*lora, m.model);
   auto train = load_sft_examples(data.train, data, m, tmpl, topt.max_seq_len);
   auto eval = load_sft_examples(data.eval, data, m, tmpl, topt.max_seq_len);
-  return train_and_save(cfg, m, out, topt, precision, train, eval, lora);
+  // Report samples: the first prompts of the evaluation set (else the training set).
+  std::vector<std::vector<ChatMessage>> prompts;
+  const auto& sample_source = data.eval.empty() ? data.train : data.eval;
+  for (const auto& c : read_chat_dataset(sample_source, data.read).conversations) {
+    if (prompts.size() >= 3) break;
+    std::vector<ChatMessage> p;
+    for (const auto& t : c.turns) p.push_back({t.role, t.content});
+    while (!p.empty() && p.back().role == "assistant") p.pop_back();
+    if (!p.empty()) prompts.push_back(p);
+  }
+  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, prompts);
 }
 
 double run_pretrain(const RecipeArgs& args) {

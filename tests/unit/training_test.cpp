@@ -409,3 +409,42 @@ TEST(Lora, BaseUntouchedPeftKeysAndMergeEqualsWPlusScaledBA) {
 
 }  // namespace
 }  // namespace chosei
+
+#include "model/atomic_file.h"
+#include "train/run_report.h"
+
+namespace chosei {
+namespace {
+
+TEST(RunReport, OverfittingWarningAndInlineCharts) {
+  // Validation loss rising at the last two evaluations while training loss falls.
+  std::vector<std::pair<double, double>> evals = {{0, 3.0}, {10, 2.0}, {20, 2.1}, {30, 2.3}};
+  std::vector<std::pair<double, double>> train = {{5, 2.5},  {10, 2.0}, {15, 1.8},
+                                                  {20, 1.5}, {25, 1.2}, {30, 1.0}};
+  EXPECT_TRUE(overfitting(evals, train));
+  std::vector<std::pair<double, double>> healthy = {{0, 3.0}, {10, 2.0}, {20, 1.9}, {30, 1.8}};
+  EXPECT_FALSE(overfitting(healthy, train));
+
+  auto dir = test::temp_dir("report");
+  {
+    std::ofstream m(dir + "/metrics.jsonl");
+    for (auto [s, l] : evals) m << nlohmann::json{{"step", s}, {"eval_loss", l}}.dump() << "\n";
+    for (auto [s, l] : train)
+      m << nlohmann::json{{"step", s}, {"loss", l}, {"lr", 0.001}, {"grad_norm", 1.0}}.dump()
+        << "\n";
+  }
+  RunReportInput in;
+  in.title = "t";
+  in.samples = {{"<prompt>", "answer & more"}};
+  auto warnings = write_run_report(dir, in);
+  ASSERT_EQ(warnings.size(), 1u);
+  auto html = read_file(dir + "/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("overfitting"), std::string::npos);
+  EXPECT_NE(html.find("&lt;prompt&gt;"), std::string::npos) << "text must be escaped";
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("http"), std::string::npos) << "no external requests";
+}
+
+}  // namespace
+}  // namespace chosei
