@@ -9,8 +9,10 @@
 #include "datasets/chat_reader.h"
 #include "datasets/chat_validation.h"
 #include "datasets/chat_writer.h"
+#include "datasets/data_cleaner.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
+#include "model/atomic_file.h"
 #include "model/chat_template.h"
 #include "model/tokenizer_loader.h"
 
@@ -177,6 +179,47 @@ void run_stats(const StatsArgs& a) {
             << text_histogram(lengths);
 }
 
+struct CleanArgs {
+  std::string input, out, report, from = "auto";
+  std::vector<std::string> map;
+  CleanOptions options;
+  bool no_near_dup = false;
+};
+
+void run_clean(CleanArgs a) {
+  ChatReadOptions ro;
+  ro.format = a.from;
+  ro.column_map = parse_column_map(a.map);
+  auto data = read_chat_dataset(a.input, ro);
+  a.options.near_duplicates = !a.no_near_dup;
+  auto r = clean_conversations(data.conversations, a.options);
+  std::vector<Conversation> kept;
+  for (auto i : r.kept) kept.push_back(data.conversations[i]);
+  write_openai_jsonl(a.out, kept);
+  std::map<std::string, std::int64_t> reasons;
+  ordered_json dropped = ordered_json::array();
+  for (const auto& d : r.dropped) {
+    ++reasons[d.reason];
+    ordered_json j = {{"line", d.line}, {"reason", d.reason}};
+    if (d.duplicate_of_line)
+      j["duplicate_of_line"] = d.duplicate_of_line, j["similarity"] = d.similarity;
+    dropped.push_back(j);
+  }
+  const std::string report = a.report.empty() ? a.out + ".report.json" : a.report;
+  ordered_json j = {{"input", a.input},
+                    {"output", a.out},
+                    {"examples", data.conversations.size()},
+                    {"kept", kept.size()},
+                    {"dropped", r.dropped.size()},
+                    {"reasons", reasons},
+                    {"dropped_examples", dropped}};
+  write_file_atomic(report, j.dump(2) + "\n");
+  std::cout << "kept " << kept.size() << " of " << data.conversations.size() << " -> " << a.out
+            << "\n";
+  for (const auto& [reason, n] : reasons) std::cout << "  dropped " << reason << ": " << n << "\n";
+  std::cout << "report: " << report << "\n";
+}
+
 }  // namespace
 
 void add_data_commands(CLI::App& app) {
@@ -230,6 +273,34 @@ void add_data_commands(CLI::App& app) {
     auto c = split_jsonl(sp->input, sp->out_dir, sp->options);
     std::cout << "train " << c.train << ", val " << c.val << " -> " << sp->out_dir << "\n";
   });
+
+  auto cl = std::make_shared<CleanArgs>();
+  auto* clean =
+      data->add_subcommand("clean", "Drop exact and near duplicates, spam and junk; report why");
+  clean->add_option("input", cl->input, "Dataset file")->required()->check(CLI::ExistingFile);
+  clean->add_option("--out", cl->out, "Kept examples (OpenAI JSONL)")->required();
+  clean->add_option("--report", cl->report, "Report JSON (default: OUT.report.json)");
+  clean->add_option("--from", cl->from, "Input format")->capture_default_str();
+  clean->add_option("--map", cl->map, "CSV column to role (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  clean
+      ->add_option("--near-dup-threshold", cl->options.near_duplicate_threshold,
+                   "Estimated Jaccard similarity (MinHash) that makes a near duplicate")
+      ->capture_default_str();
+  clean->add_flag("--no-near-dup", cl->no_near_dup, "Only exact duplicates");
+  clean->add_option("--min-chars", cl->options.min_chars, "Shortest conversation kept")
+      ->capture_default_str();
+  clean->add_option("--max-chars", cl->options.max_chars, "Longest conversation kept")
+      ->capture_default_str();
+  clean
+      ->add_option("--max-symbol-ratio", cl->options.max_symbol_ratio, "Most symbols per character")
+      ->capture_default_str();
+  clean
+      ->add_option("--max-repetition", cl->options.max_repetition,
+                   "Most repeated-word or repeated-line share")
+      ->capture_default_str();
+  clean->callback([cl] { run_clean(*cl); });
 
   auto st = std::make_shared<StatsArgs>();
   auto* stats = data->add_subcommand("stats", "Examples, turns, roles, token lengths, epochs");

@@ -182,3 +182,55 @@ TEST(Split, DeterministicDisjointAndStratified) {
 
 }  // namespace
 }  // namespace chosei
+
+#include "datasets/data_cleaner.h"
+
+namespace chosei {
+namespace {
+
+Conversation qa(const std::string& q, const std::string& a, std::size_t line) {
+  Conversation c;
+  c.turns = {{"user", q, {}}, {"assistant", a, {}}};
+  c.line = line;
+  return c;
+}
+
+TEST(DataCleaner, DuplicatesSpamAndJunkAreDroppedWithReasons) {
+  const std::string answer =
+      "Returns are accepted within 30 days of delivery when the item is in its original packaging; "
+      "we email a "
+      "prepaid label within one business day and refund the original payment method within a week.";
+  std::vector<Conversation> data = {
+      qa("How do I return an item?", answer, 1),
+      qa("how do I   RETURN an item?", answer, 2),              // exact after normalization
+      qa("How can I return an item?", answer + " Thanks!", 3),  // near duplicate
+      qa("What is the warranty on kettles?", "Two years, covering defects in normal household use.",
+         4),
+      qa("buy now",
+         "BUY NOW buy now buy now buy now buy now buy now buy now buy now buy now buy now buy now",
+         5),
+      qa("???", "$$$ %%% ^^^ &&& *** !!! ### @@@ ~~~ +++ === --- ;;; ::: ||| ...", 6),
+      qa("", "", 7),
+      qa("返品はできますか？", "はい、お届けから30日以内であれば返品いただけます。", 8),
+  };
+  auto r = clean_conversations(data, {});
+  EXPECT_EQ(r.kept, (std::vector<std::size_t>{0, 3, 7}));
+  std::map<std::size_t, std::string> reasons;
+  for (const auto& d : r.dropped) reasons[d.line] = d.reason;
+  EXPECT_EQ(reasons[2], "exact_duplicate");
+  EXPECT_EQ(reasons[3], "near_duplicate");
+  EXPECT_EQ(reasons[5], "repetition");
+  EXPECT_EQ(reasons[6], "symbols");
+  EXPECT_EQ(reasons[7], "too_short");
+  for (const auto& d : r.dropped) {
+    if (d.reason.find("duplicate") != std::string::npos) {
+      EXPECT_EQ(d.duplicate_of_line, 1u);
+    }
+  }
+  EXPECT_GT(minhash_similarity(answer, answer + " Thanks!"), 0.85);
+  EXPECT_LT(minhash_similarity(answer, "Two years, covering defects in normal household use."),
+            0.2);
+}
+
+}  // namespace
+}  // namespace chosei
