@@ -22,9 +22,15 @@ void add_recipe(CLI::App& app, const char* name, const char* help,
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")
       ->capture_default_str();
-  cmd->callback([args, run] {
+  auto find_lr = std::make_shared<bool>(false);
+  cmd->add_flag("--find-lr", *find_lr,
+                "Run a learning-rate range test (lr_find.min_lr, lr_find.max_lr, lr_find.steps) "
+                "instead of training");
+  cmd->callback([args, run, find_lr] {
     set_threads(args->threads);
-    run(*args);
+    auto a = *args;
+    if (*find_lr) a.overrides.push_back("find_lr=true");
+    run(a);
   });
 }
 

@@ -120,6 +120,21 @@ void save_grown_embeddings(LoraConfig& lora, const LlamaForCausalLM& model) {
                              : std::vector<std::string>{"embed_tokens", "lm_head"};
 }
 
+struct LrFindSettings {
+  bool enabled = false;
+  double min_lr = 1e-7, max_lr = 1.0;
+  std::int64_t steps = 100;
+};
+
+LrFindSettings lr_find_settings(RunConfig& cfg) {
+  LrFindSettings s;
+  s.enabled = cfg.get_bool("find_lr", false);
+  s.min_lr = cfg.get_double("lr_find.min_lr", s.min_lr);
+  s.max_lr = cfg.get_double("lr_find.max_lr", s.max_lr);
+  s.steps = cfg.get_int("lr_find.steps", s.steps);
+  return s;
+}
+
 // report.html: data statistics and greedy answers of the trained model to a few prompts.
 void write_report(const std::string& out, LoadedModel& m, const std::vector<SftExample>& train,
                   const std::vector<SftExample>& eval,
@@ -161,6 +176,7 @@ void write_report(const std::string& out, LoadedModel& m, const std::vector<SftE
 double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
                       Precision precision, const std::vector<SftExample>& train,
                       const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora,
+                      const LrFindSettings& lr_find,
                       const std::vector<std::vector<ChatMessage>>& sample_prompts = {}) {
   m.model->set_precision(precision);
   fs::create_directories(out);
@@ -182,6 +198,16 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
     save = [&m](const std::string& dir) { save_model_dir(dir, m); };
   }
   Trainer trainer(topt, m.model, params, save);
+  if (lr_find.enabled) {
+    auto f = trainer.find_lr(train, lr_find.min_lr, lr_find.max_lr, lr_find.steps);
+    if (writer) write_lr_find_report(out, f.points, f.suggested_lr);
+    for (std::size_t i = 0; i < f.points.size();
+         i += std::max<std::size_t>(1, f.points.size() / 20))
+      std::cout << "lr " << f.points[i].first << "  loss " << f.points[i].second << "\n";
+    std::cout << "suggested learning_rate: " << f.suggested_lr << " (plot: " << out
+              << "/lr_find.html)\n";
+    return std::nan("");
+  }
   auto result = trainer.fit(train, eval);
   const auto final_dir = (fs::path(out) / "final").string();
   if (!writer) return result.best_eval_loss;
@@ -208,6 +234,7 @@ double run_sft(const RecipeArgs& args) {
   auto data = data_settings(cfg);
   auto lora = lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
+  const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
 
   auto m = load_model_dir(base);
@@ -226,7 +253,7 @@ double run_sft(const RecipeArgs& args) {
     while (!p.empty() && p.back().role == "assistant") p.pop_back();
     if (!p.empty()) prompts.push_back(p);
   }
-  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, prompts);
+  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, lr_find, prompts);
 }
 
 double run_pretrain(const RecipeArgs& args) {
@@ -238,6 +265,7 @@ double run_pretrain(const RecipeArgs& args) {
   const auto eval_files = cfg.get_strings("eval", {});
   auto lora = lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
+  const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
   auto m = load_model_dir(base);
   const TokenId sep = m.tokenizer.tokenizer->eos_id();
@@ -277,7 +305,7 @@ double run_pretrain(const RecipeArgs& args) {
     throw std::invalid_argument("pretrain: no training text (--set train=FILE[,FILE...])");
   auto eval =
       tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
-  return train_and_save(cfg, m, out, topt, precision, train, eval, lora);
+  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, lr_find);
 }
 
 }  // namespace chosei

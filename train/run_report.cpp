@@ -152,4 +152,26 @@ std::vector<std::string> write_run_report(const std::string& out_dir, const RunR
   return warnings;
 }
 
+void write_lr_find_report(const std::string& out_dir,
+                          const std::vector<std::pair<double, double>>& points,
+                          double suggested_lr) {
+  Series curve, mark;
+  for (auto [lr, loss] : points) curve.emplace_back(std::log10(lr), loss);
+  for (auto [lr, loss] : points)
+    if (lr == suggested_lr) mark = {{std::log10(lr), loss}, {std::log10(lr) + 1e-9, loss}};
+  std::ostringstream o;
+  o << "<!doctype html><html><head><meta charset=\"utf-8\"><title>learning-rate range "
+       "test</title></head>"
+       "<body style=\"font-family:sans-serif\"><h1>Learning-rate range test</h1><p>Suggested "
+       "learning rate: <b>"
+    << fmt(suggested_lr)
+    << "</b> (a tenth of the rate at the smoothed loss's minimum). The x axis is log10(learning "
+       "rate).</p>"
+    << svg_chart("smoothed loss vs log10(lr)", {{"loss", curve}, {"suggested", mark}}) << "<table>";
+  for (auto [lr, loss] : points)
+    o << "<tr><td>" << fmt(lr) << "</td><td>" << fmt(loss) << "</td></tr>";
+  o << "</table></body></html>\n";
+  write_file_atomic((std::filesystem::path(out_dir) / "lr_find.html").string(), o.str());
+}
+
 }  // namespace chosei

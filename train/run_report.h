@@ -21,6 +21,12 @@ struct RunReportInput {
 // Writes out_dir/report.html atomically; returns the warnings it found.
 std::vector<std::string> write_run_report(const std::string& out_dir, const RunReportInput& input);
 
+// lr_find.html: the range test's smoothed loss against log10(learning rate), with the
+// suggestion marked.
+void write_lr_find_report(const std::string& out_dir,
+                          const std::vector<std::pair<double, double>>& points,
+                          double suggested_lr);
+
 // Overfitting: the evaluation loss rose at the last two evaluations while the training
 // loss fell over the same span. `evals`/`train` are (step, loss) in step order.
 bool overfitting(const std::vector<std::pair<double, double>>& evals,

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 #include "model/atomic_file.h"
 #include "train/causal_lm_loss.h"
@@ -315,6 +316,58 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
   if (opt_.eval_every <= 0 || step % opt_.eval_every != 0) run_eval(step);
   result.steps = step;
   return result;
+}
+
+Trainer::LrFinding Trainer::find_lr(const std::vector<SftExample>& train, double min_lr,
+                                    double max_lr, std::int64_t steps) {
+  if (!(min_lr > 0 && max_lr > min_lr && steps >= 2))
+    throw std::invalid_argument("find_lr: need 0 < min_lr < max_lr and steps >= 2");
+  std::vector<torch::Tensor> saved;
+  for (auto& [name, p] : trainable_) saved.push_back(p.detach().clone());
+  torch::serialize::OutputArchive opt_state;
+  optimizer_->save(opt_state);
+  LrFinding out;
+  auto batches = epoch_batches(train, 0);
+  model_->train();
+  double smoothed = 0, best = 1e300;
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const double lr = min_lr * std::pow(max_lr / min_lr, double(i) / double(steps - 1));
+    const auto& b = batches[static_cast<std::size_t>(i) % batches.size()];
+    optimizer_->zero_grad();
+    ForwardOptions fwd;
+    fwd.positions = b.positions;
+    fwd.attention_mask = b.attention_mask;
+    auto loss = causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets);
+    auto mean = loss.sum / double(std::max<std::int64_t>(1, loss.count));
+    mean.backward();
+    for (auto& g : optimizer_->param_groups())
+      static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+    optimizer_->step();
+    const double l = mean.item<double>();
+    // Exponential moving average with bias correction, as fastai's LRFinder.
+    smoothed = 0.98 * smoothed + 0.02 * l;
+    const double value = smoothed / (1 - std::pow(0.98, double(i + 1)));
+    if (!std::isfinite(value)) break;
+    out.points.emplace_back(lr, value);
+    best = std::min(best, value);
+    if (value > 4 * best) break;
+  }
+  // The rate at the smoothed loss's minimum, divided by 10: below the point where training
+  // turns unstable (fastai's "minimum / 10" reading of Smith's plot; the steepest-descent
+  // reading is too sensitive to batch-to-batch noise at tiny rates).
+  double lowest = 1e300;
+  for (auto [lr, loss] : out.points)
+    if (loss < lowest) lowest = loss, out.suggested_lr = lr / 10;
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < saved.size(); ++i) trainable_[i].second.copy_(saved[i]);
+  torch::serialize::InputArchive restore;
+  std::ostringstream buffer;
+  opt_state.save_to(buffer);
+  std::istringstream in(buffer.str());
+  restore.load_from(in);
+  optimizer_->load(restore);
+  model_->invalidate_precision_cache();
+  return out;
 }
 
 }  // namespace chosei

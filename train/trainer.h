@@ -66,6 +66,18 @@ class Trainer {
   // Mean loss per target token over `examples` (no gradients).
   double evaluate(const std::vector<SftExample>& examples);
 
+  // Learning-rate range test (Smith 2015, "Cyclical Learning Rates", arXiv 1506.01186,
+  // sec. 3.3): the learning rate grows exponentially from min_lr to max_lr over `steps`
+  // optimizer steps, recording the smoothed training loss, stopping once it exceeds four
+  // times its best. The suggestion is a tenth of the rate at the smoothed loss's minimum.
+  // The model's weights and optimizer state are restored afterwards.
+  struct LrFinding {
+    std::vector<std::pair<double, double>> points;  // (lr, smoothed loss)
+    double suggested_lr = 0;
+  };
+  LrFinding find_lr(const std::vector<SftExample>& train, double min_lr, double max_lr,
+                    std::int64_t steps);
+
  private:
   std::vector<PackedBatch> epoch_batches(const std::vector<SftExample>& examples,
                                          std::int64_t epoch) const;

@@ -448,3 +448,29 @@ TEST(RunReport, OverfittingWarningAndInlineCharts) {
 
 }  // namespace
 }  // namespace chosei
+
+namespace chosei {
+namespace {
+
+TEST(Trainer, LearningRateRangeTestRestoresWeightsAndSuggestsARate) {
+  auto examples = random_examples(16, 50, 23);
+  LlamaForCausalLM model(tiny_config(50));
+  model->initialize(2);
+  std::map<std::string, torch::Tensor> before;
+  for (auto& p : model->named_parameters()) before[p.key()] = p.value().detach().clone();
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  auto opt = base_options("lr_find");
+  Trainer trainer(opt, model, params, [](const std::string&) {});
+  auto f = trainer.find_lr(examples, 1e-5, 10.0, 40);
+  ASSERT_GE(f.points.size(), 10u);
+  EXPECT_GT(f.suggested_lr, 1e-6);
+  EXPECT_LT(f.suggested_lr, 1.0);
+  for (std::size_t i = 1; i < f.points.size(); ++i)
+    EXPECT_GT(f.points[i].first, f.points[i - 1].first);
+  for (auto& p : model->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
+}
+
+}  // namespace
+}  // namespace chosei
