@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/csv_reader.h"
+#include "datasets/text_lines.h"
 #include "model/atomic_file.h"
 #include "model/unicode_text.h"
 
@@ -180,20 +181,12 @@ void read_json_records(const std::string& path, const ChatReadOptions& opt, Chat
     for (std::size_t i = 0; i < arr.size(); ++i) accept(arr[i], i + 1);
     return;
   }
-  std::size_t line = 0, pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    std::string l = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (l.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(l, nullptr, false);
+  for (const auto& l : split_nonblank_lines(text)) {
+    json j = json::parse(l.text, nullptr, false);
     if (j.is_discarded())
-      errors.push_back({path, line, "invalid_json", "the line is not valid JSON"});
+      errors.push_back({path, l.number, "invalid_json", "the line is not valid JSON"});
     else
-      accept(j, line);
-    if (end == text.size()) break;
+      accept(j, l.number);
   }
 }
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "model/atomic_file.h"
+#include "datasets/text_lines.h"
 #include "model/tokenizer.h"
 #include "model/unicode_text.h"
 
@@ -123,18 +123,8 @@ std::int64_t default_epochs(std::int64_t n) {
 
 ValidationReport validate_chat_jsonl(const std::string& path, const ValidationOptions& opt) {
   ValidationReport r;
-  const std::string text = read_file(path);
-  std::size_t pos = 0, line = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    std::string l = text.substr(pos, end - pos);
-    if (!l.empty() && l.back() == '\r') l.pop_back();
-    pos = end + 1;
-    if (l.find_first_not_of(" \t") == std::string::npos) continue;
-    check_example(l, path, line, opt, r);
-  }
+  for (const auto& line : read_nonblank_lines(path))
+    check_example(line.text, path, line.number, opt, r);
   r.epochs = default_epochs(r.examples);
   return r;
 }

@@ -9,33 +9,14 @@
 #include <stdexcept>
 #include <vector>
 
+#include "datasets/text_lines.h"
 #include "model/atomic_file.h"
 
 namespace chosei {
 
 namespace {
 
-struct Line {
-  std::string text;
-  std::size_t number;
-};
-
-std::vector<Line> read_lines(const std::string& path) {
-  const std::string text = read_file(path);
-  std::vector<Line> lines;
-  std::size_t pos = 0, n = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    ++n;
-    std::string l = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (l.find_first_not_of(" \t\r") != std::string::npos) lines.push_back({std::move(l), n});
-  }
-  return lines;
-}
-
-std::string stratum(const Line& l, const std::string& field, const std::string& path) {
+std::string stratum(const NumberedLine& l, const std::string& field, const std::string& path) {
   auto j = nlohmann::json::parse(l.text, nullptr, false);
   const std::string at = path + ":" + std::to_string(l.number);
   if (j.is_discarded() || !j.is_object()) throw std::runtime_error(at + ": not a JSON object");
@@ -50,7 +31,7 @@ SplitCounts split_jsonl(const std::string& path, const std::string& out_dir,
                         const SplitOptions& opt) {
   if (!(opt.val_fraction >= 0 && opt.val_fraction < 1))
     throw std::invalid_argument("--val must be in [0, 1), got " + std::to_string(opt.val_fraction));
-  auto lines = read_lines(path);
+  auto lines = read_nonblank_lines(path);
   std::map<std::string, std::vector<std::size_t>> strata;
   for (std::size_t i = 0; i < lines.size(); ++i)
     strata[opt.stratify_field.empty() ? "" : stratum(lines[i], opt.stratify_field, path)].push_back(

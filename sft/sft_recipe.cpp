@@ -9,6 +9,7 @@
 
 #include "datasets/chat_reader.h"
 #include "datasets/sft_example.h"
+#include "datasets/text_lines.h"
 #include "model/atomic_file.h"
 #include "model/chat_template.h"
 #include "model/extended_tokenizer.h"
@@ -274,15 +275,11 @@ double run_pretrain(const RecipeArgs& args) {
     for (const auto& f : files) {
       const std::string text = read_file(f);
       if (f.size() > 6 && f.compare(f.size() - 6, 6, ".jsonl") == 0) {
-        std::size_t pos = 0, line = 0;
-        while (pos < text.size()) {
-          auto end = text.find('\n', pos);
-          if (end == std::string::npos) end = text.size();
-          ++line;
-          auto j = nlohmann::json::parse(text.substr(pos, end - pos), nullptr, false);
-          pos = end + 1;
+        for (const auto& l : split_nonblank_lines(text)) {
+          auto j = nlohmann::json::parse(l.text, nullptr, false);
           if (j.is_discarded() || !j.is_object() || !j.contains("text") || !j["text"].is_string())
-            throw std::runtime_error(f + ":" + std::to_string(line) + ": expected {\"text\": ...}");
+            throw std::runtime_error(f + ":" + std::to_string(l.number) +
+                                     ": expected {\"text\": ...}");
           docs.push_back(j["text"].get<std::string>());
         }
       } else {
