@@ -15,6 +15,7 @@
 #include "model/matvec.h"
 #include "model/model_dir.h"
 #include "model/tokenizer_loader.h"
+#include "train/causal_lm_loss.h"
 
 using namespace chosei;
 using Clock = std::chrono::steady_clock;
@@ -70,11 +71,52 @@ static int bench_generate(const std::string& dir, std::int64_t tokens, const std
   return 0;
 }
 
+// Full fine-tuning steps on random tokens: forward, loss, backward, AdamW.
+static int bench_sft(const std::string& dir, std::int64_t T, std::int64_t B, std::int64_t steps,
+                     const std::string& precision, int threads) {
+  set_compute_threads(threads);
+  auto m = load_model_dir(dir, false);
+  m.model->set_precision(parse_precision(precision));
+  m.model->train();
+  torch::manual_seed(0);
+  auto ids = torch::randint(0, m.model->config().vocab_size, {B, T + 1}, torch::kLong);
+  auto input = ids.narrow(1, 0, T), targets = ids.narrow(1, 1, T);
+  torch::optim::AdamW opt(m.model->parameters(), torch::optim::AdamWOptions(1e-4));
+  auto step = [&] {
+    opt.zero_grad();
+    auto loss = causal_lm_loss(m.model->forward(input), targets);
+    (loss.sum / double(loss.count)).backward();
+    opt.step();
+  };
+  step();
+  auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < steps; ++i) step();
+  const double s = seconds_since(t0);
+  std::cout << "tokens_per_s " << double(B * T * steps) / s << "\n";
+  return 0;
+}
+
+// Measured peak of a large matmul in `dtype`, GFLOP/s.
+static int bench_peak(const std::string& precision, int threads) {
+  set_compute_threads(threads);
+  const auto dtype = precision == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  auto a = torch::randn({2048, 2048}).to(dtype), b = torch::randn({2048, 2048}).to(dtype);
+  torch::mm(a, b);
+  auto t0 = Clock::now();
+  for (int i = 0; i < 5; ++i) torch::mm(a, b);
+  std::cout << "gflops " << 5 * 2.0 * 2048 * 2048 * 2048 / seconds_since(t0) / 1e9 << "\n";
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);
     if (cmd == "train" && argc == 4) return bench_train(argv[2], std::stoll(argv[3]));
+    if (cmd == "sft" && argc == 8)
+      return bench_sft(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
+                       argv[6], std::stoi(argv[7]));
+    if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
     if (cmd == "generate" && argc == 6)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
