@@ -236,14 +236,10 @@ void add_data_commands(CLI::App& app) {
   convert->add_option("--to", conv->to, "Output format")
       ->check(CLI::IsMember({"openai"}))
       ->capture_default_str();
-  convert->add_option("--map", conv->map, "CSV column to role, e.g. instruction=user (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  convert
-      ->add_option("--keep", conv->keep,
-                   "Extra column or field to keep as a top-level field (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(convert, "--map", conv->map,
+                 "CSV column to role, e.g. instruction=user (repeatable)");
+  add_repeatable(convert, "--keep", conv->keep,
+                 "Extra column or field to keep as a top-level field (repeatable)");
   convert->add_option("--out", conv->out, "Output JSONL")->required();
   convert->add_flag("--skip-invalid", conv->skip_invalid,
                     "Drop invalid records (counted) instead of failing");
@@ -281,9 +277,7 @@ void add_data_commands(CLI::App& app) {
   clean->add_option("--out", cl->out, "Kept examples (OpenAI JSONL)")->required();
   clean->add_option("--report", cl->report, "Report JSON (default: OUT.report.json)");
   clean->add_option("--from", cl->from, "Input format")->capture_default_str();
-  clean->add_option("--map", cl->map, "CSV column to role (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(clean, "--map", cl->map, "CSV column to role (repeatable)");
   clean
       ->add_option("--near-dup-threshold", cl->options.near_duplicate_threshold,
                    "Estimated Jaccard similarity (MinHash) that makes a near duplicate")
@@ -310,9 +304,7 @@ void add_data_commands(CLI::App& app) {
                    "Tokenizer (a model directory for its chat template)")
       ->required();
   stats->add_option("--from", st->from, "Input format")->capture_default_str();
-  stats->add_option("--map", st->map, "CSV column to role (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(stats, "--map", st->map, "CSV column to role (repeatable)");
   stats->add_option("--max-seq-len", st->max_seq_len, "Length to count overflows against")
       ->capture_default_str();
   stats->add_flag("--json", st->json, "Print JSON");

@@ -5,21 +5,13 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "model/chat_template.h"
 #include "model/generation.h"
-#include "model/matvec.h"
 #include "model/model_dir.h"
 
 namespace chosei::cli {
-
-void set_threads(int threads) {
-  int n =
-      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
-}
 
 namespace {
 
@@ -91,9 +83,7 @@ void add_generate_command(CLI::App& app) {
                   "CTRL repetition penalty; 1 is off")
       ->capture_default_str();
   cmd->add_option("--seed", args->sampling.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--stop", args->stop, "Stop string (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(cmd, "--stop", args->stop, "Stop string (repeatable)");
   cmd->add_flag("--chat", args->chat,
                 "Render the prompt as one user message with the model's chat template");
   cmd->add_option("--precision", args->precision, "Compute precision")

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "datasets/text_lines.h"
 #include "model/atomic_file.h"
 #include "model/bpe_trainer.h"
 #include "model/tokenizer_loader.h"
@@ -20,15 +21,11 @@ using nlohmann::json;
 // naming file:line.
 template <typename Fn>
 void for_each_jsonl(const std::string& path, Fn fn) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  std::string line;
-  for (std::size_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(line, nullptr, false);
+  for (const auto& line : read_nonblank_lines(path)) {
+    json j = json::parse(line.text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
-      throw std::runtime_error(path + ":" + std::to_string(n) + ": not a JSON object");
-    fn(n, j);
+      throw std::runtime_error(path + ":" + std::to_string(line.number) + ": not a JSON object");
+    fn(line.number, j);
   }
 }
 

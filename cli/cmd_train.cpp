@@ -16,10 +16,8 @@ void add_recipe(CLI::App& app, const char* name, const char* help,
   auto args = std::make_shared<RecipeArgs>();
   auto* cmd = app.add_subcommand(name, help);
   cmd->add_option("--config", args->config_path, "Run configuration (JSON); optional");
-  cmd->add_option("--set", args->overrides,
-                  "Override a config key: key=value (repeatable), e.g. --set lora.r=8")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(cmd, "--set", args->overrides,
+                 "Override a config key: key=value (repeatable), e.g. --set lora.r=8");
   cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")
       ->capture_default_str();
   auto find_lr = std::make_shared<bool>(false);
@@ -69,9 +67,7 @@ void add_train_commands(CLI::App& app) {
   cmd->add_option("--out", ev->out,
                   "Results JSONL: prompt, reference, answer and scores per example");
   cmd->add_option("--format", ev->format, "Input format")->capture_default_str();
-  cmd->add_option("--map", ev->map, "CSV column to role (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_repeatable(cmd, "--map", ev->map, "CSV column to role (repeatable)");
   cmd->add_option("--max-examples", ev->max_examples, "Answers to generate; 0 skips generation")
       ->capture_default_str();
   cmd->add_option("--max-new-tokens", ev->max_new_tokens, "Longest generated answer")

@@ -13,6 +13,15 @@ void add_model_commands(CLI::App& app);
 void add_lora_commands(CLI::App& app);
 void add_tokenizer_commands(CLI::App& app);
 
+// A string option given once per value (--map a=b --map c=d), so that it never swallows a
+// following positional argument.
+inline CLI::Option* add_repeatable(CLI::App* app, const std::string& name,
+                                   std::vector<std::string>& values, const std::string& help) {
+  return app->add_option(name, values, help)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 // Sizes LibTorch's intra-op pool: `threads` > 0 as given, else the machine's cores.
 void set_threads(int threads);
 

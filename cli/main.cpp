@@ -4,8 +4,20 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
+#include "model/matvec.h"
+
+namespace chosei::cli {
+
+void set_threads(int threads) {
+  int n =
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+}
+
+}  // namespace chosei::cli
 
 int main(int argc, char** argv) {
   CLI::App app{"chosei: adapt, align and serve Llama-family chatbots"};

@@ -26,7 +26,7 @@ class ExampleChecker {
     report_.errors.push_back({path_, line_, kind, message});
   }
 
-  // The notebook's per-message checks; returns false when the example cannot be used.
+  // The notebook's per-message checks, each error counted once per message.
   void check_message(const json& m, std::size_t index) {
     const std::string at = "message " + std::to_string(index + 1);
     if (!m.is_object()) return error("data_type", at + " is not an object");

@@ -35,6 +35,32 @@ std::vector<std::vector<std::size_t>> pack_best_fit_decreasing(
   return bins;
 }
 
+std::vector<PackedBatch> make_batches(const std::vector<SftExample>& examples,
+                                      const std::vector<std::size_t>& order, bool pack,
+                                      std::size_t capacity, std::size_t rows_per_batch,
+                                      TokenId pad_id, std::mt19937_64* row_shuffle) {
+  std::vector<std::vector<std::size_t>> rows;
+  if (pack) {
+    std::vector<std::size_t> lengths;
+    for (auto i : order) lengths.push_back(examples.at(i).ids.size());
+    for (auto& bin : pack_best_fit_decreasing(lengths, capacity)) {
+      for (auto& k : bin) k = order[k];
+      rows.push_back(std::move(bin));
+    }
+    if (row_shuffle) std::shuffle(rows.begin(), rows.end(), *row_shuffle);
+  } else {
+    for (auto i : order) rows.push_back({i});
+  }
+  std::vector<PackedBatch> batches;
+  const std::size_t step = std::max<std::size_t>(1, rows_per_batch);
+  for (std::size_t r = 0; r < rows.size(); r += step) {
+    std::vector<std::vector<std::size_t>> chunk(rows.begin() + r,
+                                                rows.begin() + std::min(rows.size(), r + step));
+    batches.push_back(make_batch(examples, chunk, pad_id));
+  }
+  return batches;
+}
+
 PackedBatch make_batch(const std::vector<SftExample>& examples,
                        const std::vector<std::vector<std::size_t>>& rows, TokenId pad_id,
                        std::int64_t pad_to) {

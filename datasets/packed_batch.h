@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include <random>
 #include <vector>
 
 #include "datasets/sft_example.h"
@@ -31,6 +32,15 @@ struct PackedBatch {
 // capacity must have been dropped or truncated before.
 std::vector<std::vector<std::size_t>> pack_best_fit_decreasing(
     const std::vector<std::size_t>& lengths, std::size_t capacity);
+
+// Splits examples (taken in `order`) into batches of `rows_per_batch` rows: one example per
+// row, or packed best-fit decreasing into rows of `capacity` tokens, in which case the rows
+// are shuffled with `row_shuffle` when given (packing sorts by length; training should not
+// see batches in length order).
+std::vector<PackedBatch> make_batches(const std::vector<SftExample>& examples,
+                                      const std::vector<std::size_t>& order, bool pack,
+                                      std::size_t capacity, std::size_t rows_per_batch,
+                                      TokenId pad_id, std::mt19937_64* row_shuffle = nullptr);
 
 // Builds a batch whose row r holds examples rows[r] back to back, padded with `pad_id` to
 // the longest row (or to `pad_to` when larger).

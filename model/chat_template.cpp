@@ -175,10 +175,8 @@ RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMe
   const auto& spec = spec_named(name_);
   RenderedChat r;
   auto emit = [&](const std::string& markup, bool label) {
-    auto before = r.ids.size();
     encode_markup(tok, spec, markup, r.ids);
     r.assistant_mask.resize(r.ids.size(), label ? 1 : 0);
-    (void)before;
   };
   auto emit_content = [&](const std::string& content, bool label) {
     auto ids = tok.encode_plain(content);

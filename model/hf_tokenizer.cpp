@@ -73,8 +73,7 @@ HfTokenizer::HfTokenizer(const std::string& json_text, const TokenizerConfig& co
     }
     normalizer_ = make_normalizer(j.value("normalizer", json()));
     pre_tokenizer_ = make_pre_tokenizer(j.value("pre_tokenizer", json()));
-    post_processor_ = make_post_processor(j.value("post_processor", json()),
-                                          [this](const std::string& t) { return token_to_id(t); });
+    post_processor_ = make_post_processor(j.value("post_processor", json()));
     decoder_ = make_decoder(j.value("decoder", json()));
   } catch (const json::exception& e) {
     throw std::invalid_argument(source + ": " + e.what());

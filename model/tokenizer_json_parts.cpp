@@ -43,7 +43,6 @@ std::vector<std::string> split_on_string(const std::string& s, const std::string
                                          const std::string& behavior) {
   std::vector<std::string> out;
   std::size_t pos = 0, hit;
-  std::string pending;
   while ((hit = s.find(delim, pos)) != std::string::npos) {
     std::string before = s.substr(pos, hit - pos);
     if (behavior == "Removed") {
@@ -193,14 +192,13 @@ PreTokenizer make_pre_tokenizer(const json& node) {
   unsupported("pre_tokenizer", node);
 }
 
-PostProcessor make_post_processor(const json& node,
-                                  const std::function<TokenId(const std::string&)>& ids) {
+PostProcessor make_post_processor(const json& node) {
   if (node.is_null()) return [](const std::vector<TokenId>& v) { return v; };
   const std::string type = node.value("type", "");
   if (type == "ByteLevel") return [](const std::vector<TokenId>& v) { return v; };
   if (type == "Sequence") {
     std::vector<PostProcessor> parts;
-    for (const auto& n : node.at("processors")) parts.push_back(make_post_processor(n, ids));
+    for (const auto& n : node.at("processors")) parts.push_back(make_post_processor(n));
     return [parts](const std::vector<TokenId>& v) {
       auto out = v;
       for (const auto& p : parts) out = p(out);

@@ -23,11 +23,10 @@ using PostProcessor = std::function<std::vector<TokenId>(const std::vector<Token
 // Turns token strings back into text.
 using Decoder = std::function<std::string(const std::vector<std::string>&)>;
 
-// A null node gives the identity stage. `ids` resolves token strings for post-processors.
+// A null node gives the identity stage.
 Normalizer make_normalizer(const nlohmann::json& node);
 PreTokenizer make_pre_tokenizer(const nlohmann::json& node);
-PostProcessor make_post_processor(const nlohmann::json& node,
-                                  const std::function<TokenId(const std::string&)>& ids);
+PostProcessor make_post_processor(const nlohmann::json& node);
 Decoder make_decoder(const nlohmann::json& node);
 
 }  // namespace chosei

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 
 #include "datasets/chat_reader.h"
 #include "datasets/packed_batch.h"
@@ -13,7 +14,7 @@
 #include "model/chat_template.h"
 #include "model/generation.h"
 #include "model/model_dir.h"
-#include "train/causal_lm_loss.h"
+#include "train/lm_evaluation.h"
 #include "train/text_metrics.h"
 
 namespace chosei {
@@ -51,17 +52,14 @@ ModelScores score_model(const std::string& dir, const std::vector<Conversation>&
   // Positions past the model's context would be extrapolation, not evaluation.
   const auto max_len = std::min(a.max_seq_len, m.model->config().max_position_embeddings);
   auto examples = tokenize_conversations(data, tok, tmpl, max_len, Truncation::kTruncate, &report);
-  {
-    torch::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-      auto b = make_batch(examples, {{i}}, 0);
-      ForwardOptions fwd;
-      fwd.positions = b.positions;
-      auto loss = causal_lm_loss(m.model->forward(b.input_ids, fwd), b.targets);
-      s.loss_sum += loss.sum.item<double>();
-      s.tokens += loss.count;
-    }
-  }
+  // Packed rows (each document attends only to itself): the same loss, fewer forwards.
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto totals = lm_loss_totals(
+      m.model,
+      make_batches(examples, order, /*pack=*/true, static_cast<std::size_t>(max_len), 8, 0));
+  s.loss_sum = totals.sum;
+  s.tokens = totals.count;
   s.examples = static_cast<std::int64_t>(examples.size());
   std::vector<TokenId> stops = m.eos_ids();
   for (const auto& t : tmpl.end_of_turn())

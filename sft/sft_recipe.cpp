@@ -82,11 +82,21 @@ DataSettings data_settings(RunConfig& cfg) {
   return d;
 }
 
+// Tokenized examples of `path`, plus up to three of its prompts (the conversation without
+// its final assistant turns) for the report's sample generations.
 std::vector<SftExample> load_sft_examples(const std::string& path, const DataSettings& d,
                                           const LoadedModel& m, const ChatTemplate& tmpl,
-                                          std::int64_t max_seq_len) {
+                                          std::int64_t max_seq_len,
+                                          std::vector<std::vector<ChatMessage>>* sample_prompts) {
   if (path.empty()) return {};
   auto data = read_chat_dataset(path, d.read);
+  for (const auto& c : data.conversations) {
+    if (sample_prompts->size() >= 3) break;
+    std::vector<ChatMessage> p;
+    for (const auto& t : c.turns) p.push_back({t.role, t.content});
+    while (!p.empty() && p.back().role == "assistant") p.pop_back();
+    if (!p.empty()) sample_prompts->push_back(p);
+  }
   SftTokenizeReport report;
   auto examples = tokenize_conversations(data.conversations, *m.tokenizer.tokenizer, tmpl,
                                          max_seq_len, d.truncation, &report);
@@ -242,18 +252,11 @@ double run_sft(const RecipeArgs& args) {
   const auto vocab_before = m.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(m, template_name);
   if (lora && m.model->config().vocab_size != vocab_before) save_grown_embeddings(*lora, m.model);
-  auto train = load_sft_examples(data.train, data, m, tmpl, topt.max_seq_len);
-  auto eval = load_sft_examples(data.eval, data, m, tmpl, topt.max_seq_len);
-  // Report samples: the first prompts of the evaluation set (else the training set).
-  std::vector<std::vector<ChatMessage>> prompts;
-  const auto& sample_source = data.eval.empty() ? data.train : data.eval;
-  for (const auto& c : read_chat_dataset(sample_source, data.read).conversations) {
-    if (prompts.size() >= 3) break;
-    std::vector<ChatMessage> p;
-    for (const auto& t : c.turns) p.push_back({t.role, t.content});
-    while (!p.empty() && p.back().role == "assistant") p.pop_back();
-    if (!p.empty()) prompts.push_back(p);
-  }
+  // Report samples come from the evaluation set when there is one, else from training.
+  std::vector<std::vector<ChatMessage>> train_prompts, prompts;
+  auto train = load_sft_examples(data.train, data, m, tmpl, topt.max_seq_len, &train_prompts);
+  auto eval = load_sft_examples(data.eval, data, m, tmpl, topt.max_seq_len, &prompts);
+  if (prompts.empty()) prompts = std::move(train_prompts);
   return train_and_save(cfg, m, out, topt, precision, train, eval, lora, lr_find, prompts);
 }
 

@@ -14,6 +14,7 @@
 
 #include "model/atomic_file.h"
 #include "train/causal_lm_loss.h"
+#include "train/lm_evaluation.h"
 
 namespace chosei {
 
@@ -76,45 +77,19 @@ std::vector<PackedBatch> Trainer::epoch_batches(const std::vector<SftExample>& e
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(opt_.seed * 1000003ull + static_cast<std::uint64_t>(epoch));
   std::shuffle(order.begin(), order.end(), rng);
-  std::vector<std::vector<std::size_t>> rows;
-  if (opt_.packing) {
-    std::vector<std::size_t> lengths;
-    for (auto i : order) lengths.push_back(examples[i].ids.size());
-    for (auto& bin :
-         pack_best_fit_decreasing(lengths, static_cast<std::size_t>(opt_.max_seq_len))) {
-      for (auto& k : bin) k = order[k];
-      rows.push_back(std::move(bin));
-    }
-    std::shuffle(rows.begin(), rows.end(),
-                 rng);  // BFD sorts by length; do not train in length order
-  } else {
-    for (auto i : order) rows.push_back({i});
-  }
-  std::vector<PackedBatch> batches;
-  for (std::size_t r = 0; r < rows.size(); r += static_cast<std::size_t>(opt_.batch_size)) {
-    std::vector<std::vector<std::size_t>> chunk(
-        rows.begin() + r, rows.begin() + std::min(rows.size(), r + opt_.batch_size));
-    batches.push_back(make_batch(examples, chunk, opt_.pad_id));
-  }
-  return batches;
+  return make_batches(examples, order, opt_.packing, static_cast<std::size_t>(opt_.max_seq_len),
+                      static_cast<std::size_t>(opt_.batch_size), opt_.pad_id, &rng);
 }
 
 double Trainer::evaluate(const std::vector<SftExample>& examples) {
-  if (examples.empty()) return std::nan("");
-  torch::NoGradGuard no_grad;
-  model_->eval();
-  double sum = 0;
-  std::int64_t count = 0;
-  for (const auto& b : epoch_batches(examples, -1)) {
-    ForwardOptions fwd;
-    fwd.positions = b.positions;
-    fwd.attention_mask = b.attention_mask;
-    auto loss = causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets);
-    sum += loss.sum.item<double>();
-    count += loss.count;
-  }
+  return evaluate_batches(epoch_batches(examples, -1));
+}
+
+double Trainer::evaluate_batches(const std::vector<PackedBatch>& batches) {
+  if (batches.empty()) return std::nan("");
+  auto totals = lm_loss_totals(model_, batches);
   model_->train();
-  return count ? sum / double(count) : std::nan("");
+  return totals.mean();
 }
 
 void Trainer::log_metrics(const json& line) {
@@ -189,9 +164,10 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
   } else {
     fs::remove((fs::path(opt_.out_dir) / "metrics.jsonl"));
   }
+  const auto eval_batches = epoch_batches(eval, -1);  // built once, reused at every evaluation
   auto run_eval = [&](std::int64_t at) {
     if (eval.empty()) return;
-    double loss = evaluate(eval);
+    double loss = evaluate_batches(eval_batches);
     log_metrics({{"step", at}, {"eval_loss", loss}, {"eval_ppl", std::exp(loss)}});
     if (writer_)
       std::fprintf(stderr, "%sstep %lld eval_loss %.4f ppl %.2f\n", interactive_ ? "\r\033[K" : "",
@@ -272,7 +248,6 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
       for (auto& g : optimizer_->param_groups())
         static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
       optimizer_->step();
-      model_->invalidate_precision_cache();
     }
     ++step;
     result.last_train_loss = train_loss;
@@ -315,6 +290,7 @@ TrainResult Trainer::fit(const std::vector<SftExample>& train,
   if (interactive_) std::fprintf(stderr, "\n");
   if (opt_.eval_every <= 0 || step % opt_.eval_every != 0) run_eval(step);
   result.steps = step;
+  model_->invalidate_precision_cache();  // inference after training must not see stale copies
   return result;
 }
 

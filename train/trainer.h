@@ -81,6 +81,7 @@ class Trainer {
  private:
   std::vector<PackedBatch> epoch_batches(const std::vector<SftExample>& examples,
                                          std::int64_t epoch) const;
+  double evaluate_batches(const std::vector<PackedBatch>& batches);
   void log_metrics(const nlohmann::json& line);
   void save_checkpoint(std::int64_t step, const nlohmann::json& state);
   nlohmann::json load_checkpoint(const std::string& dir);

@@ -1,31 +1,17 @@
 #!/usr/bin/env python3
-"""Compares two safetensors files tensor by tensor (F32); prints the largest absolute
-difference and exits 1 when it exceeds TOL or the tensor sets differ.
+"""Compares two safetensors files tensor by tensor; prints the largest absolute difference
+and exits 1 when it exceeds TOL or the tensor sets differ.
 usage: compare_safetensors.py A B TOL"""
-import json
-import struct
+import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from llama_reference import read_safetensors  # noqa: E402
 
-def read(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    body = data[8 + n :]
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", name
-        b, e = info["data_offsets"]
-        out[name] = struct.unpack(f"<{(e - b) // 4}f", body[b:e])
-    return out
-
-
-a, b, tol = read(sys.argv[1]), read(sys.argv[2]), float(sys.argv[3])
+a, b, tol = read_safetensors(sys.argv[1]), read_safetensors(sys.argv[2]), float(sys.argv[3])
 if a.keys() != b.keys():
     print("tensor names differ")
     sys.exit(1)
-worst = max((abs(x - y) for k in a for x, y in zip(a[k], b[k])), default=0.0)
+worst = max(((a[k] - b[k]).abs().max().item() for k in a), default=0.0)
 print(f"max |difference| {worst:.3g} over {len(a)} tensors")
 sys.exit(0 if worst <= tol else 1)

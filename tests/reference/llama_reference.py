@@ -15,10 +15,11 @@ import sys
 
 import torch
 
-DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2), "BF16": (torch.bfloat16, 2)}
+DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2), "BF16": (torch.bfloat16, 2), "I64": (torch.int64, 8)}
 
 
-def read_safetensors(path):
+def read_safetensors(path, as_float=True):
+    """Tensors by name; floating ones converted to float32 unless as_float is False."""
     data = open(path, "rb").read()
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8 : 8 + n])
@@ -36,7 +37,8 @@ def read_safetensors(path):
         spans.append((begin, end, name))
         raw = bytearray(body[begin:end])
         t = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
-        tensors[name] = t.reshape(info["shape"]).float()
+        t = t.reshape(info["shape"])
+        tensors[name] = t.float() if as_float and t.is_floating_point() else t
     spans.sort()
     for (b0, e0, n0), (b1, e1, n1) in zip(spans, spans[1:]):
         assert e0 <= b1, f"{n0} overlaps {n1}"

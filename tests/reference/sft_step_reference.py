@@ -7,36 +7,20 @@ usage: sft_step_reference.py MODEL_DIR BATCH.safetensors OUT.safetensors
 BATCH holds "input_ids" (B, T) and "targets" (B, T) as I64; OUT gets "loss" and "grad.<name>".
 """
 import json
-import struct
 import sys
 
 import torch
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from llama_reference import forward, write_safetensors  # noqa: E402
-
-
-def read_any(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    body = data[8 + n :]
-    dtypes = {"F32": torch.float32, "I64": torch.int64}
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(body[b:e]), dtype=dtypes[info["dtype"]]).reshape(info["shape"]).clone()
-    return out
+from llama_reference import forward, read_safetensors, write_safetensors  # noqa: E402
 
 
 def main():
     model_dir, batch_path, out = sys.argv[1:4]
     torch.set_num_threads(1)
     cfg = json.load(open(f"{model_dir}/config.json"))
-    W = {k: v.clone().requires_grad_(True) for k, v in read_any(f"{model_dir}/model.safetensors").items()}
-    batch = read_any(batch_path)
+    W = {k: v.clone().requires_grad_(True) for k, v in read_safetensors(f"{model_dir}/model.safetensors").items()}
+    batch = read_safetensors(batch_path, as_float=False)
     ids, targets = batch["input_ids"], batch["targets"]
     total = torch.zeros(())
     for b in range(ids.shape[0]):

@@ -1,0 +1,23 @@
+#include "train/lm_evaluation.h"
+
+#include "train/causal_lm_loss.h"
+
+namespace chosei {
+
+LossTotals lm_loss_totals(LlamaForCausalLM& model, const std::vector<PackedBatch>& batches) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  model->invalidate_precision_cache();
+  LossTotals totals;
+  for (const auto& b : batches) {
+    ForwardOptions fwd;
+    fwd.positions = b.positions;
+    fwd.attention_mask = b.attention_mask;
+    auto loss = causal_lm_loss(model->forward(b.input_ids, fwd), b.targets);
+    totals.sum += loss.sum.item<double>();
+    totals.count += loss.count;
+  }
+  return totals;
+}
+
+}  // namespace chosei
