@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "datasets/csv_reader.h"
 #include "datasets/text_lines.h"
@@ -149,8 +150,12 @@ Conversation from_json_record(const json& j, const ChatReadOptions& opt) {
   Conversation c = format == "openai"     ? from_openai(j)
                    : format == "sharegpt" ? from_sharegpt(j)
                                           : from_alpaca(j);
-  for (const auto& f : opt.keep_fields)
-    if (j.contains(f) && j[f].is_string()) c.fields[f] = j[f].get<std::string>();
+  // Metadata such as "intent" or "lang" travels with the example through clean and convert,
+  // so that a later split can still stratify by it.
+  static const std::set<std::string> kFormatKeys = {
+      "messages", "conversations", "instruction", "input", "output", "system", "history", "tools"};
+  for (const auto& [key, value] : j.items())
+    if (value.is_string() && !kFormatKeys.count(key)) c.fields[key] = value.get<std::string>();
   return c;
 }
 

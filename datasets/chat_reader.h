@@ -23,7 +23,8 @@ namespace chosei {
 struct ChatReadOptions {
   std::string format = "auto";                    // auto | openai | sharegpt | alpaca | csv
   std::map<std::string, std::string> column_map;  // CSV column -> role (system|user|assistant)
-  std::vector<std::string> keep_fields;           // extra columns/fields carried along
+  std::vector<std::string>
+      keep_fields;  // CSV columns carried along (JSON keeps every string field)
   bool skip_invalid = false;
 };
 

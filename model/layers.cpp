@@ -14,7 +14,10 @@ torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
                                          : matvec_fp32(x, weight, bias);
   }
   if (precision == Precision::kFP32) return torch::nn::functional::linear(x, weight, bias);
-  return torch::nn::functional::linear(x.to(torch::kBFloat16), weight, bias).to(torch::kFloat32);
+  auto y = torch::nn::functional::linear(x.to(torch::kBFloat16), weight, bias);
+  // Training keeps bf16 activations between products (as torch.autocast does); inference
+  // returns fp32 so that prefill and one-row decoding fill the KV cache in one dtype.
+  return torch::GradMode::is_enabled() ? y : y.to(torch::kFloat32);
 }
 
 ProjectionImpl::ProjectionImpl(std::int64_t in_features, std::int64_t out_features, bool bias) {
@@ -58,7 +61,15 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precisio
                     : project(x, weight.to(torch::kBFloat16),
                               bias.defined() ? bias.to(torch::kBFloat16) : bias, precision);
     auto h = lora_dropout_ > 0 ? torch::dropout(x, lora_dropout_, is_training()) : x;
-    return base + torch::matmul(torch::matmul(h, lora_A_.t()), lora_B_.t()) * lora_scale_;
+    auto a = lora_A_, b = lora_B_;
+    if (base.scalar_type() != torch::kFloat32) {  // bf16 training: the update in bf16 too
+      h = h.to(base.scalar_type());
+      a = a.to(base.scalar_type());
+      b = b.to(base.scalar_type());
+    } else {
+      h = h.to(torch::kFloat32);
+    }
+    return base + torch::matmul(torch::matmul(h, a.t()), b.t()) * lora_scale_;
   }
   if (precision == Precision::kFP32) return project(x, weight, bias, precision);
   torch::Tensor w, b;
@@ -76,16 +87,36 @@ torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precisio
   return project(x, w, b, precision);
 }
 
+torch::Tensor FusedProjection::project_concatenated(const torch::Tensor& x,
+                                                    const std::vector<ProjectionImpl*>& parts,
+                                                    Precision precision) {
+  // Training: concatenating the weights inside the graph costs one copy per step, far less
+  // than one small product (and its backward) per part.
+  std::vector<torch::Tensor> w, b;
+  for (auto* p : parts) {
+    w.push_back(p->weight);
+    if (p->bias.defined()) b.push_back(p->bias);
+  }
+  auto weight = torch::cat(w, 0);
+  auto bias = b.size() == parts.size() ? torch::cat(b, 0) : torch::Tensor();
+  if (precision == Precision::kBF16) {
+    weight = weight.to(torch::kBFloat16);
+    if (bias.defined()) bias = bias.to(torch::kBFloat16);
+  }
+  return project(x, weight, bias, precision);
+}
+
 torch::Tensor FusedProjection::forward(const torch::Tensor& x,
                                        const std::vector<ProjectionImpl*>& parts,
                                        Precision precision) {
   bool adapted = false;
   for (auto* p : parts) adapted = adapted || p->has_lora();
-  if (torch::GradMode::is_enabled() || adapted) {  // autograd or LoRA: run the parts separately
+  if (adapted) {  // LoRA: each part adds its own low-rank update
     std::vector<torch::Tensor> outs;
     for (auto* p : parts) outs.push_back(p->forward(x, precision));
     return torch::cat(outs, -1);
   }
+  if (torch::GradMode::is_enabled()) return project_concatenated(x, parts, precision);
   const auto dtype = precision == Precision::kBF16 ? torch::kBFloat16 : torch::kFloat32;
   if (!weight_.defined() || built_for_ != precision) {
     std::vector<torch::Tensor> w, b;
@@ -143,6 +174,9 @@ torch::Tensor RotaryTable::apply(const torch::Tensor& x, const torch::Tensor& po
     cos = cos_.index_select(0, flat).view({B, T, 1, head_dim_});
     sin = sin_.index_select(0, flat).view({B, T, 1, head_dim_});
   }
+  // In the activations' dtype, as HF does (cos.to(x.dtype)).
+  cos = cos.to(x.scalar_type());
+  sin = sin.to(x.scalar_type());
   return torch::addcmul(x * cos, x.roll(head_dim_ / 2, -1), sin);
 }
 

@@ -60,6 +60,9 @@ class FusedProjection {
   void reset() { weight_ = bias_ = torch::Tensor(); }
 
  private:
+  static torch::Tensor project_concatenated(const torch::Tensor& x,
+                                            const std::vector<ProjectionImpl*>& parts,
+                                            Precision precision);
   torch::Tensor weight_, bias_;
   Precision built_for_ = Precision::kFP32;
 };

@@ -20,30 +20,34 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
                                           const torch::Tensor& positions, std::int64_t max_position,
-                                          std::int64_t contiguous_start, const torch::Tensor& mask,
-                                          KvCache* cache, std::int64_t layer, Precision precision) {
+                                          std::int64_t contiguous_start,
+                                          const torch::Tensor& mask_bias, KvCache* cache,
+                                          std::int64_t layer, Precision precision) {
   const auto B = x.size(0), T = x.size(1);
   const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
-  // One product for q|k|v, then one rotary pass over the q and k heads together.
+  // One product for q|k|v, then one rotary pass over the q and k heads together. split, not
+  // narrow: its backward concatenates the gradients instead of zero-filling one per slice.
   auto qkv = qkv_.forward(x, {q_proj.get(), k_proj.get(), v_proj.get()}, precision)
-                 .view({B, T, n_heads_ + 2 * n_kv_heads_, head_dim_});
-  auto qk = rope.apply(qkv.narrow(2, 0, n_heads_ + n_kv_heads_), positions, max_position,
-                       contiguous_start);
-  auto q = qk.narrow(2, 0, n_heads_);
-  auto k = qk.narrow(2, n_heads_, n_kv_heads_).transpose(1, 2);  // (B, NKV, T, HD)
-  auto v = qkv.narrow(2, n_heads_ + n_kv_heads_, n_kv_heads_).transpose(1, 2);
+                 .view({B, T, n_heads_ + 2 * n_kv_heads_, head_dim_})
+                 .split_with_sizes({n_heads_ + n_kv_heads_, n_kv_heads_}, 2);
+  auto qk = rope.apply(qkv[0], positions, max_position, contiguous_start)
+                .split_with_sizes({n_heads_, n_kv_heads_}, 2);
+  auto q = qk[0];
+  auto k = qk[1].transpose(1, 2);  // (B, NKV, T, HD)
+  auto v = qkv[1].transpose(1, 2);
   if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B, NKV, L, HD)
   const auto L = k.size(2);
   // Heads sharing a KV head are adjacent (HF repeat_kv): head h reads KV head h / G.
   q = q.reshape({B, T, n_kv_heads_, G, head_dim_})
           .permute({0, 2, 3, 1, 4})
           .reshape({B, n_kv_heads_, G * T, head_dim_});
-  auto scores = torch::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(double(head_dim_)));
-  scores = scores.view({B, n_kv_heads_, G, T, L});
-  if (mask.defined())
-    scores = scores.masked_fill(mask.logical_not().view({mask.size(0), 1, 1, T, L}),
-                                -std::numeric_limits<float>::infinity());
-  auto probs = torch::softmax(scores, -1).view({B, n_kv_heads_, G * T, L});
+  // Products in the compute dtype, softmax in fp32 (as torch.autocast does).
+  auto scores = torch::matmul(q, k.transpose(-1, -2))
+                    .to(torch::kFloat32)
+                    .mul_(1.0 / std::sqrt(double(head_dim_)))
+                    .view({B, n_kv_heads_, G, T, L});
+  if (mask_bias.defined()) scores.add_(mask_bias.view({mask_bias.size(0), 1, 1, T, L}));
+  auto probs = torch::softmax(scores, -1).view({B, n_kv_heads_, G * T, L}).to(v.scalar_type());
   auto out = torch::matmul(probs, v)  // (B, NKV, G*T, HD)
                  .view({B, n_kv_heads_, G, T, head_dim_})
                  .permute({0, 3, 1, 2, 4})
@@ -59,8 +63,8 @@ LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) : intermediate_(c.intermediate_
 
 torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
   auto gate_up = gate_up_.forward(x, {gate_proj.get(), up_proj.get()}, precision);
-  auto hidden = F::silu(gate_up.narrow(-1, 0, intermediate_)) *
-                gate_up.narrow(-1, intermediate_, intermediate_);
+  auto parts = gate_up.chunk(2, -1);
+  auto hidden = F::silu(parts[0]) * parts[1];
   return down_proj->forward(hidden, precision);
 }
 
@@ -98,6 +102,13 @@ torch::Tensor causal_mask(std::int64_t T, std::int64_t past) {
   return k.le(q).unsqueeze(0);
 }
 
+// A boolean "may attend" mask as the bias added to the scores: 0 or -inf, built once per
+// forward instead of one masked_fill per layer.
+torch::Tensor attention_bias(const torch::Tensor& allowed) {
+  return torch::zeros(allowed.sizes(), torch::kFloat32)
+      .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+}
+
 }  // namespace
 
 torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
@@ -115,6 +126,7 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
   }
   torch::Tensor mask = options.attention_mask;
   if (!mask.defined() && T > 1) mask = causal_mask(T, past);
+  if (mask.defined()) mask = attention_bias(mask);
 
   auto h = model->embed_tokens->forward(ids);
   const auto& layers = *model->layers;
@@ -130,6 +142,10 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
 }
 
 torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidden) {
+  return head_product(hidden).to(torch::kFloat32);  // the loss and the sampler read fp32
+}
+
+torch::Tensor LlamaForCausalLMImpl::head_product(const torch::Tensor& hidden) {
   if (lm_head) return lm_head->forward(hidden, precision_);
   const auto& w = model->embed_tokens->weight;
   if (precision_ == Precision::kFP32) return project(hidden, w, {}, precision_);

@@ -38,8 +38,8 @@ class LlamaAttentionImpl : public torch::nn::Module {
   // x (B, T, C) -> (B, T, C)
   torch::Tensor forward(const torch::Tensor& x, RotaryTable& rope, const torch::Tensor& positions,
                         std::int64_t max_position, std::int64_t contiguous_start,
-                        const torch::Tensor& mask, KvCache* cache, std::int64_t layer,
-                        Precision precision);
+                        const torch::Tensor& mask_bias, KvCache* cache, std::int64_t layer,
+                        Precision precision);  // mask_bias (B or 1, T, L): 0 or -inf
   void reset_fused() { qkv_.reset(); }
   Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
 
@@ -90,7 +90,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, const ForwardOptions& options = {});
   // ids (B, T) -> final hidden states (B, T, C) after model.norm.
   torch::Tensor hidden_states(const torch::Tensor& ids, const ForwardOptions& options = {});
-  // hidden (B, T, C) -> logits (B, T, V) through lm_head or the tied embedding.
+  // hidden (B, T, C) -> logits (B, T, V) float32 through lm_head or the tied embedding.
   torch::Tensor logits_from_hidden(const torch::Tensor& hidden);
 
   // HF-style initialization: normal(0, initializer_range) for projections and embeddings,
@@ -109,6 +109,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
  private:
   ModelConfig config_;
   Precision precision_ = Precision::kFP32;
+  torch::Tensor head_product(const torch::Tensor& hidden);  // in the compute dtype
   RotaryTable rope_;
   torch::Tensor tied_head_bf16_;  // inference copy of the tied embedding for bf16
 };

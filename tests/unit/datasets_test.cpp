@@ -9,6 +9,7 @@
 
 #include "datasets/chat_reader.h"
 #include "datasets/chat_validation.h"
+#include "datasets/chat_writer.h"
 #include "datasets/csv_reader.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
@@ -44,7 +45,7 @@ TEST(Csv, QuotesNewlinesAndLineNumbers) {
 TEST(ChatReader, ReadsEveryFormatAndLocatesErrors) {
   auto path = write_temp(
       "mixed.jsonl",
-      R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"},{"role":"assistant","content":"a","weight":0}]})"
+      R"({"messages":[{"role":"system","content":"s"},{"role":"user","content":"u"},{"role":"assistant","content":"a","weight":0}],"lang":"en","score":3})"
       "\n"
       R"({"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"yo"}],"system":"sys"})"
       "\n\n"
@@ -69,6 +70,11 @@ TEST(ChatReader, ReadsEveryFormatAndLocatesErrors) {
   EXPECT_EQ(data.conversations[1].turns[2].role, "assistant");
   EXPECT_EQ(data.conversations[2].turns[0].content, "do\nthis");
   EXPECT_EQ(data.conversations[2].line, 4u);
+  // String metadata survives (a later split stratifies by it); the format's own keys do not.
+  EXPECT_EQ(data.conversations[0].fields, (std::map<std::string, std::string>{{"lang", "en"}}));
+  EXPECT_TRUE(data.conversations[1].fields.empty());
+  EXPECT_NE(conversation_to_openai_json(data.conversations[0]).find(R"("lang":"en")"),
+            std::string::npos);
 }
 
 TEST(ChatReader, LlamaFactoryDemoFiles) {
