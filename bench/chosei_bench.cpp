@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "model/allocator_tuning.h"
 #include "model/atomic_file.h"
 #include "model/bpe_trainer.h"
 #include "model/generation.h"
@@ -109,6 +110,7 @@ static int bench_peak(const std::string& precision, int threads) {
 }
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);

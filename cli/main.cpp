@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "model/allocator_tuning.h"
 #include "model/matvec.h"
 
 namespace chosei::cli {
@@ -20,6 +21,7 @@ void set_threads(int threads) {
 }  // namespace chosei::cli
 
 int main(int argc, char** argv) {
+  chosei::keep_freed_memory_for_reuse();
   CLI::App app{"chosei: adapt, align and serve Llama-family chatbots"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
