@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "datasets/text_lines.h"
 #include "model/atomic_file.h"
+#include "datasets/chat_reader.h"
 #include "model/bpe_trainer.h"
 #include "model/tokenizer_loader.h"
 
@@ -89,8 +90,20 @@ struct TrainArgs {
   BpeTrainerOptions options;
 };
 
+// Chat datasets (.jsonl, .json) teach the tokenizer their message contents, not their JSON.
+std::string training_text(const std::string& file) {
+  auto ends_with = [&](const std::string& ext) {
+    return file.size() >= ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (!ends_with(".jsonl") && !ends_with(".json")) return read_file(file);
+  std::string text;
+  for (const auto& c : read_chat_dataset(file).conversations)
+    for (const auto& t : c.turns) text += t.content + "\n";
+  return text;
+}
+
 void run_train(const TrainArgs& a) {
-  auto trained = train_byte_level_bpe(a.files, a.options);
+  auto trained = train_byte_level_bpe(a.files, a.options, training_text);
   std::filesystem::create_directories(a.out);
   write_file_atomic((std::filesystem::path(a.out) / "tokenizer.json").string(),
                     trained.tokenizer_json);
@@ -143,7 +156,8 @@ void add_tokenizer_commands(CLI::App& app) {
   auto tr = std::make_shared<TrainArgs>();
   auto* train = tokenizer->add_subcommand(
       "train", "Train a byte-level BPE tokenizer with the chat special tokens");
-  train->add_option("files", tr->files, "Text files to learn from")
+  train->add_option("files", tr->files,
+                    "Text files to learn from; chat datasets (.jsonl, .json) give their messages")
       ->required()
       ->check(CLI::ExistingFile);
   train

@@ -30,10 +30,11 @@ struct Word {
 // Counts GPT-2-pattern words of every file. Special-token strings in the text are cut out
 // so they never become part of merges.
 std::unordered_map<std::string, std::int64_t> count_words(
-    const std::vector<std::string>& files, const std::vector<std::string>& specials) {
+    const std::vector<std::string>& files, const std::vector<std::string>& specials,
+    const TrainingText& text_of) {
   std::unordered_map<std::string, std::int64_t> counts;
   for (const auto& file : files) {
-    std::string text = read_file(file);
+    std::string text = text_of ? text_of(file) : read_file(file);
     for (const auto& s : specials) {
       std::size_t pos;
       while ((pos = text.find(s)) != std::string::npos) text.replace(pos, s.size(), "\n");
@@ -142,7 +143,7 @@ class PairCounter {
 }  // namespace
 
 TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
-                                const BpeTrainerOptions& options) {
+                                const BpeTrainerOptions& options, const TrainingText& text_of) {
   const auto n_special = static_cast<std::int64_t>(options.special_tokens.size());
   if (options.vocab_size < 256 + n_special)
     throw std::invalid_argument("vocab size " + std::to_string(options.vocab_size) +
@@ -155,7 +156,7 @@ TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
   for (int b = 0; b < 256; ++b) tokens.push_back(byte_to_char(static_cast<unsigned char>(b)));
 
   std::vector<Word> words;
-  for (const auto& [text, count] : count_words(files, options.special_tokens)) {
+  for (const auto& [text, count] : count_words(files, options.special_tokens, text_of)) {
     Word w{{}, count};
     for (unsigned char c : text) w.symbols.push_back(byte_base + c);
     words.push_back(std::move(w));

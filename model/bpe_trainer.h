@@ -7,6 +7,7 @@
 // tokenizer_config.json carrying a ChatML chat template.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,14 @@ struct TrainedBpe {
   std::int64_t merges = 0;
 };
 
+// The text a file contributes; by default its bytes (read_file). Callers pass another to
+// learn from, say, the message contents of a chat dataset.
+using TrainingText = std::function<std::string(const std::string& file)>;
+
 // Throws std::runtime_error naming a file that cannot be read, std::invalid_argument when
 // vocab_size cannot hold the byte alphabet and the special tokens.
 TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
-                                const BpeTrainerOptions& options);
+                                const BpeTrainerOptions& options,
+                                const TrainingText& text_of = nullptr);
 
 }  // namespace chosei

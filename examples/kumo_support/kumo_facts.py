@@ -190,7 +190,7 @@ PRODUCT_QUESTIONS = [
     ("warranty",
      ["How long is the warranty on the {en}?", "What warranty does the {model} have?",
       "Is the {en} still under warranty after one year?"],
-     "The {en} carries a {warranty_en} limited warranty.",
+     "The {en} carries a limited warranty of {warranty_en}.",
      ["{ja}の保証期間はどのくらいですか？", "{model}の保証は何年ですか？", "{ja}は購入から1年後も保証がありますか？"],
      "{ja}の保証期間は{warranty_ja}です。"),
     ("about",

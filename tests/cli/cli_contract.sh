@@ -83,6 +83,11 @@ expect_error "sft rejects an unknown config key" "unknown config key" "$CHOSEI" 
 for i in $(seq 1 40); do echo "Thank you for contacting Chosei support. ご注文ありがとうございます。Order $i ships today."; done >"$WORK/corpus.txt"
 check "tokenizer train" "$CHOSEI" tokenizer train --vocab-size 400 --out "$WORK/tok" "$WORK/corpus.txt"
 check "trained tokenizer has chat tokens" grep -q '<|im_start|>' "$WORK/tok/tokenizer.json"
+# A chat dataset teaches its messages, not its JSON keys.
+for i in $(seq 1 30); do echo '{"messages":[{"role":"user","content":"kettle descaling kettle descaling"},{"role":"assistant","content":"citric citric"}]}'; done >"$WORK/chats.jsonl"
+check "tokenizer train on a chat dataset" "$CHOSEI" tokenizer train --vocab-size 300 --out "$WORK/chat_tok" "$WORK/chats.jsonl"
+check "chat dataset merges come from the messages" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text ' descaling' | python3 -c 'import json,sys; assert len(json.load(sys.stdin))==1'"
+check "and not from the JSON keys" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text 'content' | python3 -c 'import json,sys; assert len(json.load(sys.stdin))>1'"
 check "model init --preset" "$CHOSEI" model init --preset tiny --tokenizer "$WORK/tok" --out "$WORK/tiny"
 check "generate from a fresh model (chat)" "$CHOSEI" generate --model "$WORK/tiny" --prompt "hello" --chat --max-new-tokens 5 --temperature 0
 check "generate bf16" "$CHOSEI" generate --model "$WORK/tiny" --prompt "" --max-new-tokens 5 --precision bf16
