@@ -1,0 +1,182 @@
+#include "filters/filter_engine.h"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "filters/rule_examples.h"
+#include "filters/validators.h"
+
+namespace chosei {
+
+namespace {
+
+struct CompiledPattern {
+  std::size_t rule;
+  std::unique_ptr<RE2> re;
+};
+
+// One direction's patterns: the set for the single pass, the per-pattern regexes for spans.
+struct DirectionPatterns {
+  std::unique_ptr<RE2::Set> set;
+  std::vector<CompiledPattern> patterns;  // index = the set's pattern index
+  std::size_t longest = 0;
+};
+
+RE2::Options pattern_options() {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(64 << 20);
+  return o;
+}
+
+}  // namespace
+
+struct FilterEngine::Compiled {
+  std::vector<FilterRule> rules;
+  DirectionPatterns input, output;
+  const DirectionPatterns& of(FilterDirection d) const {
+    return d == FilterDirection::kInput ? input : output;
+  }
+};
+
+namespace {
+
+void add_pattern(DirectionPatterns& d, std::size_t rule_index, const FilterRule& rule,
+                 const std::string& pattern) {
+  std::string error;
+  if (!d.set) d.set = std::make_unique<RE2::Set>(pattern_options(), RE2::UNANCHORED);
+  if (d.set->Add(pattern, &error) < 0)
+    throw RulePackError("pack " + rule.pack + ", rule " + rule.id + ", pattern \"" + pattern +
+                        "\": " + error);
+  d.patterns.push_back({rule_index, std::make_unique<RE2>(pattern, pattern_options())});
+  d.longest = std::max(d.longest, rule.max_length);
+}
+
+void compile_set(DirectionPatterns& d) {
+  if (d.set && !d.set->Compile())
+    throw RulePackError("the filter patterns exceed RE2's memory budget");
+}
+
+}  // namespace
+
+FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
+    : compiled_(std::make_unique<Compiled>()) {
+  for (auto& pack : packs)
+    for (auto& rule : pack.rules) compiled_->rules.push_back(std::move(rule));
+  for (std::size_t i = 0; i < compiled_->rules.size(); ++i) {
+    const auto& rule = compiled_->rules[i];
+    for (const auto& p : rule.patterns) {
+      if (rule.input) add_pattern(compiled_->input, i, rule, p);
+      if (rule.output) add_pattern(compiled_->output, i, rule, p);
+    }
+  }
+  compile_set(compiled_->input);
+  compile_set(compiled_->output);
+  if (!verify_examples) return;
+  for (const auto& report : check_rule_examples(*this))
+    if (!report.failures.empty())
+      throw RulePackError("pack " + report.pack + ", rule " + report.rule + ": " +
+                          report.failures.front());
+}
+
+FilterEngine::~FilterEngine() = default;
+FilterEngine::FilterEngine(FilterEngine&&) noexcept = default;
+
+const std::vector<FilterRule>& FilterEngine::rules() const { return compiled_->rules; }
+
+std::size_t FilterEngine::longest_match(FilterDirection direction) const {
+  return compiled_->of(direction).longest;
+}
+
+std::vector<FilterMatch> FilterEngine::find(std::string_view original, const NormalizedText& norm,
+                                            std::size_t from, FilterDirection direction) const {
+  const auto& d = compiled_->of(direction);
+  std::vector<FilterMatch> out;
+  if (!d.set) return out;
+  std::vector<int> hit;
+  const re2::StringPiece text(norm.text);
+  if (!d.set->Match(text, &hit)) return out;
+  std::sort(hit.begin(), hit.end());
+  for (int p : hit) {
+    const auto& cp = d.patterns[static_cast<std::size_t>(p)];
+    const auto& rule = compiled_->rules[cp.rule];
+    std::size_t pos = from;
+    re2::StringPiece m;
+    while (pos <= text.size() && cp.re->Match(text, pos, text.size(), RE2::UNANCHORED, &m, 1)) {
+      const auto b = static_cast<std::size_t>(m.data() - text.data()), e = b + m.size();
+      pos = e > b ? e : b + 1;
+      if (m.empty() || m.size() > rule.max_length) continue;
+      if (!rule.validator.empty() && !run_validator(rule.validator, std::string(m))) continue;
+      const auto span = norm.original_span(b, e);
+      FilterMatch fm;
+      fm.rule = rule.id;
+      fm.category = rule.category;
+      fm.action = rule.action;
+      fm.replacement = rule.action == FilterAction::kBlock ? "[BLOCKED]" : rule.redact_with;
+      fm.byte_start = span.begin;
+      fm.byte_end = span.end;
+      fm.start = code_point_offset(original, span.begin);
+      fm.end = fm.start + code_point_offset(original.substr(span.begin), span.end - span.begin);
+      fm.text = std::string(original.substr(span.begin, span.end - span.begin));
+      fm.norm_start = b;
+      fm.norm_end = e;
+      out.push_back(std::move(fm));
+    }
+  }
+  // By start, longest first: where spans overlap, the widest one names the replacement.
+  std::sort(out.begin(), out.end(), [](const FilterMatch& a, const FilterMatch& b) {
+    return std::make_tuple(a.byte_start, b.byte_end, a.rule) <
+           std::make_tuple(b.byte_start, a.byte_end, b.rule);
+  });
+  // Two patterns of one rule finding the same span report it once.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const FilterMatch& a, const FilterMatch& b) {
+                          return a.rule == b.rule && a.byte_start == b.byte_start &&
+                                 a.byte_end == b.byte_end;
+                        }),
+            out.end());
+  return out;
+}
+
+FilterResult FilterEngine::check(std::string_view text, FilterDirection direction) const {
+  const std::string valid = to_valid_utf8(text);
+  return decide(valid, find(valid, normalize_for_matching(valid), 0, direction));
+}
+
+const char* to_string(FilterDecision d) {
+  return d == FilterDecision::kBlock ? "block" : d == FilterDecision::kRedact ? "redact" : "allow";
+}
+
+FilterResult decide(std::string_view text, std::vector<FilterMatch> matches) {
+  FilterResult r;
+  r.matches = std::move(matches);
+  for (const auto& m : r.matches) {
+    if (m.action == FilterAction::kBlock) r.decision = FilterDecision::kBlock;
+    if (m.action == FilterAction::kRedact && r.decision == FilterDecision::kAllow)
+      r.decision = FilterDecision::kRedact;
+  }
+  // Matches are ordered by start; overlapping replaced spans merge into one replacement,
+  // labelled by the first.
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < r.matches.size();) {
+    const auto& m = r.matches[i];
+    if (m.action == FilterAction::kFlag) {
+      ++i;
+      continue;
+    }
+    std::size_t end = m.byte_end, j = i + 1;
+    for (; j < r.matches.size() && r.matches[j].byte_start < end; ++j)
+      if (r.matches[j].action != FilterAction::kFlag) end = std::max(end, r.matches[j].byte_end);
+    r.redacted.append(text.substr(copied, m.byte_start - copied));
+    r.redacted += m.replacement;
+    copied = end;
+    i = j;
+  }
+  r.redacted.append(text.substr(std::min(copied, text.size())));
+  return r;
+}
+
+}  // namespace chosei

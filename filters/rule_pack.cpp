@@ -1,0 +1,154 @@
+#include "filters/rule_pack.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "filters/builtin_packs.h"
+#include "filters/validators.h"
+#include "model/atomic_file.h"
+
+namespace chosei {
+
+namespace {
+
+using json = nlohmann::json;
+
+struct RuleReader {
+  const std::string& pack;
+  const std::string& rule;
+  const json& j;
+
+  [[noreturn]] void fail(const std::string& field, const std::string& why) const {
+    throw RulePackError("pack " + pack + ", rule " + (rule.empty() ? "?" : rule) + ", field \"" +
+                        field + "\": " + why);
+  }
+  std::string string(const std::string& field, const std::string& fallback,
+                     bool required = false) const {
+    if (!j.contains(field)) {
+      if (required) fail(field, "missing");
+      return fallback;
+    }
+    if (!j[field].is_string()) fail(field, "must be a string");
+    return j[field].get<std::string>();
+  }
+  std::vector<std::string> strings(const json& v, const std::string& field) const {
+    if (!v.is_array()) fail(field, "must be an array of strings");
+    std::vector<std::string> out;
+    for (const auto& s : v) {
+      if (!s.is_string()) fail(field, "must be an array of strings");
+      out.push_back(s.get<std::string>());
+    }
+    return out;
+  }
+};
+
+FilterAction parse_action(const RuleReader& r) {
+  const auto a = r.string("action", "", true);
+  if (a == "block") return FilterAction::kBlock;
+  if (a == "redact") return FilterAction::kRedact;
+  if (a == "flag") return FilterAction::kFlag;
+  r.fail("action", "\"" + a + "\" is not block, redact or flag");
+}
+
+FilterRule parse_rule(const json& j, const std::string& pack) {
+  static const std::string none;
+  if (!j.is_object()) throw RulePackError("pack " + pack + ": every rule must be an object");
+  const std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "";
+  RuleReader r{pack, id, j};
+  FilterRule rule;
+  rule.pack = pack;
+  rule.id = r.string("id", "", true);
+  if (rule.id.empty()) r.fail("id", "must not be empty");
+  rule.category = r.string("category", "", true);
+  rule.description = r.string("description", "");
+  if (!j.contains("patterns")) r.fail("patterns", "missing");
+  rule.patterns = r.strings(j["patterns"], "patterns");
+  if (rule.patterns.empty()) r.fail("patterns", "needs at least one pattern");
+  rule.validator = r.string("validator", "");
+  if (!rule.validator.empty()) {
+    const auto& known = validator_names();
+    if (std::find(known.begin(), known.end(), rule.validator) == known.end())
+      r.fail("validator", "unknown validator \"" + rule.validator + "\"");
+  }
+  rule.action = parse_action(r);
+  rule.redact_with = r.string("redact_with", "[" + rule.category + "]");
+  const auto dir = r.string("applies_to", "both");
+  if (dir != "input" && dir != "output" && dir != "both")
+    r.fail("applies_to", "\"" + dir + "\" is not input, output or both");
+  rule.input = dir != "output";
+  rule.output = dir != "input";
+  rule.severity = r.string("severity", "medium");
+  if (j.contains("max_length")) {
+    if (!j["max_length"].is_number_unsigned() || j["max_length"].get<std::size_t>() == 0)
+      r.fail("max_length", "must be a positive integer");
+    rule.max_length = j["max_length"].get<std::size_t>();
+  }
+  if (j.contains("examples")) {
+    const auto& ex = j["examples"];
+    if (!ex.is_object()) r.fail("examples", "must be {\"match\": [...], \"no_match\": [...]}");
+    if (ex.contains("match")) rule.must_match = r.strings(ex["match"], "examples.match");
+    if (ex.contains("no_match"))
+      rule.must_not_match = r.strings(ex["no_match"], "examples.no_match");
+  }
+  return rule;
+}
+
+}  // namespace
+
+const char* to_string(FilterAction a) {
+  return a == FilterAction::kBlock ? "block" : a == FilterAction::kRedact ? "redact" : "flag";
+}
+
+const char* to_string(FilterDirection d) {
+  return d == FilterDirection::kInput ? "input" : "output";
+}
+
+FilterDirection parse_filter_direction(const std::string& s) {
+  if (s == "input") return FilterDirection::kInput;
+  if (s == "output") return FilterDirection::kOutput;
+  throw std::invalid_argument("direction must be input or output, got \"" + s + "\"");
+}
+
+RulePack parse_rule_pack(const std::string& text, const std::string& origin) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw RulePackError(origin + ": not valid JSON");
+  if (!j.is_object() || !j.contains("rules") || !j["rules"].is_array())
+    throw RulePackError(origin + ": expected {\"name\": ..., \"rules\": [...]}");
+  RulePack pack;
+  pack.name = j.contains("name") && j["name"].is_string()
+                  ? j["name"].get<std::string>()
+                  : std::filesystem::path(origin).stem().string();
+  for (const auto& r : j["rules"]) pack.rules.push_back(parse_rule(r, pack.name));
+  return pack;
+}
+
+RulePack load_rule_pack(const std::string& name_or_file) {
+  for (const auto& [name, source] : builtin_pack_sources())
+    if (name == name_or_file) return parse_rule_pack(source, "builtin:" + name);
+  if (!std::filesystem::exists(name_or_file)) {
+    std::string names;
+    for (const auto& n : builtin_pack_names()) names += (names.empty() ? "" : ", ") + n;
+    throw RulePackError("no built-in pack or file \"" + name_or_file + "\" (built-in: " + names +
+                        ")");
+  }
+  return parse_rule_pack(read_file(name_or_file), name_or_file);
+}
+
+std::vector<RulePack> load_builtin_packs() {
+  std::vector<RulePack> packs;
+  for (const auto& [name, source] : builtin_pack_sources())
+    packs.push_back(parse_rule_pack(source, "builtin:" + name));
+  return packs;
+}
+
+const std::vector<std::string>& builtin_pack_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& [name, source] : builtin_pack_sources()) n.push_back(name);
+    return n;
+  }();
+  return names;
+}
+
+}  // namespace chosei

@@ -1,0 +1,60 @@
+#pragma once
+// A rule pack: named filter rules read from JSON. Each rule has an id, a category, RE2
+// patterns (matched against normalized text: lower case, NFKC), an optional checksum
+// validator, an action and the direction it applies to, plus examples that must and must
+// not match (checked when the pack is loaded into an engine and by `chosei filter test`).
+//
+// {"name": "pii", "rules": [{"id": "email", "category": "pii", "description": "...",
+//   "patterns": ["..."], "validator": "luhn", "action": "redact", "redact_with": "[EMAIL]",
+//   "applies_to": "both", "severity": "high", "max_length": 254,
+//   "examples": {"match": ["..."], "no_match": ["..."]}}]}
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chosei {
+
+enum class FilterAction { kFlag, kRedact, kBlock };
+enum class FilterDirection { kInput, kOutput };
+
+const char* to_string(FilterAction a);
+const char* to_string(FilterDirection d);
+FilterDirection parse_filter_direction(const std::string& s);
+
+struct FilterRule {
+  std::string id, category, description;
+  std::vector<std::string> patterns;
+  std::string validator;  // empty: none
+  FilterAction action = FilterAction::kFlag;
+  std::string redact_with;
+  bool input = true, output = true;
+  std::string severity = "medium";
+  // Longest match in bytes of normalized text; bounds what a streaming filter holds back.
+  std::size_t max_length = 256;
+  std::vector<std::string> must_match, must_not_match;
+  std::string pack;  // the pack it came from
+
+  bool applies(FilterDirection d) const { return d == FilterDirection::kInput ? input : output; }
+};
+
+struct RulePack {
+  std::string name;
+  std::vector<FilterRule> rules;
+};
+
+// An error in a pack, naming the pack, rule and field or pattern.
+class RulePackError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// `origin` names the pack in errors (a file path or "builtin:NAME").
+RulePack parse_rule_pack(const std::string& json_text, const std::string& origin);
+// A built-in pack name (pii, secrets, prompt_injection, harmful, profanity) or a JSON file.
+RulePack load_rule_pack(const std::string& name_or_file);
+std::vector<RulePack> load_builtin_packs();
+const std::vector<std::string>& builtin_pack_names();
+
+}  // namespace chosei
