@@ -4,6 +4,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <array>
 #include <tuple>
 
 #include "filters/rule_examples.h"
@@ -34,8 +35,35 @@ RE2::Options pattern_options() {
 
 }  // namespace
 
+// A byte set from an RE2 character class such as "[a-z0-9@.]"; empty class text: every byte.
+struct ByteSet {
+  bool any = true;
+  std::array<bool, 256> has{};
+  bool contains(unsigned char c) const { return any || has[c]; }
+};
+
+ByteSet byte_set(const FilterRule& rule, const std::string& cls, const char* field) {
+  ByteSet set;
+  if (cls.empty()) return set;
+  set.any = false;
+  RE2 re(cls, pattern_options());
+  if (!re.ok())
+    throw RulePackError("pack " + rule.pack + ", rule " + rule.id + ", field \"" + field +
+                        "\": " + re.error());
+  for (int c = 0; c < 128; ++c)
+    set.has[static_cast<std::size_t>(c)] = RE2::FullMatch(std::string(1, static_cast<char>(c)), re);
+  return set;
+}
+
+// The tail of a stream that a rule could still be matching.
+struct StreamShape {
+  ByteSet alphabet, first;
+  std::size_t max_length = 0;
+};
+
 struct FilterEngine::Compiled {
   std::vector<FilterRule> rules;
+  std::vector<StreamShape> shapes;  // per rule
   DirectionPatterns input, output;
   const DirectionPatterns& of(FilterDirection d) const {
     return d == FilterDirection::kInput ? input : output;
@@ -75,6 +103,9 @@ FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
   }
   compile_set(compiled_->input);
   compile_set(compiled_->output);
+  for (const auto& rule : compiled_->rules)
+    compiled_->shapes.push_back({byte_set(rule, rule.alphabet, "alphabet"),
+                                 byte_set(rule, rule.first, "first"), rule.max_length});
   if (!verify_examples) return;
   for (const auto& report : check_rule_examples(*this))
     if (!report.failures.empty())
@@ -89,6 +120,25 @@ const std::vector<FilterRule>& FilterEngine::rules() const { return compiled_->r
 
 std::size_t FilterEngine::longest_match(FilterDirection direction) const {
   return compiled_->of(direction).longest;
+}
+
+std::size_t FilterEngine::hold_from(std::string_view norm, FilterDirection direction) const {
+  std::size_t hold = norm.size();
+  for (std::size_t r = 0; r < compiled_->rules.size(); ++r) {
+    if (!compiled_->rules[r].applies(direction)) continue;
+    const auto& shape = compiled_->shapes[r];
+    // One more byte than the longest match: a match may end on a look-ahead (\b).
+    const std::size_t reach = std::min(norm.size(), shape.max_length + 1);
+    std::size_t start = norm.size();
+    while (start > norm.size() - reach &&
+           shape.alphabet.contains(static_cast<unsigned char>(norm[start - 1])))
+      --start;
+    std::size_t begin = start;  // then the first byte in that run that can begin a match
+    while (begin < norm.size() && !shape.first.contains(static_cast<unsigned char>(norm[begin])))
+      ++begin;
+    hold = std::min(hold, begin);
+  }
+  return hold;
 }
 
 std::vector<FilterMatch> FilterEngine::find(std::string_view original, const NormalizedText& norm,

@@ -50,6 +50,9 @@ class FilterEngine {
   // The longest match any rule of `direction` can make, in normalized bytes (rules'
   // max_length; longer matches are not reported, so pieces and whole texts agree).
   std::size_t longest_match(FilterDirection direction) const;
+  // Where in normalized text `norm` (so far) a match of some `direction` rule could still be
+  // in progress: the text before this offset can be released by a streaming filter.
+  std::size_t hold_from(std::string_view norm, FilterDirection direction) const;
 
   const std::vector<FilterRule>& rules() const;
 

@@ -84,6 +84,8 @@ FilterRule parse_rule(const json& j, const std::string& pack) {
       r.fail("max_length", "must be a positive integer");
     rule.max_length = j["max_length"].get<std::size_t>();
   }
+  rule.alphabet = r.string("alphabet", "");
+  rule.first = r.string("first", "");
   if (j.contains("examples")) {
     const auto& ex = j["examples"];
     if (!ex.is_object()) r.fail("examples", "must be {\"match\": [...], \"no_match\": [...]}");

@@ -7,6 +7,7 @@
 // {"name": "pii", "rules": [{"id": "email", "category": "pii", "description": "...",
 //   "patterns": ["..."], "validator": "luhn", "action": "redact", "redact_with": "[EMAIL]",
 //   "applies_to": "both", "severity": "high", "max_length": 254,
+//   "alphabet": "[a-z0-9._%+@-]", "first": "[a-z0-9._%+-]",
 //   "examples": {"match": ["..."], "no_match": ["..."]}}]}
 
 #include <cstddef>
@@ -33,6 +34,11 @@ struct FilterRule {
   std::string severity = "medium";
   // Longest match in bytes of normalized text; bounds what a streaming filter holds back.
   std::size_t max_length = 256;
+  // Optional RE2 character classes (ASCII) for streaming: every byte of a match is in
+  // `alphabet`, its first byte in `first`. A stream then holds back only a tail that could
+  // still become a match (say, the last word for an email) instead of max_length bytes.
+  // Checked against the rule's examples at load.
+  std::string alphabet, first;
   std::vector<std::string> must_match, must_not_match;
   std::string pack;  // the pack it came from
 

@@ -62,8 +62,7 @@ std::string StreamFilter::finish() {
 
 std::string StreamFilter::release(bool at_end) {
   const std::size_t L = norm_.text.size();
-  const std::size_t hold = engine_.longest_match(direction_) + 1;
-  std::size_t R = at_end ? L : (L > hold ? L - hold : 0);
+  std::size_t R = at_end ? L : engine_.hold_from(norm_.text, direction_);
   if (R <= norm_released_ && !at_end) return "";
   const std::size_t ctx = norm_released_ >= 8 ? norm_released_ - 8 : 0;
   auto found = engine_.find(text_, window(norm_, ctx), norm_released_ - ctx, direction_);

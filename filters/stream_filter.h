@@ -1,7 +1,8 @@
 #pragma once
 // Filters generated text as it streams: takes chunks as they come, holds back only the
-// tail where a match could still be growing (the rules' longest match, in normalized
-// bytes), releases the rest with redactions applied, and stops the stream on a block.
+// tail where a match could still be growing (FilterEngine::hold_from: within each rule's
+// longest match, from the first byte that could begin one), releases the rest with
+// redactions applied, and stops the stream on a block.
 // Fed the same text in any chunking, it releases the same text and reaches the same
 // decision as FilterEngine::check on the whole.
 
