@@ -23,8 +23,7 @@ std::vector<RuleExampleReport> check_rule_examples(const FilterEngine& engine) {
       for (const auto& m : engine.check(example, dir).matches)
         if (m.rule == rule.id)
           for (std::size_t i = m.norm_start; i < m.norm_end; ++i)
-            if (!RE2::FullMatch(norm.text.substr(i, 1), alphabet))
-              return norm.text.substr(i, 1);
+            if (!RE2::FullMatch(norm.text.substr(i, 1), alphabet)) return norm.text.substr(i, 1);
       return "";
     };
     RuleExampleReport r{rule.pack, rule.id, 0, 0, {}};

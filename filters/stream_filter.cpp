@@ -53,9 +53,11 @@ std::string StreamFilter::push(std::string_view chunk) {
 std::string StreamFilter::finish() {
   if (blocked()) return "";
   std::string out;
-  if (!partial_.empty()) {  // a truncated UTF-8 sequence at the very end
+  if (!partial_.empty()) {  // a truncated UTF-8 sequence at the very end: as to_valid_utf8 does,
+    std::string replaced;   // one U+FFFD per byte
+    for (std::size_t i = 0; i < partial_.size(); ++i) replaced += "\xEF\xBF\xBD";
     partial_.clear();
-    out = push("\xEF\xBF\xBD");
+    out = push(replaced);
   }
   return out + release(true);
 }

@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "filters/filter_engine.h"
 #include "filters/stream_filter.h"
 #include "filters/validators.h"
+#include "model/unicode_text.h"
+#include "tests/unit/test_data.h"
 
 namespace chosei {
 namespace {
@@ -159,6 +163,35 @@ TEST(StreamFilter, RedactsASecretMidStreamAndHoldsBackOnlyAShortTail) {
   EXPECT_EQ(stream.decision(), FilterDecision::kRedact);
   EXPECT_EQ(out,
             "Here is the key: [SECRET] and then the answer goes on, as answers do, for a while.");
+}
+
+TEST(FilterEngine, NaughtyStringsPassCheckAndStreamAsValidUtf8) {
+  CHOSEI_REQUIRE_DATA(path, "robustness_naughty_strings/blns.json");
+  std::vector<std::string> texts;
+  for (const auto& s : nlohmann::json::parse(std::ifstream(path)))
+    texts.push_back(s.get<std::string>());
+  std::ifstream raw(::chosei::test::data_path("robustness_naughty_strings/blns.txt"));
+  for (std::string line; std::getline(raw, line);) texts.push_back(line);  // bytes as they are
+  texts.push_back(
+      "\xFF\xFE"
+      "card 4111 1111 1111 1111\xE3\x81");  // invalid UTF-8 around a match
+  ASSERT_GT(texts.size(), 500u);
+  for (const auto& text : texts) {
+    for (const auto direction : {FilterDirection::kInput, FilterDirection::kOutput}) {
+      const auto whole = engine().check(text + " mail a@example.com", direction);
+      EXPECT_TRUE(is_valid_utf8(whole.redacted)) << text;
+      EXPECT_NE(whole.redacted.find("[EMAIL]"), std::string::npos) << text;
+      for (const auto& m : whole.matches) EXPECT_TRUE(is_valid_utf8(m.text)) << text;
+    }
+    StreamFilter stream(engine(), FilterDirection::kOutput);
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); i += 3) out += stream.push(text.substr(i, 3));
+    out += stream.finish();
+    EXPECT_TRUE(is_valid_utf8(out)) << text;
+    if (stream.decision() != FilterDecision::kBlock) {
+      EXPECT_EQ(out, engine().check(text, FilterDirection::kOutput).redacted) << text;
+    }
+  }
 }
 
 }  // namespace
