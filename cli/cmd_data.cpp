@@ -12,6 +12,7 @@
 #include "datasets/data_cleaner.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
+#include "datasets/safety_screen.h"
 #include "model/atomic_file.h"
 #include "model/chat_template.h"
 #include "model/tokenizer_loader.h"
@@ -183,8 +184,35 @@ struct CleanArgs {
   std::string input, out, report, from = "auto";
   std::vector<std::string> map;
   CleanOptions options;
-  bool no_near_dup = false;
+  bool no_near_dup = false, redact_pii = false, drop_unsafe = false;
 };
+
+// The safety screen before cleaning: drops conversations with blocked content, redacts PII
+// and secrets in the rest. Returns the screened conversations' input indices.
+std::vector<std::size_t> screen(const CleanArgs& a, std::vector<Conversation>& conversations,
+                                ordered_json& dropped, std::map<std::string, std::int64_t>& reasons,
+                                ordered_json& redactions) {
+  std::vector<std::size_t> kept;
+  std::unique_ptr<FilterEngine> redactor, blocker;
+  if (a.redact_pii)
+    redactor = std::make_unique<FilterEngine>(
+        std::vector<RulePack>{load_rule_pack("pii"), load_rule_pack("secrets")});
+  if (a.drop_unsafe)
+    blocker = std::make_unique<FilterEngine>(
+        std::vector<RulePack>{load_rule_pack("prompt_injection"), load_rule_pack("harmful")});
+  auto r = screen_conversations(conversations, redactor.get(), blocker.get());
+  for (std::size_t i = 0; i < conversations.size(); ++i) {
+    if (!r.drop[i]) {
+      kept.push_back(i);
+      continue;
+    }
+    ++reasons["unsafe"];
+    dropped.push_back(
+        {{"line", conversations[i].line}, {"reason", "unsafe"}, {"rule", r.drop_rule[i]}});
+  }
+  redactions = {{"conversations", r.redacted_conversations}, {"by_rule", r.redactions}};
+  return kept;
+}
 
 void run_clean(CleanArgs a) {
   ChatReadOptions ro;
@@ -192,12 +220,15 @@ void run_clean(CleanArgs a) {
   ro.column_map = parse_column_map(a.map);
   auto data = read_chat_dataset(a.input, ro);
   a.options.near_duplicates = !a.no_near_dup;
-  auto r = clean_conversations(data.conversations, a.options);
-  std::vector<Conversation> kept;
-  for (auto i : r.kept) kept.push_back(data.conversations[i]);
-  write_openai_jsonl(a.out, kept);
   std::map<std::string, std::int64_t> reasons;
-  ordered_json dropped = ordered_json::array();
+  ordered_json dropped = ordered_json::array(), redactions = ordered_json::object();
+  auto screened = screen(a, data.conversations, dropped, reasons, redactions);
+  std::vector<Conversation> candidates;
+  for (auto i : screened) candidates.push_back(data.conversations[i]);
+  auto r = clean_conversations(candidates, a.options);
+  std::vector<Conversation> kept;
+  for (auto i : r.kept) kept.push_back(candidates[i]);
+  write_openai_jsonl(a.out, kept);
   for (const auto& d : r.dropped) {
     ++reasons[d.reason];
     ordered_json j = {{"line", d.line}, {"reason", d.reason}};
@@ -210,13 +241,17 @@ void run_clean(CleanArgs a) {
                     {"output", a.out},
                     {"examples", data.conversations.size()},
                     {"kept", kept.size()},
-                    {"dropped", r.dropped.size()},
+                    {"dropped", dropped.size()},
+                    {"redactions", redactions},
                     {"reasons", reasons},
                     {"dropped_examples", dropped}};
   write_file_atomic(report, j.dump(2) + "\n");
   std::cout << "kept " << kept.size() << " of " << data.conversations.size() << " -> " << a.out
             << "\n";
   for (const auto& [reason, n] : reasons) std::cout << "  dropped " << reason << ": " << n << "\n";
+  if (a.redact_pii)
+    std::cout << "  redacted PII or secrets in " << redactions["conversations"].get<std::int64_t>()
+              << " conversations\n";
   std::cout << "report: " << report << "\n";
 }
 
@@ -283,6 +318,10 @@ void add_data_commands(CLI::App& app) {
                    "Estimated Jaccard similarity (MinHash) that makes a near duplicate")
       ->capture_default_str();
   clean->add_flag("--no-near-dup", cl->no_near_dup, "Only exact duplicates");
+  clean->add_flag("--redact-pii", cl->redact_pii,
+                  "Redact PII and secrets in every turn (built-in pii and secrets packs)");
+  clean->add_flag("--drop-unsafe", cl->drop_unsafe,
+                  "Drop conversations the prompt_injection or harmful packs block");
   clean->add_option("--min-chars", cl->options.min_chars, "Shortest conversation kept")
       ->capture_default_str();
   clean->add_option("--max-chars", cl->options.max_chars, "Longest conversation kept")

@@ -181,6 +181,18 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
     return std::make_tuple(a.byte_start, b.byte_end, a.rule) <
            std::make_tuple(b.byte_start, a.byte_end, b.rule);
   });
+  // A span inside a wider one of the same category (the 12-digit My Number pattern inside a
+  // card number) adds nothing but noise to the explanation.
+  std::vector<FilterMatch> kept;
+  for (auto& m : out) {
+    bool inside = false;
+    for (const auto& k : kept)
+      inside = inside ||
+               (k.category == m.category && k.rule != m.rule && k.byte_start <= m.byte_start &&
+                m.byte_end <= k.byte_end && k.byte_end - k.byte_start > m.byte_end - m.byte_start);
+    if (!inside) kept.push_back(std::move(m));
+  }
+  out = std::move(kept);
   // Two patterns of one rule finding the same span report it once.
   out.erase(std::unique(out.begin(), out.end(),
                         [](const FilterMatch& a, const FilterMatch& b) {
