@@ -157,9 +157,12 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
     re2::StringPiece m;
     while (pos <= text.size() && cp.re->Match(text, pos, text.size(), RE2::UNANCHORED, &m, 1)) {
       const auto b = static_cast<std::size_t>(m.data() - text.data()), e = b + m.size();
-      pos = e > b ? e : b + 1;
+      // A rejected candidate (too long, bad checksum) may hide a valid match starting inside
+      // it: search on from the next byte, not from its end.
+      pos = b + 1;
       if (m.empty() || m.size() > rule.max_length) continue;
       if (!rule.validator.empty() && !run_validator(rule.validator, std::string(m))) continue;
+      pos = e;
       const auto span = norm.original_span(b, e);
       FilterMatch fm;
       fm.rule = rule.id;

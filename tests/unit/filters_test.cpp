@@ -194,5 +194,13 @@ TEST(FilterEngine, NaughtyStringsPassCheckAndStreamAsValidUtf8) {
   }
 }
 
+// Found by the fuzzer: a candidate rejected by its checksum must not hide a valid match that
+// starts inside it, or the whole text and a stream (which starts searching elsewhere) differ.
+TEST(FilterEngine, RejectedCandidateDoesNotHideAValidMatchInside) {
+  // "9 4111 1111 1111 1111" is 17 digits failing Luhn; the last 16 are a valid card.
+  auto r = engine().check("ref 9 4111 1111 1111 1111", FilterDirection::kOutput);
+  EXPECT_EQ(r.redacted, "ref 9 [CREDIT_CARD]");
+}
+
 }  // namespace
 }  // namespace chosei
