@@ -2,6 +2,7 @@
 //   chosei_bench encode TOKENIZER FILE            -> "encode_mb_per_s <x> tokens <n>"
 //   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
 //   chosei_bench generate MODEL_DIR TOKENS fp32|bf16 THREADS -> "tokens_per_s <x>"
+//   chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
 
 #include <torch/torch.h>
 
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "bench/filter_bench.h"
 #include "model/allocator_tuning.h"
 #include "model/atomic_file.h"
 #include "model/bpe_trainer.h"
@@ -119,6 +121,8 @@ int main(int argc, char** argv) {
       return bench_sft(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                        argv[6], std::stoi(argv[7]));
     if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
+    if (cmd == "filter" && argc == 3) return bench_filter_check(argv[2]);
+    if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);
     if (cmd == "generate" && argc == 6)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
