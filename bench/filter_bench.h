@@ -1,7 +1,8 @@
 #pragma once
 // Filter measurements for chosei_bench.
 //   filter FILE      -> "check_mb_per_s <x> lines <n> matches <m>"  (every built-in pack, input)
-//   stream FILE      -> "us_per_token <x> tokens <n>"  (output filter, 4-byte chunks, per chunk)
+//   stream FILE      -> "us_per_token <x> tokens <n> mean_held_bytes <h>"  (output filter,
+//                       4-byte chunks; held: text received but not yet released)
 
 #include <string>
 
