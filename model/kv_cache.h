@@ -28,9 +28,20 @@ class KvCache {
   // Keeps only the first `length` positions (e.g. to reuse a shared prompt prefix).
   void truncate(std::int64_t length);
 
+  // For batched serving, where rows come and go (model/batch_decoder.h):
+  // forward passes see only the first `rows` rows (default: all).
+  void set_rows(std::int64_t rows);
+  std::int64_t rows() const { return rows_; }
+  // Copies positions [0, len) of row `src_row` of `src` into row `dst_row` at [dst_col, ...).
+  void copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
+                     std::int64_t dst_col, std::int64_t len);
+  // Row `dst` takes row `src`'s positions at the given columns, in order, from column 0.
+  void gather_row(std::int64_t src, std::int64_t dst, const torch::Tensor& columns);
+  void set_length(std::int64_t length);
+
  private:
   std::vector<torch::Tensor> keys_, values_;
-  std::int64_t batch_, capacity_, length_ = 0;
+  std::int64_t batch_, capacity_, length_ = 0, rows_;
 };
 
 }  // namespace chosei

@@ -1,0 +1,63 @@
+// Continuous batching against single-sequence decoding: rows that join, leave and get
+// compacted at different steps produce exactly the greedy tokens each prompt gives alone.
+
+#include <gtest/gtest.h>
+
+#include "model/batch_decoder.h"
+#include "model/generation.h"
+#include "model/model_dir.h"
+#include "tests/unit/test_data.h"
+
+namespace chosei {
+namespace {
+
+TokenId greedy_token(const torch::Tensor& logits) { return logits.argmax().item<std::int64_t>(); }
+
+TEST(BatchDecoder, JoiningLeavingAndCompactingRowsDecodeAsAlone) {
+  CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
+  auto m = load_model_dir(dir);
+  const std::vector<std::vector<TokenId>> prompts = {
+      {1, 403, 407, 261}, {1, 71, 40}, {1, 500, 261, 339, 370, 261, 416, 258, 443}, {1, 13}};
+  const std::int64_t steps = 24;
+  std::vector<std::vector<TokenId>> alone;
+  for (const auto& p : prompts) {
+    GenerateOptions opt;
+    opt.max_new_tokens = steps;
+    opt.sampling.temperature = 0;
+    alone.push_back(generate(m.model, *m.tokenizer.tokenizer, p, opt).ids);
+    ASSERT_EQ(alone.back().size(), static_cast<std::size_t>(steps)) << "no EOS expected";
+  }
+  // Capacity well below the columns used in total, so compaction runs several times.
+  BatchDecoder batch(m.model, 3, 48);
+  std::vector<int> row_prompt;  // which prompt each row decodes
+  std::vector<std::vector<TokenId>> got(prompts.size());
+  std::vector<TokenId> next;
+  auto join = [&](int p) {
+    next.push_back(greedy_token(batch.add(prompts[p])));
+    row_prompt.push_back(p);
+    got[p].push_back(next.back());
+  };
+  join(0);
+  for (int t = 0; t < 60 && !row_prompt.empty(); ++t) {
+    if (t == 3) join(1);
+    if (t == 5) join(2);
+    auto logits = batch.step(next);
+    for (std::int64_t r = 0; r < batch.rows(); ++r) {
+      next[r] = greedy_token(logits[r]);
+      got[row_prompt[r]].push_back(next[r]);
+    }
+    for (std::int64_t r = batch.rows() - 1; r >= 0; --r) {
+      if (static_cast<std::int64_t>(got[row_prompt[r]].size()) < steps) continue;
+      batch.remove(r);  // the last row moves into r
+      next[r] = next.back();
+      next.pop_back();
+      row_prompt[r] = row_prompt.back();
+      row_prompt.pop_back();
+      if (row_prompt.size() < 3 && got[3].empty()) join(3);
+    }
+  }
+  for (std::size_t p = 0; p < prompts.size(); ++p) EXPECT_EQ(got[p], alone[p]) << "prompt " << p;
+}
+
+}  // namespace
+}  // namespace chosei
