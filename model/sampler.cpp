@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace chosei {
@@ -24,6 +25,13 @@ TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<T
     const float r = static_cast<float>(options_.repetition_penalty);
     for (auto id : seen)
       if (id >= 0 && id < V) work_[id] = work_[id] > 0 ? work_[id] / r : work_[id] * r;
+  }
+  if (options_.presence_penalty != 0 || options_.frequency_penalty != 0) {
+    std::unordered_map<TokenId, int> counts;
+    for (std::size_t i = options_.penalty_from; i < history.size(); ++i) ++counts[history[i]];
+    for (auto [id, c] : counts)
+      if (id >= 0 && id < V)
+        work_[id] -= static_cast<float>(c * options_.frequency_penalty + options_.presence_penalty);
   }
   if (options_.temperature == 0) {
     return static_cast<TokenId>(std::max_element(work_.begin(), work_.end()) - work_.begin());

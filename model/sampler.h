@@ -19,6 +19,10 @@ struct SamplingOptions {
   double top_p = 1.0;      // 1: off
   double repetition_penalty = 1.0;
   std::uint64_t seed = 0;
+  // OpenAI's penalties: logit -= count * frequency + (count > 0) * presence, counting the
+  // tokens of history[penalty_from:] (the generated ones).
+  double presence_penalty = 0, frequency_penalty = 0;
+  std::size_t penalty_from = 0;
 };
 
 class Sampler {

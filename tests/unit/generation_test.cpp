@@ -26,6 +26,22 @@ TEST(Sampler, RepetitionPenaltyWorkedByHand) {
   EXPECT_EQ(Sampler({0.0, 0, 1.0, 2.0, 0}).sample(neg.data(), 3, {0}), 1);
 }
 
+// OpenAI's presence/frequency penalties, by hand: logits {2.0, 1.9, 1.0}, generated history
+// {0, 0, 1} after a prompt token 2. Frequency 0.2, presence 0.05: token 0 loses
+// 2*0.2 + 0.05 = 0.45 (-> 1.55), token 1 loses 0.25 (-> 1.65), token 2 (prompt only) keeps
+// 1.0. Greedy then picks token 1.
+TEST(Sampler, PresenceAndFrequencyPenaltiesWorkedByHand) {
+  SamplingOptions o;
+  o.temperature = 0;
+  o.frequency_penalty = 0.2;
+  o.presence_penalty = 0.05;
+  o.penalty_from = 1;
+  const float logits[] = {2.0f, 1.9f, 1.0f};
+  EXPECT_EQ(Sampler(o).sample(logits, 3, {2, 0, 0, 1}), 1);
+  o.frequency_penalty = 0.02;  // 0 loses 0.09 (-> 1.91), 1 loses 0.07 (-> 1.83): 0 stays first
+  EXPECT_EQ(Sampler(o).sample(logits, 3, {2, 0, 0, 1}), 0);
+}
+
 TEST(Sampler, TopKAndTopPRestrictCandidates) {
   std::vector<float> logits = {3.0f, 2.9f, 0.0f, -5.0f};
   // softmax(3, 2.9, 0, -5) ~ (0.5126, 0.4638, 0.0236, 0.0002): top-p 0.9 keeps {0, 1}.
