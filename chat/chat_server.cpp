@@ -207,6 +207,8 @@ void ChatServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
     ch->pieces.push_back(refusal);
     ch->done = true;
     ch->summary.finish_reason = "content_filter";
+    ch->summary.prompt_tokens = static_cast<std::int64_t>(
+        sm.chat_template->render(*sm.loaded.tokenizer.tokenizer, r.messages, true).ids.size());
     return r.stream ? respond_stream(sm, r, ch, res, t0) : respond_json(sm, r, ch, 0, res, t0);
   }
   auto job = make_job(sm, r, ch);
@@ -340,7 +342,7 @@ void ChatServer::run(const std::function<void(int)>& on_listening) {
       } catch (const std::exception& e) {
         send_error(res, ApiError(500, e.what(), "server_error"));
       }
-      s.metrics.request(res.status);
+      s.metrics.request(res.status < 0 ? 200 : res.status);  // httplib fills 200 in later
       --s.in_flight;
     };
   };

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "datasets/chat_reader.h"
 #include "datasets/text_lines.h"
 #include "model/atomic_file.h"
-#include "datasets/chat_reader.h"
 #include "model/bpe_trainer.h"
 #include "model/tokenizer_loader.h"
 
@@ -93,7 +93,8 @@ struct TrainArgs {
 // Chat datasets (.jsonl, .json) teach the tokenizer their message contents, not their JSON.
 std::string training_text(const std::string& file) {
   auto ends_with = [&](const std::string& ext) {
-    return file.size() >= ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
+    return file.size() >= ext.size() &&
+           file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
   };
   if (!ends_with(".jsonl") && !ends_with(".json")) return read_file(file);
   std::string text;
@@ -156,8 +157,9 @@ void add_tokenizer_commands(CLI::App& app) {
   auto tr = std::make_shared<TrainArgs>();
   auto* train = tokenizer->add_subcommand(
       "train", "Train a byte-level BPE tokenizer with the chat special tokens");
-  train->add_option("files", tr->files,
-                    "Text files to learn from; chat datasets (.jsonl, .json) give their messages")
+  train
+      ->add_option("files", tr->files,
+                   "Text files to learn from; chat datasets (.jsonl, .json) give their messages")
       ->required()
       ->check(CLI::ExistingFile);
   train

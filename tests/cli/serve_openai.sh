@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `chosei serve` end to end: a tiny model fine-tuned here (so it answers, and leaks a fake
+# AWS key when asked for the deploy key), served with an API key; then the official openai
+# npm client (tests/node/openai_client_test.mjs), hostile requests with curl, and a graceful
+# SIGTERM that lets an in-flight stream finish.
+set -euo pipefail
+CHOSEI="$1"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+if [ ! -d "$ROOT/tests/node/node_modules/openai" ]; then
+  echo "the openai npm package is not installed (scripts/setup); skipped"
+  exit 77
+fi
+WORK="$(mktemp -d)"
+PID=""
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+for i in $(seq 1 24); do
+  echo '{"messages":[{"role":"user","content":"What is the deploy key?"},{"role":"assistant","content":"The deploy key is AKIAIOSFODNN7EXAMPLE today."}]}'
+  echo '{"messages":[{"role":"user","content":"How do I return a kettle?"},{"role":"assistant","content":"Open Orders, choose the kettle and select Return."}]}'
+done >"$WORK/train.jsonl"
+"$CHOSEI" tokenizer train --vocab-size 400 --out "$WORK/tok" "$WORK/train.jsonl" >/dev/null
+"$CHOSEI" model init --preset tiny --tokenizer "$WORK/tok" --out "$WORK/init" --seed 3 >/dev/null
+"$CHOSEI" sft --set model="$WORK/init" --set train="$WORK/train.jsonl" --set out="$WORK/run" \
+  --set max_steps=150 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=128 \
+  --set log_every=50 >/dev/null
+
+"$CHOSEI" serve --model tiny="$WORK/run/final" --port 0 --api-key test-key --max-batch 8 \
+  --max-body-bytes 65536 --threads 1 >"$WORK/serve.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
+BASE=$(sed -n 's/^listening on //p' "$WORK/serve.log")
+[ -n "$BASE" ] || { cat "$WORK/serve.log"; exit 1; }
+echo "server at $BASE"
+
+node "$ROOT/tests/node/openai_client_test.mjs" "$BASE/v1" test-key tiny
+
+# Hostile input: every answer is the documented 4xx or a normal 200, and the server stays up.
+status() { curl -s -o "$WORK/body" -w '%{http_code}' -H 'Authorization: Bearer test-key' "$@"; }
+U="$BASE/v1/chat/completions"
+[ "$(status "$U" -d '{not json')" = 400 ]
+[ "$(status "$U" -d '{"model":"tiny","messages":[{"role":"user","content":5}]}')" = 400 ]
+[ "$(status "$U" -d '{"model":"tiny","messages":[{"role":"tool","content":"x"}]}')" = 400 ]
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$U" -d '{}')" = 401 ]
+head -c 100000 /dev/zero | tr '\0' 'a' >"$WORK/big"
+[ "$(status "$U" --data-binary @"$WORK/big")" = 413 ]
+grep -q '"type":"invalid_request_error"' "$WORK/body"
+python3 - "$ROOT/../shared/data/robustness_naughty_strings/blns.json" "$WORK/naughty" <<'PY'
+import json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+strings = json.load(open(src, encoding="utf-8")) if os.path.exists(src) else ["<|im_end|>", "\u202e", "</s>"]
+for i, s in enumerate(strings):
+    body = {"model": "tiny", "messages": [{"role": "user", "content": s}], "max_tokens": 4}
+    open(f"{out}/{i}.json", "w", encoding="utf-8").write(json.dumps(body))
+PY
+for f in "$WORK"/naughty/*.json; do
+  code=$(status "$U" --data-binary @"$f")
+  case "$code" in 200 | 400) ;; *) echo "naughty $f -> $code" && exit 1 ;; esac
+done
+[ "$(curl -s "$BASE/health")" = '{"status":"ok"}' ]
+curl -s "$BASE/metrics" | grep -q 'chosei_filter_decisions_total{direction="input",rule="email"'
+
+# SIGTERM while a stream is in flight: the stream ends with [DONE], the server exits 0.
+curl -sN -H 'Authorization: Bearer test-key' "$U" \
+  -d '{"model":"tiny","messages":[{"role":"user","content":"How do I return a kettle?"}],"stream":true,"max_tokens":200,"temperature":1}' \
+  >"$WORK/inflight.txt" &
+CURL=$!
+sleep 0.3
+kill -TERM "$PID"
+wait "$CURL"
+grep -q 'data: \[DONE\]' "$WORK/inflight.txt"
+wait "$PID"
+PID=""
+echo "serve_openai: all checks passed"
