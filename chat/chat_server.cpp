@@ -17,6 +17,7 @@
 #include "chat/chat_request.h"
 #include "chat/generation_loop.h"
 #include "chat/server_metrics.h"
+#include "chat/web_page.h"
 #include "filters/stream_filter.h"
 #include "model/model_dir.h"
 
@@ -352,6 +353,9 @@ void ChatServer::run(const std::function<void(int)>& on_listening) {
                s.authorize(q);
                s.handle_models(r);
              }));
+  s.http.Get("/", [](const httplib::Request&, httplib::Response& r) {
+    r.set_content(chat_page_html(), "text/html; charset=utf-8");
+  });
   s.http.Get("/health", [&s](const httplib::Request&, httplib::Response& r) {
     r.set_content(json{{"status", s.draining ? "draining" : "ok"}}.dump(), "application/json");
   });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `chosei serve` end to end: a tiny model fine-tuned here (so it answers, and leaks a fake
 # AWS key when asked for the deploy key), served with an API key; then the official openai
-# npm client (tests/node/openai_client_test.mjs), hostile requests with curl, and a graceful
-# SIGTERM that lets an in-flight stream finish.
+# npm client (tests/node/openai_client_test.mjs), the web page in headless Chromium
+# (tests/node/browser_chat_test.mjs, screenshot in BUILD/test-artifacts), hostile requests
+# with curl, and a graceful SIGTERM that lets an in-flight stream finish.
 set -euo pipefail
 CHOSEI="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -37,6 +38,15 @@ BASE=$(sed -n 's/^listening on //p' "$WORK/serve.log")
 echo "server at $BASE"
 
 node "$ROOT/tests/node/openai_client_test.mjs" "$BASE/v1" test-key tiny
+
+# The web page in headless Chromium; the screenshot is kept as a test artifact.
+ARTIFACTS="$(cd "$(dirname "$CHOSEI")" && pwd)/test-artifacts"
+mkdir -p "$ARTIFACTS"
+if [ -x /usr/bin/chromium ]; then
+  node "$ROOT/tests/node/browser_chat_test.mjs" "$BASE" test-key "$ARTIFACTS/chat_page.png"
+else
+  echo "chromium not installed (scripts/setup installs it): browser check skipped"
+fi
 
 # Hostile input: every answer is the documented 4xx or a normal 200, and the server stays up.
 status() { curl -s -o "$WORK/body" -w '%{http_code}' -H 'Authorization: Bearer test-key' "$@"; }
