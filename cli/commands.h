@@ -10,6 +10,7 @@ void add_generate_command(CLI::App& app);
 void add_data_commands(CLI::App& app);
 void add_filter_commands(CLI::App& app);
 void add_serve_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
 void add_train_commands(CLI::App& app);
 void add_model_commands(CLI::App& app);
 void add_lora_commands(CLI::App& app);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   chosei::cli::add_data_commands(app);
   chosei::cli::add_filter_commands(app);
   chosei::cli::add_serve_command(app);
+  chosei::cli::add_chat_command(app);
   chosei::cli::add_train_commands(app);
   chosei::cli::add_lora_commands(app);
   try {

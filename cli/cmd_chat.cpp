@@ -1,0 +1,108 @@
+// `chosei chat`: an interactive terminal chat with a model, with the server's chat template,
+// sampling options and safety filters. /new starts over, /exit (or end of input) leaves.
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "filters/stream_filter.h"
+#include "model/chat_template.h"
+#include "model/generation.h"
+#include "model/model_dir.h"
+
+namespace chosei::cli {
+
+namespace {
+
+struct ChatArgs {
+  std::string model, system, precision = "fp32";
+  std::int64_t max_tokens = 512;
+  SamplingOptions sampling;
+  std::vector<std::string> packs;
+  bool no_filters = false;
+  int threads = 0;
+};
+
+void run_chat(ChatArgs a) {
+  set_threads(a.threads);
+  auto m = load_model_dir(a.model);
+  m.model->set_precision(parse_precision(a.precision));
+  const Tokenizer& tok = *m.tokenizer.tokenizer;
+  auto tmpl = ChatTemplate::detect(m.tokenizer.config.chat_template);
+  GenerateOptions opt;
+  opt.max_new_tokens = a.max_tokens;
+  opt.sampling = a.sampling;
+  opt.eos_ids = m.eos_ids();
+  for (const auto& s : tmpl.end_of_turn())
+    if (tok.token_to_id(s) >= 0) opt.eos_ids.push_back(tok.token_to_id(s));
+  std::unique_ptr<FilterEngine> filters;
+  if (!a.no_filters) {
+    std::vector<RulePack> packs;
+    if (a.packs.empty()) packs = load_builtin_packs();
+    for (const auto& p : a.packs) packs.push_back(load_rule_pack(p));
+    filters = std::make_unique<FilterEngine>(std::move(packs));
+  }
+  const bool tty = isatty(STDIN_FILENO);
+  std::vector<ChatMessage> history;
+  if (!a.system.empty()) history.push_back({"system", a.system});
+  if (tty) std::cout << "chosei chat: " << a.model << " (/new starts over, /exit leaves)\n";
+  for (std::string line;;) {
+    if (tty) std::cout << "\n> " << std::flush;
+    if (!std::getline(std::cin, line) || line == "/exit") break;
+    if (line == "/new") {
+      history.resize(a.system.empty() ? 0 : 1);
+      continue;
+    }
+    if (line.empty()) continue;
+    if (filters) {
+      auto r = filters->check(line, FilterDirection::kInput);
+      if (r.decision == FilterDecision::kBlock) {
+        std::cout << "[refused by the " << r.matches.front().rule << " filter]\n";
+        continue;
+      }
+      if (r.decision == FilterDecision::kRedact) line = r.redacted;
+    }
+    history.push_back({"user", line});
+    auto prompt = tmpl.render(tok, history, /*add_generation_prompt=*/true).ids;
+    std::unique_ptr<StreamFilter> out;
+    if (filters) out = std::make_unique<StreamFilter>(*filters, FilterDirection::kOutput);
+    std::string answer;
+    auto print = [&](const std::string& s) {
+      answer += s;
+      std::cout << s << std::flush;
+    };
+    auto result = generate(m.model, tok, prompt, opt, [&](const std::string& piece) {
+      print(out ? out->push(piece) : piece);
+    });
+    if (out) print(out->finish());
+    std::cout << "\n";
+    history.push_back({"assistant", answer});
+    opt.sampling.seed += 1;  // a new draw per turn
+    (void)result;
+  }
+}
+
+}  // namespace
+
+void add_chat_command(CLI::App& app) {
+  auto a = std::make_shared<ChatArgs>();
+  auto* cmd = app.add_subcommand("chat", "Chat with a model in the terminal");
+  cmd->add_option("--model", a->model, "Model directory")->required();
+  cmd->add_option("--system", a->system, "System prompt");
+  cmd->add_option("--max-tokens", a->max_tokens, "Most tokens per answer")->capture_default_str();
+  cmd->add_option("--temperature", a->sampling.temperature, "Sampling temperature; 0 is greedy")
+      ->capture_default_str();
+  cmd->add_option("--top-p", a->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
+  cmd->add_option("--seed", a->sampling.seed, "Random seed")->capture_default_str();
+  add_repeatable(cmd, "--pack", a->packs, "Filter pack name or JSON file (default: all built-in)");
+  cmd->add_flag("--no-filters", a->no_filters, "Chat without the safety filters");
+  cmd->add_option("--precision", a->precision, "Compute precision")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Compute threads; 0 uses every core")
+      ->capture_default_str();
+  cmd->callback([a] { run_chat(*a); });
+}
+
+}  // namespace chosei::cli
