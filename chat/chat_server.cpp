@@ -333,6 +333,12 @@ ChatServer::~ChatServer() {
 void ChatServer::run(const std::function<void(int)>& on_listening) {
   Impl& s = *impl_;
   s.http.set_payload_max_length(s.options.max_body_bytes);
+  // A request holds its HTTP thread while it waits and streams (the threads mostly sleep):
+  // enough of them that every queued and decoding request has one, and 429 comes from the
+  // queue rather than from connections waiting to be accepted.
+  const auto threads =
+      s.options.max_queue + static_cast<std::size_t>(s.options.max_batch) * s.models.size() + 8;
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   auto guarded = [&s](auto handler) {
     return [&s, handler](const httplib::Request& req, httplib::Response& res) {
       ++s.in_flight;
