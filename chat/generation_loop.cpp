@@ -170,6 +170,8 @@ void GenerationLoop::run() {
                                 ""};
       if (job.on_done) job.on_done(summary);
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.active = rows.size();
   }
 }
 

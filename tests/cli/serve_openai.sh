@@ -74,6 +74,33 @@ done
 [ "$(curl -s "$BASE/health")" = '{"status":"ok"}' ]
 curl -s "$BASE/metrics" | grep -q 'chosei_filter_decisions_total{direction="input",rule="email"'
 
+# A second server on an untrained model (it rambles until max_tokens): a full queue answers
+# 429, and a client that disconnects is cancelled (its row leaves the batch at once).
+"$CHOSEI" serve --model raw="$WORK/init" --port 0 --max-batch 1 --max-queue 1 --max-tokens 400 \
+  --no-filters --threads 1 >"$WORK/serve2.log" 2>&1 &
+PID2=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve2.log" && break; sleep 0.1; done
+BASE2=$(sed -n 's/^listening on //p' "$WORK/serve2.log")
+LONG='{"model":"raw","messages":[{"role":"user","content":"go"}],"max_tokens":400,"temperature":1}'
+for i in 1 2 3 4; do
+  curl -s -o /dev/null -w '%{http_code}\n' "$BASE2/v1/chat/completions" -d "$LONG" >>"$WORK/codes" &
+done
+wait $(jobs -p | grep -v "^$PID$" | grep -v "^$PID2$") 2>/dev/null || true
+grep -q 429 "$WORK/codes" || { echo "no 429 from a full queue"; cat "$WORK/codes"; exit 1; }
+grep -q 200 "$WORK/codes"
+curl -sN --max-time 0.3 "$BASE2/v1/chat/completions" -d "${LONG%\}},\"stream\":true}" >/dev/null || true
+active=1
+for _ in $(seq 1 30); do
+  active=$(curl -s "$BASE2/metrics" | sed -n 's/^chosei_active_requests{model="raw"} //p')
+  [ "$active" = 0 ] && break
+  sleep 0.1
+done
+[ "$active" = 0 ] || { echo "a disconnected stream kept decoding"; exit 1; }
+steps=$(curl -s "$BASE2/metrics" | sed -n 's/^chosei_decode_steps_total{model="raw"} //p')
+sleep 0.5
+[ "$(curl -s "$BASE2/metrics" | sed -n 's/^chosei_decode_steps_total{model="raw"} //p')" = "$steps" ]
+kill -TERM "$PID2" && wait "$PID2"
+
 # SIGTERM while a stream is in flight: the stream ends with [DONE], the server exits 0.
 curl -sN -H 'Authorization: Bearer test-key' "$U" \
   -d '{"model":"tiny","messages":[{"role":"user","content":"How do I return a kettle?"}],"stream":true,"max_tokens":200,"temperature":1}' \
