@@ -29,7 +29,7 @@ done >"$WORK/train.jsonl"
   --set max_steps=150 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=128 \
   --set log_every=50 >/dev/null
 
-"$CHOSEI" serve --model tiny="$WORK/run/final" --port 0 --api-key test-key --max-batch 8 \
+"$CHOSEI" serve --model tiny="$WORK/run/final" --model raw="$WORK/init" --port 0 --api-key test-key --max-batch 8 \
   --max-body-bytes 65536 --threads 1 >"$WORK/serve.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
@@ -72,6 +72,9 @@ for f in "$WORK"/naughty/*.json; do
   case "$code" in 200 | 400) ;; *) echo "naughty $f -> $code" && exit 1 ;; esac
 done
 [ "$(curl -s "$BASE/health")" = '{"status":"ok"}' ]
+# The request's model picks the loop: the untrained one answers too.
+[ "$(status "$U" -d '{"model":"raw","messages":[{"role":"user","content":"hi"}],"max_tokens":3}')" = 200 ]
+grep -q '"model":"raw"' "$WORK/body"
 curl -s "$BASE/metrics" | grep -q 'chosei_filter_decisions_total{direction="input",rule="email"'
 
 # A second server on an untrained model (it rambles until max_tokens): a full queue answers

@@ -19,7 +19,9 @@ try {
   await page.fill("#api-key", apiKey);
   await page.dispatchEvent("#api-key", "change");
   await page.waitForFunction(() => document.querySelectorAll("#model option").length > 0);
-  assert.equal(await page.inputValue("#model"), "tiny");
+  const options = await page.locator("#model option").allTextContents();
+  assert.deepEqual(options.sort(), ["raw", "tiny"]);
+  await page.selectOption("#model", "tiny");
 
   // Enter during IME composition confirms the conversion; it must not send.
   await page.fill("#input", "へんぴん");

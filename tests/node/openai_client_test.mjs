@@ -16,10 +16,10 @@ const ask = (content, extra = {}) => ({
   model, messages: [{ role: "user", content }], temperature: 0, max_tokens: 24, ...extra,
 });
 
-await check("models.list() names the served model", async () => {
+await check("models.list() names every served model", async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, [model]);
+  assert.ok(ids.includes(model) && ids.length === 2, JSON.stringify(ids));
 });
 
 let greedy;
