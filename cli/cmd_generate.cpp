@@ -89,7 +89,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--precision", args->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")
+  cmd->add_option("--threads", args->threads,
+                  "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
   cmd->callback([args] { run_generate(*args); });
 }

@@ -84,7 +84,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--precision", a->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
-  cmd->add_option("--threads", a->threads, "Compute threads; 0 uses every core")
+  cmd->add_option("--threads", a->threads,
+                  "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
   cmd->callback([a] { run_serve(*a); });
 }

@@ -18,7 +18,8 @@ void add_recipe(CLI::App& app, const char* name, const char* help,
   cmd->add_option("--config", args->config_path, "Run configuration (JSON); optional");
   add_repeatable(cmd, "--set", args->overrides,
                  "Override a config key: key=value (repeatable), e.g. --set lora.r=8");
-  cmd->add_option("--threads", args->threads, "Compute threads; 0 uses every core")
+  cmd->add_option("--threads", args->threads,
+                  "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
   auto find_lr = std::make_shared<bool>(false);
   cmd->add_flag("--find-lr", *find_lr,
@@ -77,7 +78,8 @@ void add_train_commands(CLI::App& app) {
   cmd->add_option("--precision", ev->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16"}))
       ->capture_default_str();
-  cmd->add_option("--threads", *threads, "Compute threads; 0 uses every core")
+  cmd->add_option("--threads", *threads,
+                  "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
   cmd->add_flag("--json", *json_out, "Print the summary as JSON");
   cmd->callback([ev, json_out, threads] {

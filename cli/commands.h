@@ -25,7 +25,7 @@ inline CLI::Option* add_repeatable(CLI::App* app, const std::string& name,
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-// Sizes LibTorch's intra-op pool: `threads` > 0 as given, else the machine's cores.
+// Sizes LibTorch's intra-op pool: `threads` > 0 as given, else OMP_NUM_THREADS, else every core.
 void set_threads(int threads);
 
 }  // namespace chosei::cli

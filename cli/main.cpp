@@ -2,6 +2,7 @@
 // one line on stderr and exit status 1.
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <thread>
@@ -13,8 +14,15 @@
 namespace chosei::cli {
 
 void set_threads(int threads) {
-  int n =
-      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = threads;
+  // No --threads: OMP_NUM_THREADS when set (test runners and schedulers use it to share
+  // cores), else every core.
+  if (n <= 0) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    n = env && std::atoi(env) > 0
+            ? std::atoi(env)
+            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   torch::set_num_threads(n);
 }
 
