@@ -45,11 +45,16 @@ torch::Tensor BatchDecoder::step(const std::vector<TokenId>& tokens) {
   make_room(1);
   const auto col = cache_.length();
   valid_.narrow(0, 0, rows_).select(1, col).fill_(true);
-  std::vector<std::int64_t> pos(positions_.begin(), positions_.begin() + rows_);
   ForwardOptions fwd;
   fwd.cache = &cache_;
-  fwd.positions = torch::tensor(pos, torch::kLong).unsqueeze(1);
-  fwd.attention_mask = valid_.narrow(0, 0, rows_).narrow(1, 0, col + 1).unsqueeze(1);
+  // A lone row whose columns are exactly [0, length) is plain decoding: contiguous positions
+  // and no mask, so the model takes its one-row fast path (matvec kernels, no gathers).
+  const bool plain = rows_ == 1 && positions_[0] == col;
+  if (!plain) {
+    std::vector<std::int64_t> pos(positions_.begin(), positions_.begin() + rows_);
+    fwd.positions = torch::tensor(pos, torch::kLong).unsqueeze(1);
+    fwd.attention_mask = valid_.narrow(0, 0, rows_).narrow(1, 0, col + 1).unsqueeze(1);
+  }
   cache_.set_rows(rows_);
   auto ids = torch::tensor(std::vector<std::int64_t>(tokens.begin(), tokens.end()), torch::kLong);
   auto logits = model_->forward(ids.unsqueeze(1), fwd).squeeze(1);

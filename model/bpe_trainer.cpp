@@ -29,9 +29,9 @@ struct Word {
 
 // Counts GPT-2-pattern words of every file. Special-token strings in the text are cut out
 // so they never become part of merges.
-std::unordered_map<std::string, std::int64_t> count_words(
-    const std::vector<std::string>& files, const std::vector<std::string>& specials,
-    const TrainingText& text_of) {
+std::unordered_map<std::string, std::int64_t> count_words(const std::vector<std::string>& files,
+                                                          const std::vector<std::string>& specials,
+                                                          const TrainingText& text_of) {
   std::unordered_map<std::string, std::int64_t> counts;
   for (const auto& file : files) {
     std::string text = text_of ? text_of(file) : read_file(file);

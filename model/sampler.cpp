@@ -40,10 +40,14 @@ TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<T
   std::iota(order_.begin(), order_.end(), 0);
   std::int64_t keep = V;
   if (options_.top_k > 0 && options_.top_k < V) keep = options_.top_k;
-  std::partial_sort(order_.begin(), order_.begin() + keep, order_.end(),
-                    [&](std::int32_t a, std::int32_t b) {
-                      return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
-                    });
+  auto higher = [&](std::int32_t a, std::int32_t b) {
+    return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
+  };
+  // The same total order either way; introsort beats a heap over the whole vocabulary.
+  if (keep == V)
+    std::sort(order_.begin(), order_.end(), higher);
+  else
+    std::partial_sort(order_.begin(), order_.begin() + keep, order_.end(), higher);
   // Softmax over the kept candidates at this temperature.
   const double inv_t = 1.0 / options_.temperature;
   const double max_logit = work_[order_[0]];
