@@ -268,6 +268,7 @@ void ChatServer::Impl::respond_stream(ServedModel& sm, const ChatRequest& r,
   };
   auto started = std::make_shared<bool>(false);
   res.set_header("Cache-Control", "no-cache");
+  ++in_flight;  // a stream outlives its handler: draining waits for it too
   res.set_chunked_content_provider(
       "text/event-stream",
       [=](std::size_t, httplib::DataSink& sink) {
@@ -314,7 +315,8 @@ void ChatServer::Impl::respond_stream(ServedModel& sm, const ChatRequest& r,
         sink.done();
         return true;
       },
-      [ch](bool success) {
+      [this, ch](bool success) {
+        --in_flight;  // the stream is over (sent or abandoned)
         if (success) return;
         std::lock_guard<std::mutex> lock(ch->mutex);
         ch->client_gone = true;

@@ -79,7 +79,9 @@ curl -s "$BASE/metrics" | grep -q 'chosei_filter_decisions_total{direction="inpu
 
 # A second server on an untrained model (it rambles until max_tokens): a full queue answers
 # 429, and a client that disconnects is cancelled (its row leaves the batch at once).
-"$CHOSEI" serve --model raw="$WORK/init" --port 0 --max-batch 1 --max-queue 1 --max-tokens 400 \
+# (the small preset: slow enough that a 400-token stream is still running a second later)
+"$CHOSEI" model init --preset small --tokenizer "$WORK/tok" --out "$WORK/small" --seed 4 >/dev/null
+"$CHOSEI" serve --model raw="$WORK/small" --port 0 --max-batch 1 --max-queue 1 --max-tokens 400 \
   --no-filters --threads 1 >"$WORK/serve2.log" 2>&1 &
 PID2=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve2.log" && break; sleep 0.1; done
@@ -102,7 +104,21 @@ done
 steps=$(curl -s "$BASE2/metrics" | sed -n 's/^chosei_decode_steps_total{model="raw"} //p')
 sleep 0.5
 [ "$(curl -s "$BASE2/metrics" | sed -n 's/^chosei_decode_steps_total{model="raw"} //p')" = "$steps" ]
-kill -TERM "$PID2" && wait "$PID2"
+# Draining: while a long stream is in flight after SIGTERM, a new request gets 503; the
+# stream still ends with [DONE] and the server exits 0.
+# Greedy on this untrained model runs to the 400-token cap (about 0.9 s here), never to EOS.
+curl -sN "$BASE2/v1/chat/completions" \
+  -d '{"model":"raw","messages":[{"role":"user","content":"go"}],"max_tokens":400,"temperature":0,"stream":true}' \
+  >"$WORK/draining.txt" &
+CURL2=$!
+sleep 0.2
+kill -TERM "$PID2"
+sleep 0.1
+[ "$(curl -s -o "$WORK/body" -w '%{http_code}' "$BASE2/v1/chat/completions" -d "$LONG")" = 503 ]
+grep -q '"type":"server_error"' "$WORK/body"
+wait "$CURL2"
+grep -q 'data: \[DONE\]' "$WORK/draining.txt"
+wait "$PID2"
 
 # SIGTERM while a stream is in flight: the stream ends with [DONE], the server exits 0.
 curl -sN -H 'Authorization: Bearer test-key' "$U" \
