@@ -91,22 +91,15 @@ struct ChatServer::Impl {
       sm->chat_template = std::make_unique<ChatTemplate>(
           ChatTemplate::detect(sm->loaded.tokenizer.config.chat_template));
       sm->eos_ids = sm->loaded.eos_ids();
-      for (const auto& s : sm->chat_template->end_of_turn()) {
-        const TokenId id = sm->loaded.tokenizer.tokenizer->token_to_id(s);
-        if (id >= 0) sm->eos_ids.push_back(id);
-      }
+      for (TokenId id : sm->chat_template->end_of_turn_ids(*sm->loaded.tokenizer.tokenizer))
+        sm->eos_ids.push_back(id);
       const Tokenizer* tok = sm->loaded.tokenizer.tokenizer.get();
       sm->loop = std::make_unique<GenerationLoop>(
           sm->loaded.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}),
           options.max_batch, options.max_queue, sm->loaded.model->config().max_position_embeddings);
       models[name] = std::move(sm);
     }
-    if (options.filters) {
-      std::vector<RulePack> packs;
-      if (options.packs.empty()) packs = load_builtin_packs();
-      for (const auto& p : options.packs) packs.push_back(load_rule_pack(p));
-      filters = std::make_unique<FilterEngine>(std::move(packs));
-    }
+    if (options.filters) filters = std::make_unique<FilterEngine>(load_rule_packs(options.packs));
   }
 
   void authorize(const httplib::Request& req) const {
@@ -144,8 +137,8 @@ struct ChatServer::Impl {
   void handle_chat(const httplib::Request& req, httplib::Response& res);
   std::shared_ptr<GenerationJob> make_job(ServedModel& sm, const ChatRequest& r,
                                           std::shared_ptr<Channel> ch);
-  void respond_json(ServedModel& sm, const ChatRequest& r, std::shared_ptr<Channel> ch,
-                    std::int64_t prompt_tokens, httplib::Response& res, Clock::time_point t0);
+  void respond_json(ServedModel& sm, std::shared_ptr<Channel> ch, httplib::Response& res,
+                    Clock::time_point t0);
   void respond_stream(ServedModel& sm, const ChatRequest& r, std::shared_ptr<Channel> ch,
                       httplib::Response& res, Clock::time_point t0);
 };
@@ -210,7 +203,7 @@ void ChatServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
     ch->summary.finish_reason = "content_filter";
     ch->summary.prompt_tokens = static_cast<std::int64_t>(
         sm.chat_template->render(*sm.loaded.tokenizer.tokenizer, r.messages, true).ids.size());
-    return r.stream ? respond_stream(sm, r, ch, res, t0) : respond_json(sm, r, ch, 0, res, t0);
+    return r.stream ? respond_stream(sm, r, ch, res, t0) : respond_json(sm, ch, res, t0);
   }
   auto job = make_job(sm, r, ch);
   const auto prompt_tokens = static_cast<std::int64_t>(job->prompt.size());
@@ -222,11 +215,10 @@ void ChatServer::Impl::handle_chat(const httplib::Request& req, httplib::Respons
   if (!sm.loop->submit(job))
     throw ApiError(429, "too many requests are waiting; retry shortly", "rate_limit_error");
   if (r.stream) return respond_stream(sm, r, ch, res, t0);
-  respond_json(sm, r, ch, prompt_tokens, res, t0);
+  respond_json(sm, ch, res, t0);
 }
 
-void ChatServer::Impl::respond_json(ServedModel& sm, const ChatRequest&,
-                                    std::shared_ptr<Channel> ch, std::int64_t,
+void ChatServer::Impl::respond_json(ServedModel& sm, std::shared_ptr<Channel> ch,
                                     httplib::Response& res, Clock::time_point t0) {
   std::unique_lock<std::mutex> lock(ch->mutex);
   ch->ready.wait(lock, [&] { return ch->done; });

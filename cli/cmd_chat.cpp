@@ -34,15 +34,9 @@ void run_chat(ChatArgs a) {
   opt.max_new_tokens = a.max_tokens;
   opt.sampling = a.sampling;
   opt.eos_ids = m.eos_ids();
-  for (const auto& s : tmpl.end_of_turn())
-    if (tok.token_to_id(s) >= 0) opt.eos_ids.push_back(tok.token_to_id(s));
+  for (TokenId id : tmpl.end_of_turn_ids(tok)) opt.eos_ids.push_back(id);
   std::unique_ptr<FilterEngine> filters;
-  if (!a.no_filters) {
-    std::vector<RulePack> packs;
-    if (a.packs.empty()) packs = load_builtin_packs();
-    for (const auto& p : a.packs) packs.push_back(load_rule_pack(p));
-    filters = std::make_unique<FilterEngine>(std::move(packs));
-  }
+  if (!a.no_filters) filters = std::make_unique<FilterEngine>(load_rule_packs(a.packs));
   const bool tty = isatty(STDIN_FILENO);
   std::vector<ChatMessage> history;
   if (!a.system.empty()) history.push_back({"system", a.system});

@@ -16,13 +16,6 @@ namespace chosei::cli {
 
 namespace {
 
-std::vector<RulePack> load_packs(const std::vector<std::string>& names) {
-  if (names.empty()) return load_builtin_packs();
-  std::vector<RulePack> packs;
-  for (const auto& n : names) packs.push_back(load_rule_pack(n));
-  return packs;
-}
-
 nlohmann::ordered_json result_json(const FilterResult& r) {
   nlohmann::ordered_json j;
   j["decision"] = to_string(r.decision);
@@ -46,7 +39,7 @@ struct CheckArgs {
 };
 
 void run_check(const CheckArgs& a, bool has_text) {
-  const FilterEngine engine(load_packs(a.packs));
+  const FilterEngine engine(load_rule_packs(a.packs));
   const auto direction = parse_filter_direction(a.direction);
   std::unique_ptr<AuditLog> audit;
   if (!a.audit_log.empty()) audit = std::make_unique<AuditLog>(a.audit_log);
@@ -68,7 +61,7 @@ void run_check(const CheckArgs& a, bool has_text) {
 }
 
 void run_test(const std::vector<std::string>& packs) {
-  const FilterEngine engine(load_packs(packs), /*verify_examples=*/false);
+  const FilterEngine engine(load_rule_packs(packs), /*verify_examples=*/false);
   std::size_t failed = 0;
   std::cout << std::left << std::setw(18) << "pack" << std::setw(28) << "rule" << std::setw(10)
             << "examples"

@@ -53,10 +53,9 @@ void run_generate(const GenerateArgs& a) {
   opt.stop = a.stop;
   opt.eos_ids = m.eos_ids();
   if (a.chat) {
-    for (const auto& s : ChatTemplate::detect(m.tokenizer.config.chat_template).end_of_turn()) {
-      TokenId id = m.tokenizer.tokenizer->token_to_id(s);
-      if (id >= 0) opt.eos_ids.push_back(id);
-    }
+    for (TokenId id : ChatTemplate::detect(m.tokenizer.config.chat_template)
+                          .end_of_turn_ids(*m.tokenizer.tokenizer))
+      opt.eos_ids.push_back(id);
   }
   generate(m.model, *m.tokenizer.tokenizer, prompt_ids(m, a), opt,
            [](const std::string& piece) { std::cout << piece << std::flush; });

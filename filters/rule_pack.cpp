@@ -144,6 +144,13 @@ std::vector<RulePack> load_builtin_packs() {
   return packs;
 }
 
+std::vector<RulePack> load_rule_packs(const std::vector<std::string>& names) {
+  if (names.empty()) return load_builtin_packs();
+  std::vector<RulePack> packs;
+  for (const auto& n : names) packs.push_back(load_rule_pack(n));
+  return packs;
+}
+
 const std::vector<std::string>& builtin_pack_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;

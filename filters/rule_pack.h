@@ -61,6 +61,8 @@ RulePack parse_rule_pack(const std::string& json_text, const std::string& origin
 // A built-in pack name (pii, secrets, prompt_injection, harmful, profanity) or a JSON file.
 RulePack load_rule_pack(const std::string& name_or_file);
 std::vector<RulePack> load_builtin_packs();
+// Each named pack (built-in name or file); every built-in pack when `names` is empty.
+std::vector<RulePack> load_rule_packs(const std::vector<std::string>& names);
 const std::vector<std::string>& builtin_pack_names();
 
 }  // namespace chosei

@@ -170,6 +170,13 @@ std::vector<std::string> ChatTemplate::end_of_turn() const {
   return {close};
 }
 
+std::vector<TokenId> ChatTemplate::end_of_turn_ids(const Tokenizer& tokenizer) const {
+  std::vector<TokenId> ids;
+  for (const auto& s : end_of_turn())
+    if (const TokenId id = tokenizer.token_to_id(s); id >= 0) ids.push_back(id);
+  return ids;
+}
+
 RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMessage>& messages,
                                   bool add_generation_prompt) const {
   const auto& spec = spec_named(name_);

@@ -41,6 +41,8 @@ class ChatTemplate {
   std::vector<std::string> special_tokens() const;
   // The strings that end an assistant turn (stop sequences for generation).
   std::vector<std::string> end_of_turn() const;
+  // The ids of end_of_turn() that `tokenizer` knows: generation stops at any of them.
+  std::vector<TokenId> end_of_turn_ids(const Tokenizer& tokenizer) const;
 
   RenderedChat render(const Tokenizer& tokenizer, const std::vector<ChatMessage>& messages,
                       bool add_generation_prompt) const;
