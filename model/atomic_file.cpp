@@ -50,6 +50,8 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   fsync_path(parent_dir(path), O_RDONLY | O_DIRECTORY);
 }
 
+void sync_directory(const std::string& path) { fsync_path(path, O_RDONLY | O_DIRECTORY); }
+
 void write_file_atomic(const std::string& path, const std::string& content) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(content.data(), content.size()); });
 }

@@ -18,6 +18,9 @@ void write_file_atomic(const std::string& path, const std::string& content);
 // When `fill` throws, the temporary file is removed and `path` is left untouched.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& fill);
 
+// fsyncs a directory, so a rename inside it survives a power loss.
+void sync_directory(const std::string& path);
+
 // Reads a whole file; throws std::runtime_error naming the path.
 std::string read_file(const std::string& path);
 

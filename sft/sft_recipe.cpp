@@ -16,10 +16,11 @@
 #include "model/generation.h"
 #include "model/lora.h"
 #include "model/model_dir.h"
+#include "sft/language_modeling_task.h"
 #include "train/data_parallel.h"
 #include "train/run_config.h"
 #include "train/run_report.h"
-#include "train/trainer.h"
+#include "train/training_loop.h"
 
 namespace chosei {
 
@@ -27,8 +28,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-TrainerOptions trainer_options(RunConfig& cfg, const std::string& out) {
-  TrainerOptions t;
+struct TrainingSettings {
+  TrainingOptions loop;
+  BatchingOptions batching;
+};
+
+TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
+  TrainingSettings s;
+  auto& t = s.loop;
   t.out_dir = out;
   t.schedule.kind = cfg.get_string("lr_schedule", "cosine");
   t.schedule.peak = cfg.get_double("learning_rate", 1e-4);
@@ -36,10 +43,10 @@ TrainerOptions trainer_options(RunConfig& cfg, const std::string& out) {
   t.schedule.min_lr_ratio = cfg.get_double("min_lr_ratio", 0.1);
   t.max_steps = cfg.get_int("max_steps", 0);
   t.epochs = cfg.get_double("epochs", 1.0);
-  t.batch_size = cfg.get_int("batch_size", 8);
+  s.batching.batch_size = cfg.get_int("batch_size", 8);
   t.grad_accum = cfg.get_int("grad_accum", 1);
-  t.max_seq_len = cfg.get_int("max_seq_len", 512);
-  t.packing = cfg.get_bool("packing", true);
+  s.batching.max_seq_len = cfg.get_int("max_seq_len", 512);
+  s.batching.packing = cfg.get_bool("packing", true);
   t.weight_decay = cfg.get_double("weight_decay", 0.0);
   t.beta1 = cfg.get_double("adam_beta1", 0.9);
   t.beta2 = cfg.get_double("adam_beta2", 0.999);
@@ -54,10 +61,10 @@ TrainerOptions trainer_options(RunConfig& cfg, const std::string& out) {
   t.early_stopping_min_delta = cfg.get_double("early_stopping.min_delta", 0.0);
   t.seed = static_cast<std::uint64_t>(cfg.get_int("seed", 0));
   t.resume_from = cfg.get_string("resume_from", "");
-  if (t.batch_size <= 0 || t.grad_accum <= 0 || t.max_seq_len <= 1)
+  if (s.batching.batch_size <= 0 || t.grad_accum <= 0 || s.batching.max_seq_len <= 1)
     throw std::invalid_argument(
         "batch_size and grad_accum must be positive and max_seq_len above 1");
-  return t;
+  return s;
 }
 
 struct DataSettings {
@@ -184,9 +191,9 @@ void write_report(const std::string& out, LoadedModel& m, const std::vector<SftE
   for (const auto& w : write_run_report(out, in)) std::cerr << "warning: " << w << "\n";
 }
 
-double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, TrainerOptions topt,
-                      Precision precision, const std::vector<SftExample>& train,
-                      const std::vector<SftExample>& eval, std::shared_ptr<LoraConfig> lora,
+double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
+                      TrainingSettings settings, Precision precision, std::vector<SftExample> train,
+                      std::vector<SftExample> eval, std::shared_ptr<LoraConfig> lora,
                       const LrFindSettings& lr_find,
                       const std::vector<std::vector<ChatMessage>>& sample_prompts = {}) {
   m.model->set_precision(precision);
@@ -194,11 +201,12 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
   const bool writer = process_rank() == 0;  // in data-parallel runs only rank 0 writes
   if (writer)
     write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
-  topt.pad_id = m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
-  std::vector<std::pair<std::string, torch::Tensor>> params;
+  settings.batching.pad_id =
+      m.tokenizer.tokenizer->eos_id() >= 0 ? m.tokenizer.tokenizer->eos_id() : 0;
+  NamedParameters params;
   std::function<void(const std::string&)> save;
   if (lora) {
-    torch::manual_seed(topt.seed);  // the same adapter initialization in every process
+    torch::manual_seed(settings.loop.seed);  // the same adapter initialization in every process
     params = apply_lora(m.model, *lora);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, m.model, *lora);
@@ -208,9 +216,10 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
     save = [&m](const std::string& dir) { save_model_dir(dir, m); };
   }
-  Trainer trainer(topt, m.model, params, save);
+  LanguageModelingTask task(m.model, std::move(train), std::move(eval), settings.batching);
+  TrainingLoop loop(settings.loop, task, params, save);
   if (lr_find.enabled) {
-    auto f = trainer.find_lr(train, lr_find.min_lr, lr_find.max_lr, lr_find.steps);
+    auto f = loop.find_lr(lr_find.min_lr, lr_find.max_lr, lr_find.steps);
     if (writer) write_lr_find_report(out, f.points, f.suggested_lr);
     for (std::size_t i = 0; i < f.points.size();
          i += std::max<std::size_t>(1, f.points.size() / 20))
@@ -219,18 +228,18 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out, Tr
               << "/lr_find.html)\n";
     return std::nan("");
   }
-  auto result = trainer.fit(train, eval);
+  auto result = loop.fit();
   const auto final_dir = (fs::path(out) / "final").string();
   if (!writer) return result.best_eval_loss;
-  if (topt.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
+  if (settings.loop.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
     fs::remove_all(final_dir);
     fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model
   } else {
     save(final_dir);
   }
   std::cerr << "trained " << result.steps << " steps; final model in " << final_dir << "\n";
-  write_report(out, m, train, eval, sample_prompts);
-  return eval.empty() ? std::nan("") : result.best_eval_loss;
+  write_report(out, m, task.train_examples(), task.eval_examples(), sample_prompts);
+  return task.has_eval() ? result.best_eval_loss : std::nan("");
 }
 
 }  // namespace
@@ -241,7 +250,7 @@ double run_sft(const RecipeArgs& args) {
   const std::string out = cfg.require_string("out");
   const std::string base = cfg.require_string("model");
   const std::string template_name = cfg.get_string("template", "");
-  auto topt = trainer_options(cfg, out);
+  auto settings = training_settings(cfg, out);
   auto data = data_settings(cfg);
   auto lora = lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
@@ -254,17 +263,19 @@ double run_sft(const RecipeArgs& args) {
   if (lora && m.model->config().vocab_size != vocab_before) save_grown_embeddings(*lora, m.model);
   // Report samples come from the evaluation set when there is one, else from training.
   std::vector<std::vector<ChatMessage>> train_prompts, prompts;
-  auto train = load_sft_examples(data.train, data, m, tmpl, topt.max_seq_len, &train_prompts);
-  auto eval = load_sft_examples(data.eval, data, m, tmpl, topt.max_seq_len, &prompts);
+  auto train =
+      load_sft_examples(data.train, data, m, tmpl, settings.batching.max_seq_len, &train_prompts);
+  auto eval = load_sft_examples(data.eval, data, m, tmpl, settings.batching.max_seq_len, &prompts);
   if (prompts.empty()) prompts = std::move(train_prompts);
-  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, lr_find, prompts);
+  return train_and_save(cfg, m, out, settings, precision, std::move(train), std::move(eval), lora,
+                        lr_find, prompts);
 }
 
 double run_pretrain(const RecipeArgs& args) {
   auto cfg = RunConfig::load(args.config_path, args.overrides);
   const std::string out = cfg.require_string("out");
   const std::string base = cfg.require_string("model");
-  auto topt = trainer_options(cfg, out);
+  auto settings = training_settings(cfg, out);
   const auto train_files = cfg.get_strings("train", {});
   const auto eval_files = cfg.get_strings("eval", {});
   auto lora = lora_settings(cfg, base);
@@ -299,13 +310,14 @@ double run_pretrain(const RecipeArgs& args) {
     }
     return docs;
   };
-  auto train =
-      tokenize_documents(read_docs(train_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
+  auto train = tokenize_documents(read_docs(train_files), *m.tokenizer.tokenizer, sep,
+                                  settings.batching.max_seq_len);
   if (train.empty())
     throw std::invalid_argument("pretrain: no training text (--set train=FILE[,FILE...])");
-  auto eval =
-      tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep, topt.max_seq_len);
-  return train_and_save(cfg, m, out, topt, precision, train, eval, lora, lr_find);
+  auto eval = tokenize_documents(read_docs(eval_files), *m.tokenizer.tokenizer, sep,
+                                 settings.batching.max_seq_len);
+  return train_and_save(cfg, m, out, settings, precision, std::move(train), std::move(eval), lora,
+                        lr_find);
 }
 
 }  // namespace chosei

@@ -16,10 +16,11 @@
 #include "model/safetensors_writer.h"
 #include "model/tensor_io.h"
 #include "model/tokenizer_loader.h"
+#include "sft/language_modeling_task.h"
 #include "tests/unit/test_data.h"
 #include "train/causal_lm_loss.h"
 #include "train/lr_schedule.h"
-#include "train/trainer.h"
+#include "train/training_loop.h"
 
 namespace chosei {
 namespace {
@@ -141,108 +142,229 @@ TEST(Packing, PackedBatchGivesTheSameLossAsUnpacked) {
   EXPECT_NEAR(alone / n1, a / n1, 1e-5);
 }
 
-std::map<std::string, torch::Tensor> train_copy(const std::vector<SftExample>& examples,
-                                                TrainerOptions opt,
-                                                std::vector<double>* eval_losses = nullptr) {
-  LlamaForCausalLM model(tiny_config(50));
-  model->initialize(5);
-  std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
-  Trainer trainer(opt, model, params, [&](const std::string& dir) {
-    LoadedModel m;
-    m.model = model;
-    save_model_dir(dir, m);
-  });
-  trainer.fit(examples, examples);
-  if (eval_losses) {
-    std::ifstream in(opt.out_dir + "/metrics.jsonl");
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = nlohmann::json::parse(line);
-      if (j.contains("loss")) eval_losses->push_back(j["loss"].get<double>());
+// A second objective on the same loop: the mean over sequences of each sequence's mean
+// token loss, normalized by sequences (count = rows), as a sequence-level task (a reward
+// model, DPO) is. Unpacked rows of one example each.
+class SequenceMeanTask : public TrainingTask {
+ public:
+  SequenceMeanTask(LlamaForCausalLM model, std::vector<SftExample> examples, std::int64_t rows)
+      : model_(std::move(model)), examples_(std::move(examples)), rows_(rows) {}
+  TrainingBatches train_batches(std::int64_t epoch, std::uint64_t seed) override {
+    std::vector<std::size_t> order(examples_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(seed + static_cast<std::uint64_t>(epoch));
+    std::shuffle(order.begin(), order.end(), rng);
+    TrainingBatches out;
+    for (std::size_t i = 0; i < order.size(); i += static_cast<std::size_t>(rows_)) {
+      auto b = std::make_shared<Batch>();
+      for (std::size_t k = i; k < std::min(order.size(), i + rows_); ++k)
+        b->rows.push_back(order[k]);
+      b->count = static_cast<std::int64_t>(b->rows.size());
+      for (auto r : b->rows) b->tokens += static_cast<std::int64_t>(examples_[r].ids.size());
+      out.push_back(b);
     }
+    return out;
   }
-  std::map<std::string, torch::Tensor> out;
+  BatchLoss loss(const TrainingBatch& batch) override {
+    const auto& b = static_cast<const Batch&>(batch);
+    torch::Tensor sum = torch::zeros({});
+    for (auto r : b.rows) {
+      auto one = make_batch(examples_, {{r}}, 0);
+      auto l = causal_lm_loss(model_->forward(one.input_ids, {}), one.targets);
+      sum = sum + l.sum / double(l.count);
+    }
+    return {sum, {{"rows", double(b.rows.size())}}};
+  }
+  bool has_eval() const override { return false; }
+  std::map<std::string, double> evaluate() override { return {}; }
+  void set_training(bool training) override { training ? model_->train() : model_->eval(); }
+
+  // The objective over every example at once, for an independent gradient.
+  torch::Tensor full_objective() {
+    torch::Tensor sum = torch::zeros({});
+    for (std::size_t r = 0; r < examples_.size(); ++r) {
+      auto one = make_batch(examples_, {{r}}, 0);
+      auto l = causal_lm_loss(model_->forward(one.input_ids, {}), one.targets);
+      sum = sum + l.sum / double(l.count);
+    }
+    return sum / double(examples_.size());
+  }
+
+ private:
+  struct Batch : TrainingBatch {
+    std::vector<std::size_t> rows;
+  };
+  LlamaForCausalLM model_;
+  std::vector<SftExample> examples_;
+  std::int64_t rows_;
+};
+
+using Weights = std::map<std::string, torch::Tensor>;
+
+Weights weights_of(LlamaForCausalLM& model) {
+  Weights out;
   for (auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
   return out;
 }
 
-TrainerOptions base_options(const std::string& name) {
-  TrainerOptions o;
+NamedParameters all_parameters(LlamaForCausalLM& model) {
+  NamedParameters params;
+  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  return params;
+}
+
+std::function<void(const std::string&)> model_saver(LlamaForCausalLM model) {
+  return [model](const std::string& dir) {
+    LoadedModel m;
+    m.model = model;
+    save_model_dir(dir, m);
+  };
+}
+
+std::vector<double> logged(const std::string& out_dir, const char* key) {
+  std::vector<double> values;
+  std::ifstream in(out_dir + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j.contains(key)) values.push_back(j[key].get<double>());
+  }
+  return values;
+}
+
+// Trains a fresh copy of the tiny model (initialized with seed 5) on the language-modeling
+// task and returns its final weights.
+Weights train_copy(const std::vector<SftExample>& examples, TrainingOptions opt,
+                   BatchingOptions batching, std::vector<double>* losses = nullptr) {
+  LlamaForCausalLM model(tiny_config(50));
+  model->initialize(5);
+  LanguageModelingTask task(model, examples, examples, batching);
+  TrainingLoop loop(opt, task, all_parameters(model), model_saver(model));
+  loop.fit();
+  if (losses) *losses = logged(opt.out_dir, "loss");
+  return weights_of(model);
+}
+
+TrainingOptions base_options(const std::string& name) {
+  TrainingOptions o;
   o.out_dir = test::temp_dir(name);
   o.schedule.kind = "constant";
   o.schedule.peak = 1e-2;
-  o.packing = false;
   o.log_every = 1;
   o.max_grad_norm = 0;
   o.seed = 7;
   return o;
 }
 
-double max_difference(const std::map<std::string, torch::Tensor>& a,
-                      const std::map<std::string, torch::Tensor>& b) {
+BatchingOptions unpacked(std::int64_t rows) {
+  BatchingOptions b;
+  b.batch_size = rows;
+  b.packing = false;
+  return b;
+}
+
+double max_difference(const Weights& a, const Weights& b) {
   double d = 0;
   for (const auto& [k, v] : a) d = std::max(d, (v - b.at(k)).abs().max().item<double>());
   return d;
 }
 
-TEST(Trainer, AccumulationNormalizesByTargetTokensOfTheWholeBatch) {
+// Adam's first step is ~lr * sign(g), blind to the gradient's scale; with eps far above
+// |g| the update is lr * g / eps, so the weights show the gradient itself.
+TrainingOptions gradient_revealing(const std::string& name) {
+  auto o = base_options(name);
+  o.max_steps = 1, o.adam_eps = 1e3, o.schedule.peak = 1e3;
+  return o;
+}
+
+TEST(TrainingLoop, AccumulationNormalizesByTargetTokensOfTheWholeBatch) {
   auto examples = random_examples(8, 50, 11);  // different lengths and target counts
-  // Adam's first step is ~lr * sign(g), blind to the gradient's scale; with eps far above
-  // |g| the update is lr * g / eps, so the weights show the gradient itself.
-  auto a = base_options("accum_1x8");
-  a.batch_size = 8, a.grad_accum = 1, a.max_steps = 1, a.adam_eps = 1e3, a.schedule.peak = 1e3;
-  auto b = a;
-  b.out_dir = test::temp_dir("accum_4x2");
-  b.batch_size = 2, b.grad_accum = 4;
-  auto wa = train_copy(examples, a), wb = train_copy(examples, b);
+  auto a = gradient_revealing("accum_1x8");
+  auto b = gradient_revealing("accum_4x2");
+  b.grad_accum = 4;
+  auto wa = train_copy(examples, a, unpacked(8)), wb = train_copy(examples, b, unpacked(2));
   EXPECT_LT(max_difference(wa, wb), 1e-6);
   LlamaForCausalLM init(tiny_config(50));
   init->initialize(5);
-  std::map<std::string, torch::Tensor> w0;
-  for (auto& p : init->named_parameters()) w0[p.key()] = p.value();
-  EXPECT_GT(max_difference(wa, w0), 1e-3) << "the step must change the weights";
+  EXPECT_GT(max_difference(wa, weights_of(init)), 1e-3) << "the step must change the weights";
 }
 
-TEST(Trainer, ResumedRunMatchesAnUninterruptedOne) {
+TEST(TrainingLoop, AccumulationNormalizesBySequencesForASequenceLevelTask) {
+  auto examples = random_examples(8, 50, 12);
+  auto run = [&](const std::string& name, std::int64_t rows, std::int64_t accum) {
+    LlamaForCausalLM model(tiny_config(50));
+    model->initialize(5);
+    SequenceMeanTask task(model, examples, rows);
+    auto o = gradient_revealing(name);
+    o.grad_accum = accum;
+    TrainingLoop loop(o, task, all_parameters(model), model_saver(model));
+    loop.fit();
+    EXPECT_EQ(logged(o.out_dir, "rows"), std::vector<double>{1.0}) << "metric mean per unit";
+    return weights_of(model);
+  };
+  auto w18 = run("seq_1x8", 8, 1), w42 = run("seq_4x2", 2, 4), w81 = run("seq_8x1", 1, 8);
+  EXPECT_LT(max_difference(w18, w42), 1e-6);
+  EXPECT_LT(max_difference(w18, w81), 1e-6);
+  // Independently: the gradient of the whole-batch objective, through autograd alone.
+  LlamaForCausalLM ref(tiny_config(50));
+  ref->initialize(5);
+  SequenceMeanTask whole(ref, examples, 8);
+  whole.full_objective().backward();
+  double worst = 0;
+  for (auto& p : ref->named_parameters()) {
+    // AdamW step 1 with bias correction: update = lr * g / (|g| + eps) ~ lr * g / eps.
+    auto g = p.value().grad();
+    auto expected = p.value().detach() - 1e3 * g / (g.abs() + 1e3);
+    worst = std::max(worst, (expected - w18.at(p.key())).abs().max().item<double>());
+  }
+  EXPECT_LT(worst, 1e-5);
+}
+
+TEST(TrainingLoop, ResumedRunMatchesAnUninterruptedOne) {
   auto examples = random_examples(12, 50, 13);
   auto full = base_options("resume_full");
-  full.batch_size = 3, full.max_steps = 8, full.schedule.kind = "cosine",
-  full.schedule.warmup_steps = 2;
+  full.max_steps = 8, full.schedule.kind = "cosine", full.schedule.warmup_steps = 2;
   std::vector<double> losses_full;
-  auto w_full = train_copy(examples, full, &losses_full);
+  auto w_full = train_copy(examples, full, unpacked(3), &losses_full);
 
   auto first = full;
   first.out_dir = test::temp_dir("resume_first");
   first.save_every = 4;
-  first.max_steps = 8;
-  std::vector<double> ignored;
-  train_copy(examples, first, &ignored);
+  train_copy(examples, first, unpacked(3));
   ASSERT_TRUE(std::filesystem::exists(first.out_dir + "/checkpoints/step-4/optimizer.pt"));
   ASSERT_TRUE(std::filesystem::exists(first.out_dir + "/checkpoints/step-8/trainer_state.json"));
 
-  // Resume from step 4 with the weights saved there.
+  // Resume from step 4 starting from the initial weights: the loop must restore the
+  // checkpoint's weights itself.
   auto second = full;
   second.out_dir = test::temp_dir("resume_second");
   second.resume_from = first.out_dir + "/checkpoints/step-4";
-  auto m = load_model_dir(second.resume_from, false);
-  std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-  Trainer trainer(second, m.model, params, [](const std::string&) {});
-  trainer.fit(examples, examples);
-  std::map<std::string, torch::Tensor> w_resumed;
-  for (auto& p : m.model->named_parameters()) w_resumed[p.key()] = p.value();
-  EXPECT_LT(max_difference(w_full, w_resumed), 1e-6);
   std::vector<double> losses_second;
-  std::ifstream in(second.out_dir + "/metrics.jsonl");
-  std::string line;
-  while (std::getline(in, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j.contains("loss")) losses_second.push_back(j["loss"].get<double>());
-  }
+  auto w_resumed = train_copy(examples, second, unpacked(3), &losses_second);
+  EXPECT_EQ(max_difference(w_full, w_resumed), 0.0);
   ASSERT_EQ(losses_second.size(), 4u);
   for (std::size_t i = 0; i < 4; ++i)
-    EXPECT_NEAR(losses_second[i], losses_full[4 + i], 1e-6) << "step " << 5 + i;
+    EXPECT_EQ(losses_second[i], losses_full[4 + i]) << "step " << 5 + i;
+}
+
+TEST(TrainingLoop, AutoResumeIgnoresAHalfWrittenCheckpoint) {
+  auto examples = random_examples(12, 50, 14);
+  auto first = base_options("auto_resume");
+  first.max_steps = 6, first.save_every = 2, first.keep_checkpoints = 5;
+  first.resume_from = "auto";  // nothing there yet: a fresh start
+  auto w_full = train_copy(examples, first, unpacked(3));
+  namespace fs = std::filesystem;
+  const auto ck = fs::path(first.out_dir) / "checkpoints";
+  // A kill during the step-6 save leaves step-6.tmp; step-4 loses a file as a damaged
+  // copy would. Both are passed over for step-2.
+  fs::rename(ck / "step-6", ck / "step-6.tmp");
+  fs::remove(ck / "step-4" / "trainer_state.json");
+  auto again = first;
+  std::vector<double> losses;
+  auto w_again = train_copy(examples, again, unpacked(3), &losses);
+  EXPECT_EQ(max_difference(w_full, w_again), 0.0);
+  EXPECT_EQ(losses.size(), 6u) << "metrics.jsonl continues from step 2 without duplicates";
+  EXPECT_FALSE(fs::exists(ck / "step-6.tmp")) << "the next save removes leftovers";
 }
 
 TEST(LrSchedule, WarmupCosineAndLinearWorkedByHand) {
@@ -452,17 +574,15 @@ TEST(RunReport, OverfittingWarningAndInlineCharts) {
 namespace chosei {
 namespace {
 
-TEST(Trainer, LearningRateRangeTestRestoresWeightsAndSuggestsARate) {
+TEST(TrainingLoop, LearningRateRangeTestRestoresWeightsAndSuggestsARate) {
   auto examples = random_examples(16, 50, 23);
   LlamaForCausalLM model(tiny_config(50));
   model->initialize(2);
-  std::map<std::string, torch::Tensor> before;
-  for (auto& p : model->named_parameters()) before[p.key()] = p.value().detach().clone();
-  std::vector<std::pair<std::string, torch::Tensor>> params;
-  for (auto& p : model->named_parameters()) params.emplace_back(p.key(), p.value());
+  auto before = weights_of(model);
   auto opt = base_options("lr_find");
-  Trainer trainer(opt, model, params, [](const std::string&) {});
-  auto f = trainer.find_lr(examples, 1e-5, 10.0, 40);
+  LanguageModelingTask task(model, examples, {}, unpacked(8));
+  TrainingLoop loop(opt, task, all_parameters(model), model_saver(model));
+  auto f = loop.find_lr(1e-5, 10.0, 40);
   ASSERT_GE(f.points.size(), 10u);
   EXPECT_GT(f.suggested_lr, 1e-6);
   EXPECT_LT(f.suggested_lr, 1.0);

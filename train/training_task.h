@@ -1,0 +1,57 @@
+#pragma once
+// TrainingTask: the part of a training stage that knows its objective. The loop in
+// train/training_loop.h owns optimization (schedule, accumulation, clipping, checkpoints,
+// data parallelism, logging) and asks a task for three things only: the micro-batches of
+// an epoch, the loss of one micro-batch, and held-out metrics. The causal-LM objective of
+// sft/ and pretraining is one task; the reward model and the DPO family are others.
+//
+// A loss is returned as a sum over countable units (target tokens, sequences, pairs) with
+// the count stored in the batch, so the loop can normalize by the units of the whole
+// accumulated batch across every process: 1x8 and 4x2 micro-batches give the same update.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace chosei {
+
+// One micro-batch as a task built it. The loop reads only its sizes; the task downcasts.
+struct TrainingBatch {
+  virtual ~TrainingBatch() = default;
+  std::int64_t count = 0;   // units the loss sums over (the normalizer)
+  std::int64_t tokens = 0;  // tokens processed, for throughput
+};
+using TrainingBatches = std::vector<std::shared_ptr<const TrainingBatch>>;
+
+struct BatchLoss {
+  torch::Tensor sum;                          // scalar, differentiable: summed over `count`
+  std::map<std::string, double> metric_sums;  // summed over the same units; logged as means
+};
+
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+
+  // The micro-batches of training epoch `epoch` in training order: the same for the same
+  // (epoch, seed) in every process and after a resume.
+  virtual TrainingBatches train_batches(std::int64_t epoch, std::uint64_t seed) = 0;
+  // The loss of one micro-batch, in training mode (gradients recorded).
+  virtual BatchLoss loss(const TrainingBatch& batch) = 0;
+
+  virtual bool has_eval() const = 0;
+  // Held-out metrics by name; "loss" is the one early stopping watches. No gradients; the
+  // model is left in training mode.
+  virtual std::map<std::string, double> evaluate() = 0;
+
+  // Switches the model between training (dropout on) and inference mode.
+  virtual void set_training(bool training) = 0;
+  // The weights changed behind the model's back (a restore, the end of training): drop
+  // inference caches derived from them. Training-mode forwards never use such caches.
+  virtual void weights_changed() {}
+};
+
+}  // namespace chosei
