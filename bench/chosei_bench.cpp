@@ -10,14 +10,15 @@
 #include <iostream>
 #include <string>
 
+#include "base/allocator_tuning.h"
+#include "base/atomic_file.h"
 #include "bench/filter_bench.h"
-#include "model/allocator_tuning.h"
-#include "model/atomic_file.h"
-#include "model/bpe_trainer.h"
-#include "model/generation.h"
+#include "formats/model_dir.h"
+#include "generate/generation.h"
+#include "model/compute_threads.h"
 #include "model/matvec.h"
-#include "model/model_dir.h"
-#include "model/tokenizer_loader.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/tokenizer_loader.h"
 #include "train/causal_lm_loss.h"
 
 using namespace chosei;

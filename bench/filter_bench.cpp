@@ -4,10 +4,10 @@
 #include <iostream>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "datasets/text_lines.h"
 #include "filters/filter_engine.h"
 #include "filters/stream_filter.h"
-#include "model/atomic_file.h"
 
 namespace chosei {
 

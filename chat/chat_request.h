@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/chat_template.h"
+#include "tokenizer/chat_template.h"
 
 namespace chosei {
 

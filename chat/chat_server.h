@@ -1,18 +1,17 @@
 #pragma once
-// The OpenAI-compatible HTTP server: POST /v1/chat/completions (JSON or server-sent events),
-// GET /v1/models, /health and /metrics. Each model has its own GenerationLoop; user
-// messages pass the input filters before the model sees them and generated text passes the
-// streaming output filter before the client does.
+// The OpenAI-compatible HTTP server: composes the transport (chat/http_transport.h), the
+// model registry, the filters and the routes: POST /v1/chat/completions (JSON or
+// server-sent events), GET /v1/models, /health, /metrics and the web chat page at /. Every
+// API route checks the bearer key; SIGTERM-style stop() drains.
 
-#include <atomic>
-#include <map>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/precision.h"
 #include "filters/filter_engine.h"
-#include "model/precision.h"
 
 namespace chosei {
 
@@ -36,6 +35,8 @@ class ChatServer {
   ~ChatServer();
   // Binds, prints "listening on http://H:P", serves until stop(). Returns the bound port.
   void run(const std::function<void(int port)>& on_listening = {});
+  // Loads another model and serves it under `name` from the next request on.
+  void add_model(const std::string& name, const std::string& dir);
   // Graceful: refuses new requests (503), lets in-flight ones finish, then returns from run().
   void stop();
 

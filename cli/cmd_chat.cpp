@@ -7,9 +7,10 @@
 
 #include "cli/commands.h"
 #include "filters/stream_filter.h"
-#include "model/chat_template.h"
-#include "model/generation.h"
-#include "model/model_dir.h"
+#include "formats/model_dir.h"
+#include "generate/generation.h"
+#include "tokenizer/chat_messages.h"
+#include "tokenizer/chat_template.h"
 
 namespace chosei::cli {
 
@@ -29,12 +30,11 @@ void run_chat(ChatArgs a) {
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
   const Tokenizer& tok = *m.tokenizer.tokenizer;
-  auto tmpl = ChatTemplate::detect(m.tokenizer.config.chat_template);
+  auto tmpl = choose_chat_template(m.tokenizer.config);
   GenerateOptions opt;
   opt.max_new_tokens = a.max_tokens;
   opt.sampling = a.sampling;
-  opt.eos_ids = m.eos_ids();
-  for (TokenId id : tmpl.end_of_turn_ids(tok)) opt.eos_ids.push_back(id);
+  opt.eos_ids = stop_token_ids(m.eos_ids(), tmpl, tok);
   std::unique_ptr<FilterEngine> filters;
   if (!a.no_filters) filters = std::make_unique<FilterEngine>(load_rule_packs(a.packs));
   const bool tty = isatty(STDIN_FILENO);

@@ -5,17 +5,18 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "cli/commands.h"
 #include "datasets/chat_reader.h"
 #include "datasets/chat_validation.h"
 #include "datasets/chat_writer.h"
+#include "datasets/cleaning_report.h"
 #include "datasets/data_cleaner.h"
+#include "datasets/dataset_report.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
-#include "datasets/safety_screen.h"
-#include "model/atomic_file.h"
-#include "model/chat_template.h"
-#include "model/tokenizer_loader.h"
+#include "tokenizer/chat_messages.h"
+#include "tokenizer/tokenizer_loader.h"
 
 namespace chosei::cli {
 
@@ -47,41 +48,11 @@ void run_convert(const ConvertArgs& a) {
   std::cout << "\n";
 }
 
-ordered_json distribution_json(const Distribution& d) {
-  return {{"min", d.min},       {"max", d.max}, {"mean", d.mean},
-          {"median", d.median}, {"p10", d.p10}, {"p90", d.p90}};
-}
-
 struct ValidateArgs {
   std::string file, tokenizer;
   std::int64_t max_tokens = 4096;
   bool json = false;
 };
-
-void print_validation(const ValidationReport& r, const ValidateArgs& a) {
-  std::cout << "Num examples: " << r.examples << "\n";
-  if (r.errors.empty()) {
-    std::cout << "No errors found\n";
-  } else {
-    std::cout << "Found errors:\n";
-    for (const auto& [kind, n] : r.error_counts) std::cout << "  " << kind << ": " << n << "\n";
-    for (const auto& e : r.errors)
-      std::cout << e.where() << ": " << e.kind << ": " << e.message << "\n";
-  }
-  std::cout << "Num examples missing system message: " << r.missing_system << "\n";
-  std::cout << "Num examples missing user message: " << r.missing_user << "\n";
-  auto m = summarize(r.messages_per_example);
-  std::cout << "Messages per example: min " << m.min << ", max " << m.max << ", mean " << m.mean
-            << ", median " << m.median << "\n";
-  if (!a.tokenizer.empty()) {
-    auto t = summarize(r.example_tokens), at = summarize(r.assistant_tokens);
-    std::cout << "Tokens per example: min " << t.min << ", max " << t.max << ", mean " << t.mean
-              << ", median " << t.median << ", p10 " << t.p10 << ", p90 " << t.p90 << "\n";
-    std::cout << "Assistant tokens per example: min " << at.min << ", max " << at.max << ", mean "
-              << at.mean << "\n";
-  }
-  std::cout << "By default, you'll train for " << r.epochs << " epochs on this dataset\n";
-}
 
 void run_validate(const ValidateArgs& a) {
   LoadedTokenizer tok;
@@ -92,27 +63,10 @@ void run_validate(const ValidateArgs& a) {
     opt.tokenizer = tok.tokenizer.get();
   }
   auto r = validate_chat_jsonl(a.file, opt);
-  if (a.json) {
-    ordered_json errors = ordered_json::object(), lines = ordered_json::array();
-    for (const auto& [kind, n] : r.error_counts) errors[kind] = n;
-    for (const auto& e : r.errors)
-      lines.push_back({{"line", e.line}, {"kind", e.kind}, {"message", e.message}});
-    ordered_json j = {
-        {"file", a.file},
-        {"examples", r.examples},
-        {"errors", errors},
-        {"error_lines", lines},
-        {"warnings", {{"missing_system", r.missing_system}, {"missing_user", r.missing_user}}},
-        {"epochs", r.epochs},
-        {"messages_per_example", distribution_json(summarize(r.messages_per_example))}};
-    if (!a.tokenizer.empty()) {
-      j["tokens_per_example"] = distribution_json(summarize(r.example_tokens));
-      j["assistant_tokens_per_example"] = distribution_json(summarize(r.assistant_tokens));
-    }
-    std::cout << j.dump(2) << "\n";
-  } else {
-    print_validation(r, a);
-  }
+  if (a.json)
+    std::cout << validation_json(r, a.file, !a.tokenizer.empty()).dump(2) << "\n";
+  else
+    std::cout << validation_text(r, !a.tokenizer.empty());
   if (!r.ok()) throw ReportedFailure(a.file + ": " + std::to_string(r.errors.size()) + " error(s)");
 }
 
@@ -124,6 +78,7 @@ struct SplitArgs {
 struct StatsArgs {
   std::string file, tokenizer, from = "auto";
   std::vector<std::string> map;
+  std::string chat_template;
   std::int64_t max_seq_len = 2048;
   bool json = false;
 };
@@ -133,51 +88,17 @@ void run_stats(const StatsArgs& a) {
   ro.format = a.from;
   ro.column_map = parse_column_map(a.map);
   auto data = read_chat_dataset(a.file, ro);
+  // The tokenizer as fine-tuning would extend it: a base model without the template's
+  // tokens gets them, so the counts are those `sft` trains on.
   auto tok = load_tokenizer(a.tokenizer);
-  auto tmpl = tok.config.chat_template.empty() ? ChatTemplate::by_name("chatml")
-                                               : ChatTemplate::detect(tok.config.chat_template);
-  std::map<std::string, std::int64_t> roles;
-  std::vector<std::int64_t> lengths, labeled, turns;
-  for (const auto& c : data.conversations) {
-    std::vector<ChatMessage> msgs;
-    for (const auto& t : c.turns) msgs.push_back({t.role, t.content}), ++roles[t.role];
-    auto r = tmpl.render(*tok.tokenizer, msgs, false);
-    lengths.push_back(static_cast<std::int64_t>(r.ids.size()));
-    labeled.push_back(std::count(r.assistant_mask.begin(), r.assistant_mask.end(), 1));
-    turns.push_back(static_cast<std::int64_t>(c.turns.size()));
-  }
-  auto len = summarize(lengths), lab = summarize(labeled), tr = summarize(turns);
-  std::int64_t over = std::count_if(lengths.begin(), lengths.end(),
-                                    [&](std::int64_t n) { return n > a.max_seq_len; });
-  const auto n = static_cast<std::int64_t>(data.conversations.size());
-  if (a.json) {
-    ordered_json j = {{"examples", n},
-                      {"turns", tr.sum},
-                      {"roles", roles},
-                      {"chat_template", tmpl.name()},
-                      {"tokens_per_example", distribution_json(len)},
-                      {"assistant_tokens_per_example", distribution_json(lab)},
-                      {"tokens_per_epoch", len.sum},
-                      {"assistant_tokens_per_epoch", lab.sum},
-                      {"over_max_seq_len", over},
-                      {"estimated_epochs", default_epochs(n)}};
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  std::cout << "examples: " << n << "   turns: " << tr.sum << "   template: " << tmpl.name()
-            << "\n";
-  for (const auto& [role, count] : roles)
-    std::cout << "  " << std::left << std::setw(10) << role << count << "\n";
-  std::cout << std::fixed << std::setprecision(1) << "tokens per example: min " << len.min
-            << ", median " << len.median << ", mean " << len.mean << ", p90 " << len.p90 << ", max "
-            << len.max << "\n";
-  std::cout << "assistant (labeled) tokens per example: mean " << lab.mean << ", max " << lab.max
-            << "\n";
-  std::cout << "tokens per epoch: " << static_cast<std::int64_t>(len.sum) << " ("
-            << static_cast<std::int64_t>(lab.sum) << " labeled)\n";
-  std::cout << "longer than " << a.max_seq_len << " tokens: " << over << "\n";
-  std::cout << "estimated epochs: " << default_epochs(n) << "\n\ntoken length histogram:\n"
-            << text_histogram(lengths);
+  std::vector<std::string> added;
+  auto tmpl = prepare_chat_tokenizer(tok, a.chat_template, &added);
+  auto stats = dataset_stats(data.conversations, *tok.tokenizer, tmpl, a.max_seq_len);
+  stats.added_tokens = added;
+  if (a.json)
+    std::cout << stats_json(stats).dump(2) << "\n";
+  else
+    std::cout << stats_text(stats);
 }
 
 struct CleanArgs {
@@ -187,71 +108,24 @@ struct CleanArgs {
   bool no_near_dup = false, redact_pii = false, drop_unsafe = false;
 };
 
-// The safety screen before cleaning: drops conversations with blocked content, redacts PII
-// and secrets in the rest. Returns the screened conversations' input indices.
-std::vector<std::size_t> screen(const CleanArgs& a, std::vector<Conversation>& conversations,
-                                ordered_json& dropped, std::map<std::string, std::int64_t>& reasons,
-                                ordered_json& redactions) {
-  std::vector<std::size_t> kept;
-  std::unique_ptr<FilterEngine> redactor, blocker;
-  if (a.redact_pii)
-    redactor = std::make_unique<FilterEngine>(
-        std::vector<RulePack>{load_rule_pack("pii"), load_rule_pack("secrets")});
-  if (a.drop_unsafe)
-    blocker = std::make_unique<FilterEngine>(
-        std::vector<RulePack>{load_rule_pack("prompt_injection"), load_rule_pack("harmful")});
-  auto r = screen_conversations(conversations, redactor.get(), blocker.get());
-  for (std::size_t i = 0; i < conversations.size(); ++i) {
-    if (!r.drop[i]) {
-      kept.push_back(i);
-      continue;
-    }
-    ++reasons["unsafe"];
-    dropped.push_back(
-        {{"line", conversations[i].line}, {"reason", "unsafe"}, {"rule", r.drop_rule[i]}});
-  }
-  redactions = {{"conversations", r.redacted_conversations}, {"by_rule", r.redactions}};
-  return kept;
-}
-
 void run_clean(CleanArgs a) {
   ChatReadOptions ro;
   ro.format = a.from;
   ro.column_map = parse_column_map(a.map);
   auto data = read_chat_dataset(a.input, ro);
   a.options.near_duplicates = !a.no_near_dup;
-  std::map<std::string, std::int64_t> reasons;
-  ordered_json dropped = ordered_json::array(), redactions = ordered_json::object();
-  auto screened = screen(a, data.conversations, dropped, reasons, redactions);
-  std::vector<Conversation> candidates;
-  for (auto i : screened) candidates.push_back(data.conversations[i]);
-  auto r = clean_conversations(candidates, a.options);
-  std::vector<Conversation> kept;
-  for (auto i : r.kept) kept.push_back(candidates[i]);
-  write_openai_jsonl(a.out, kept);
-  for (const auto& d : r.dropped) {
-    ++reasons[d.reason];
-    ordered_json j = {{"line", d.line}, {"reason", d.reason}};
-    if (d.duplicate_of_line)
-      j["duplicate_of_line"] = d.duplicate_of_line, j["similarity"] = d.similarity;
-    dropped.push_back(j);
-  }
+  auto r = clean_dataset(std::move(data.conversations), {a.options, a.redact_pii, a.drop_unsafe});
+  write_openai_jsonl(a.out, r.kept);
   const std::string report = a.report.empty() ? a.out + ".report.json" : a.report;
-  ordered_json j = {{"input", a.input},
-                    {"output", a.out},
-                    {"examples", data.conversations.size()},
-                    {"kept", kept.size()},
-                    {"dropped", dropped.size()},
-                    {"redactions", redactions},
-                    {"reasons", reasons},
-                    {"dropped_examples", dropped}};
+  ordered_json j = {{"input", a.input}, {"output", a.out}};
+  j.update(r.report);
   write_file_atomic(report, j.dump(2) + "\n");
-  std::cout << "kept " << kept.size() << " of " << data.conversations.size() << " -> " << a.out
-            << "\n";
-  for (const auto& [reason, n] : reasons) std::cout << "  dropped " << reason << ": " << n << "\n";
+  std::cout << "kept " << r.kept.size() << " of " << r.report["examples"].get<std::int64_t>()
+            << " -> " << a.out << "\n";
+  for (const auto& [reason, n] : r.reasons)
+    std::cout << "  dropped " << reason << ": " << n << "\n";
   if (a.redact_pii)
-    std::cout << "  redacted PII or secrets in " << redactions["conversations"].get<std::int64_t>()
-              << " conversations\n";
+    std::cout << "  redacted PII or secrets in " << r.redacted_conversations << " conversations\n";
   std::cout << "report: " << report << "\n";
 }
 
@@ -346,6 +220,8 @@ void add_data_commands(CLI::App& app) {
   add_repeatable(stats, "--map", st->map, "CSV column to role (repeatable)");
   stats->add_option("--max-seq-len", st->max_seq_len, "Length to count overflows against")
       ->capture_default_str();
+  stats->add_option("--template", st->chat_template,
+                    "Chat template (as sft's template key; default: the model's, else chatml)");
   stats->add_flag("--json", st->json, "Print JSON");
   stats->callback([st] { run_stats(*st); });
 }

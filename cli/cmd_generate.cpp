@@ -7,9 +7,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "model/chat_template.h"
-#include "model/generation.h"
-#include "model/model_dir.h"
+#include "formats/model_dir.h"
+#include "generate/generation.h"
+#include "tokenizer/chat_messages.h"
+#include "tokenizer/chat_template.h"
 
 namespace chosei::cli {
 
@@ -27,7 +28,7 @@ struct GenerateArgs {
 std::vector<TokenId> prompt_ids(const LoadedModel& m, const GenerateArgs& a) {
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   if (a.chat) {
-    auto tmpl = ChatTemplate::detect(m.tokenizer.config.chat_template);
+    auto tmpl = choose_chat_template(m.tokenizer.config);
     return tmpl.render(tok, {{"user", a.prompt}}, /*add_generation_prompt=*/true).ids;
   }
   auto ids = tok.encode(a.prompt, /*add_special=*/true);
@@ -51,12 +52,9 @@ void run_generate(const GenerateArgs& a) {
   opt.max_new_tokens = a.max_new_tokens;
   opt.sampling = a.sampling;
   opt.stop = a.stop;
-  opt.eos_ids = m.eos_ids();
-  if (a.chat) {
-    for (TokenId id : ChatTemplate::detect(m.tokenizer.config.chat_template)
-                          .end_of_turn_ids(*m.tokenizer.tokenizer))
-      opt.eos_ids.push_back(id);
-  }
+  opt.eos_ids = a.chat ? stop_token_ids(m.eos_ids(), choose_chat_template(m.tokenizer.config),
+                                        *m.tokenizer.tokenizer)
+                       : m.eos_ids();
   generate(m.model, *m.tokenizer.tokenizer, prompt_ids(m, a), opt,
            [](const std::string& piece) { std::cout << piece << std::flush; });
   // A terminal gets a final newline; a pipe or file gets exactly the generated text.

@@ -10,12 +10,11 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "model/chat_template.h"
-#include "model/llama2c_import.h"
-#include "model/lora.h"
-#include "model/model_dir.h"
-#include "model/safetensors_reader.h"
-#include "model/tensor_io.h"
+#include "formats/llama2c_import.h"
+#include "formats/model_dir.h"
+#include "formats/safetensors_reader.h"
+#include "formats/tensor_io.h"
+#include "tokenizer/chat_template.h"
 
 namespace chosei::cli {
 
@@ -123,28 +122,6 @@ void run_info(const std::string& dir, bool as_json) {
 }
 
 }  // namespace
-
-void add_lora_commands(CLI::App& app) {
-  struct MergeArgs {
-    std::string base, adapter, out;
-  };
-  auto a = std::make_shared<MergeArgs>();
-  auto* lora = app.add_subcommand("lora", "Work with LoRA adapters (PEFT layout)");
-  lora->require_subcommand(1);
-  auto* merge = lora->add_subcommand("merge", "Fold an adapter into its base: W + (alpha/r) B A");
-  merge->add_option("--base", a->base, "Base model directory")->required();
-  merge
-      ->add_option("--adapter", a->adapter,
-                   "Adapter directory (adapter_config.json, adapter_model.safetensors)")
-      ->required();
-  merge->add_option("--out", a->out, "Output model directory")->required();
-  merge->callback([a] {
-    auto m = load_model_with_adapter(a->base, a->adapter);
-    merge_lora(m.model);
-    save_model_dir(a->out, m);
-    std::cout << "merged " << a->adapter << " into " << a->out << "\n";
-  });
-}
 
 void add_model_commands(CLI::App& app) {
   auto* model = app.add_subcommand("model", "Create, inspect and convert model directories");

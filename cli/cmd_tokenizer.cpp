@@ -5,12 +5,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "cli/commands.h"
 #include "datasets/chat_reader.h"
 #include "datasets/text_lines.h"
-#include "model/atomic_file.h"
-#include "model/bpe_trainer.h"
-#include "model/tokenizer_loader.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/tokenizer_loader.h"
 
 namespace chosei::cli {
 

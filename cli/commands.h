@@ -12,6 +12,7 @@ void add_filter_commands(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_chat_command(CLI::App& app);
 void add_train_commands(CLI::App& app);
+void add_eval_command(CLI::App& app);
 void add_model_commands(CLI::App& app);
 void add_lora_commands(CLI::App& app);
 void add_tokenizer_commands(CLI::App& app);

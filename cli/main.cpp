@@ -2,29 +2,17 @@
 // one line on stderr and exit status 1.
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <thread>
 
+#include "base/allocator_tuning.h"
+#include "base/thread_count.h"
 #include "cli/commands.h"
-#include "model/allocator_tuning.h"
-#include "model/matvec.h"
+#include "model/compute_threads.h"
 
 namespace chosei::cli {
 
-void set_threads(int threads) {
-  int n = threads;
-  // No --threads: OMP_NUM_THREADS when set (test runners and schedulers use it to share
-  // cores), else every core.
-  if (n <= 0) {
-    const char* env = std::getenv("OMP_NUM_THREADS");
-    n = env && std::atoi(env) > 0
-            ? std::atoi(env)
-            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  }
-  torch::set_num_threads(n);
-}
+void set_threads(int threads) { set_compute_threads(resolve_thread_count(threads)); }
 
 }  // namespace chosei::cli
 
@@ -42,6 +30,7 @@ int main(int argc, char** argv) {
   chosei::cli::add_serve_command(app);
   chosei::cli::add_chat_command(app);
   chosei::cli::add_train_commands(app);
+  chosei::cli::add_eval_command(app);
   chosei::cli::add_lora_commands(app);
   try {
     app.parse(argc, argv);

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/atomic_file.h"
+#include "base/unicode_text.h"
 #include "datasets/csv_reader.h"
 #include "datasets/text_lines.h"
-#include "model/atomic_file.h"
-#include "model/unicode_text.h"
 
 namespace chosei {
 

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/unicode_text.h"
 #include "datasets/text_lines.h"
-#include "model/tokenizer.h"
-#include "model/unicode_text.h"
+#include "tokenizer/tokenizer.h"
 
 namespace chosei {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "datasets/conversation.h"
+#include "tokenizer/conversation.h"
 
 namespace chosei {
 

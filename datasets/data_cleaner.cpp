@@ -7,7 +7,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "model/unicode_text.h"
+#include "base/unicode_text.h"
 
 namespace chosei {
 

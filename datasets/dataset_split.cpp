@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "datasets/text_lines.h"
-#include "model/atomic_file.h"
 
 namespace chosei {
 

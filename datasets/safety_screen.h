@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "datasets/conversation.h"
 #include "filters/filter_engine.h"
+#include "tokenizer/conversation.h"
 
 namespace chosei {
 

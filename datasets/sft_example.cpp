@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tokenizer/chat_messages.h"
+
 namespace chosei {
 
 std::int64_t SftExample::target_tokens() const {
@@ -16,10 +18,8 @@ std::vector<SftExample> tokenize_conversations(const std::vector<Conversation>& 
   SftTokenizeReport r;
   std::vector<SftExample> out;
   for (const auto& c : conversations) {
-    std::vector<ChatMessage> messages;
-    for (const auto& t : c.turns)
-      messages.push_back({t.role, t.content, !(t.weight && *t.weight == 0.0)});
-    auto rendered = tmpl.render(tokenizer, messages, /*add_generation_prompt=*/false);
+    auto rendered =
+        tmpl.render(tokenizer, conversation_messages(c), /*add_generation_prompt=*/false);
     SftExample ex;
     ex.ids = std::move(rendered.ids);
     ex.labels.resize(ex.ids.size());

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "datasets/conversation.h"
-#include "model/chat_template.h"
-#include "model/tokenizer.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/conversation.h"
+#include "tokenizer/tokenizer.h"
 
 namespace chosei {
 

@@ -1,6 +1,6 @@
 #include "datasets/text_lines.h"
 
-#include "model/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace chosei {
 

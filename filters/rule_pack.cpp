@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "filters/builtin_packs.h"
 #include "filters/validators.h"
-#include "model/atomic_file.h"
 
 namespace chosei {
 

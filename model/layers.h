@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-#include "model/precision.h"
+#include "base/precision.h"
 
 namespace chosei {
 

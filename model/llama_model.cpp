@@ -76,16 +76,15 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
       register_module("post_attention_layernorm", RmsNorm(c.hidden_size, c.rms_norm_eps));
 }
 
-LlamaBackboneImpl::LlamaBackboneImpl(const ModelConfig& c) {
+LlamaBackboneImpl::LlamaBackboneImpl(const ModelConfig& c)
+    : rope_(c.effective_head_dim(), c.max_position_embeddings, c.rope_theta) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
   for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c));
   norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps));
 }
 
-LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config)
-    : config_(config),
-      rope_(config.effective_head_dim(), config.max_position_embeddings, config.rope_theta) {
+LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config) : config_(config) {
   config_.validate("model config");
   model = register_module("model", LlamaBackbone(config_));
   if (!config_.tie_word_embeddings)
@@ -111,8 +110,8 @@ torch::Tensor attention_bias(const torch::Tensor& allowed) {
 
 }  // namespace
 
-torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
-                                                  const ForwardOptions& options) {
+torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const ForwardOptions& options,
+                                         Precision precision) {
   if (ids.dim() != 2) throw std::invalid_argument("forward: ids must be (B, T)");
   const auto B = ids.size(0), T = ids.size(1);
   const std::int64_t past = options.cache ? options.cache->length() : 0;
@@ -128,17 +127,22 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
   if (!mask.defined() && T > 1) mask = causal_mask(T, past);
   if (mask.defined()) mask = attention_bias(mask);
 
-  auto h = model->embed_tokens->forward(ids);
-  const auto& layers = *model->layers;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
+  auto h = embed_tokens->forward(ids);
+  const auto& decoder = *layers;
+  for (std::size_t i = 0; i < decoder.size(); ++i) {
+    auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
     h = h + layer->self_attn->forward(layer->input_layernorm->forward(h), rope_, positions,
                                       max_position, contiguous_start, mask, options.cache,
-                                      static_cast<std::int64_t>(i), precision_);
-    h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision_);
+                                      static_cast<std::int64_t>(i), precision);
+    h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision);
   }
   if (options.cache) options.cache->advance(T);
-  return model->norm->forward(h);
+  return norm->forward(h);
+}
+
+torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
+                                                  const ForwardOptions& options) {
+  return model->forward(ids, options, precision_);
 }
 
 torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidden) {

@@ -14,10 +14,10 @@
 
 #include <torch/torch.h>
 
+#include "base/precision.h"
 #include "model/kv_cache.h"
 #include "model/layers.h"
 #include "model/model_config.h"
-#include "model/precision.h"
 
 namespace chosei {
 
@@ -72,13 +72,21 @@ class LlamaDecoderLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
-// The backbone ("model."): embeddings, decoder layers, final norm.
+// The backbone ("model."): embeddings, decoder layers, final norm. It owns the forward
+// loop, so every head (the language-model head, a reward or classifier score head) reads
+// the same hidden states.
 class LlamaBackboneImpl : public torch::nn::Module {
  public:
   explicit LlamaBackboneImpl(const ModelConfig& config);
+  // ids (B, T) -> final hidden states (B, T, C) after norm; advances options.cache.
+  torch::Tensor forward(const torch::Tensor& ids, const ForwardOptions& options,
+                        Precision precision);
   torch::nn::Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RmsNorm norm{nullptr};
+
+ private:
+  RotaryTable rope_;
 };
 TORCH_MODULE(LlamaBackbone);
 
@@ -110,7 +118,6 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   ModelConfig config_;
   Precision precision_ = Precision::kFP32;
   torch::Tensor head_product(const torch::Tensor& hidden);  // in the compute dtype
-  RotaryTable rope_;
   torch::Tensor tied_head_bf16_;  // inference copy of the tied embedding for bf16
 };
 TORCH_MODULE(LlamaForCausalLM);

@@ -1,9 +1,7 @@
 #pragma once
-// LoRA adapters on a Llama model, in Hugging Face PEFT's layout so adapters move freely
-// between chosei and PEFT: adapter_config.json and adapter_model.safetensors with keys
-// "base_model.model.<module>.lora_A.weight" / ".lora_B.weight", and full tensors for
-// modules_to_save (embeddings grown for added chat tokens) as
-// "base_model.model.<module>.weight".
+// LoRA adapters on a Llama model (Hu et al. 2021, arXiv 2106.09685: eq. 3, h = W x + B A x,
+// with B A scaled by alpha / r as sec. 4.1 says): attaching them by target module name, and
+// merging them into the base weights. Their files, in PEFT's layout, are formats/peft_adapter.h.
 
 #include <string>
 #include <utility>
@@ -28,10 +26,9 @@ struct LoraConfig {
 std::vector<std::pair<std::string, torch::Tensor>> apply_lora(LlamaForCausalLM& model,
                                                               const LoraConfig& config);
 
-void save_lora_adapter(const std::string& dir, LlamaForCausalLM& model, const LoraConfig& config);
-// Reads adapter_config.json, attaches adapters and loads their weights (and
-// modules_to_save). Throws naming the file on a missing or mismatched tensor.
-LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model);
+// The projections that carry an adapter, by module name.
+std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(LlamaForCausalLM& model);
+
 // Folds every adapter into its base weight: W += (alpha / r) B A.
 void merge_lora(LlamaForCausalLM& model);
 

@@ -1,7 +1,6 @@
 #include "model/matvec.h"
 
 #include <ATen/Parallel.h>
-#include <dlfcn.h>
 #include <immintrin.h>
 
 #include <cstring>
@@ -83,13 +82,6 @@ torch::Tensor matvec_bf16(const torch::Tensor& x, const torch::Tensor& weight,
   });
   if (bias.defined()) y.add_(bias.to(torch::kFloat32).view(y.sizes()));
   return y;
-}
-
-void set_compute_threads(int threads) {
-  torch::set_num_threads(threads);
-  using SetThreads = void (*)(int);
-  if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    fn(threads);
 }
 
 }  // namespace chosei

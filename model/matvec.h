@@ -23,8 +23,4 @@ torch::Tensor matvec_fp32(const torch::Tensor& x, const torch::Tensor& weight,
 torch::Tensor matvec_bf16(const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias);
 
-// Sizes LibTorch's intra-op pool and OpenBLAS's own pool together (an idle OpenBLAS pool
-// spinning beside LibTorch's cost 20% of decode time in sched_yield).
-void set_compute_threads(int threads);
-
 }  // namespace chosei

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "model/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace chosei {
 

@@ -1,22 +1,24 @@
 #include "sft/sft_recipe.h"
+#include "tokenizer/chat_messages.h"
 
-#include "sft/chat_tokens.h"
+#include "formats/chat_tokens.h"
 
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "datasets/chat_reader.h"
 #include "datasets/sft_example.h"
 #include "datasets/text_lines.h"
-#include "model/atomic_file.h"
-#include "model/chat_template.h"
-#include "model/extended_tokenizer.h"
-#include "model/generation.h"
+#include "formats/model_dir.h"
+#include "formats/peft_adapter.h"
+#include "generate/generation.h"
 #include "model/lora.h"
-#include "model/model_dir.h"
 #include "sft/language_modeling_task.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/extended_tokenizer.h"
 #include "train/data_parallel.h"
 #include "train/run_config.h"
 #include "train/run_report.h"
@@ -99,15 +101,17 @@ std::vector<SftExample> load_sft_examples(const std::string& path, const DataSet
   auto data = read_chat_dataset(path, d.read);
   for (const auto& c : data.conversations) {
     if (sample_prompts->size() >= 3) break;
-    std::vector<ChatMessage> p;
-    for (const auto& t : c.turns) p.push_back({t.role, t.content});
-    while (!p.empty() && p.back().role == "assistant") p.pop_back();
-    if (!p.empty()) sample_prompts->push_back(p);
+    auto p = prompt_messages(c);
+    if (!p.empty()) sample_prompts->push_back(std::move(p));
   }
   SftTokenizeReport report;
   auto examples = tokenize_conversations(data.conversations, *m.tokenizer.tokenizer, tmpl,
                                          max_seq_len, d.truncation, &report);
-  std::cerr << path << ": " << report.kept << " examples";
+  std::int64_t tokens = 0, labeled = 0;
+  for (const auto& e : examples)
+    tokens += static_cast<std::int64_t>(e.ids.size()), labeled += e.target_tokens();
+  std::cerr << path << ": " << report.kept << " examples (" << tokens << " tokens, " << labeled
+            << " labeled)";
   if (!data.errors.empty()) std::cerr << ", " << data.errors.size() << " invalid skipped";
   if (report.dropped_too_long)
     std::cerr << ", " << report.dropped_too_long << " longer than " << max_seq_len << " dropped";
@@ -170,14 +174,11 @@ void write_report(const std::string& out, LoadedModel& m, const std::vector<SftE
       {"train examples", train.size()}, {"train tokens", tn}, {"train target tokens", tt},
       {"eval examples", eval.size()},   {"eval tokens", en},  {"eval target tokens", et}};
   if (!prompts.empty()) {
-    auto tmpl = ChatTemplate::detect(m.tokenizer.config.chat_template);
+    auto tmpl = choose_chat_template(m.tokenizer.config);
     GenerateOptions g;
     g.max_new_tokens = 64;
     g.sampling.temperature = 0;
-    g.eos_ids = m.eos_ids();
-    for (const auto& t : tmpl.end_of_turn())
-      if (m.tokenizer.tokenizer->token_to_id(t) >= 0)
-        g.eos_ids.push_back(m.tokenizer.tokenizer->token_to_id(t));
+    g.eos_ids = stop_token_ids(m.eos_ids(), tmpl, *m.tokenizer.tokenizer);
     m.model->eval();
     for (const auto& p : prompts) {
       auto ids = tmpl.render(*m.tokenizer.tokenizer, p, true).ids;

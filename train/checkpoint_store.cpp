@@ -6,10 +6,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/atomic_file.h"
-#include "model/safetensors_reader.h"
-#include "model/safetensors_writer.h"
-#include "model/tensor_io.h"
+#include "base/atomic_file.h"
+#include "formats/safetensors_reader.h"
+#include "formats/safetensors_writer.h"
+#include "formats/tensor_io.h"
 
 namespace chosei {
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "model/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace chosei {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "model/unicode_text.h"
+#include "base/unicode_text.h"
 
 namespace chosei {
 

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/unicode_text.h"
 #include "filters/filter_engine.h"
 #include "filters/stream_filter.h"
-#include "model/unicode_text.h"
 
 using namespace chosei;
 

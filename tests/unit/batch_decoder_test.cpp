@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "model/batch_decoder.h"
-#include "model/generation.h"
-#include "model/model_dir.h"
+#include "formats/model_dir.h"
+#include "generate/batch_decoder.h"
+#include "generate/generation.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

@@ -7,13 +7,13 @@
 #include <fstream>
 #include <set>
 
+#include "base/atomic_file.h"
 #include "datasets/chat_reader.h"
 #include "datasets/chat_validation.h"
 #include "datasets/chat_writer.h"
 #include "datasets/csv_reader.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
-#include "model/atomic_file.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

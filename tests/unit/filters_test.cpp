@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "base/unicode_text.h"
 #include "filters/filter_engine.h"
 #include "filters/stream_filter.h"
 #include "filters/validators.h"
-#include "model/unicode_text.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "model/sampler.h"
-#include "model/text_stream.h"
-#include "model/tokenizer_loader.h"
+#include "generate/sampler.h"
+#include "generate/text_stream.h"
 #include "tests/unit/test_data.h"
+#include "tokenizer/tokenizer_loader.h"
 
 namespace chosei {
 namespace {

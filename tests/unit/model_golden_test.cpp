@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "model/generation.h"
-#include "model/llama2c_import.h"
-#include "model/model_dir.h"
+#include "formats/llama2c_import.h"
+#include "formats/model_dir.h"
+#include "generate/generation.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

@@ -4,10 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "formats/model_dir.h"
+#include "formats/safetensors_reader.h"
+#include "formats/tensor_io.h"
 #include "model/lora.h"
-#include "model/model_dir.h"
-#include "model/safetensors_reader.h"
-#include "model/tensor_io.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "model/safetensors_reader.h"
-#include "model/safetensors_writer.h"
+#include "formats/safetensors_reader.h"
+#include "formats/safetensors_writer.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {

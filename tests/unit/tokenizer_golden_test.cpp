@@ -6,9 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "model/tokenizer_loader.h"
-#include "model/unicode_text.h"
+#include "base/unicode_text.h"
 #include "tests/unit/test_data.h"
+#include "tokenizer/tokenizer_loader.h"
 
 namespace chosei {
 namespace {

@@ -7,13 +7,13 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "model/bpe_trainer.h"
-#include "model/byte_level.h"
-#include "model/chat_template.h"
-#include "model/hf_tokenizer.h"
-#include "model/pretokenizer_split.h"
-#include "model/tokenizer_loader.h"
 #include "tests/unit/test_data.h"
+#include "tokenizer/bpe_trainer.h"
+#include "tokenizer/byte_level.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/hf_tokenizer.h"
+#include "tokenizer/pretokenizer_split.h"
+#include "tokenizer/tokenizer_loader.h"
 
 namespace chosei {
 namespace {

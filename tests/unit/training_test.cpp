@@ -10,14 +10,14 @@
 
 #include "datasets/packed_batch.h"
 #include "datasets/sft_example.h"
-#include "model/extended_tokenizer.h"
-#include "model/model_dir.h"
-#include "model/safetensors_reader.h"
-#include "model/safetensors_writer.h"
-#include "model/tensor_io.h"
-#include "model/tokenizer_loader.h"
+#include "formats/model_dir.h"
+#include "formats/safetensors_reader.h"
+#include "formats/safetensors_writer.h"
+#include "formats/tensor_io.h"
 #include "sft/language_modeling_task.h"
 #include "tests/unit/test_data.h"
+#include "tokenizer/extended_tokenizer.h"
+#include "tokenizer/tokenizer_loader.h"
 #include "train/causal_lm_loss.h"
 #include "train/lr_schedule.h"
 #include "train/training_loop.h"
@@ -444,9 +444,9 @@ TEST(SftStep, LossAndEveryGradientMatchPyTorch) {
 }  // namespace
 }  // namespace chosei
 
-#include "model/bpe_trainer.h"
 #include "model/lora.h"
 #include "sft/sft_recipe.h"
+#include "tokenizer/bpe_trainer.h"
 
 namespace chosei {
 namespace {
@@ -532,7 +532,7 @@ TEST(Lora, BaseUntouchedPeftKeysAndMergeEqualsWPlusScaledBA) {
 }  // namespace
 }  // namespace chosei
 
-#include "model/atomic_file.h"
+#include "base/atomic_file.h"
 #include "train/run_report.h"
 
 namespace chosei {

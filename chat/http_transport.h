@@ -1,0 +1,70 @@
+#pragma once
+// HttpServer: the HTTP transport under every route (the only code that knows cpp-httplib).
+// Routes see plain requests and fill plain responses, either whole or streamed through a
+// sink, so the OpenAI routes, labeling pages and fine-tuning API never include httplib.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace chosei {
+
+struct HttpRequest {
+  std::string method, path, body, remote_addr;
+  std::multimap<std::string, std::string> headers;  // names as sent
+  // The first value of header `name` (case-insensitive), "" when absent.
+  std::string header(const std::string& name) const;
+};
+
+// Where a streamed response writes. write() returns false once the client is gone.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual bool write(const std::string& data) = 0;
+  virtual void done() = 0;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json", body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streamed (chunked) response: called until it returns false or calls
+  // sink.done(); `stream_finished(success)` runs once when the stream is over, sent or not.
+  std::function<bool(StreamSink&)> stream;
+  std::function<void(bool success)> stream_finished;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;                       // 0: any free port
+  std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413 before a handler runs
+  std::size_t threads = 8;               // requests handled at once
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options);
+  ~HttpServer();
+
+  void get(const std::string& path, HttpHandler handler);
+  void post(const std::string& path, HttpHandler handler);
+  // Fills the body of responses the transport itself produces (404 for no route, 413).
+  void on_transport_error(std::function<void(HttpResponse&)> fill);
+
+  // Binds and returns the port; throws std::runtime_error naming host and port.
+  int bind();
+  // Serves until stop().
+  void listen();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chosei

@@ -1,0 +1,65 @@
+#include "chat/model_registry.h"
+
+#include <stdexcept>
+
+#include "tokenizer/chat_messages.h"
+
+namespace chosei {
+
+ServedModel::ServedModel(std::string name, LoadedModel loaded, ChatTemplate chat_template)
+    : name(std::move(name)), loaded(std::move(loaded)), chat_template(std::move(chat_template)) {
+  stop_ids = stop_token_ids(this->loaded.eos_ids(), this->chat_template, tokenizer());
+}
+
+std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& messages) const {
+  return chat_template.render(tokenizer(), messages, /*add_generation_prompt=*/true).ids;
+}
+
+ModelRegistry::~ModelRegistry() { shutdown(); }
+
+void ModelRegistry::add(const std::string& name, const std::string& dir) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (models_.count(name)) throw std::invalid_argument("a model named " + name + " is served");
+  }
+  auto loaded = load_model_dir(dir);
+  loaded.model->set_precision(limits_.precision);
+  auto tmpl = choose_chat_template(loaded.tokenizer.config);
+  auto sm = std::make_shared<ServedModel>(name, std::move(loaded), tmpl);
+  const Tokenizer* tok = &sm->tokenizer();
+  // The loop borrows the tokenizer: the ServedModel owns it and outlives the loop.
+  sm->loop = std::make_unique<GenerationLoop>(
+      sm->loaded.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}),
+      limits_.max_batch, limits_.max_queue, sm->loaded.model->config().max_position_embeddings);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!models_.emplace(name, sm).second) {
+    sm->loop->shutdown();
+    throw std::invalid_argument("a model named " + name + " is served");
+  }
+}
+
+std::shared_ptr<ServedModel> ModelRegistry::find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = models_.find(name);
+  return it == models_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<ServedModel>> ModelRegistry::all() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<ServedModel>> out;
+  for (const auto& [name, sm] : models_) out.push_back(sm);
+  return out;
+}
+
+std::vector<std::string> ModelRegistry::names() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, sm] : models_) out.push_back(name);
+  return out;
+}
+
+void ModelRegistry::shutdown() {
+  for (auto& sm : all()) sm->loop->shutdown();
+}
+
+}  // namespace chosei

@@ -1,0 +1,60 @@
+#pragma once
+// ModelRegistry: the models a server answers for, by name, each with its chat template,
+// stop ids and its own GenerationLoop. Models can be added while serving (a fine-tuned
+// model is registered when its job finishes); a request holds its model by shared pointer,
+// so the registry can change under it.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/precision.h"
+#include "formats/model_dir.h"
+#include "generate/generation_loop.h"
+#include "tokenizer/chat_template.h"
+
+namespace chosei {
+
+struct ServedModel {
+  ServedModel(std::string name, LoadedModel loaded, ChatTemplate chat_template);
+  std::string name;
+  LoadedModel loaded;
+  ChatTemplate chat_template;
+  std::vector<TokenId> stop_ids;  // EOS and the template's end of turn
+  std::unique_ptr<GenerationLoop> loop;
+
+  const Tokenizer& tokenizer() const { return *loaded.tokenizer.tokenizer; }
+  // The prompt the model continues for `messages` (the generation prompt appended).
+  std::vector<TokenId> render(const std::vector<ChatMessage>& messages) const;
+};
+
+struct DecodingLimits {
+  std::int64_t max_batch = 8;  // requests decoded together, per model
+  std::size_t max_queue = 64;  // waiting requests before submit() refuses
+  Precision precision = Precision::kFP32;
+};
+
+class ModelRegistry {
+ public:
+  explicit ModelRegistry(DecodingLimits limits) : limits_(limits) {}
+  ~ModelRegistry();
+
+  // Loads the model directory and starts its generation loop. Throws when `name` is taken
+  // or the directory does not load.
+  void add(const std::string& name, const std::string& dir);
+  // Null when there is no such model.
+  std::shared_ptr<ServedModel> find(const std::string& name) const;
+  std::vector<std::shared_ptr<ServedModel>> all() const;
+  std::vector<std::string> names() const;
+  // Finishes every queued and active request of every model.
+  void shutdown();
+
+ private:
+  DecodingLimits limits_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<ServedModel>> models_;
+};
+
+}  // namespace chosei

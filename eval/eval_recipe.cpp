@@ -1,0 +1,122 @@
+#include "eval/eval_recipe.h"
+#include "tokenizer/chat_messages.h"
+
+#include "formats/chat_tokens.h"
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+
+#include "base/atomic_file.h"
+#include "datasets/chat_reader.h"
+#include "datasets/packed_batch.h"
+#include "datasets/sft_example.h"
+#include "formats/model_dir.h"
+#include "generate/generation.h"
+#include "tokenizer/chat_template.h"
+#include "train/lm_evaluation.h"
+#include "train/text_metrics.h"
+
+namespace chosei {
+
+using nlohmann::json;
+
+namespace {
+
+struct ModelScores {
+  double loss_sum = 0;
+  std::int64_t tokens = 0, examples = 0;
+  double f1 = 0, rouge = 0;
+  std::int64_t generated = 0;
+  std::vector<std::string> answers;
+  json summary() const {
+    const double loss = tokens ? loss_sum / double(tokens) : std::nan("");
+    json j = {{"loss", loss},
+              {"perplexity", std::exp(loss)},
+              {"tokens", tokens},
+              {"examples", examples},
+              {"generated", generated}};
+    if (generated) j["token_f1"] = f1 / double(generated), j["rouge_l"] = rouge / double(generated);
+    return j;
+  }
+};
+
+ModelScores score_model(const std::string& dir, const std::vector<Conversation>& data,
+                        const EvalArgs& a) {
+  auto m = load_model_dir(dir);
+  m.model->set_precision(parse_precision(a.precision));
+  const auto tmpl = ensure_chat_tokens(m, "");  // a base model gets the chat tokens SFT would add
+  const Tokenizer& tok = *m.tokenizer.tokenizer;
+  ModelScores s;
+  SftTokenizeReport report;
+  // Positions past the model's context would be extrapolation, not evaluation.
+  const auto max_len = std::min(a.max_seq_len, m.model->config().max_position_embeddings);
+  auto examples = tokenize_conversations(data, tok, tmpl, max_len, Truncation::kTruncate, &report);
+  // Packed rows (each document attends only to itself): the same loss, fewer forwards.
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto totals = lm_loss_totals(
+      m.model,
+      make_batches(examples, order, /*pack=*/true, static_cast<std::size_t>(max_len), 8, 0));
+  s.loss_sum = totals.sum;
+  s.tokens = totals.count;
+  s.examples = static_cast<std::int64_t>(examples.size());
+  const auto stops = stop_token_ids(m.eos_ids(), tmpl, tok);
+  for (std::size_t i = 0; i < data.size() && static_cast<std::int64_t>(i) < a.max_examples; ++i) {
+    const auto& turns = data[i].turns;
+    if (turns.empty() || turns.back().role != "assistant") {
+      s.answers.push_back("");
+      continue;
+    }
+    const auto prompt = prompt_messages(data[i]);
+    GenerateOptions g;
+    g.max_new_tokens = a.max_new_tokens;
+    g.sampling.temperature = 0;
+    g.eos_ids = stops;
+    auto ids = tmpl.render(tok, prompt, true).ids;
+    const auto room =
+        m.model->config().max_position_embeddings - static_cast<std::int64_t>(ids.size());
+    g.max_new_tokens = std::min(g.max_new_tokens, std::max<std::int64_t>(room, 0));
+    std::string answer = g.max_new_tokens > 0 ? generate(m.model, tok, ids, g).text : "";
+    s.f1 += token_f1(answer, turns.back().content);
+    s.rouge += rouge_l(answer, turns.back().content);
+    ++s.generated;
+    s.answers.push_back(answer);
+  }
+  return s;
+}
+
+}  // namespace
+
+json run_eval(const EvalArgs& a) {
+  ChatReadOptions ro;
+  ro.format = a.format;
+  ro.column_map = parse_column_map(a.map);
+  auto data = read_chat_dataset(a.data, ro).conversations;
+  auto ours = score_model(a.model, data, a);
+  ModelScores base;
+  if (!a.baseline.empty()) base = score_model(a.baseline, data, a);
+  if (!a.out.empty()) {
+    write_file_atomic(a.out, [&](std::ostream& out) {
+      for (std::size_t i = 0; i < ours.answers.size(); ++i) {
+        const auto& turns = data[i].turns;
+        json line = {{"line", data[i].line},
+                     {"prompt", turns.size() > 1 ? turns[turns.size() - 2].content : ""},
+                     {"reference", turns.empty() ? "" : turns.back().content},
+                     {"answer", ours.answers[i]},
+                     {"token_f1", token_f1(ours.answers[i], turns.back().content)},
+                     {"rouge_l", rouge_l(ours.answers[i], turns.back().content)}};
+        if (!a.baseline.empty()) line["baseline_answer"] = base.answers[i];
+        out << line.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+      }
+    });
+  }
+  json summary = ours.summary();
+  json result = {
+      {"loss", summary["loss"]}, {"perplexity", summary["perplexity"]}, {"model", summary}};
+  if (!a.baseline.empty()) result["baseline"] = base.summary();
+  return result;
+}
+
+}  // namespace chosei

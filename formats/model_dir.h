@@ -1,0 +1,44 @@
+#pragma once
+// Hugging Face model directories: config.json, model.safetensors (or shards),
+// tokenizer files, tokenizer_config.json, generation_config.json.
+//
+//   auto m = load_model_dir("models/stories260K");
+//   m.model->forward(ids);
+//   save_model_dir("out/copy", m);
+
+#include <string>
+
+#include "formats/dtype.h"
+#include "model/llama_model.h"
+#include "tokenizer/tokenizer_loader.h"
+
+namespace chosei {
+
+struct LoadedModel {
+  std::string dir;
+  LlamaForCausalLM model{nullptr};
+  LoadedTokenizer tokenizer;           // tokenizer.tokenizer is null when absent
+  std::string generation_config_json;  // as read, "" when absent
+
+  // EOS ids for generation: generation_config.json's, else config.json's, else the tokenizer's.
+  std::vector<TokenId> eos_ids() const;
+};
+
+// Throws std::runtime_error naming the directory and the missing or invalid file.
+LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true);
+
+// The base model with a PEFT LoRA adapter attached (not merged): embeddings grown to the
+// adapter's vocabulary when it saved resized ones; the adapter's tokenizer when it has one.
+// A directory holding only an adapter (adapter_config.json, no config.json) loads the same
+// way through load_model_dir, on the base its config names.
+LoadedModel load_model_with_adapter(const std::string& base_dir, const std::string& adapter_dir,
+                                    bool require_tokenizer = true);
+
+// Writes config.json, the weights (in `dtype`), the tokenizer files and
+// generation_config.json, each atomically.
+void save_model_dir(const std::string& dir, const LoadedModel& model, DType dtype = DType::F32);
+
+// A generation_config.json for `config` (bos/eos ids), as transformers writes one.
+std::string default_generation_config(const ModelConfig& config);
+
+}  // namespace chosei

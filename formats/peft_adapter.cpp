@@ -1,0 +1,99 @@
+#include "formats/peft_adapter.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+
+#include "base/atomic_file.h"
+#include "formats/safetensors_reader.h"
+#include "formats/tensor_io.h"
+
+namespace chosei {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::string kPrefix = "base_model.model.";
+
+}  // namespace
+
+void save_lora_adapter(const std::string& dir, LlamaForCausalLM& model, const LoraConfig& config) {
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (auto& [name, proj] : adapted_projections(model)) {
+    tensors.emplace_back(kPrefix + name + ".lora_A.weight", proj->lora_A());
+    tensors.emplace_back(kPrefix + name + ".lora_B.weight", proj->lora_B());
+  }
+  for (auto& p : model->named_parameters())
+    for (const auto& m : config.modules_to_save)
+      if (p.key().find(m + ".") != std::string::npos && p.key().find("lora_") == std::string::npos)
+        tensors.emplace_back(kPrefix + p.key(), p.value());
+  write_checkpoint_tensors(dir, tensors);
+  fs::rename(fs::path(dir) / "model.safetensors", fs::path(dir) / "adapter_model.safetensors");
+  json j = {{"peft_type", "LORA"},
+            {"task_type", "CAUSAL_LM"},
+            {"r", config.r},
+            {"lora_alpha", config.alpha},
+            {"lora_dropout", config.dropout},
+            {"target_modules", config.target_modules},
+            {"modules_to_save",
+             config.modules_to_save.empty() ? json(nullptr) : json(config.modules_to_save)},
+            {"bias", "none"},
+            {"fan_in_fan_out", false},
+            {"inference_mode", true},
+            {"base_model_name_or_path", config.base_model}};
+  write_file_atomic((fs::path(dir) / "adapter_config.json").string(), j.dump(2) + "\n");
+}
+
+LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model) {
+  const auto config_path = (fs::path(dir) / "adapter_config.json").string();
+  auto j = json::parse(read_file(config_path), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw std::runtime_error(config_path + ": not a JSON object");
+  if (j.value("peft_type", "") != "LORA")
+    throw std::runtime_error(config_path + ": peft_type is not LORA");
+  LoraConfig c;
+  c.r = j.value("r", 8);
+  c.alpha = j.value("lora_alpha", 8.0);
+  c.dropout = 0;  // inference
+  if (j.contains("target_modules") && j["target_modules"].is_array())
+    c.target_modules = j["target_modules"].get<std::vector<std::string>>();
+  if (j.contains("modules_to_save") && j["modules_to_save"].is_array())
+    c.modules_to_save = j["modules_to_save"].get<std::vector<std::string>>();
+  c.base_model = j.value("base_model_name_or_path", "");
+  const auto weights = (fs::path(dir) / "adapter_model.safetensors").string();
+  if (!fs::exists(weights))
+    throw std::runtime_error(
+        dir + ": no adapter_model.safetensors (PEFT's pickled .bin adapters are not read)");
+  SafetensorsReader reader(weights);
+  apply_lora(model, c);
+  torch::NoGradGuard no_grad;
+  std::set<std::string> used;
+  for (auto& p : model->named_parameters()) {
+    const std::string key = kPrefix + p.key();
+    bool adapter = p.key().find("lora_") != std::string::npos;
+    bool saved = false;
+    for (const auto& m : c.modules_to_save)
+      saved = saved || p.key().find(m + ".") != std::string::npos;
+    if (!adapter && !saved) continue;
+    if (!reader.contains(key))
+      throw std::runtime_error(weights + ": missing tensor \"" + key + "\"");
+    auto t = tensor_from_view(reader.tensor(key));
+    if (t.sizes() != p.value().sizes())
+      throw std::runtime_error(weights + ": tensor \"" + key + "\" has shape " +
+                               c10::str(t.sizes()) + ", expected " + c10::str(p.value().sizes()));
+    p.value().copy_(t);
+    used.insert(key);
+  }
+  for (const auto& view : reader.tensors())
+    if (!used.count(view.name))
+      throw std::runtime_error(weights + ": unexpected tensor \"" + view.name + "\"");
+  for (auto& p : model->parameters()) p.set_requires_grad(false);
+  model->invalidate_precision_cache();
+  return c;
+}
+
+}  // namespace chosei

@@ -1,0 +1,61 @@
+#include "generate/generation.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "generate/text_stream.h"
+
+namespace chosei {
+
+GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
+                        const std::vector<TokenId>& prompt, const GenerateOptions& options,
+                        const std::function<void(const std::string&)>& on_text) {
+  if (prompt.empty()) throw std::invalid_argument("generate: the prompt has no tokens");
+  const auto V = model->config().vocab_size;
+  for (auto id : prompt)
+    if (id < 0 || id >= V)
+      throw std::invalid_argument("generate: prompt token " + std::to_string(id) +
+                                  " outside the vocabulary of " + std::to_string(V));
+  c10::InferenceMode inference;
+  const std::int64_t capacity =
+      static_cast<std::int64_t>(prompt.size()) + std::max<std::int64_t>(options.max_new_tokens, 0);
+  KvCache cache(model->config(), 1, capacity);
+  Sampler sampler(options.sampling);
+  // A few prompt tokens of context are enough for the decoder's leading-space rules.
+  const std::size_t context = std::min<std::size_t>(prompt.size(), 4);
+  TextStream stream(tokenizer, options.stop,
+                    std::vector<TokenId>(prompt.end() - context, prompt.end()));
+  std::vector<TokenId> history = prompt;
+  GenerateResult result;
+  result.finish_reason = "length";
+  auto emit = [&](const std::string& s) {
+    if (!s.empty() && on_text) on_text(s);
+  };
+
+  ForwardOptions fwd;
+  fwd.cache = &cache;
+  fwd.last_position_only = true;
+  auto input = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end()), torch::kLong)
+                   .unsqueeze(0);
+  for (std::int64_t step = 0; step < options.max_new_tokens; ++step) {
+    auto logits = model->forward(input, fwd).reshape({V}).contiguous();
+    TokenId next = sampler.sample(logits.data_ptr<float>(), V, history);
+    if (std::find(options.eos_ids.begin(), options.eos_ids.end(), next) != options.eos_ids.end()) {
+      result.finish_reason = "stop";
+      break;
+    }
+    history.push_back(next);
+    result.ids.push_back(next);
+    emit(stream.push(next));
+    if (stream.stopped()) {
+      result.finish_reason = "stop";
+      break;
+    }
+    input = torch::full({1, 1}, static_cast<std::int64_t>(next), torch::kLong);
+  }
+  emit(stream.finish());
+  result.text = stream.text();
+  return result;
+}
+
+}  // namespace chosei

@@ -1,0 +1,178 @@
+#include "generate/generation_loop.h"
+
+#include <algorithm>
+
+#include "generate/batch_decoder.h"
+#include "generate/text_stream.h"
+
+namespace chosei {
+
+struct GenerationLoop::Row {
+  std::shared_ptr<GenerationJob> job;
+  std::unique_ptr<Sampler> sampler;
+  std::unique_ptr<TextStream> text;
+  std::vector<TokenId> history;
+  std::int64_t generated = 0;
+  TokenId next = 0;
+  std::string finish_reason;
+};
+
+GenerationLoop::GenerationLoop(LlamaForCausalLM model, std::shared_ptr<const Tokenizer> tokenizer,
+                               std::int64_t max_batch, std::size_t max_queue, std::int64_t context)
+    : model_(std::move(model)),
+      tokenizer_(std::move(tokenizer)),
+      max_batch_(max_batch),
+      context_(context),
+      max_queue_(max_queue) {
+  model_->eval();
+  thread_ = std::thread([this] { run(); });
+}
+
+GenerationLoop::~GenerationLoop() { shutdown(); }
+
+bool GenerationLoop::submit(std::shared_ptr<GenerationJob> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= max_queue_) return false;
+    queue_.push_back(std::move(job));
+    stats_.queued = queue_.size();
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void GenerationLoop::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+GenerationLoopStats GenerationLoop::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+// Takes the first text piece and the finish checks for a freshly sampled token.
+bool GenerationLoop::accept(Row& row, TokenId next) {
+  const auto& job = *row.job;
+  if (std::find(job.eos_ids.begin(), job.eos_ids.end(), next) != job.eos_ids.end()) {
+    row.finish_reason = "stop";
+    return false;
+  }
+  row.history.push_back(next);
+  ++row.generated;
+  row.next = next;
+  const std::string piece = row.text->push(next);
+  if (!piece.empty() && job.on_text && !job.on_text(piece)) {
+    row.finish_reason = "cancelled";
+    return false;
+  }
+  if (row.text->stopped()) {
+    row.finish_reason = "stop";
+    return false;
+  }
+  if (row.generated >= job.max_tokens ||
+      static_cast<std::int64_t>(row.history.size()) >= context_) {
+    row.finish_reason = "length";
+    return false;
+  }
+  return true;
+}
+
+void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
+  while (static_cast<std::int64_t>(rows.size()) < max_batch_) {
+    std::shared_ptr<GenerationJob> job;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (queue_.empty()) return;
+      job = queue_.front();
+      queue_.pop_front();
+      stats_.queued = queue_.size();
+    }
+    Row row;
+    row.job = job;
+    auto sampling = job->sampling;
+    sampling.penalty_from = job->prompt.size();
+    row.sampler = std::make_unique<Sampler>(sampling);
+    const std::size_t context = std::min<std::size_t>(job->prompt.size(), 4);
+    row.text = std::make_unique<TextStream>(
+        *tokenizer_, job->stop,
+        std::vector<TokenId>(job->prompt.end() - context, job->prompt.end()));
+    row.history = job->prompt;
+    GenerationSummary summary;
+    summary.prompt_tokens = static_cast<std::int64_t>(job->prompt.size());
+    try {
+      auto logits = batch.add(job->prompt).contiguous();
+      const TokenId next =
+          row.sampler->sample(logits.data_ptr<float>(), logits.numel(), row.history);
+      if (accept(row, next)) {
+        rows.push_back(std::move(row));
+        continue;
+      }
+      batch.remove(batch.rows() - 1);
+      const std::string rest = row.text->finish();
+      if (!rest.empty() && job->on_text && row.finish_reason != "cancelled") job->on_text(rest);
+      summary.finish_reason = row.finish_reason;
+      summary.completion_tokens = row.generated;
+    } catch (const std::exception& e) {
+      summary.finish_reason = "error";
+      summary.error = e.what();
+    }
+    if (job->on_done) job->on_done(summary);
+  }
+}
+
+void GenerationLoop::run() {
+  c10::InferenceMode inference;
+  BatchDecoder batch(model_, max_batch_, std::max<std::int64_t>(2 * context_, 64));
+  std::vector<Row> rows;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || !rows.empty(); });
+      if (stopping_ && queue_.empty() && rows.empty()) return;
+    }
+    admit(rows, batch);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stats_.active = rows.size();
+    }
+    if (rows.empty()) continue;
+    std::vector<TokenId> tokens;
+    for (const auto& r : rows) tokens.push_back(r.next);
+    auto logits = batch.step(tokens).contiguous();
+    const auto V = logits.size(1);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++stats_.steps;
+      stats_.batched_rows += static_cast<std::int64_t>(rows.size());
+    }
+    std::vector<bool> done(rows.size(), false);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const TokenId next = rows[r].sampler->sample(
+          logits[static_cast<std::int64_t>(r)].data_ptr<float>(), V, rows[r].history);
+      done[r] = !accept(rows[r], next);
+    }
+    for (std::size_t k = rows.size(); k-- > 0;) {
+      if (!done[k]) continue;
+      Row finished = std::move(rows[k]);
+      batch.remove(static_cast<std::int64_t>(k));
+      if (k != rows.size() - 1) rows[k] = std::move(rows.back());
+      rows.pop_back();
+      const auto& job = *finished.job;
+      const std::string rest = finished.text->finish();
+      if (!rest.empty() && job.on_text && finished.finish_reason != "cancelled") job.on_text(rest);
+      GenerationSummary summary{finished.finish_reason,
+                                static_cast<std::int64_t>(job.prompt.size()), finished.generated,
+                                ""};
+      if (job.on_done) job.on_done(summary);
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.active = rows.size();
+  }
+}
+
+}  // namespace chosei

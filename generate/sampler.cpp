@@ -1,0 +1,79 @@
+#include "generate/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace chosei {
+
+Sampler::Sampler(const SamplingOptions& options) : options_(options), rng_(options.seed) {
+  if (!(options.temperature >= 0)) throw std::invalid_argument("temperature must be >= 0");
+  if (!(options.top_p > 0 && options.top_p <= 1))
+    throw std::invalid_argument("top_p must be in (0, 1]");
+  if (!(options.repetition_penalty > 0))
+    throw std::invalid_argument("repetition_penalty must be > 0");
+  if (options.top_k < 0) throw std::invalid_argument("top_k must be >= 0");
+}
+
+TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<TokenId>& history) {
+  work_.assign(logits, logits + V);
+  if (options_.repetition_penalty != 1.0) {
+    std::unordered_set<TokenId> seen(history.begin(), history.end());
+    const float r = static_cast<float>(options_.repetition_penalty);
+    for (auto id : seen)
+      if (id >= 0 && id < V) work_[id] = work_[id] > 0 ? work_[id] / r : work_[id] * r;
+  }
+  if (options_.presence_penalty != 0 || options_.frequency_penalty != 0) {
+    std::unordered_map<TokenId, int> counts;
+    for (std::size_t i = options_.penalty_from; i < history.size(); ++i) ++counts[history[i]];
+    for (auto [id, c] : counts)
+      if (id >= 0 && id < V)
+        work_[id] -= static_cast<float>(c * options_.frequency_penalty + options_.presence_penalty);
+  }
+  if (options_.temperature == 0) {
+    return static_cast<TokenId>(std::max_element(work_.begin(), work_.end()) - work_.begin());
+  }
+  order_.resize(static_cast<std::size_t>(V));
+  std::iota(order_.begin(), order_.end(), 0);
+  std::int64_t keep = V;
+  if (options_.top_k > 0 && options_.top_k < V) keep = options_.top_k;
+  auto higher = [&](std::int32_t a, std::int32_t b) {
+    return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
+  };
+  // The same total order either way; introsort beats a heap over the whole vocabulary.
+  if (keep == V)
+    std::sort(order_.begin(), order_.end(), higher);
+  else
+    std::partial_sort(order_.begin(), order_.begin() + keep, order_.end(), higher);
+  // Softmax over the kept candidates at this temperature.
+  const double inv_t = 1.0 / options_.temperature;
+  const double max_logit = work_[order_[0]];
+  std::vector<double> probs(static_cast<std::size_t>(keep));
+  double sum = 0;
+  for (std::int64_t i = 0; i < keep; ++i)
+    sum += probs[i] = std::exp((work_[order_[i]] - max_logit) * inv_t);
+  // Nucleus: the smallest prefix whose mass reaches top_p.
+  std::int64_t n = keep;
+  if (options_.top_p < 1.0) {
+    double cum = 0;
+    for (std::int64_t i = 0; i < keep; ++i) {
+      cum += probs[i] / sum;
+      if (cum >= options_.top_p) {
+        n = i + 1;
+        break;
+      }
+    }
+  }
+  double mass = std::accumulate(probs.begin(), probs.begin() + n, 0.0);
+  double u = std::uniform_real_distribution<double>(0.0, mass)(rng_);
+  for (std::int64_t i = 0; i < n; ++i) {
+    u -= probs[i];
+    if (u <= 0) return order_[i];
+  }
+  return order_[n - 1];
+}
+
+}  // namespace chosei
