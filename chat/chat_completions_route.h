@@ -29,8 +29,8 @@ class ChatCompletionsRoute {
 
  private:
   std::string screen_input(ChatRequest& r);
-  std::shared_ptr<struct GenerationJob> make_job(const ServedModel& sm, const ChatRequest& r,
-                                                 std::shared_ptr<Channel> ch);
+  std::shared_ptr<GenerationJob> make_job(const ServedModel& sm, const ChatRequest& r,
+                                          std::shared_ptr<Channel> ch);
   void respond_json(const ServedModel& sm, std::shared_ptr<Channel> ch, HttpResponse& res,
                     double started);
   void respond_stream(const ServedModel& sm, const ChatRequest& r, std::shared_ptr<Channel> ch,

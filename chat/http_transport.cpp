@@ -7,6 +7,8 @@
 #define CPPHTTPLIB_BROTLI_SUPPORT
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace chosei {
@@ -87,7 +89,6 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     if (!res.body.empty() || !impl_->fill_error) return;
     HttpResponse plain;
     plain.status = res.status;
-    plain.body.clear();
     impl_->fill_error(plain);
     if (!plain.body.empty()) res.set_content(plain.body, plain.content_type);
   });

@@ -347,6 +347,27 @@ TEST(TrainingLoop, ResumedRunMatchesAnUninterruptedOne) {
     EXPECT_EQ(losses_second[i], losses_full[4 + i]) << "step " << 5 + i;
 }
 
+TEST(TrainingLoop, ResumeIsExactForASequenceLevelTask) {
+  auto examples = random_examples(10, 50, 15);
+  auto run = [&](TrainingOptions o) {
+    LlamaForCausalLM model(tiny_config(50));
+    model->initialize(5);
+    SequenceMeanTask task(model, examples, 3);
+    TrainingLoop loop(o, task, all_parameters(model), model_saver(model));
+    loop.fit();
+    return weights_of(model);
+  };
+  auto full = base_options("seq_resume_full");
+  full.max_steps = 7, full.save_every = 3, full.grad_accum = 2, full.schedule.kind = "linear";
+  auto w_full = run(full);  // 4 batches an epoch, 2 a step: the resume lands mid-epoch
+  auto resumed = full;
+  resumed.out_dir = test::temp_dir("seq_resume_second");
+  resumed.resume_from = full.out_dir + "/checkpoints/step-3";
+  auto w_resumed = run(resumed);
+  EXPECT_EQ(max_difference(w_full, w_resumed), 0.0);
+  EXPECT_EQ(logged(resumed.out_dir, "rows").size(), 4u) << "steps 4 to 7 logged";
+}
+
 TEST(TrainingLoop, AutoResumeIgnoresAHalfWrittenCheckpoint) {
   auto examples = random_examples(12, 50, 14);
   auto first = base_options("auto_resume");
