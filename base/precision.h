@@ -9,7 +9,8 @@ namespace chosei {
 
 enum class Precision { kFP32, kBF16 };
 
-// Parses "fp32" or "bf16"; throws std::invalid_argument otherwise.
+// Parses "fp32", "bf16" or "auto" (bf16 where the CPU computes it in hardware, AMX or
+// AVX512-BF16, else fp32: base/cpu_features.h); throws std::invalid_argument otherwise.
 Precision parse_precision(const std::string& name);
 std::string precision_name(Precision precision);
 

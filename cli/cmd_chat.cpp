@@ -92,7 +92,7 @@ void add_chat_command(CLI::App& app) {
   add_repeatable(cmd, "--pack", a->packs, "Filter pack name or JSON file (default: all built-in)");
   cmd->add_flag("--no-filters", a->no_filters, "Chat without the safety filters");
   cmd->add_option("--precision", a->precision, "Compute precision")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")

@@ -50,7 +50,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--max-seq-len", ev->max_seq_len, "Truncate examples for the loss")
       ->capture_default_str();
   cmd->add_option("--precision", ev->precision, "Compute precision")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", *threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")

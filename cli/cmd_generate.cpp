@@ -84,7 +84,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_flag("--chat", args->chat,
                 "Render the prompt as one user message with the model's chat template");
   cmd->add_option("--precision", args->precision, "Compute precision")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", args->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")

@@ -82,7 +82,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-bytes", a->options.max_body_bytes, "Largest request body (413 above)")
       ->capture_default_str();
   cmd->add_option("--precision", a->precision, "Compute precision")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")

@@ -43,14 +43,6 @@ std::vector<std::int64_t> output_sizes(const torch::Tensor& x, std::int64_t OC) 
 
 }  // namespace
 
-bool cpu_has_avx512_bf16() {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw");
-  }();
-  return has;
-}
-
 torch::Tensor matvec_fp32(const torch::Tensor& x, const torch::Tensor& weight,
                           const torch::Tensor& bias) {
   auto y = torch::mv(weight, x.reshape({-1}));

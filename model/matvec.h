@@ -4,16 +4,15 @@
 // decode step in sgemm_incopy here):
 //   fp32: OpenBLAS's sgemv through torch::mv;
 //   bf16: a hand-written AVX512-BF16 kernel (vdpbf16ps), which reads half the bytes of
-//         fp32; falls back to torch's bf16 linear on CPUs without that extension.
+//         fp32; elsewhere an fp32 product of the bf16-rounded inputs (same result).
 //
 // Both compute y = x W^T (+ b) for x (1, C) and return (1, OC) float32.
 
 #include <torch/torch.h>
 
-namespace chosei {
+#include "base/cpu_features.h"
 
-// True when the CPU has AVX512-BF16 (checked once).
-bool cpu_has_avx512_bf16();
+namespace chosei {
 
 // x (..., C) with one row in total, weight (OC, C) fp32, bias (OC) or undefined.
 torch::Tensor matvec_fp32(const torch::Tensor& x, const torch::Tensor& weight,
