@@ -66,12 +66,6 @@ void TrainingLoop::broadcast_from_rank0() {
   for (std::size_t i = 0; i < mine.size(); ++i) trainable_[i].second.copy_(mine[i]);
 }
 
-std::string TrainingLoop::resolve_resume() const {
-  if (opt_.resume_from != "auto") return opt_.resume_from;
-  auto latest = CheckpointStore(opt_.out_dir, opt_.keep_checkpoints).latest();
-  return latest ? *latest : "";
-}
-
 TrainingLoop::StepOutcome TrainingLoop::optimizer_step(const TrainingBatches& micro,
                                                        std::int64_t count, double lr) {
   StepOutcome out;
@@ -140,7 +134,12 @@ TrainResult TrainingLoop::fit() {
   CheckpointStore checkpoints(opt_.out_dir, opt_.keep_checkpoints);
   std::int64_t step = 0;
   double elapsed_before = 0;
-  result.resumed_from = resolve_resume();
+  if (opt_.resume_from == "auto") {
+    auto latest = checkpoints.latest();
+    result.resumed_from = latest ? *latest : "";
+  } else {
+    result.resumed_from = opt_.resume_from;
+  }
   if (!result.resumed_from.empty()) {
     auto state = CheckpointStore::load(result.resumed_from, trainable_, *optimizer_);
     task_.weights_changed();

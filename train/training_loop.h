@@ -72,9 +72,6 @@ class TrainingLoop {
   };
   LrFinding find_lr(double min_lr, double max_lr, std::int64_t steps);
 
-  // The checkpoint `resume_from` names, resolved ("auto" looked up); "" for a fresh start.
-  std::string resolve_resume() const;
-
  private:
   struct StepOutcome;
   StepOutcome optimizer_step(const TrainingBatches& micro, std::int64_t count, double lr);
