@@ -24,7 +24,7 @@ void add_lora_commands(CLI::App& app) {
   merge->add_option("--out", a->out, "Output model directory")->required();
   merge->callback([a] {
     auto m = load_model_with_adapter(a->base, a->adapter);
-    merge_lora(m.model);
+    merge_lora(*m.model);
     save_model_dir(a->out, m);
     std::cout << "merged " << a->adapter << " into " << a->out << "\n";
   });

@@ -8,6 +8,7 @@
 #include "base/atomic_file.h"
 #include "base/unicode_text.h"
 #include "datasets/csv_reader.h"
+#include "datasets/message_json.h"
 #include "datasets/text_lines.h"
 
 namespace chosei {
@@ -16,80 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string summarize(const std::vector<DataError>& errors) {
-  std::map<std::string, int> kinds;
-  for (const auto& e : errors) ++kinds[e.kind];
-  std::string msg = std::to_string(errors.size()) + " invalid record(s) (";
-  bool first = true;
-  for (const auto& [k, n] : kinds)
-    msg += (first ? "" : ", ") + k + ": " + std::to_string(n), first = false;
-  msg += "); first: " + errors.front().where() + ": " + errors.front().message;
-  return msg;
-}
-
-// A record problem: thrown inside the per-record parsers, caught per record.
-struct RecordError {
-  std::string kind, message;
-};
-
-std::string string_field(const json& j, const char* key, bool required) {
-  if (!j.contains(key) || j[key].is_null()) {
-    if (required)
-      throw RecordError{"missing_field", std::string("field \"") + key + "\" is missing"};
-    return "";
-  }
-  if (!j[key].is_string())
-    throw RecordError{"wrong_type", std::string("field \"") + key + "\" is not a string"};
-  return j[key].get<std::string>();
-}
-
-std::string normalize_role(const std::string& role) {
-  if (role == "system" || role == "user" || role == "assistant") return role;
-  if (role == "human") return "user";
-  if (role == "gpt" || role == "bot" || role == "model") return "assistant";
-  throw RecordError{"unrecognized_role", "role \"" + role + "\" is not system, user or assistant"};
-}
-
-// LLaMA-Factory's v1 content: a list of {"type":"text","value":...} parts.
-std::string content_text(const json& c) {
-  if (c.is_string()) return c.get<std::string>();
-  if (c.is_array()) {
-    std::string text;
-    for (const auto& part : c) {
-      if (part.is_object() && part.value("type", "") == "text") {
-        if (part.contains("value") && part["value"].is_string())
-          text += part["value"].get<std::string>();
-        else if (part.contains("text") && part["text"].is_string())
-          text += part["text"].get<std::string>();
-        else
-          throw RecordError{"wrong_type", "text part without a string value"};
-      } else {
-        throw RecordError{"unsupported_content", "only text content parts are supported"};
-      }
-    }
-    return text;
-  }
-  throw RecordError{"missing_content", "message content is not a string"};
-}
-
 Conversation from_openai(const json& j) {
-  if (!j["messages"].is_array() || j["messages"].empty())
-    throw RecordError{"missing_messages_list", "\"messages\" is not a non-empty list"};
   Conversation c;
-  for (const auto& m : j["messages"]) {
-    if (!m.is_object()) throw RecordError{"data_type", "a message is not an object"};
-    if (!m.contains("role") || !m.contains("content"))
-      throw RecordError{"message_missing_key", "a message lacks \"role\" or \"content\""};
-    if (!m["role"].is_string()) throw RecordError{"wrong_type", "role is not a string"};
-    Turn t{normalize_role(m["role"].get<std::string>()), content_text(m["content"]), std::nullopt};
-    for (const char* key : {"weight", "loss_weight"})
-      if (m.contains(key)) {
-        if (!m[key].is_number())
-          throw RecordError{"wrong_type", std::string(key) + " is not a number"};
-        t.weight = m[key].get<double>();
-      }
-    c.turns.push_back(std::move(t));
-  }
+  c.turns = message_list(j["messages"], "messages");
   return c;
 }
 
@@ -99,15 +29,7 @@ Conversation from_sharegpt(const json& j) {
   Conversation c;
   std::string system = string_field(j, "system", false);
   if (!system.empty()) c.turns.push_back({"system", system, std::nullopt});
-  for (const auto& m : j["conversations"]) {
-    if (!m.is_object() || !m.contains("from") || !m.contains("value") || !m["from"].is_string())
-      throw RecordError{"message_missing_key", "a turn lacks \"from\" or \"value\""};
-    const std::string from = m["from"].get<std::string>();
-    if (from == "function_call" || from == "observation")
-      throw RecordError{"unsupported_role",
-                        "tool-calling turns (\"" + from + "\") are not supported yet"};
-    c.turns.push_back({normalize_role(from), content_text(m["value"]), std::nullopt});
-  }
+  for (const auto& m : j["conversations"]) c.turns.push_back(sharegpt_turn(m));
   return c;
 }
 
@@ -178,21 +100,7 @@ void read_json_records(const std::string& path, const ChatReadOptions& opt, Chat
       errors.push_back({path, line, e.kind, e.message});
     }
   };
-  std::string text = read_file(path);
-  std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '[') {  // a JSON array: records numbered from 1
-    json arr = json::parse(text, nullptr, false);
-    if (arr.is_discarded()) throw std::runtime_error(path + ": not valid JSON");
-    for (std::size_t i = 0; i < arr.size(); ++i) accept(arr[i], i + 1);
-    return;
-  }
-  for (const auto& l : split_nonblank_lines(text)) {
-    json j = json::parse(l.text, nullptr, false);
-    if (j.is_discarded())
-      errors.push_back({path, l.number, "invalid_json", "the line is not valid JSON"});
-    else
-      accept(j, l.number);
-  }
+  for_each_json_record(path, accept, errors);
 }
 
 void read_csv_records(const std::string& path, const ChatReadOptions& opt, ChatDataset& out,
@@ -239,7 +147,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }  // namespace
 
 DatasetError::DatasetError(std::vector<DataError> errors)
-    : std::runtime_error(summarize(errors)), errors_(std::move(errors)) {}
+    : std::runtime_error(summarize_errors(errors)), errors_(std::move(errors)) {}
 
 ChatDataset read_chat_dataset(const std::string& path, const ChatReadOptions& opt) {
   ChatDataset out;

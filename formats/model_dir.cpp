@@ -22,7 +22,7 @@ LoadedModel load_model_with_adapter(const std::string& base, const std::string& 
   const std::string embed = "base_model.model.model.embed_tokens.weight";
   if (reader.contains(embed) && reader.tensor(embed).shape[0] != m.model->config().vocab_size)
     m.model = resize_token_embeddings(m.model, reader.tensor(embed).shape[0]);
-  load_lora_adapter(dir, m.model);
+  load_lora_adapter(dir, *m.model);
   m.model->eval();
   m.dir = dir;
   bool own_tokenizer =

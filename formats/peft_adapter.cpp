@@ -20,21 +20,21 @@ const std::string kPrefix = "base_model.model.";
 
 }  // namespace
 
-void save_lora_adapter(const std::string& dir, LlamaForCausalLM& model, const LoraConfig& config) {
+void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const LoraConfig& config) {
   fs::create_directories(dir);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (auto& [name, proj] : adapted_projections(model)) {
     tensors.emplace_back(kPrefix + name + ".lora_A.weight", proj->lora_A());
     tensors.emplace_back(kPrefix + name + ".lora_B.weight", proj->lora_B());
   }
-  for (auto& p : model->named_parameters())
+  for (auto& p : model.named_parameters())
     for (const auto& m : config.modules_to_save)
       if (p.key().find(m + ".") != std::string::npos && p.key().find("lora_") == std::string::npos)
         tensors.emplace_back(kPrefix + p.key(), p.value());
   write_checkpoint_tensors(dir, tensors);
   fs::rename(fs::path(dir) / "model.safetensors", fs::path(dir) / "adapter_model.safetensors");
   json j = {{"peft_type", "LORA"},
-            {"task_type", "CAUSAL_LM"},
+            {"task_type", config.task_type},
             {"r", config.r},
             {"lora_alpha", config.alpha},
             {"lora_dropout", config.dropout},
@@ -48,7 +48,7 @@ void save_lora_adapter(const std::string& dir, LlamaForCausalLM& model, const Lo
   write_file_atomic((fs::path(dir) / "adapter_config.json").string(), j.dump(2) + "\n");
 }
 
-LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model) {
+LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
   const auto config_path = (fs::path(dir) / "adapter_config.json").string();
   auto j = json::parse(read_file(config_path), nullptr, false);
   if (j.is_discarded() || !j.is_object())
@@ -64,6 +64,7 @@ LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model) {
   if (j.contains("modules_to_save") && j["modules_to_save"].is_array())
     c.modules_to_save = j["modules_to_save"].get<std::vector<std::string>>();
   c.base_model = j.value("base_model_name_or_path", "");
+  c.task_type = j.value("task_type", "CAUSAL_LM");
   const auto weights = (fs::path(dir) / "adapter_model.safetensors").string();
   if (!fs::exists(weights))
     throw std::runtime_error(
@@ -72,7 +73,7 @@ LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model) {
   apply_lora(model, c);
   torch::NoGradGuard no_grad;
   std::set<std::string> used;
-  for (auto& p : model->named_parameters()) {
+  for (auto& p : model.named_parameters()) {
     const std::string key = kPrefix + p.key();
     bool adapter = p.key().find("lora_") != std::string::npos;
     bool saved = false;
@@ -91,8 +92,8 @@ LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model) {
   for (const auto& view : reader.tensors())
     if (!used.count(view.name))
       throw std::runtime_error(weights + ": unexpected tensor \"" + view.name + "\"");
-  for (auto& p : model->parameters()) p.set_requires_grad(false);
-  model->invalidate_precision_cache();
+  for (auto& p : model.parameters()) p.set_requires_grad(false);
+  invalidate_precision_caches(model);
   return c;
 }
 

@@ -11,9 +11,11 @@
 
 namespace chosei {
 
-void save_lora_adapter(const std::string& dir, LlamaForCausalLM& model, const LoraConfig& config);
+void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const LoraConfig& config);
+// Both take any Llama-family model (a causal LM, a score model with "score" in
+// modules_to_save).
 // Reads adapter_config.json, attaches adapters and loads their weights (and
 // modules_to_save). Throws naming the file on a missing or mismatched tensor.
-LoraConfig load_lora_adapter(const std::string& dir, LlamaForCausalLM& model);
+LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model);
 
 }  // namespace chosei

@@ -186,13 +186,15 @@ void LlamaForCausalLMImpl::initialize(std::uint64_t seed) {
   invalidate_precision_cache();
 }
 
-void LlamaForCausalLMImpl::invalidate_precision_cache() {
-  for (auto& m : modules()) {
+void LlamaForCausalLMImpl::invalidate_precision_cache() { invalidate_precision_caches(*this); }
+
+void invalidate_precision_caches(torch::nn::Module& root) {
+  for (auto& m : root.modules()) {
     if (auto* proj = m->as<ProjectionImpl>()) proj->invalidate_cache();
     if (auto* attn = m->as<LlamaAttentionImpl>()) attn->reset_fused();
     if (auto* mlp = m->as<LlamaMlpImpl>()) mlp->reset_fused();
+    if (auto* lm = m->as<LlamaForCausalLMImpl>()) lm->clear_tied_head_cache();
   }
-  tied_head_bf16_ = torch::Tensor();
 }
 
 LlamaForCausalLM resize_token_embeddings(LlamaForCausalLM& model, std::int64_t vocab_size) {

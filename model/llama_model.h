@@ -106,6 +106,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   void initialize(std::uint64_t seed);
   // Drops cached bf16 weight copies; call after changing weights without autograd.
   void invalidate_precision_cache();
+  void clear_tied_head_cache() { tied_head_bf16_ = torch::Tensor(); }
 
   void set_precision(Precision precision) { precision_ = precision; }
   Precision precision() const { return precision_; }
@@ -121,6 +122,10 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   torch::Tensor tied_head_bf16_;  // inference copy of the tied embedding for bf16
 };
 TORCH_MODULE(LlamaForCausalLM);
+
+// Drops every cached bf16 weight copy and fused projection under `root` (any model: a
+// causal LM, a score model); call after changing weights without autograd.
+void invalidate_precision_caches(torch::nn::Module& root);
 
 // A copy of `model` with `vocab_size` rows of embeddings (and lm_head): existing rows are
 // kept, new rows start at the mean of the old ones (so new tokens start out neutral).

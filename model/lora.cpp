@@ -14,20 +14,20 @@ std::string last_component(const std::string& name) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(LlamaForCausalLM& model) {
+std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(torch::nn::Module& model) {
   std::vector<std::pair<std::string, ProjectionImpl*>> out;
-  for (auto& item : model->named_modules("", false))
+  for (auto& item : model.named_modules("", false))
     if (auto* p = item.value()->as<ProjectionImpl>(); p && p->has_lora())
       out.emplace_back(item.key(), p);
   return out;
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> apply_lora(LlamaForCausalLM& model,
+std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module& model,
                                                               const LoraConfig& config) {
-  for (auto& p : model->parameters()) p.set_requires_grad(false);
+  for (auto& p : model.parameters()) p.set_requires_grad(false);
   std::set<std::string> targets(config.target_modules.begin(), config.target_modules.end()), hit;
   std::vector<std::pair<std::string, torch::Tensor>> trainable;
-  for (auto& item : model->named_modules("", false)) {
+  for (auto& item : model.named_modules("", false)) {
     auto* proj = item.value()->as<ProjectionImpl>();
     const auto leaf = last_component(item.key());
     if (!proj || !targets.count(leaf)) continue;
@@ -39,20 +39,20 @@ std::vector<std::pair<std::string, torch::Tensor>> apply_lora(LlamaForCausalLM& 
   for (const auto& t : targets)
     if (!hit.count(t))
       throw std::invalid_argument("LoRA target module \"" + t + "\" matches no projection");
-  for (auto& p : model->named_parameters()) {
+  for (auto& p : model.named_parameters()) {
     for (const auto& m : config.modules_to_save)
       if (p.key().find(m + ".") != std::string::npos) {
         p.value().set_requires_grad(true);
         trainable.emplace_back(p.key(), p.value());
       }
   }
-  model->invalidate_precision_cache();
+  invalidate_precision_caches(model);
   return trainable;
 }
 
-void merge_lora(LlamaForCausalLM& model) {
+void merge_lora(torch::nn::Module& model) {
   for (auto& [name, proj] : adapted_projections(model)) proj->merge_lora();
-  model->invalidate_precision_cache();
+  invalidate_precision_caches(model);
 }
 
 }  // namespace chosei

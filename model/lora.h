@@ -18,18 +18,20 @@ struct LoraConfig {
   std::vector<std::string> target_modules = {"q_proj", "v_proj"};
   std::vector<std::string> modules_to_save;  // e.g. embed_tokens, lm_head: trained and saved whole
   std::string base_model;                    // recorded as base_model_name_or_path
+  std::string task_type = "CAUSAL_LM";       // PEFT's: CAUSAL_LM, SEQ_CLS (score models)
 };
 
+// `model` is any Llama-family model (a causal LM, a score model).
 // Freezes the base, attaches adapters to every projection whose last name component is a
 // target, and returns the trainable parameters (adapters, then modules_to_save). Throws
 // std::invalid_argument when a target matches nothing.
-std::vector<std::pair<std::string, torch::Tensor>> apply_lora(LlamaForCausalLM& model,
+std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module& model,
                                                               const LoraConfig& config);
 
 // The projections that carry an adapter, by module name.
-std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(LlamaForCausalLM& model);
+std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(torch::nn::Module& model);
 
 // Folds every adapter into its base weight: W += (alpha / r) B A.
-void merge_lora(LlamaForCausalLM& model);
+void merge_lora(torch::nn::Module& model);
 
 }  // namespace chosei

@@ -22,6 +22,7 @@
 #include "train/data_parallel.h"
 #include "train/run_config.h"
 #include "train/run_report.h"
+#include "train/run_settings.h"
 #include "train/training_loop.h"
 
 namespace chosei {
@@ -36,36 +37,12 @@ struct TrainingSettings {
 };
 
 TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
+  auto run = read_run_settings(cfg, out);
   TrainingSettings s;
-  auto& t = s.loop;
-  t.out_dir = out;
-  t.schedule.kind = cfg.get_string("lr_schedule", "cosine");
-  t.schedule.peak = cfg.get_double("learning_rate", 1e-4);
-  t.schedule.warmup_steps = cfg.get_int("warmup_steps", 0);
-  t.schedule.min_lr_ratio = cfg.get_double("min_lr_ratio", 0.1);
-  t.max_steps = cfg.get_int("max_steps", 0);
-  t.epochs = cfg.get_double("epochs", 1.0);
-  s.batching.batch_size = cfg.get_int("batch_size", 8);
-  t.grad_accum = cfg.get_int("grad_accum", 1);
-  s.batching.max_seq_len = cfg.get_int("max_seq_len", 512);
-  s.batching.packing = cfg.get_bool("packing", true);
-  t.weight_decay = cfg.get_double("weight_decay", 0.0);
-  t.beta1 = cfg.get_double("adam_beta1", 0.9);
-  t.beta2 = cfg.get_double("adam_beta2", 0.999);
-  t.adam_eps = cfg.get_double("adam_eps", 1e-8);
-  t.max_grad_norm = cfg.get_double("max_grad_norm", 1.0);
-  t.l1 = cfg.get_double("l1", 0.0);
-  t.eval_every = cfg.get_int("eval_every", 0);
-  t.save_every = cfg.get_int("save_every", 0);
-  t.keep_checkpoints = cfg.get_int("keep_checkpoints", 2);
-  t.log_every = cfg.get_int("log_every", 10);
-  t.early_stopping_patience = cfg.get_int("early_stopping.patience", 0);
-  t.early_stopping_min_delta = cfg.get_double("early_stopping.min_delta", 0.0);
-  t.seed = static_cast<std::uint64_t>(cfg.get_int("seed", 0));
-  t.resume_from = cfg.get_string("resume_from", "");
-  if (s.batching.batch_size <= 0 || t.grad_accum <= 0 || s.batching.max_seq_len <= 1)
-    throw std::invalid_argument(
-        "batch_size and grad_accum must be positive and max_seq_len above 1");
+  s.loop = run.loop;
+  s.batching.batch_size = run.batch_size;
+  s.batching.max_seq_len = run.max_seq_len;
+  s.batching.packing = run.packing;
   return s;
 }
 
@@ -120,19 +97,6 @@ std::vector<SftExample> load_sft_examples(const std::string& path, const DataSet
     std::cerr << ", " << report.dropped_no_target << " without assistant tokens dropped";
   std::cerr << "\n";
   return examples;
-}
-
-// LoRA settings from lora.* keys; none when lora.r is 0 (full fine-tuning).
-std::shared_ptr<LoraConfig> lora_settings(RunConfig& cfg, const std::string& base) {
-  const auto r = cfg.get_int("lora.r", 0);
-  const auto alpha = cfg.get_double("lora.alpha", 16.0);
-  const auto dropout = cfg.get_double("lora.dropout", 0.05);
-  const auto targets = cfg.get_strings("lora.target_modules", {"q_proj", "v_proj"});
-  if (r <= 0) return nullptr;
-  auto c = std::make_shared<LoraConfig>();
-  c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
-  c->base_model = std::filesystem::absolute(base).string();
-  return c;
 }
 
 // Embeddings grown for added chat tokens must be trained and saved with the adapter.
@@ -208,9 +172,9 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
   std::function<void(const std::string&)> save;
   if (lora) {
     torch::manual_seed(settings.loop.seed);  // the same adapter initialization in every process
-    params = apply_lora(m.model, *lora);
+    params = apply_lora(*m.model, *lora);
     save = [&m, lora](const std::string& dir) {
-      save_lora_adapter(dir, m.model, *lora);
+      save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);
     };
   } else {
@@ -253,7 +217,7 @@ double run_sft(const RecipeArgs& args) {
   const std::string template_name = cfg.get_string("template", "");
   auto settings = training_settings(cfg, out);
   auto data = data_settings(cfg);
-  auto lora = lora_settings(cfg, base);
+  auto lora = read_lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
@@ -279,7 +243,7 @@ double run_pretrain(const RecipeArgs& args) {
   auto settings = training_settings(cfg, out);
   const auto train_files = cfg.get_strings("train", {});
   const auto eval_files = cfg.get_strings("eval", {});
-  auto lora = lora_settings(cfg, base);
+  auto lora = read_lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();

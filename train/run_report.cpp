@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "base/atomic_file.h"
@@ -103,6 +105,11 @@ bool overfitting(const Series& evals, const Series& train) {
 
 std::vector<std::string> write_run_report(const std::string& out_dir, const RunReportInput& in) {
   Series train, evals, lr, grad;
+  // A task's own metrics (a reward model's accuracy, DPO's rewards/margins) get a chart
+  // each: training means and, under "eval_" + name, validation values.
+  std::map<std::string, std::pair<Series, Series>> task_metrics;
+  static const std::set<std::string> kLoopKeys = {"step", "epoch",      "loss",     "lr",
+                                                  "grad_norm", "tokens_per_s", "elapsed_s"};
   std::ifstream metrics((std::filesystem::path(out_dir) / "metrics.jsonl").string());
   std::string line;
   while (std::getline(metrics, line)) {
@@ -113,6 +120,13 @@ std::vector<std::string> write_run_report(const std::string& out_dir, const RunR
     if (j.contains("loss")) train.emplace_back(step, j["loss"].get<double>());
     if (j.contains("lr")) lr.emplace_back(step, j["lr"].get<double>());
     if (j.contains("grad_norm")) grad.emplace_back(step, j["grad_norm"].get<double>());
+    for (const auto& [key, value] : j.items()) {
+      if (!value.is_number() || kLoopKeys.count(key) || key == "eval_loss") continue;
+      if (key.rfind("eval_", 0) == 0)
+        task_metrics[key.substr(5)].second.emplace_back(step, value.get<double>());
+      else
+        task_metrics[key].first.emplace_back(step, value.get<double>());
+    }
   }
   std::vector<std::string> warnings;
   if (overfitting(evals, train))
@@ -133,6 +147,8 @@ std::vector<std::string> write_run_report(const std::string& out_dir, const RunR
   o << svg_chart("loss", {{"train", train}, {"validation", evals}})
     << svg_chart("learning rate", {{"lr", lr}})
     << svg_chart("gradient norm", {{"grad norm", grad}});
+  for (const auto& [name, series] : task_metrics)
+    o << svg_chart(name, {{"train", series.first}, {"validation", series.second}});
   if (!in.data_stats.empty()) {
     o << "<h2>Data</h2><table>";
     for (auto& [k, v] : in.data_stats.items())

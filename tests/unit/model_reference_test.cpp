@@ -184,7 +184,7 @@ TEST(Precision, Bf16TrainingStepTracksFp32) {
   lora.dropout = 0;
   lora.target_modules = {"q_proj", "v_proj", "down_proj"};
   std::vector<torch::Tensor> adapters;
-  for (auto& [name, t] : apply_lora(model, lora)) adapters.push_back(t);
+  for (auto& [name, t] : apply_lora(*model, lora)) adapters.push_back(t);
   {
     torch::NoGradGuard no_grad;  // B starts at zero; give the adapters something to carry
     for (auto& t : adapters) t.normal_(0, 0.1);

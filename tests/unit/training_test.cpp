@@ -541,7 +541,7 @@ TEST(Lora, BaseUntouchedPeftKeysAndMergeEqualsWPlusScaledBA) {
   }
 
   // Merged: W + (alpha / r) B A.
-  merge_lora(adapted.model);
+  merge_lora(*adapted.model);
   auto merged = adapted.model->named_parameters()["model.layers.1.self_attn.q_proj.weight"];
   auto expected =
       base_tensors.at("model.layers.1.self_attn.q_proj.weight") + (8.0 / 4.0) * torch::matmul(B, A);

@@ -1,0 +1,172 @@
+#include "formats/score_model_dir.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "base/atomic_file.h"
+#include "formats/peft_adapter.h"
+#include "formats/safetensors_reader.h"
+#include "formats/tensor_io.h"
+#include "model/lora.h"
+
+namespace chosei {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json read_json_object(const fs::path& path) {
+  auto j = json::parse(read_file(path.string()), nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    throw std::runtime_error(path.string() + ": not a JSON object");
+  return j;
+}
+
+std::int64_t labels_in(const json& j, const std::string& source) {
+  if (j.contains("num_labels")) {
+    if (!j["num_labels"].is_number_integer() || j["num_labels"].get<std::int64_t>() < 1)
+      throw std::runtime_error(source + ": num_labels is not a positive integer");
+    return j["num_labels"].get<std::int64_t>();
+  }
+  if (j.contains("id2label") && j["id2label"].is_object())
+    return static_cast<std::int64_t>(j["id2label"].size());
+  return 2;  // transformers' default when a config names neither
+}
+
+std::optional<double> number_in(const json& j, const char* key) {
+  if (j.contains(key) && j[key].is_number()) return j[key].get<double>();
+  return std::nullopt;
+}
+
+void load_tokenizer_files(LoadedScoreModel& m, const std::string& dir,
+                          const std::string& fallback) {
+  for (const auto& d : {dir, fallback}) {
+    if (d.empty()) continue;
+    if (fs::exists(fs::path(d) / "tokenizer.json") || fs::exists(fs::path(d) / "tokenizer.model") ||
+        fs::exists(fs::path(d) / "tokenizer.bin")) {
+      m.tokenizer = load_tokenizer(d);
+      return;
+    }
+  }
+  throw std::runtime_error(dir + ": no tokenizer.json, tokenizer.model or tokenizer.bin");
+}
+
+LoadedScoreModel load_classification_dir(const std::string& dir) {
+  const auto config_path = fs::path(dir) / "config.json";
+  const json j = read_json_object(config_path);
+  LoadedScoreModel m;
+  m.dir = dir;
+  auto config = load_model_config(config_path.string());
+  m.model = LlamaForSequenceClassification(config, labels_in(j, config_path.string()));
+  load_parameters(*m.model, read_checkpoint_tensors(dir), dir);
+  m.model->eval();
+  m.reward_mean = number_in(j, "reward_mean");
+  m.reward_std = number_in(j, "reward_std");
+  for (const char* key : {"id2label", "label2id"})
+    if (j.contains(key)) m.config_extra[key] = j[key];
+  load_tokenizer_files(m, dir, "");
+  auto gen = fs::path(dir) / "generation_config.json";
+  if (fs::exists(gen)) m.generation_config_json = read_file(gen.string());
+  return m;
+}
+
+LoadedScoreModel load_adapter_over_base(const std::string& dir) {
+  const json j = read_json_object(fs::path(dir) / "adapter_config.json");
+  const std::string base = j.value("base_model_name_or_path", "");
+  if (base.empty() || !fs::is_directory(base))
+    throw std::runtime_error(dir + "/adapter_config.json: base_model_name_or_path \"" + base +
+                             "\" is not a model directory here");
+  LoadedScoreModel m;
+  if (is_score_model_dir(base)) {
+    m = load_classification_dir(base);
+  } else {
+    LoadedModel lm = load_model_dir(base, false);
+    SafetensorsReader reader((fs::path(dir) / "adapter_model.safetensors").string());
+    const std::string embed = "base_model.model.model.embed_tokens.weight";
+    if (reader.contains(embed) && reader.tensor(embed).shape[0] != lm.model->config().vocab_size)
+      lm.model = resize_token_embeddings(lm.model, reader.tensor(embed).shape[0]);
+    m = score_model_from_causal_lm(std::move(lm), 1, 0);
+  }
+  load_lora_adapter(dir, *m.model);
+  m.model->eval();
+  m.head_initialized = false;
+  m.dir = dir;
+  load_tokenizer_files(m, dir, base);
+  return m;
+}
+
+}  // namespace
+
+bool is_score_model_dir(const std::string& dir) {
+  const auto path = fs::path(dir) / "config.json";
+  if (!fs::exists(path)) return false;
+  auto j = json::parse(read_file(path.string()), nullptr, false);
+  if (!j.is_object() || !j.contains("architectures") || !j["architectures"].is_array()) return false;
+  for (const auto& a : j["architectures"])
+    if (a.is_string() && a.get<std::string>().find("ForSequenceClassification") != std::string::npos)
+      return true;
+  return false;
+}
+
+LoadedScoreModel score_model_from_causal_lm(LoadedModel&& lm, std::int64_t num_labels,
+                                            std::uint64_t seed) {
+  LoadedScoreModel m;
+  m.dir = lm.dir;
+  m.model = LlamaForSequenceClassification(lm.model->model, lm.model->config(), num_labels, seed);
+  m.model->set_precision(lm.model->precision());
+  m.tokenizer = std::move(lm.tokenizer);
+  m.generation_config_json = std::move(lm.generation_config_json);
+  m.head_initialized = true;
+  return m;
+}
+
+LoadedScoreModel load_score_model_dir(const std::string& dir, std::int64_t num_labels,
+                                      std::uint64_t seed) {
+  if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a model directory");
+  if (!fs::exists(fs::path(dir) / "config.json") &&
+      fs::exists(fs::path(dir) / "adapter_config.json"))
+    return load_adapter_over_base(dir);
+  if (is_score_model_dir(dir)) return load_classification_dir(dir);
+  return score_model_from_causal_lm(load_model_dir(dir), num_labels, seed);
+}
+
+void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m, const json& extra) {
+  fs::create_directories(dir);
+  auto config = m.model->config();
+  config.torch_dtype = "float32";
+  json j = json::parse(model_config_to_json(config));
+  static const std::map<std::string, std::string> kArchitectures = {
+      {"llama", "LlamaForSequenceClassification"},
+      {"mistral", "MistralForSequenceClassification"},
+      {"qwen2", "Qwen2ForSequenceClassification"}};
+  j["architectures"] = {kArchitectures.at(config.model_type)};
+  const auto labels = m.model->num_labels();
+  j["num_labels"] = labels;
+  json id2label = json::object(), label2id = json::object();
+  for (std::int64_t i = 0; i < labels; ++i) {
+    id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
+    label2id["LABEL_" + std::to_string(i)] = i;
+  }
+  j["id2label"] = id2label;
+  j["label2id"] = label2id;
+  for (const auto& [k, v] : m.config_extra.items()) j[k] = v;
+  // Batched scoring in transformers needs a pad id; the score is read from the mask here.
+  if (!j.contains("pad_token_id") || j["pad_token_id"].is_null()) {
+    const TokenId eos = m.tokenizer.tokenizer ? m.tokenizer.tokenizer->eos_id() : -1;
+    j["pad_token_id"] = eos >= 0 ? eos : 0;
+  }
+  if (m.reward_mean) j["reward_mean"] = *m.reward_mean;
+  if (m.reward_std) j["reward_std"] = *m.reward_std;
+  for (const auto& [k, v] : extra.items()) j[k] = v;
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& p : m.model->named_parameters()) tensors.emplace_back(p.key(), p.value());
+  write_checkpoint_tensors(dir, tensors);
+  write_file_atomic((fs::path(dir) / "config.json").string(), j.dump(2) + "\n");
+  if (m.tokenizer.tokenizer) save_tokenizer(m.tokenizer, dir);
+  write_file_atomic((fs::path(dir) / "generation_config.json").string(),
+                    m.generation_config_json.empty() ? default_generation_config(config)
+                                                     : m.generation_config_json);
+}
+
+}  // namespace chosei

@@ -1,0 +1,54 @@
+#include "train/run_settings.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace chosei {
+
+RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
+  RunSettings s;
+  auto& t = s.loop;
+  t.out_dir = out;
+  t.schedule.kind = cfg.get_string("lr_schedule", "cosine");
+  t.schedule.peak = cfg.get_double("learning_rate", 1e-4);
+  t.schedule.warmup_steps = cfg.get_int("warmup_steps", 0);
+  t.schedule.min_lr_ratio = cfg.get_double("min_lr_ratio", 0.1);
+  t.max_steps = cfg.get_int("max_steps", 0);
+  t.epochs = cfg.get_double("epochs", 1.0);
+  s.batch_size = cfg.get_int("batch_size", 8);
+  t.grad_accum = cfg.get_int("grad_accum", 1);
+  s.max_seq_len = cfg.get_int("max_seq_len", 512);
+  s.packing = cfg.get_bool("packing", true);
+  t.weight_decay = cfg.get_double("weight_decay", 0.0);
+  t.beta1 = cfg.get_double("adam_beta1", 0.9);
+  t.beta2 = cfg.get_double("adam_beta2", 0.999);
+  t.adam_eps = cfg.get_double("adam_eps", 1e-8);
+  t.max_grad_norm = cfg.get_double("max_grad_norm", 1.0);
+  t.l1 = cfg.get_double("l1", 0.0);
+  t.eval_every = cfg.get_int("eval_every", 0);
+  t.save_every = cfg.get_int("save_every", 0);
+  t.keep_checkpoints = cfg.get_int("keep_checkpoints", 2);
+  t.log_every = cfg.get_int("log_every", 10);
+  t.early_stopping_patience = cfg.get_int("early_stopping.patience", 0);
+  t.early_stopping_min_delta = cfg.get_double("early_stopping.min_delta", 0.0);
+  t.seed = static_cast<std::uint64_t>(cfg.get_int("seed", 0));
+  t.resume_from = cfg.get_string("resume_from", "");
+  if (s.batch_size <= 0 || t.grad_accum <= 0 || s.max_seq_len <= 1)
+    throw std::invalid_argument(
+        "batch_size and grad_accum must be positive and max_seq_len above 1");
+  return s;
+}
+
+std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string& base) {
+  const auto r = cfg.get_int("lora.r", 0);
+  const auto alpha = cfg.get_double("lora.alpha", 16.0);
+  const auto dropout = cfg.get_double("lora.dropout", 0.05);
+  const auto targets = cfg.get_strings("lora.target_modules", {"q_proj", "v_proj"});
+  if (r <= 0) return nullptr;
+  auto c = std::make_shared<LoraConfig>();
+  c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
+  c->base_model = std::filesystem::absolute(base).string();
+  return c;
+}
+
+}  // namespace chosei
