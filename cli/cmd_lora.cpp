@@ -1,12 +1,28 @@
 // `chosei lora merge`: fold a PEFT adapter into its base model.
 
+#include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
+#include "base/atomic_file.h"
 #include "cli/commands.h"
 #include "formats/model_dir.h"
+#include "formats/score_model_dir.h"
 #include "model/lora.h"
 
 namespace chosei::cli {
+
+namespace {
+
+// A reward model's or classifier's adapter (PEFT task_type SEQ_CLS, the score head in
+// modules_to_save) merges into a sequence-classification model, not a causal LM.
+bool is_score_adapter(const std::string& adapter) {
+  auto j = nlohmann::json::parse(
+      read_file((std::filesystem::path(adapter) / "adapter_config.json").string()), nullptr, false);
+  return j.is_object() && j.value("task_type", "") == "SEQ_CLS";
+}
+
+}  // namespace
 
 void add_lora_commands(CLI::App& app) {
   struct MergeArgs {
@@ -23,9 +39,15 @@ void add_lora_commands(CLI::App& app) {
       ->required();
   merge->add_option("--out", a->out, "Output model directory")->required();
   merge->callback([a] {
-    auto m = load_model_with_adapter(a->base, a->adapter);
-    merge_lora(*m.model);
-    save_model_dir(a->out, m);
+    if (is_score_adapter(a->adapter)) {
+      auto m = load_score_model_with_adapter(a->base, a->adapter);
+      merge_lora(*m.model);
+      save_score_model_dir(a->out, m);
+    } else {
+      auto m = load_model_with_adapter(a->base, a->adapter);
+      merge_lora(*m.model);
+      save_model_dir(a->out, m);
+    }
     std::cout << "merged " << a->adapter << " into " << a->out << "\n";
   });
 }

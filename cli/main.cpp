@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   chosei::cli::add_chat_command(app);
   chosei::cli::add_train_commands(app);
   chosei::cli::add_eval_command(app);
+  chosei::cli::add_reward_commands(app);
   chosei::cli::add_lora_commands(app);
   try {
     app.parse(argc, argv);

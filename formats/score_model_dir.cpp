@@ -71,12 +71,20 @@ LoadedScoreModel load_classification_dir(const std::string& dir) {
   return m;
 }
 
+const char* kNormalizationFile = "reward_normalization.json";
+
 LoadedScoreModel load_adapter_over_base(const std::string& dir) {
   const json j = read_json_object(fs::path(dir) / "adapter_config.json");
   const std::string base = j.value("base_model_name_or_path", "");
   if (base.empty() || !fs::is_directory(base))
     throw std::runtime_error(dir + "/adapter_config.json: base_model_name_or_path \"" + base +
                              "\" is not a model directory here");
+  return load_score_model_with_adapter(base, dir);
+}
+
+}  // namespace
+
+LoadedScoreModel load_score_model_with_adapter(const std::string& base, const std::string& dir) {
   LoadedScoreModel m;
   if (is_score_model_dir(base)) {
     m = load_classification_dir(base);
@@ -93,10 +101,20 @@ LoadedScoreModel load_adapter_over_base(const std::string& dir) {
   m.head_initialized = false;
   m.dir = dir;
   load_tokenizer_files(m, dir, base);
+  const auto norm = fs::path(dir) / kNormalizationFile;
+  if (fs::exists(norm)) {
+    const json n = read_json_object(norm);
+    m.reward_mean = number_in(n, "reward_mean");
+    m.reward_std = number_in(n, "reward_std");
+  }
   return m;
 }
 
-}  // namespace
+void write_reward_normalization(const std::string& dir, const LoadedScoreModel& m) {
+  if (!m.reward_mean || !m.reward_std) return;
+  json j = {{"reward_mean", *m.reward_mean}, {"reward_std", *m.reward_std}};
+  write_file_atomic((fs::path(dir) / kNormalizationFile).string(), j.dump(2) + "\n");
+}
 
 bool is_score_model_dir(const std::string& dir) {
   const auto path = fs::path(dir) / "config.json";

@@ -37,6 +37,14 @@ bool is_score_model_dir(const std::string& dir);
 LoadedScoreModel load_score_model_dir(const std::string& dir, std::int64_t num_labels = 1,
                                       std::uint64_t seed = 0);
 
+// `adapter_dir` (a PEFT adapter: LoRA and the score head in modules_to_save) attached,
+// unmerged, to the score model or causal LM in `base_dir`.
+LoadedScoreModel load_score_model_with_adapter(const std::string& base_dir,
+                                               const std::string& adapter_dir);
+
+// reward_normalization.json beside an adapter (full models keep the numbers in config.json).
+void write_reward_normalization(const std::string& dir, const LoadedScoreModel& m);
+
 // A score model on a loaded causal LM's backbone (its tokenizer and generation config moved
 // over).
 LoadedScoreModel score_model_from_causal_lm(LoadedModel&& lm, std::int64_t num_labels,

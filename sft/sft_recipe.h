@@ -6,16 +6,9 @@
 // resizing the embeddings when not), tokenize with assistant-only labels (SFT) or all
 // tokens (pretraining), train on the shared TrainingLoop (sft/language_modeling_task.h), and write the run directory.
 
-#include <string>
-#include <vector>
+#include "train/run_config.h"
 
 namespace chosei {
-
-struct RecipeArgs {
-  std::string config_path;
-  std::vector<std::string> overrides;
-  int threads = 0;
-};
 
 // Returns the final evaluation loss (NaN without an eval set).
 double run_sft(const RecipeArgs& args);

@@ -15,6 +15,13 @@
 
 namespace chosei {
 
+// What a recipe command is given: `--config FILE` and the `--set key=value` overrides.
+struct RecipeArgs {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  int threads = 0;
+};
+
 class RunConfig {
  public:
   // `path` may be empty. Throws std::invalid_argument naming the file or the --set.
