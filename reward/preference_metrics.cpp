@@ -26,8 +26,9 @@ double expected_calibration_error(const std::vector<double>& margins, int bins,
   };
   for (double d : margins) {
     const double p = 1 / (1 + std::exp(-d));
-    add(p, d > 0);
-    add(1 - p, d <= 0);  // a tie predicts 0.5 both ways and comes true in one of them
+    // People preferred the chosen answer: "chosen wins" came true, "rejected wins" did not.
+    add(p, true);
+    add(1 - p, false);
   }
   double ece = 0, total = 2.0 * static_cast<double>(margins.size());
   for (auto& bin : b) {

@@ -7,8 +7,9 @@
 //   and is right for accuracies near 1 where the normal interval is not;
 // - expected calibration error (Guo et al. 2017, arXiv 1706.04599, Eq. 3) of
 //   p_i = sigmoid(d_i), the model's probability that the chosen answer wins. Every pair is
-//   counted in both orders, (p_i, won) and (1 - p_i, lost), so the reliability diagram over
-//   [0, 1] is symmetric and the ECE equals that of max(p, 1 - p) against correctness.
+//   counted in both orders, (p_i, came true) and (1 - p_i, did not), so the reliability
+//   diagram over [0, 1] is symmetric and the ECE equals that of max(p, 1 - p) against
+//   whether the model's pick was right.
 // - the length baselines: "the shorter answer wins" and "the longer answer wins" (ties
 //   count half), the bar a reward model must clear to have learned more than length.
 

@@ -69,6 +69,13 @@ def rotate_half(x):
 
 
 def forward(cfg, W, ids):
+    """Logits (T, V) of one sequence."""
+    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else W["lm_head.weight"]
+    return hidden_states(cfg, W, ids) @ head.T
+
+
+def hidden_states(cfg, W, ids):
+    """Final hidden states (T, C) after model.norm, one sequence alone (no padding)."""
     C = cfg["hidden_size"]
     NH = cfg["num_attention_heads"]
     NKV = cfg.get("num_key_value_heads", NH)
@@ -105,9 +112,7 @@ def forward(cfg, W, ids):
         h = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
         g = torch.nn.functional.silu(lin(p + "mlp.gate_proj", h)) * lin(p + "mlp.up_proj", h)
         x = x + lin(p + "mlp.down_proj", g)
-    x = rms_norm(x, W["model.norm.weight"], eps)
-    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else W["lm_head.weight"]
-    return x @ head.T
+    return rms_norm(x, W["model.norm.weight"], eps)
 
 
 def main():
