@@ -1,8 +1,10 @@
 // `chosei data convert|validate|split|stats`: check, convert and split fine-tuning data.
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
@@ -15,6 +17,8 @@
 #include "datasets/dataset_report.h"
 #include "datasets/dataset_split.h"
 #include "datasets/length_stats.h"
+#include "datasets/preference_report.h"
+#include "datasets/preference_writer.h"
 #include "tokenizer/chat_messages.h"
 #include "tokenizer/tokenizer_loader.h"
 
@@ -35,7 +39,29 @@ struct ConvertArgs {
   bool skip_invalid = false;
 };
 
+bool is_preference_format(const std::string& name) {
+  auto f = preference_formats();
+  // "sharegpt" names both a chat and a preference format: the file decides.
+  return name != "auto" && name != "sharegpt" && std::find(f.begin(), f.end(), name) != f.end();
+}
+
+// Preference data (pairs or KTO) converts between the preference formats.
+void run_preference_convert(const ConvertArgs& a) {
+  PreferenceReadOptions opt;
+  opt.from = a.from;
+  opt.skip_invalid = a.skip_invalid;
+  auto data = read_preference_dataset(a.input, opt);
+  const std::string to = a.to == "openai" ? "openai-dpo" : a.to;
+  auto lines = write_preference_jsonl(a.out, data, to);
+  std::cout << "wrote " << lines << " " << to << " lines to " << a.out;
+  if (!data.errors.empty()) std::cout << " (skipped " << data.errors.size() << " invalid records)";
+  std::cout << "\n";
+}
+
 void run_convert(const ConvertArgs& a) {
+  if (a.to != "openai" || is_preference_format(a.from) ||
+      ((a.from == "auto" || a.from == "sharegpt") && looks_like_preference_file(a.input)))
+    return run_preference_convert(a);
   ChatReadOptions opt;
   opt.format = a.from;
   opt.column_map = parse_column_map(a.map);
@@ -54,7 +80,39 @@ struct ValidateArgs {
   bool json = false;
 };
 
+// With a tokenizer (a model directory): the template it would be fine-tuned with.
+struct TokenizerAndTemplate {
+  LoadedTokenizer tokenizer;
+  std::unique_ptr<ChatTemplate> tmpl;
+};
+
+TokenizerAndTemplate load_with_template(const std::string& dir, const std::string& name) {
+  TokenizerAndTemplate t;
+  if (dir.empty()) return t;
+  t.tokenizer = load_tokenizer(dir);
+  t.tmpl = std::make_unique<ChatTemplate>(prepare_chat_tokenizer(t.tokenizer, name));
+  return t;
+}
+
+void print_preference_report(const std::string& file, const std::string& tokenizer,
+                             const std::string& template_name, std::int64_t max_seq_len,
+                             bool json) {
+  auto t = load_with_template(tokenizer, template_name);
+  PreferenceReportOptions opt;
+  opt.tokenizer = t.tokenizer.tokenizer.get();
+  opt.tmpl = t.tmpl.get();
+  opt.max_seq_len = max_seq_len;
+  auto r = preference_report(file, opt);
+  if (json)
+    std::cout << preference_report_json(r, file, max_seq_len).dump(2) << "\n";
+  else
+    std::cout << preference_report_text(r, max_seq_len);
+  if (!r.ok()) throw ReportedFailure(file + ": " + std::to_string(r.errors.size()) + " error(s)");
+}
+
 void run_validate(const ValidateArgs& a) {
+  if (looks_like_preference_file(a.file))
+    return print_preference_report(a.file, a.tokenizer, "", a.max_tokens, a.json);
   LoadedTokenizer tok;
   ValidationOptions opt;
   opt.max_tokens = a.max_tokens;
@@ -84,6 +142,9 @@ struct StatsArgs {
 };
 
 void run_stats(const StatsArgs& a) {
+  if (is_preference_format(a.from) ||
+      ((a.from == "auto" || a.from == "sharegpt") && looks_like_preference_file(a.file)))
+    return print_preference_report(a.file, a.tokenizer, a.chat_template, a.max_seq_len, a.json);
   ChatReadOptions ro;
   ro.format = a.from;
   ro.column_map = parse_column_map(a.map);
@@ -129,6 +190,13 @@ void run_clean(CleanArgs a) {
   std::cout << "report: " << report << "\n";
 }
 
+std::vector<std::string> convert_formats() {
+  std::vector<std::string> f = {"auto", "openai", "sharegpt", "alpaca", "csv"};
+  for (const auto& p : preference_formats())
+    if (p != "auto" && p != "sharegpt") f.push_back(p);
+  return f;
+}
+
 }  // namespace
 
 void add_data_commands(CLI::App& app) {
@@ -137,13 +205,18 @@ void add_data_commands(CLI::App& app) {
 
   auto conv = std::make_shared<ConvertArgs>();
   auto* convert = data->add_subcommand(
-      "convert", "Convert chat data (OpenAI, ShareGPT, Alpaca, CSV) to OpenAI JSONL");
+      "convert",
+      "Convert chat data (OpenAI, ShareGPT, Alpaca, CSV) to OpenAI JSONL, or preference data "
+      "(TRL, OpenAI DPO, HH-RLHF, LLaMA-Factory, turbo-alignment, KTO) to openai-dpo, trl or kto");
   convert->add_option("input", conv->input, "Input file")->required()->check(CLI::ExistingFile);
   convert->add_option("--from", conv->from, "Input format")
-      ->check(CLI::IsMember({"auto", "openai", "sharegpt", "alpaca", "csv"}))
+      ->check(CLI::IsMember(convert_formats()))
       ->capture_default_str();
-  convert->add_option("--to", conv->to, "Output format")
-      ->check(CLI::IsMember({"openai"}))
+  convert
+      ->add_option(
+          "--to", conv->to,
+          "Output format: openai (chat JSONL; DPO for preference data), openai-dpo, trl, kto")
+      ->check(CLI::IsMember({"openai", "openai-dpo", "trl", "kto"}))
       ->capture_default_str();
   add_repeatable(convert, "--map", conv->map,
                  "CSV column to role, e.g. instruction=user (repeatable)");

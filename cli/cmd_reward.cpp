@@ -29,12 +29,14 @@ void add_reward_commands(CLI::App& app) {
   auto ev = std::make_shared<RewardEvalOptions>();
   auto ev_json = std::make_shared<bool>(false);
   auto ev_threads = std::make_shared<int>(0);
-  auto* eval = reward->add_subcommand("eval", "Accuracy, calibration and length baselines on pairs");
+  auto* eval =
+      reward->add_subcommand("eval", "Accuracy, calibration and length baselines on pairs");
   eval->add_option("--model", ev->model, "Reward model directory")->required();
   eval->add_option("--data", ev->data, "Preference pairs (any format chosei reads)")
       ->required()
       ->check(CLI::ExistingFile);
-  eval->add_option("--baseline", ev->baseline, "A second reward model to compare on the same pairs");
+  eval->add_option("--baseline", ev->baseline,
+                   "A second reward model to compare on the same pairs");
   eval->add_option("--from", ev->from, "Preference format")->capture_default_str();
   eval->add_option("--template", ev->chat_template, "Chat template (default: the model's)");
   eval->add_option("--max-seq-len", ev->max_seq_len, "Longest pair kept; 0: the model's limit")
@@ -50,7 +52,8 @@ void add_reward_commands(CLI::App& app) {
     if (*ev_json)
       std::cout << reward_eval_json(r).dump(2) << "\n";
     else
-      std::cout << reward_eval_text(r) << (ev->report.empty() ? "" : "report: " + ev->report + "\n");
+      std::cout << reward_eval_text(r)
+                << (ev->report.empty() ? "" : "report: " + ev->report + "\n");
   });
 
   auto sc = std::make_shared<RewardScoreOptions>();

@@ -13,9 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kFormats = {"auto",   "trl",          "openai-dpo",
-                                           "hh-rlhf", "sharegpt",    "llamafactory-v1",
-                                           "llamafactory-kto", "turbo", "kto"};
+const std::vector<std::string> kFormats = {
+    "auto",  "trl", "openai-dpo", "hh-rlhf", "sharegpt", "llamafactory-v1", "llamafactory-kto",
+    "turbo", "kto"};
 
 bool same_turn(const Turn& a, const Turn& b) { return a.role == b.role && a.content == b.content; }
 
@@ -195,8 +195,7 @@ bool is_hh_text(const json& v) {
 }
 
 std::string detect(const json& j) {
-  if (j.contains("input") &&
-      (j.contains("preferred_output") || j.contains("preferred_completion")))
+  if (j.contains("input") && (j.contains("preferred_output") || j.contains("preferred_completion")))
     return "openai-dpo";
   if (j.contains("chosen_messages")) return "llamafactory-v1";
   if (j.contains("conversations") && j.contains("chosen")) return "sharegpt";
@@ -235,7 +234,7 @@ void read_record(const json& j, const std::string& format_option, PreferenceData
   const bool kto = format == "kto" || format == "llamafactory-kto" ||
                    (format == "turbo" && j.contains("answer") && !j.contains("answer_w"));
   if (kto) {
-    UnpairedExample u = format == "kto"   ? from_kto(j)
+    UnpairedExample u = format == "kto"     ? from_kto(j)
                         : format == "turbo" ? from_turbo_kto(j)
                                             : from_llamafactory_kto(j);
     check_utf8(u.prompt), check_utf8(u.completion);

@@ -31,8 +31,8 @@ struct PreferenceReadOptions {
 
 struct PreferenceDataset {
   std::vector<PreferencePair> pairs;
-  std::vector<UnpairedExample> unpaired;  // KTO records
-  std::vector<DataError> errors;          // filled when skip_invalid
+  std::vector<UnpairedExample> unpaired;       // KTO records
+  std::vector<DataError> errors;               // filled when skip_invalid
   std::map<std::string, std::size_t> formats;  // records read per detected format
 };
 

@@ -120,9 +120,11 @@ bool is_score_model_dir(const std::string& dir) {
   const auto path = fs::path(dir) / "config.json";
   if (!fs::exists(path)) return false;
   auto j = json::parse(read_file(path.string()), nullptr, false);
-  if (!j.is_object() || !j.contains("architectures") || !j["architectures"].is_array()) return false;
+  if (!j.is_object() || !j.contains("architectures") || !j["architectures"].is_array())
+    return false;
   for (const auto& a : j["architectures"])
-    if (a.is_string() && a.get<std::string>().find("ForSequenceClassification") != std::string::npos)
+    if (a.is_string() &&
+        a.get<std::string>().find("ForSequenceClassification") != std::string::npos)
       return true;
   return false;
 }

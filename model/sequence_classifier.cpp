@@ -57,7 +57,8 @@ torch::Tensor LlamaForSequenceClassificationImpl::forward_padded(
   auto eye = torch::eye(T, torch::kBool).unsqueeze(0);
   // Real queries see real keys causally; a pad sees only itself (no row of -inf only).
   fwd.attention_mask = causal.logical_and(real.unsqueeze(1)).logical_and(real.unsqueeze(2));
-  fwd.attention_mask = fwd.attention_mask.logical_or(eye.logical_and(real.logical_not().unsqueeze(2)));
+  fwd.attention_mask =
+      fwd.attention_mask.logical_or(eye.logical_and(real.logical_not().unsqueeze(2)));
   auto hidden = hidden_states(ids, fwd);
   return score_at(hidden, torch::arange(B, torch::kLong), last_token_index(attention_mask));
 }

@@ -14,9 +14,9 @@
 namespace chosei {
 
 struct PairwiseLoss {
-  torch::Tensor sum;           // scalar, differentiable
-  double correct = 0;          // pairs with r_c > r_r
-  double margin_sum = 0;       // sum of r_c - r_r
+  torch::Tensor sum;      // scalar, differentiable
+  double correct = 0;     // pairs with r_c > r_r
+  double margin_sum = 0;  // sum of r_c - r_r
   double chosen_sum = 0, rejected_sum = 0;
 };
 

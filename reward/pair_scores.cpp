@@ -23,8 +23,7 @@ std::vector<double> scores_of(LlamaForSequenceClassification& model, const Packe
 }  // namespace
 
 PairScores score_pairs(LlamaForSequenceClassification& model,
-                       const std::vector<PreferenceExample>& examples,
-                       const ScoringOptions& opt) {
+                       const std::vector<PreferenceExample>& examples, const ScoringOptions& opt) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();

@@ -21,7 +21,8 @@ struct ScoringOptions {
 };
 
 PairScores score_pairs(LlamaForSequenceClassification& model,
-                       const std::vector<PreferenceExample>& examples, const ScoringOptions& options);
+                       const std::vector<PreferenceExample>& examples,
+                       const ScoringOptions& options);
 
 // The first label's score of each sequence.
 std::vector<double> score_sequences(LlamaForSequenceClassification& model,

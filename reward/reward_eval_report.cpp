@@ -15,15 +15,15 @@ std::string reliability_svg(const std::vector<CalibrationBin>& bins) {
     << H + 2 * pad << "\" role=\"img\" aria-label=\"reliability diagram\">"
     << "<rect x=\"" << pad << "\" y=\"" << pad << "\" width=\"" << W << "\" height=\"" << H
     << "\" fill=\"none\" stroke=\"#999\"/>"
-    << "<line x1=\"" << pad << "\" y1=\"" << pad + H << "\" x2=\"" << pad + W << "\" y2=\""
-    << pad << "\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>";
+    << "<line x1=\"" << pad << "\" y1=\"" << pad + H << "\" x2=\"" << pad + W << "\" y2=\"" << pad
+    << "\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>";
   for (const auto& b : bins) {
     if (b.count == 0) continue;
     const double x = pad + b.lo * W, w = (b.hi - b.lo) * W, h = b.accuracy * H;
     o << "<rect x=\"" << x + 1 << "\" y=\"" << pad + H - h << "\" width=\"" << w - 2
-      << "\" height=\"" << h << "\" fill=\"#4a7bd0\" opacity=\"0.8\"><title>"
-      << b.lo << "-" << b.hi << ": " << b.count << " predictions, confidence " << b.confidence
-      << ", accuracy " << b.accuracy << "</title></rect>";
+      << "\" height=\"" << h << "\" fill=\"#4a7bd0\" opacity=\"0.8\"><title>" << b.lo << "-" << b.hi
+      << ": " << b.count << " predictions, confidence " << b.confidence << ", accuracy "
+      << b.accuracy << "</title></rect>";
   }
   o << "<text x=\"" << pad + W / 2 << "\" y=\"" << H + 2 * pad - 8
     << "\" text-anchor=\"middle\" font-size=\"12\">predicted P(answer preferred)</text>"
@@ -53,8 +53,8 @@ std::string reward_eval_html(const RewardEvalResult& r, const std::string& title
     << "<h2>Accuracy by answer length</h2><table><tr><th>mean answer tokens</th><th>pairs</th>"
        "<th>accuracy</th></tr>";
   for (const auto& b : r.by_length)
-    o << "<tr><td>" << b.min_tokens << "–" << b.max_tokens << "</td><td>" << b.pairs
-      << "</td><td>" << b.accuracy << "</td></tr>";
+    o << "<tr><td>" << b.min_tokens << "–" << b.max_tokens << "</td><td>" << b.pairs << "</td><td>"
+      << b.accuracy << "</td></tr>";
   o << "</table></body></html>\n";
   return o.str();
 }

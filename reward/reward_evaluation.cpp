@@ -27,11 +27,12 @@ ScoredPairs score_with(const std::string& model_dir, const PreferenceDataset& da
   if (m.head_initialized)
     throw std::invalid_argument(model_dir + ": a causal LM, not a reward model (no score head)");
   auto tmpl = choose_chat_template(m.tokenizer.config, opt.chat_template);
-  const auto limit = opt.max_seq_len > 0 ? opt.max_seq_len
-                                         : m.model->config().max_position_embeddings;
+  const auto limit =
+      opt.max_seq_len > 0 ? opt.max_seq_len : m.model->config().max_position_embeddings;
   PreferenceTokenizeReport report;
   ScoredPairs out;
-  out.examples = tokenize_preference_pairs(data.pairs, *m.tokenizer.tokenizer, tmpl, limit, &report);
+  out.examples =
+      tokenize_preference_pairs(data.pairs, *m.tokenizer.tokenizer, tmpl, limit, &report);
   out.dropped = report.dropped_too_long + report.dropped_prompt_too_long;
   ScoringOptions so;
   so.pairs_per_batch = static_cast<std::size_t>(std::max<std::int64_t>(1, opt.batch_size));
@@ -52,7 +53,8 @@ std::vector<LengthBucket> length_buckets(const ScoredPairs& s, int count) {
   std::vector<LengthBucket> out;
   for (int b = 0; b < count && !items.empty(); ++b) {
     const auto lo = items.size() * static_cast<std::size_t>(b) / static_cast<std::size_t>(count);
-    const auto hi = items.size() * static_cast<std::size_t>(b + 1) / static_cast<std::size_t>(count);
+    const auto hi =
+        items.size() * static_cast<std::size_t>(b + 1) / static_cast<std::size_t>(count);
     if (hi <= lo) continue;
     LengthBucket k;
     k.min_tokens = items[lo].first, k.max_tokens = items[hi - 1].first;
@@ -103,8 +105,9 @@ RewardEvalResult evaluate_reward_model(const RewardEvalOptions& opt) {
     std::int64_t right = 0;
     for (std::size_t i = 0; i < b.examples.size(); ++i)
       right += b.scores.chosen[i] > b.scores.rejected[i] ? 1 : 0;
-    r.baseline_accuracy =
-        b.examples.empty() ? 0 : static_cast<double>(right) / static_cast<double>(b.examples.size());
+    r.baseline_accuracy = b.examples.empty()
+                              ? 0
+                              : static_cast<double>(right) / static_cast<double>(b.examples.size());
   }
   if (!opt.report.empty())
     write_file_atomic(opt.report, reward_eval_html(r, opt.model + " on " + opt.data));
@@ -148,8 +151,8 @@ std::string reward_eval_text(const RewardEvalResult& r) {
   if (r.baseline_accuracy) o << "baseline model accuracy: " << fixed(*r.baseline_accuracy) << "\n";
   o << "by answer length (tokens):\n";
   for (const auto& b : r.by_length)
-    o << "  " << b.min_tokens << "-" << b.max_tokens << ": " << fixed(b.accuracy) << " ("
-      << b.pairs << " pairs)\n";
+    o << "  " << b.min_tokens << "-" << b.max_tokens << ": " << fixed(b.accuracy) << " (" << b.pairs
+      << " pairs)\n";
   return o.str();
 }
 

@@ -21,8 +21,8 @@ struct RewardEvalOptions {
   std::string from = "auto";
   std::string chat_template;
   std::string report = "reward_eval.html";  // "" for none
-  std::int64_t max_seq_len = 0;            // 0: the model's max_position_embeddings
-  std::int64_t batch_size = 16;            // pairs per forward pass
+  std::int64_t max_seq_len = 0;             // 0: the model's max_position_embeddings
+  std::int64_t batch_size = 16;             // pairs per forward pass
 };
 
 struct LengthBucket {

@@ -28,8 +28,7 @@ std::pair<double, double> mean_std(const std::vector<double>& v) {
 
 RewardModelingTask::RewardModelingTask(LlamaForSequenceClassification model,
                                        std::vector<PreferenceExample> train,
-                                       std::vector<PreferenceExample> eval,
-                                       RewardBatching batching)
+                                       std::vector<PreferenceExample> eval, RewardBatching batching)
     : model_(std::move(model)),
       train_(std::move(train)),
       eval_(std::move(eval)),
@@ -45,9 +44,9 @@ TrainingBatches RewardModelingTask::train_batches(std::int64_t epoch, std::uint6
   TrainingBatches out;
   const auto step = static_cast<std::size_t>(batching_.pairs_per_batch);
   for (std::size_t start = 0; start < order.size(); start += step) {
-    std::vector<std::size_t> which(order.begin() + static_cast<std::ptrdiff_t>(start),
-                                   order.begin() + static_cast<std::ptrdiff_t>(
-                                                       std::min(order.size(), start + step)));
+    std::vector<std::size_t> which(
+        order.begin() + static_cast<std::ptrdiff_t>(start),
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + step)));
     auto b = std::make_shared<RewardBatch>();
     b->pairs = make_pair_batch(train_, which, batching_.packing,
                                static_cast<std::size_t>(batching_.max_seq_len), batching_.pad_id);
@@ -90,8 +89,8 @@ std::map<std::string, double> RewardModelingTask::evaluate() {
   auto c = torch::tensor(s.chosen, torch::kDouble), r = torch::tensor(s.rejected, torch::kDouble);
   std::vector<double> margins(s.chosen.size());
   for (std::size_t i = 0; i < margins.size(); ++i) margins[i] = eval_[i].margin;
-  auto l = bradley_terry_loss(c, r, torch::tensor(margins, torch::kDouble),
-                              batching_.center_rewards);
+  auto l =
+      bradley_terry_loss(c, r, torch::tensor(margins, torch::kDouble), batching_.center_rewards);
   auto [cm, cs] = mean_std(s.chosen);
   auto [rm, rs] = mean_std(s.rejected);
   return {{"loss", l.sum.item<double>() / static_cast<double>(n)},

@@ -69,8 +69,7 @@ PairData load_pairs(const std::string& path, const PreferenceReadOptions& read,
                                 std::to_string(data.unpaired.size()) +
                                 " unpaired KTO examples); a reward model learns from pairs");
   PreferenceTokenizeReport r;
-  d.examples =
-      tokenize_preference_pairs(data.pairs, *m.tokenizer.tokenizer, tmpl, max_seq_len, &r);
+  d.examples = tokenize_preference_pairs(data.pairs, *m.tokenizer.tokenizer, tmpl, max_seq_len, &r);
   for (const auto& e : d.examples)
     d.tokens += static_cast<std::int64_t>(e.chosen.ids.size() + e.rejected.ids.size());
   std::cerr << path << ": " << r.kept << " pairs (" << d.tokens << " tokens)";

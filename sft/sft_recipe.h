@@ -4,7 +4,8 @@
 //   ... chosei pretrain --config run.json --set model=DIR --set train=FILE... --set out=DIR ...
 // Load the model, make sure its tokenizer has the chat template's tokens (adding them and
 // resizing the embeddings when not), tokenize with assistant-only labels (SFT) or all
-// tokens (pretraining), train on the shared TrainingLoop (sft/language_modeling_task.h), and write the run directory.
+// tokens (pretraining), train on the shared TrainingLoop (sft/language_modeling_task.h), and write
+// the run directory.
 
 #include "train/run_config.h"
 

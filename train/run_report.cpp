@@ -86,7 +86,7 @@ std::vector<std::string> write_run_report(const std::string& out_dir, const RunR
   // A task's own metrics (a reward model's accuracy, DPO's rewards/margins) get a chart
   // each: training means and, under "eval_" + name, validation values.
   std::map<std::string, std::pair<Series, Series>> task_metrics;
-  static const std::set<std::string> kLoopKeys = {"step", "epoch",      "loss",     "lr",
+  static const std::set<std::string> kLoopKeys = {"step",      "epoch",        "loss",     "lr",
                                                   "grad_norm", "tokens_per_s", "elapsed_s"};
   std::ifstream metrics((std::filesystem::path(out_dir) / "metrics.jsonl").string());
   std::string line;

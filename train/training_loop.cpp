@@ -157,6 +157,9 @@ TrainResult TrainingLoop::fit() {
 
   auto run_eval = [&](std::int64_t at) {
     if (!task_.has_eval()) return;
+    // Inference caches (fused q|k|v and gate|up weights, bf16 copies) were built from the
+    // weights of the previous evaluation; the optimizer has changed them since.
+    task_.weights_changed();
     auto values = task_.evaluate();
     json line{{"step", at}};
     std::string shown;

@@ -49,7 +49,8 @@ TEST(PreferenceReader, LlamaFactoryShareGptV1AndKto) {
   auto en = read_preference_dataset(dir + "/dpo_en_demo.json");
   ASSERT_EQ(en.pairs.size(), 300u);
   EXPECT_EQ(en.formats.at("sharegpt"), 300u);
-  EXPECT_EQ(en.pairs[0].prompt[0].content.rfind("Hi! I'd like to create a new language game", 0), 0u);
+  EXPECT_EQ(en.pairs[0].prompt[0].content.rfind("Hi! I'd like to create a new language game", 0),
+            0u);
   EXPECT_EQ(en.pairs[0].chosen[0].content.rfind("That sounds like a fun", 0), 0u);
   EXPECT_EQ(read_preference_dataset(dir + "/dpo_zh_demo.json").pairs.size(), 300u);
   auto v1 = read_preference_dataset(dir + "/v1_dpo_demo.jsonl");
@@ -152,7 +153,8 @@ TEST(PreferenceReader, EveryBrokenLineIsAnErrorAtFileAndLine) {
   EXPECT_THROW(read_preference_dataset(path, forced), std::invalid_argument);
   EXPECT_TRUE(looks_like_preference_file(path));
   EXPECT_FALSE(looks_like_preference_file(write_lines(
-      "chat.jsonl", {R"({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})"})));
+      "chat.jsonl",
+      {R"({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})"})));
 }
 
 class PreferenceTokenization : public ::testing::Test {
@@ -185,9 +187,9 @@ TEST_F(PreferenceTokenization, ChatPromptIsAPrefixAndTheSequenceEndsAtTheEndOfTu
 
 TEST_F(PreferenceTokenization, RawTextIsPromptThenAnswerThenEosWithoutTemplate) {
   const auto& t = *tok_.tokenizer;
-  auto ids = tokenize_prompt_answer(true, {{"user", "Once upon a time", std::nullopt}},
-                                    {{"assistant", " there was a cat", std::nullopt}}, t, *tmpl_,
-                                    "x:1");
+  auto ids =
+      tokenize_prompt_answer(true, {{"user", "Once upon a time", std::nullopt}},
+                             {{"assistant", " there was a cat", std::nullopt}}, t, *tmpl_, "x:1");
   auto prompt = t.encode("Once upon a time", true);
   auto answer = t.encode(" there was a cat", false);
   ASSERT_EQ(ids.ids.size(), prompt.size() + answer.size() + 1);

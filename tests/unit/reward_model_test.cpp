@@ -59,7 +59,8 @@ std::vector<PreferenceExample> random_pairs(int n, std::uint64_t seed) {
     e.rejected.ids = e.chosen.ids;
     e.chosen.prompt_tokens = e.rejected.prompt_tokens = prompt;
     for (std::size_t k = 0, n2 = 1 + rng() % 6; k < n2; ++k) e.chosen.ids.push_back(3 + rng() % 37);
-    for (std::size_t k = 0, n2 = 1 + rng() % 6; k < n2; ++k) e.rejected.ids.push_back(3 + rng() % 37);
+    for (std::size_t k = 0, n2 = 1 + rng() % 6; k < n2; ++k)
+      e.rejected.ids.push_back(3 + rng() % 37);
     e.chosen.ids.push_back(2), e.rejected.ids.push_back(2);  // end with eos == pad
     e.margin = (i % 3) * 0.5;
     e.pair = static_cast<std::size_t>(i);
@@ -164,14 +165,12 @@ TEST(RewardModelStep, RewardsLossAndEveryGradientMatchPyTorch) {
   save_score_model_dir(dir + "/model", saved);
   auto pairs = random_pairs(5, 3);
   const double eta = 0.05;
-  {
-    std::ofstream(dir + "/pairs.json") << pairs_json(pairs, eta);
-  }
+  { std::ofstream(dir + "/pairs.json") << pairs_json(pairs, eta); }
   std::string out;
-  const int rc = test::run_command(python + " " + test::source_dir() +
-                                       "/tests/reference/reward_reference.py pairs " + dir +
-                                       "/model " + dir + "/pairs.json " + dir + "/ref.safetensors 2>&1",
-                                   &out);
+  const int rc = test::run_command(
+      python + " " + test::source_dir() + "/tests/reference/reward_reference.py pairs " + dir +
+          "/model " + dir + "/pairs.json " + dir + "/ref.safetensors 2>&1",
+      &out);
   ASSERT_EQ(rc, 0) << out;
   SafetensorsReader ref(dir + "/ref.safetensors");
 
@@ -191,7 +190,8 @@ TEST(RewardModelStep, RewardsLossAndEveryGradientMatchPyTorch) {
   mean.backward();
   EXPECT_NEAR(mean.item<double>(), tensor_from_view(ref.tensor("loss")).item<double>(), 1e-5);
   auto scores = score_pairs(rm, pairs, ScoringOptions{});
-  auto ref_c = tensor_from_view(ref.tensor("chosen")), ref_r = tensor_from_view(ref.tensor("rejected"));
+  auto ref_c = tensor_from_view(ref.tensor("chosen")),
+       ref_r = tensor_from_view(ref.tensor("rejected"));
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     EXPECT_NEAR(scores.chosen[i], ref_c[static_cast<long>(i)].item<double>(), 1e-5);
     EXPECT_NEAR(scores.rejected[i], ref_r[static_cast<long>(i)].item<double>(), 1e-5);
@@ -207,8 +207,8 @@ TEST(RewardModelStep, RewardsLossAndEveryGradientMatchPyTorch) {
     ++compared;
   }
   EXPECT_EQ(compared, static_cast<int>(ref.tensors().size()) - 3);
-  std::cout << "loss " << mean.item<double>() << "; " << compared
-            << " gradients, max |difference| " << worst << "\n";
+  std::cout << "loss " << mean.item<double>() << "; " << compared << " gradients, max |difference| "
+            << worst << "\n";
 }
 
 TEST(RewardLora, AdapterHoldsTheScoreHeadAndMergeEqualsWPlusScaledBA) {
@@ -251,7 +251,8 @@ TEST(RewardLora, AdapterHoldsTheScoreHeadAndMergeEqualsWPlusScaledBA) {
   save_score_model_dir(dir + "/merged", loaded);
   auto reloaded = load_score_model_dir(dir + "/merged");
   EXPECT_FALSE(reloaded.head_initialized);
-  EXPECT_LT((reloaded.model->forward_padded(ids, mask) - unmerged).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((reloaded.model->forward_padded(ids, mask) - unmerged).abs().max().item<double>(),
+            1e-5);
 }
 
 }  // namespace
