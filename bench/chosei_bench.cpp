@@ -14,9 +14,11 @@
 #include "base/atomic_file.h"
 #include "bench/filter_bench.h"
 #include "formats/model_dir.h"
+#include "formats/score_model_dir.h"
 #include "generate/generation.h"
 #include "model/compute_threads.h"
 #include "model/matvec.h"
+#include "reward/bradley_terry_loss.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/tokenizer_loader.h"
 #include "train/causal_lm_loss.h"
@@ -100,6 +102,33 @@ static int bench_sft(const std::string& dir, std::int64_t T, std::int64_t B, std
   return 0;
 }
 
+// Reward-model steps on random pairs (both sides of every pair in one forward, T tokens
+// each): score at the last token, Bradley-Terry loss, backward, AdamW. Pairs per second.
+static int bench_reward(const std::string& dir, std::int64_t T, std::int64_t pairs,
+                        std::int64_t steps, const std::string& precision, int threads) {
+  set_compute_threads(threads);
+  auto rm = score_model_from_causal_lm(load_model_dir(dir, false), 1, 0);
+  rm.model->set_precision(parse_precision(precision));
+  rm.model->train();
+  torch::manual_seed(0);
+  auto ids = torch::randint(0, rm.model->config().vocab_size, {2 * pairs, T}, torch::kLong);
+  auto rows = torch::arange(2 * pairs, torch::kLong),
+       cols = torch::full({2 * pairs}, T - 1, torch::kLong);
+  torch::optim::AdamW opt(rm.model->parameters(), torch::optim::AdamWOptions(1e-4));
+  auto step = [&] {
+    opt.zero_grad();
+    auto r = rm.model->score_at(rm.model->hidden_states(ids), rows, cols).select(1, 0);
+    auto l = bradley_terry_loss(r.slice(0, 0, pairs), r.slice(0, pairs), torch::zeros({pairs}), 0);
+    (l.sum / double(pairs)).backward();
+    opt.step();
+  };
+  step();
+  auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < steps; ++i) step();
+  std::cout << "pairs_per_s " << double(pairs * steps) / seconds_since(t0) << "\n";
+  return 0;
+}
+
 // Measured peak of a large matmul in `dtype`, GFLOP/s.
 static int bench_peak(const std::string& precision, int threads) {
   set_compute_threads(threads);
@@ -121,6 +150,9 @@ int main(int argc, char** argv) {
     if (cmd == "sft" && argc == 8)
       return bench_sft(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                        argv[6], std::stoi(argv[7]));
+    if (cmd == "reward" && argc == 8)
+      return bench_reward(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
+                          argv[6], std::stoi(argv[7]));
     if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
     if (cmd == "filter" && argc == 3) return bench_filter_check(argv[2]);
     if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);

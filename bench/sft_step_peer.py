@@ -28,6 +28,12 @@ def rot(x):
 
 
 def forward(cfg, W, ids):
+    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else W["lm_head.weight"]
+    return torch.nn.functional.linear(hidden(cfg, W, ids), head).float()
+
+
+def hidden(cfg, W, ids):
+    """Final hidden states (B, T, C) after model.norm."""
     B, T = ids.shape
     C, NH = cfg["hidden_size"], cfg["num_attention_heads"]
     NKV = cfg.get("num_key_value_heads", NH)
@@ -51,9 +57,7 @@ def forward(cfg, W, ids):
         h = rms(x, W[p + "post_attention_layernorm.weight"], cfg["rms_norm_eps"])
         g = torch.nn.functional.silu(lin(h, W[p + "mlp.gate_proj.weight"])) * lin(h, W[p + "mlp.up_proj.weight"])
         x = x + lin(g, W[p + "mlp.down_proj.weight"])
-    x = rms(x, W["model.norm.weight"], cfg["rms_norm_eps"])
-    head = W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else W["lm_head.weight"]
-    return lin(x, head).float()
+    return rms(x, W["model.norm.weight"], cfg["rms_norm_eps"])
 
 
 def main():
