@@ -15,47 +15,50 @@ namespace chosei {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-LoadedModel load_model_with_adapter(const std::string& base, const std::string& dir,
-                                    bool require_tokenizer) {
-  LoadedModel m = load_model_dir(base, false);
-  SafetensorsReader reader((fs::path(dir) / "adapter_model.safetensors").string());
+bool has_tokenizer_files(const std::string& dir) {
+  return fs::exists(fs::path(dir) / "tokenizer.json") ||
+         fs::exists(fs::path(dir) / "tokenizer.model") ||
+         fs::exists(fs::path(dir) / "tokenizer.bin");
+}
+
+void grow_to_adapter_vocabulary(LoadedModel& m, const std::string& adapter_dir) {
+  SafetensorsReader reader((fs::path(adapter_dir) / "adapter_model.safetensors").string());
   const std::string embed = "base_model.model.model.embed_tokens.weight";
   if (reader.contains(embed) && reader.tensor(embed).shape[0] != m.model->config().vocab_size)
     m.model = resize_token_embeddings(m.model, reader.tensor(embed).shape[0]);
+}
+
+LoadedModel load_model_with_adapter(const std::string& base, const std::string& dir,
+                                    bool require_tokenizer) {
+  LoadedModel m = load_model_dir(base, false);
+  grow_to_adapter_vocabulary(m, dir);
   load_lora_adapter(dir, *m.model);
   m.model->eval();
   m.dir = dir;
-  bool own_tokenizer =
-      fs::exists(fs::path(dir) / "tokenizer.json") || fs::exists(fs::path(dir) / "tokenizer.model");
-  if (own_tokenizer)
+  if (has_tokenizer_files(dir))
     m.tokenizer = load_tokenizer(dir);
-  else if (fs::exists(fs::path(base) / "tokenizer.json") ||
-           fs::exists(fs::path(base) / "tokenizer.model"))
+  else if (has_tokenizer_files(base))
     m.tokenizer = load_tokenizer(base);
   else if (require_tokenizer)
     throw std::runtime_error(dir + ": no tokenizer in the adapter or its base");
   return m;
 }
 
-namespace {
-
-// A PEFT LoRA adapter directory on the base model its config names.
-LoadedModel load_adapter_dir(const std::string& dir, bool require_tokenizer) {
-  auto j = json::parse(read_file((fs::path(dir) / "adapter_config.json").string()), nullptr, false);
+std::string adapter_base_dir(const std::string& adapter_dir) {
+  auto j = json::parse(read_file((fs::path(adapter_dir) / "adapter_config.json").string()), nullptr,
+                       false);
   const std::string base = j.is_object() ? j.value("base_model_name_or_path", "") : "";
   if (base.empty() || !fs::is_directory(base))
-    throw std::runtime_error(dir + "/adapter_config.json: base_model_name_or_path \"" + base +
-                             "\" is not a model directory here");
-  return load_model_with_adapter(base, dir, require_tokenizer);
+    throw std::runtime_error(adapter_dir + "/adapter_config.json: base_model_name_or_path \"" +
+                             base + "\" is not a model directory here");
+  return base;
 }
-
-}  // namespace
 
 LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer) {
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a model directory");
   if (!fs::exists(fs::path(dir) / "config.json") &&
       fs::exists(fs::path(dir) / "adapter_config.json"))
-    return load_adapter_dir(dir, require_tokenizer);
+    return load_model_with_adapter(adapter_base_dir(dir), dir, require_tokenizer);
   LoadedModel m;
   m.dir = dir;
   auto config = load_model_config((fs::path(dir) / "config.json").string());
@@ -65,10 +68,7 @@ LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer) {
     ignore.push_back("lm_head.weight");  // some exporters store the tied copy
   load_parameters(*m.model, read_checkpoint_tensors(dir), dir, ignore);
   m.model->eval();
-  bool has_tokenizer = fs::exists(fs::path(dir) / "tokenizer.json") ||
-                       fs::exists(fs::path(dir) / "tokenizer.model") ||
-                       fs::exists(fs::path(dir) / "tokenizer.bin");
-  if (has_tokenizer)
+  if (has_tokenizer_files(dir))
     m.tokenizer = load_tokenizer(dir);
   else if (require_tokenizer)
     throw std::runtime_error(dir + ": no tokenizer.json, tokenizer.model or tokenizer.bin");

@@ -34,6 +34,17 @@ LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true
 LoadedModel load_model_with_adapter(const std::string& base_dir, const std::string& adapter_dir,
                                     bool require_tokenizer = true);
 
+// The base model directory an adapter's adapter_config.json names (base_model_name_or_path);
+// throws naming the file when it is missing or not a directory here.
+std::string adapter_base_dir(const std::string& adapter_dir);
+
+// Whether `dir` holds tokenizer.json, tokenizer.model or tokenizer.bin.
+bool has_tokenizer_files(const std::string& dir);
+
+// Grows m's embeddings to the vocabulary of the adapter in `adapter_dir` when it saved
+// resized ones (modules_to_save embed_tokens), so that the adapter loads onto m.
+void grow_to_adapter_vocabulary(LoadedModel& m, const std::string& adapter_dir);
+
 // Writes config.json, the weights (in `dtype`), the tokenizer files and
 // generation_config.json, each atomically.
 void save_model_dir(const std::string& dir, const LoadedModel& model, DType dtype = DType::F32);

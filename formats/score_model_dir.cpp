@@ -5,7 +5,6 @@
 
 #include "base/atomic_file.h"
 #include "formats/peft_adapter.h"
-#include "formats/safetensors_reader.h"
 #include "formats/tensor_io.h"
 #include "model/lora.h"
 
@@ -42,9 +41,7 @@ std::optional<double> number_in(const json& j, const char* key) {
 void load_tokenizer_files(LoadedScoreModel& m, const std::string& dir,
                           const std::string& fallback) {
   for (const auto& d : {dir, fallback}) {
-    if (d.empty()) continue;
-    if (fs::exists(fs::path(d) / "tokenizer.json") || fs::exists(fs::path(d) / "tokenizer.model") ||
-        fs::exists(fs::path(d) / "tokenizer.bin")) {
+    if (!d.empty() && has_tokenizer_files(d)) {
       m.tokenizer = load_tokenizer(d);
       return;
     }
@@ -73,15 +70,6 @@ LoadedScoreModel load_classification_dir(const std::string& dir) {
 
 const char* kNormalizationFile = "reward_normalization.json";
 
-LoadedScoreModel load_adapter_over_base(const std::string& dir) {
-  const json j = read_json_object(fs::path(dir) / "adapter_config.json");
-  const std::string base = j.value("base_model_name_or_path", "");
-  if (base.empty() || !fs::is_directory(base))
-    throw std::runtime_error(dir + "/adapter_config.json: base_model_name_or_path \"" + base +
-                             "\" is not a model directory here");
-  return load_score_model_with_adapter(base, dir);
-}
-
 }  // namespace
 
 LoadedScoreModel load_score_model_with_adapter(const std::string& base, const std::string& dir) {
@@ -90,10 +78,7 @@ LoadedScoreModel load_score_model_with_adapter(const std::string& base, const st
     m = load_classification_dir(base);
   } else {
     LoadedModel lm = load_model_dir(base, false);
-    SafetensorsReader reader((fs::path(dir) / "adapter_model.safetensors").string());
-    const std::string embed = "base_model.model.model.embed_tokens.weight";
-    if (reader.contains(embed) && reader.tensor(embed).shape[0] != lm.model->config().vocab_size)
-      lm.model = resize_token_embeddings(lm.model, reader.tensor(embed).shape[0]);
+    grow_to_adapter_vocabulary(lm, dir);
     m = score_model_from_causal_lm(std::move(lm), 1, 0);
   }
   load_lora_adapter(dir, *m.model);
@@ -146,7 +131,7 @@ LoadedScoreModel load_score_model_dir(const std::string& dir, std::int64_t num_l
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a model directory");
   if (!fs::exists(fs::path(dir) / "config.json") &&
       fs::exists(fs::path(dir) / "adapter_config.json"))
-    return load_adapter_over_base(dir);
+    return load_score_model_with_adapter(adapter_base_dir(dir), dir);
   if (is_score_model_dir(dir)) return load_classification_dir(dir);
   return score_model_from_causal_lm(load_model_dir(dir), num_labels, seed);
 }

@@ -8,15 +8,16 @@ namespace chosei {
 
 namespace {
 
-std::vector<double> scores_of(LlamaForSequenceClassification& model, const PackedBatch& packed,
-                              const torch::Tensor& rows, const torch::Tensor& cols) {
+torch::Tensor hidden_of(LlamaForSequenceClassification& model, const PackedBatch& packed) {
   ForwardOptions fwd;
   fwd.positions = packed.positions;
   fwd.attention_mask = packed.attention_mask;
-  auto s = model->score_at(model->hidden_states(packed.input_ids, fwd), rows, cols)
-               .select(1, 0)
-               .to(torch::kDouble)
-               .contiguous();
+  return model->hidden_states(packed.input_ids, fwd);
+}
+
+std::vector<double> scores_at(LlamaForSequenceClassification& model, const torch::Tensor& hidden,
+                              const torch::Tensor& rows, const torch::Tensor& cols) {
+  auto s = model->score_at(hidden, rows, cols).select(1, 0).to(torch::kDouble).contiguous();
   return {s.data_ptr<double>(), s.data_ptr<double>() + s.numel()};
 }
 
@@ -33,8 +34,9 @@ PairScores score_pairs(LlamaForSequenceClassification& model,
     for (auto i = start; i < std::min(examples.size(), start + opt.pairs_per_batch); ++i)
       which.push_back(i);
     auto b = make_pair_batch(examples, which, opt.pack, opt.capacity, opt.pad_id);
-    auto c = scores_of(model, b.packed, b.chosen_rows, b.chosen_cols);
-    auto r = scores_of(model, b.packed, b.rejected_rows, b.rejected_cols);
+    auto hidden = hidden_of(model, b.packed);  // one forward for both sides
+    auto c = scores_at(model, hidden, b.chosen_rows, b.chosen_cols);
+    auto r = scores_at(model, hidden, b.rejected_rows, b.rejected_cols);
     out.chosen.insert(out.chosen.end(), c.begin(), c.end());
     out.rejected.insert(out.rejected.end(), r.begin(), r.end());
   }
@@ -55,7 +57,7 @@ std::vector<double> score_sequences(LlamaForSequenceClassification& model,
     for (auto i = start; i < std::min(sequences.size(), start + per_batch); ++i)
       seqs.push_back(&sequences[i]);
     auto b = make_sequence_batch(seqs, opt.pack, opt.capacity, opt.pad_id);
-    auto s = scores_of(model, b.packed, b.rows, b.cols);
+    auto s = scores_at(model, hidden_of(model, b.packed), b.rows, b.cols);
     out.insert(out.end(), s.begin(), s.end());
   }
   model->train(was_training);

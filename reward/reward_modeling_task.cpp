@@ -93,17 +93,22 @@ std::map<std::string, double> RewardModelingTask::evaluate() {
       bradley_terry_loss(c, r, torch::tensor(margins, torch::kDouble), batching_.center_rewards);
   auto [cm, cs] = mean_std(s.chosen);
   auto [rm, rs] = mean_std(s.rejected);
+  std::vector<double> all = s.chosen;
+  all.insert(all.end(), s.rejected.begin(), s.rejected.end());
+  auto [am, as] = mean_std(all);
   return {{"loss", l.sum.item<double>() / static_cast<double>(n)},
           {"accuracy", l.correct / static_cast<double>(n)},
           {"margin", l.margin_sum / static_cast<double>(n)},
           {"chosen_reward", cm},
           {"chosen_reward_std", cs},
           {"rejected_reward", rm},
-          {"rejected_reward_std", rs}};
+          {"rejected_reward_std", rs},
+          {"reward_mean", am},
+          {"reward_std", as}};
 }
 
-std::pair<double, double> RewardModelingTask::reward_mean_std() {
-  auto s = score_pairs(model_, eval_.empty() ? train_ : eval_, scoring_options());
+std::pair<double, double> RewardModelingTask::train_reward_mean_std() {
+  auto s = score_pairs(model_, train_, scoring_options());
   std::vector<double> all = s.chosen;
   all.insert(all.end(), s.rejected.begin(), s.rejected.end());
   return mean_std(all);

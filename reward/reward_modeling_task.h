@@ -4,7 +4,8 @@
 // or padded: reward/pair_batch.h); the loss is the Bradley-Terry sum over pairs
 // (reward/bradley_terry_loss.h), so the loop normalizes by the pairs of the whole
 // accumulated batch. Metrics, as TRL and OpenRLHF log them: accuracy (r_c > r_r), margin
-// (mean r_c - r_r), mean chosen and rejected reward; evaluation adds their std.
+// (mean r_c - r_r), mean chosen and rejected reward; evaluation adds their std and the
+// mean/std of every reward (saved with the model so scores can be normalized).
 
 #include <vector>
 
@@ -35,9 +36,8 @@ class RewardModelingTask : public TrainingTask {
   void set_training(bool training) override;
   void weights_changed() override;
 
-  // Mean and std of every reward on the eval set (the training set when there is none):
-  // saved with the model so scores can be normalized.
-  std::pair<double, double> reward_mean_std();
+  // Mean and std of every reward on the training set, for runs without an eval set.
+  std::pair<double, double> train_reward_mean_std();
 
   std::size_t train_pairs() const { return train_.size(); }
   std::size_t eval_pairs() const { return eval_.size(); }

@@ -143,17 +143,17 @@ double run_reward_train(const RecipeArgs& args) {
   if (!writer) return std::nan("");
 
   const auto final_dir = (fs::path(out) / "final").string();
-  if (settings.loop.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
-    fs::remove_all(final_dir);
-    fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model
-    std::cerr << "note: final/ is the best checkpoint; its reward mean/std are not recorded\n";
-  } else {
-    auto [mean, std] = task.reward_mean_std();
-    m.reward_mean = mean, m.reward_std = std;
-    save(final_dir);
-  }
   std::map<std::string, double> final_eval;
   if (task.has_eval()) final_eval = task.evaluate();
+  if (promote_best_model(settings.loop, final_dir)) {
+    std::cerr << "note: final/ is the best checkpoint; its reward mean/std are not recorded\n";
+  } else {
+    if (task.has_eval())
+      m.reward_mean = final_eval.at("reward_mean"), m.reward_std = final_eval.at("reward_std");
+    else
+      std::tie(m.reward_mean, m.reward_std) = task.train_reward_mean_std();
+    save(final_dir);
+  }
   RunReportInput report;
   report.title = "chosei reward model: " + out;
   report.data_stats = {{"train pairs", task.train_pairs()},

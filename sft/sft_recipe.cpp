@@ -196,12 +196,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
   auto result = loop.fit();
   const auto final_dir = (fs::path(out) / "final").string();
   if (!writer) return result.best_eval_loss;
-  if (settings.loop.early_stopping_patience > 0 && fs::exists(fs::path(out) / "best")) {
-    fs::remove_all(final_dir);
-    fs::rename(fs::path(out) / "best", final_dir);  // early stopping keeps the best model
-  } else {
-    save(final_dir);
-  }
+  if (!promote_best_model(settings.loop, final_dir)) save(final_dir);
   std::cerr << "trained " << result.steps << " steps; final model in " << final_dir << "\n";
   write_report(out, m, task.train_examples(), task.eval_examples(), sample_prompts);
   return task.has_eval() ? result.best_eval_loss : std::nan("");

@@ -312,4 +312,12 @@ TrainingLoop::LrFinding TrainingLoop::find_lr(double min_lr, double max_lr, std:
   return out;
 }
 
+bool promote_best_model(const TrainingOptions& options, const std::string& final_dir) {
+  const auto best = std::filesystem::path(options.out_dir) / "best";
+  if (options.early_stopping_patience <= 0 || !std::filesystem::exists(best)) return false;
+  std::filesystem::remove_all(final_dir);
+  std::filesystem::rename(best, final_dir);
+  return true;
+}
+
 }  // namespace chosei

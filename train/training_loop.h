@@ -87,4 +87,9 @@ class TrainingLoop {
   bool interactive_ = false;
 };
 
+// With early stopping the loop saved the best model as out_dir/best/: it becomes
+// `final_dir` (replacing any). Returns false when there is no such model, and the recipe
+// saves the model it holds.
+bool promote_best_model(const TrainingOptions& options, const std::string& final_dir);
+
 }  // namespace chosei

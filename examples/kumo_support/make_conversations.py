@@ -62,15 +62,18 @@ def render():
     return "".join(line + "\n" for line in lines)
 
 
-def main():
-    out = HERE / "conversations.jsonl"
-    text = render()
+def write_or_check(out, text, what):
+    """Writes `text` to `out`, or with --check fails when the committed file differs."""
     if "--check" in sys.argv[1:]:
         if out.read_text(encoding="utf-8") != text:
-            sys.exit(f"{out} is stale: run {Path(__file__).name}")
+            sys.exit(f"{out} is stale: run {Path(sys.argv[0]).name}")
         return
     out.write_text(text, encoding="utf-8")
-    print(f"wrote {text.count(chr(10))} conversations to {out}")
+    print(f"wrote {text.count(chr(10))} {what} to {out}")
+
+
+def main():
+    write_or_check(HERE / "conversations.jsonl", render(), "conversations")
 
 
 if __name__ == "__main__":

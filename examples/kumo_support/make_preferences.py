@@ -12,10 +12,9 @@ Deterministic: `make_preferences.py --check` fails when the committed file is st
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
-from make_conversations import questions_and_answers
+from make_conversations import questions_and_answers, write_or_check
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,14 +76,7 @@ def render():
 
 
 def main():
-    out = HERE / "preferences.jsonl"
-    text = render()
-    if "--check" in sys.argv[1:]:
-        if out.read_text(encoding="utf-8") != text:
-            sys.exit(f"{out} is stale: run {Path(__file__).name}")
-        return
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {text.count(chr(10))} preference pairs to {out}")
+    write_or_check(HERE / "preferences.jsonl", render(), "preference pairs")
 
 
 if __name__ == "__main__":

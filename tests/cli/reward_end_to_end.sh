@@ -3,7 +3,9 @@
 #   - `reward train` (full) writes an HF LlamaForSequenceClassification final/, metrics with
 #     accuracy and margin, evaluations at step 0 and every eval_every, report.html;
 #   - `reward score --ids` agrees with an independent PyTorch forward pass over final/;
-#   - `reward eval --json` prints pairs, accuracy, mean_margin, ece (and the baselines);
+#   - `reward eval --json`: pairs, accuracy, mean_margin, ece; accuracy and margin equal those
+#     of the PyTorch rewards, the length baselines those of the texts, --baseline the
+#     accuracy of the second model's own scores;
 #   - LoRA: the base files are untouched, the adapter holds the score head, `lora merge`
 #     gives a reward model that scores like the adapter;
 #   - SIGKILL after a checkpoint, `resume_from=auto`: the final weights equal an
@@ -50,6 +52,9 @@ with open(f"{work}/score.jsonl", "w") as f:
     for l in open(f"{work}/val.jsonl"):
         r = json.loads(l)
         f.write(json.dumps({"messages": r["input"]["messages"] + r["preferred_output"]}) + "\n")
+    for l in open(f"{work}/val.jsonl"):
+        r = json.loads(l)
+        f.write(json.dumps({"messages": r["input"]["messages"] + r["non_preferred_output"]}) + "\n")
     f.write(json.dumps({"prompt": "Once upon a time", "completion": " there was a kettle."}) + "\n")
 PY
 "$CHOSEI" reward score --model "$WORK/full/final" --jsonl "$WORK/score.jsonl" --ids >"$WORK/scored.jsonl"
@@ -59,21 +64,31 @@ import json, sys
 work = sys.argv[1]
 ours = [json.loads(l)["reward"] for l in open(f"{work}/scored.jsonl")]
 ref = [float(l) for l in open(f"{work}/ref.txt")]
-assert len(ours) == len(ref) == 25, (len(ours), len(ref))
+assert len(ours) == len(ref) == 49, (len(ours), len(ref))
 worst = max(abs(a - b) for a, b in zip(ours, ref))
 assert worst < 1e-4, worst
 print(f"reward score vs PyTorch over final/: {len(ours)} answers, max |difference| {worst:.2e}")
 PY
 "$CHOSEI" reward eval --model "$WORK/full/final" --data "$WORK/val.jsonl" --json \
-  --baseline "$WORK/full/final" --report "$WORK/eval.html" >"$WORK/eval.json"
-/usr/bin/python3 - "$WORK/eval.json" <<'PY'
+  --report "$WORK/eval.html" >"$WORK/eval.json"
+/usr/bin/python3 - "$WORK" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
+w = sys.argv[1]
+r = json.load(open(f"{w}/eval.json"))
 for k in ("pairs", "accuracy", "mean_margin", "ece", "accuracy_ci95", "shorter_answer_wins",
-          "longer_answer_wins", "baseline_accuracy", "calibration", "by_length"):
+          "longer_answer_wins", "calibration", "by_length"):
     assert k in r, k
-assert r["pairs"] == 24 and r["baseline_accuracy"] == r["accuracy"], r
-assert len(r["calibration"]) == 10
+assert r["pairs"] == 24 and len(r["calibration"]) == 10, r
+ref = [float(l) for l in open(f"{w}/ref.txt")]  # PyTorch: 24 chosen, 24 rejected, 1 raw
+margins = [ref[i] - ref[24 + i] for i in range(24)]
+assert abs(r["accuracy"] - sum(m > 0 for m in margins) / 24) < 1e-9, (r["accuracy"], margins)
+assert abs(r["mean_margin"] - sum(margins) / 24) < 1e-4, (r["mean_margin"], sum(margins) / 24)
+pairs = [json.loads(l) for l in open(f"{w}/val.jsonl")]
+size = lambda side: len(side[0]["content"].encode())
+short = sum(1.0 if size(p["preferred_output"]) < size(p["non_preferred_output"]) else
+            0.5 if size(p["preferred_output"]) == size(p["non_preferred_output"]) else 0.0 for p in pairs) / 24
+assert abs(r["shorter_answer_wins"] - short) < 1e-9 and abs(r["longer_answer_wins"] - (1 - short)) < 1e-9, r
+print(f"reward eval: accuracy {r['accuracy']:.3f} and margin agree with the PyTorch rewards")
 PY
 grep -q "<svg" "$WORK/eval.html"
 
@@ -108,15 +123,27 @@ assert worst < 1e-4, worst
 assert max(a) - min(a) > 1e-3, "the adapter scores everything alike"
 print(f"merged LoRA reward model vs adapter: max |difference| {worst:.2e}")
 PY
+"$CHOSEI" reward eval --model "$WORK/full/final" --baseline "$WORK/lora/final" --data "$WORK/val.jsonl" \
+  --json --report "" >"$WORK/eval_baseline.json"
+/usr/bin/python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+r = json.load(open(f"{w}/eval_baseline.json"))
+lora = [json.loads(l)["reward"] for l in open(f"{w}/lora_scores.jsonl")]
+expected = sum(lora[i] > lora[24 + i] for i in range(24)) / 24
+assert abs(r["baseline_accuracy"] - expected) < 1e-9, (r["baseline_accuracy"], expected)
+print(f"--baseline: {expected:.3f}, as the LoRA model's own scores give")
+PY
 
 echo "== SIGKILL after a checkpoint, then resume_from=auto"
-RESUME=(--set save_every=4 --set keep_checkpoints=3 --set eval_every=0)
+RESUME=(--set save_every=4 --set keep_checkpoints=3 --set eval_every=0 --set max_steps=24)
 "$CHOSEI" reward train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/straight" >/dev/null 2>&1
 "$CHOSEI" reward train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do [ -f "$WORK/killed/checkpoints/step-4/trainer_state.json" ] && break; sleep 0.05; done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+[ ! -d "$WORK/killed/final" ] || { echo "the run finished before the kill: nothing was resumed"; exit 1; }
 [ -d "$WORK/killed/checkpoints/step-4" ] || { echo "no checkpoint before the kill"; exit 1; }
 "$CHOSEI" reward train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" --set resume_from=auto 2>&1 |
   grep -i "resum" || true
