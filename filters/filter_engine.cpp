@@ -8,7 +8,7 @@
 #include <tuple>
 
 #include "filters/rule_examples.h"
-#include "filters/validators.h"
+#include "filters/span_recognizer.h"
 
 namespace chosei {
 
@@ -63,7 +63,8 @@ struct StreamShape {
 
 struct FilterEngine::Compiled {
   std::vector<FilterRule> rules;
-  std::vector<StreamShape> shapes;  // per rule
+  std::vector<StreamShape> shapes;          // per rule
+  std::vector<SpanRecognizer> recognizers;  // per rule
   DirectionPatterns input, output;
   const DirectionPatterns& of(FilterDirection d) const {
     return d == FilterDirection::kInput ? input : output;
@@ -88,6 +89,24 @@ void compile_set(DirectionPatterns& d) {
     throw RulePackError("the filter patterns exceed RE2's memory budget");
 }
 
+FilterMatch make_match(const FilterRule& rule, std::string_view original,
+                       const NormalizedText& norm, std::size_t b, std::size_t e) {
+  const auto span = norm.original_span(b, e);
+  FilterMatch fm;
+  fm.rule = rule.id;
+  fm.category = rule.category;
+  fm.action = rule.action;
+  fm.replacement = rule.action == FilterAction::kBlock ? "[BLOCKED]" : rule.redact_with;
+  fm.byte_start = span.begin;
+  fm.byte_end = span.end;
+  fm.start = code_point_offset(original, span.begin);
+  fm.end = fm.start + code_point_offset(original.substr(span.begin), span.end - span.begin);
+  fm.text = std::string(original.substr(span.begin, span.end - span.begin));
+  fm.norm_start = b;
+  fm.norm_end = e;
+  return fm;
+}
+
 }  // namespace
 
 FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
@@ -103,6 +122,8 @@ FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
   }
   compile_set(compiled_->input);
   compile_set(compiled_->output);
+  for (const auto& rule : compiled_->rules)
+    compiled_->recognizers.push_back(make_span_recognizer(rule));
   for (const auto& rule : compiled_->rules)
     compiled_->shapes.push_back({byte_set(rule, rule.alphabet, "alphabet"),
                                  byte_set(rule, rule.first, "first"), rule.max_length});
@@ -156,27 +177,21 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
     std::size_t pos = from;
     re2::StringPiece m;
     while (pos <= text.size() && cp.re->Match(text, pos, text.size(), RE2::UNANCHORED, &m, 1)) {
-      const auto b = static_cast<std::size_t>(m.data() - text.data()), e = b + m.size();
+      const auto b = static_cast<std::size_t>(m.data() - text.data());
       // A rejected candidate (too long, bad checksum) may hide a valid match starting inside
       // it: search on from the next byte, not from its end.
       pos = b + 1;
       if (m.empty() || m.size() > rule.max_length) continue;
-      if (!rule.validator.empty() && !run_validator(rule.validator, std::string(m))) continue;
-      pos = e;
-      const auto span = norm.original_span(b, e);
-      FilterMatch fm;
-      fm.rule = rule.id;
-      fm.category = rule.category;
-      fm.action = rule.action;
-      fm.replacement = rule.action == FilterAction::kBlock ? "[BLOCKED]" : rule.redact_with;
-      fm.byte_start = span.begin;
-      fm.byte_end = span.end;
-      fm.start = code_point_offset(original, span.begin);
-      fm.end = fm.start + code_point_offset(original.substr(span.begin), span.end - span.begin);
-      fm.text = std::string(original.substr(span.begin, span.end - span.begin));
-      fm.norm_start = b;
-      fm.norm_end = e;
-      out.push_back(std::move(fm));
+      const auto& recognizer = compiled_->recognizers[cp.rule];
+      if (recognizer.whole_runs && continues_digit_run(norm.text, b)) continue;
+      const auto spans = recognizer.find(m);
+      if (spans.empty()) continue;
+      pos = b + spans.back().end;
+      for (const auto& s : spans) {
+        out.push_back(make_match(rule, original, norm, b + s.begin, b + s.end));
+        out.back().candidate_start = b;
+        out.back().candidate_end = b + m.size();
+      }
     }
   }
   // By start, longest first: where spans overlap, the widest one names the replacement.
@@ -187,13 +202,29 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
   // A span inside a wider one of the same category (the 12-digit My Number pattern inside a
   // card number) adds nothing but noise to the explanation.
   std::vector<FilterMatch> kept;
-  for (auto& m : out) {
-    bool inside = false;
-    for (const auto& k : kept)
-      inside = inside ||
-               (k.category == m.category && k.rule != m.rule && k.byte_start <= m.byte_start &&
-                m.byte_end <= k.byte_end && k.byte_end - k.byte_start > m.byte_end - m.byte_start);
-    if (!inside) kept.push_back(std::move(m));
+  // The same span claimed by two rules of a category goes to the more specific one (an SSN
+  // by its checksum over the phone number its digits also make).
+  auto specificity = [&](const std::string& id) {
+    for (const auto& r : compiled_->rules)
+      if (r.id == id) return match_specificity(r);
+    return 0;
+  };
+  auto covers = [&](const FilterMatch& k, const FilterMatch& m) {
+    if (k.category != m.category || k.rule == m.rule) return false;
+    // Digits a checksum claims are not also part of a number merely formatted like a phone.
+    if (k.byte_start < m.byte_end && m.byte_start < k.byte_end &&
+        specificity(k.rule) > specificity(m.rule) && specificity(m.rule) == 1)
+      return true;
+    if (k.byte_start > m.byte_start || m.byte_end > k.byte_end) return false;
+    if (specificity(k.rule) < specificity(m.rule)) return false;
+    const auto wk = k.byte_end - k.byte_start, wm = m.byte_end - m.byte_start;
+    return wk > wm || (wk == wm && specificity(k.rule) > specificity(m.rule));
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    bool covered = false;
+    for (std::size_t j = 0; j < out.size() && !covered; ++j)
+      covered = j != i && covers(out[j], out[i]);
+    if (!covered) kept.push_back(out[i]);
   }
   out = std::move(kept);
   // Two patterns of one rule finding the same span report it once.

@@ -23,7 +23,10 @@ struct FilterMatch {
   std::size_t byte_start = 0, byte_end = 0;  // bytes in the original
   std::string text;                          // the original text of the span
   std::size_t norm_start = 0, norm_end = 0;  // bytes in the normalized text
-  std::string replacement;                   // what redaction puts in its place
+  // The regex candidate the match was cut from (normalized bytes): a recognizer's result
+  // depends on the whole candidate, so a stream releases none of it before it is complete.
+  std::size_t candidate_start = 0, candidate_end = 0;
+  std::string replacement;  // what redaction puts in its place
 };
 
 struct FilterResult {

@@ -71,6 +71,10 @@ FilterRule parse_rule(const json& j, const std::string& pack) {
     if (std::find(known.begin(), known.end(), rule.validator) == known.end())
       r.fail("validator", "unknown validator \"" + rule.validator + "\"");
   }
+  if (j.contains("regions")) rule.regions = r.strings(j["regions"], "regions");
+  rule.leniency = r.string("leniency", rule.leniency);
+  if ((j.contains("regions") || j.contains("leniency")) && rule.validator != "phone_number")
+    r.fail(j.contains("regions") ? "regions" : "leniency", "only for validator \"phone_number\"");
   rule.action = parse_action(r);
   rule.redact_with = r.string("redact_with", "[" + rule.category + "]");
   const auto dir = r.string("applies_to", "both");

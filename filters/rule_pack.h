@@ -7,6 +7,7 @@
 // {"name": "pii", "rules": [{"id": "email", "category": "pii", "description": "...",
 //   "patterns": ["..."], "validator": "luhn", "action": "redact", "redact_with": "[EMAIL]",
 //   "applies_to": "both", "severity": "high", "max_length": 254,
+//   "regions": ["US", "JP"], "leniency": "possible",  (validator "phone_number" only)
 //   "alphabet": "[a-z0-9._%+@-]", "first": "[a-z0-9._%+-]",
 //   "examples": {"match": ["..."], "no_match": ["..."]}}]}
 
@@ -28,6 +29,10 @@ struct FilterRule {
   std::string id, category, description;
   std::vector<std::string> patterns;
   std::string validator;  // empty: none
+  // For validator "phone_number": the regions whose national formats count (ISO 3166-1
+  // alpha-2) and libphonenumber's leniency (possible, valid, strict_grouping, exact_grouping).
+  std::vector<std::string> regions;
+  std::string leniency = "valid";
   FilterAction action = FilterAction::kFlag;
   std::string redact_with;
   bool input = true, output = true;

@@ -68,12 +68,17 @@ std::string StreamFilter::release(bool at_end) {
   if (R <= norm_released_ && !at_end) return "";
   const std::size_t ctx = norm_released_ >= 8 ? norm_released_ - 8 : 0;
   auto found = engine_.find(text_, window(norm_, ctx), norm_released_ - ctx, direction_);
-  for (auto& m : found) m.norm_start += ctx, m.norm_end += ctx;
-  // Release only up to a point no match crosses and no cluster straddles.
+  for (auto& m : found)
+    m.norm_start += ctx, m.norm_end += ctx, m.candidate_start += ctx, m.candidate_end += ctx;
+  // Release only up to a point no match (nor the candidate it was cut from) crosses and no
+  // cluster straddles.
   for (bool moved = true; moved && !at_end;) {
     moved = false;
-    for (const auto& m : found)
-      if (m.norm_start < R && m.norm_end > R) R = m.norm_start, moved = true;
+    for (const auto& m : found) {
+      const std::size_t begin = std::min(m.norm_start, m.candidate_start),
+                        end = std::max(m.norm_end, m.candidate_end);
+      if (begin < R && end > R) R = begin, moved = true;
+    }
     while (R > norm_released_ && R < L && norm_.source[R].begin == norm_.source[R - 1].begin)
       --R, moved = true;
   }

@@ -100,8 +100,9 @@ bool run_validator(const std::string& name, std::string_view span) {
 }
 
 const std::vector<std::string>& validator_names() {
-  static const std::vector<std::string> names = {"luhn", "iban_mod97", "jp_my_number", "us_ssn",
-                                                 "ipv4"};
+  static const std::vector<std::string> names = {"luhn",   "iban_mod97",  "jp_my_number",
+                                                 "us_ssn", "ipv4",        "payment_card",
+                                                 "iban",   "phone_number"};
   return names;
 }
 

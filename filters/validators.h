@@ -20,8 +20,11 @@ bool us_ssn_valid(std::string_view span);
 // Dotted IPv4 with every octet at most 255.
 bool ipv4_valid(std::string_view span);
 
-// Runs the validator named `name` ("luhn", "iban_mod97", "jp_my_number", "us_ssn", "ipv4").
+// Runs the whole-span validator named `name` ("luhn", "iban_mod97", "jp_my_number", "us_ssn",
+// "ipv4"). The recognizers that cut a candidate (span_recognizer.h) are not run here.
 bool run_validator(const std::string& name, std::string_view span);
+// Every name a rule's "validator" may give: the whole-span validators above and the
+// recognizers "payment_card", "iban" and "phone_number".
 const std::vector<std::string>& validator_names();
 
 }  // namespace chosei

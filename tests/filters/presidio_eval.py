@@ -19,7 +19,7 @@ COVERED = {
     "IP_ADDRESS": {"ipv4", "ipv6"},
     "IBAN_CODE": {"iban"},
     "US_SSN": {"us_ssn"},
-    "PHONE_NUMBER": {"phone_international", "phone_us", "phone_jp"},
+    "PHONE_NUMBER": {"phone_number"},
 }
 
 

@@ -9,7 +9,9 @@
 #include <random>
 
 #include "base/unicode_text.h"
+#include "filters/card_issuers.h"
 #include "filters/filter_engine.h"
+#include "filters/iban_registry.h"
 #include "filters/stream_filter.h"
 #include "filters/validators.h"
 #include "tests/unit/test_data.h"
@@ -197,9 +199,207 @@ TEST(FilterEngine, NaughtyStringsPassCheckAndStreamAsValidUtf8) {
 // Found by the fuzzer: a candidate rejected by its checksum must not hide a valid match that
 // starts inside it, or the whole text and a stream (which starts searching elsewhere) differ.
 TEST(FilterEngine, RejectedCandidateDoesNotHideAValidMatchInside) {
-  // "9 4111 1111 1111 1111" is 17 digits failing Luhn; the last 16 are a valid card.
-  auto r = engine().check("ref 9 4111 1111 1111 1111", FilterDirection::kOutput);
-  EXPECT_EQ(r.redacted, "ref 9 [CREDIT_CARD]");
+  // "9 4111 1111 1111 1111" is 17 digits failing Luhn; the last 16 would be a valid card, but
+  // digits of one run are one number (nor are 12 of them a My Number), in a stream as well.
+  const std::string text = "ref 9 4111 1111 1111 1111";
+  auto r = engine().check(text, FilterDirection::kOutput);
+  EXPECT_EQ(r.redacted, text);
+  StreamFilter stream(engine(), FilterDirection::kOutput);
+  std::string out = stream.push("ref 9 4111 1111 ");
+  out += stream.push("1111 1111");
+  out += stream.finish();
+  EXPECT_EQ(out, text);
+  // A rule without that notion (IPv4) still finds the address inside a longer dotted run.
+  EXPECT_EQ(engine().check("host 1.2.3.4.5 up", FilterDirection::kOutput).matches.size(), 1u);
+}
+
+}  // namespace
+}  // namespace chosei
+
+namespace chosei {
+namespace {
+
+// The example IBAN of each country in SWIFT's IBAN Registry (as IbanNet's
+// SupportedCountries.md lists them), in the registry's print format.
+const char* const kRegistryExamples[] = {"AD12 0001 2030 2003 5910 0100",
+                                         "AE07 0331 2345 6789 0123 456",
+                                         "AL47 2121 1009 0000 0002 3569 8741",
+                                         "AT61 1904 3002 3457 3201",
+                                         "AZ21 NABZ 0000 0000 1370 1000 1944",
+                                         "BA39 1290 0794 0102 8494",
+                                         "BE68 5390 0754 7034",
+                                         "BG80 BNBG 9661 1020 3456 78",
+                                         "BH67 BMAG 0000 1299 1234 56",
+                                         "BR18 0036 0305 0000 1000 9795 493C 1",
+                                         "BY13 NBRB 3600 9000 0000 2Z00 AB00",
+                                         "CH93 0076 2011 6238 5295 7",
+                                         "CR05 0152 0200 1026 2840 66",
+                                         "CY17 0020 0128 0000 0012 0052 7600",
+                                         "CZ65 0800 0000 1920 0014 5399",
+                                         "DE89 3704 0044 0532 0130 00",
+                                         "DK50 0040 0440 1162 43",
+                                         "DO28 BAGR 0000 0001 2124 5361 1324",
+                                         "EE38 2200 2210 2014 5685",
+                                         "EG38 0019 0005 0000 0000 2631 8000 2",
+                                         "ES91 2100 0418 4502 0005 1332",
+                                         "FI21 1234 5600 0007 85",
+                                         "FO62 6460 0001 6316 34",
+                                         "FR14 2004 1010 0505 0001 3M02 606",
+                                         "GB29 NWBK 6016 1331 9268 19",
+                                         "GE29 NB00 0000 0101 9049 17",
+                                         "GI75 NWBK 0000 0000 7099 453",
+                                         "GL89 6471 0001 0002 06",
+                                         "GR16 0110 1250 0000 0001 2300 695",
+                                         "GT82 TRAJ 0102 0000 0012 1002 9690",
+                                         "HR12 1001 0051 8630 0016 0",
+                                         "HU42 1177 3016 1111 1018 0000 0000",
+                                         "IE29 AIBK 9311 5212 3456 78",
+                                         "IL62 0108 0000 0009 9999 999",
+                                         "IQ98 NBIQ 8501 2345 6789 012",
+                                         "IS14 0159 2600 7654 5510 7303 39",
+                                         "IT60 X054 2811 1010 0000 0123 456",
+                                         "JO94 CBJO 0010 0000 0000 0131 0003 02",
+                                         "KW81 CBKU 0000 0000 0000 1234 5601 01",
+                                         "KZ86 125K ZT50 0410 0100",
+                                         "LB62 0999 0000 0001 0019 0122 9114",
+                                         "LC55 HEMM 0001 0001 0012 0012 0002 3015",
+                                         "LI21 0881 0000 2324 013A A",
+                                         "LT12 1000 0111 0100 1000",
+                                         "LU28 0019 4006 4475 0000",
+                                         "LV80 BANK 0000 4351 9500 1",
+                                         "MC58 1122 2000 0101 2345 6789 030",
+                                         "MD24 AG00 0225 1000 1310 4168",
+                                         "ME25 5050 0001 2345 6789 51",
+                                         "MK07 2501 2000 0058 984",
+                                         "MR13 0002 0001 0100 0012 3456 753",
+                                         "MT84 MALT 0110 0001 2345 MTLC AST0 01S",
+                                         "MU17 BOMM 0101 1010 3030 0200 000M UR",
+                                         "NL91 ABNA 0417 1643 00",
+                                         "NO93 8601 1117 947",
+                                         "PK36 SCBL 0000 0011 2345 6702",
+                                         "PL61 1090 1014 0000 0712 1981 2874",
+                                         "PS92 PALS 0000 0000 0400 1234 5670 2",
+                                         "PT50 0002 0123 1234 5678 9015 4",
+                                         "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+                                         "RO49 AAAA 1B31 0075 9384 0000",
+                                         "RS35 2600 0560 1001 6113 79",
+                                         "SA03 8000 0000 6080 1016 7519",
+                                         "SC18 SSCB 1101 0000 0000 0000 1497 USD",
+                                         "SE45 5000 0000 0583 9825 7466",
+                                         "SI56 2633 0001 2039 086",
+                                         "SK31 1200 0000 1987 4263 7541",
+                                         "SM86 U032 2509 8000 0000 0270 100",
+                                         "ST23 0001 0001 0051 8453 1014 6",
+                                         "SV62 CENR 0000 0000 0000 0070 0025",
+                                         "TL38 0080 0123 4567 8910 157",
+                                         "TN59 1000 6035 1835 9847 8831",
+                                         "TR33 0006 1005 1978 6457 8413 26",
+                                         "UA21 3223 1300 0002 6007 2335 6600 1",
+                                         "VA59 0011 2300 0012 3456 78",
+                                         "VG96 VPVG 0000 0123 4567 8901",
+                                         "XK05 1212 0123 4567 8906"};
+
+std::string compact(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    if (c != ' ') out.push_back(c);
+  return out;
+}
+
+TEST(IbanRegistry, EveryRegistryExampleIsFoundWithItsExactSpanInProse) {
+  for (const std::string iban : kRegistryExamples) {
+    const auto* format = iban_format(iban.substr(0, 2));
+    ASSERT_NE(format, nullptr) << iban;
+    EXPECT_EQ(format->length, static_cast<int>(compact(iban).size())) << iban;
+    EXPECT_TRUE(bban_matches(*format, compact(iban).substr(4))) << iban;
+    for (const std::string& written : {iban, compact(iban)}) {
+      const std::string text = "Please wire it to " + written + " by friday, thanks";
+      const auto r = engine().check(text, FilterDirection::kInput);
+      ASSERT_EQ(r.matches.size(), 1u) << text;
+      EXPECT_EQ(r.matches[0].rule, "iban") << text;
+      EXPECT_EQ(r.matches[0].text, written) << text;
+    }
+    // One character changed: the check digits no longer agree.
+    std::string wrong = compact(iban);
+    wrong[wrong.size() - 1] = wrong.back() == '1' ? '2' : '1';
+    EXPECT_FALSE(hits("to " + wrong + " ok", "iban")) << wrong;
+  }
+}
+
+TEST(IbanRegistry, LengthAndStructureOfTheCountryAreRequired) {
+  // A valid German IBAN with two more digits glued on, and with the right check digits but
+  // letters where the German BBAN has digits, are not IBANs.
+  EXPECT_EQ(iban_prefix_length("DE89370400440532013000"), 22u);
+  EXPECT_EQ(iban_prefix_length("DE8937040044053201300012"), 0u);
+  EXPECT_EQ(iban_prefix_length("de89 3704 0044 0532 0130 00 and more"), 27u);
+  EXPECT_FALSE(bban_matches(*iban_format("DE"), "37040044053201300A"));
+  EXPECT_EQ(iban_format("ZZ"), nullptr);
+}
+
+TEST(CardIssuers, SchemesLengthsAndLuhnOnPublishedTestNumbers) {
+  // The schemes' published test card numbers.
+  EXPECT_STREQ(card_scheme("4111111111111111"), "visa");
+  EXPECT_STREQ(card_scheme("5555555555554444"), "mastercard");
+  EXPECT_STREQ(card_scheme("2223003122003222"), "mastercard");
+  EXPECT_STREQ(card_scheme("378282246310005"), "amex");
+  EXPECT_STREQ(card_scheme("6011111111111117"), "discover");
+  EXPECT_STREQ(card_scheme("3530111333300000"), "jcb");
+  EXPECT_STREQ(card_scheme("30569309025904"), "diners");
+  EXPECT_STREQ(card_scheme("6759649826438453"), "maestro");
+  EXPECT_STREQ(card_scheme("501800000009"), "maestro");  // 12 digits
+  EXPECT_EQ(card_scheme("3782822463100052"), nullptr);   // amex range, 16 digits
+  EXPECT_EQ(card_scheme("7000000000000005"), nullptr);   // no scheme issues 7
+  EXPECT_EQ(card_scheme("400000000002"), nullptr);       // visa is 13-19 long
+  for (const char* n : {"4111111111111111", "5555555555554444", "378282246310005",
+                        "6011111111111117", "3530111333300000", "30569309025904"})
+    EXPECT_TRUE(luhn_digits_valid(n)) << n;
+  EXPECT_FALSE(luhn_digits_valid("4111111111111112"));
+  // With separators; the whole run of digits is the number or nothing is (15 digits of this
+  // 16-digit run would pass as a UATP number).
+  EXPECT_EQ(card_prefix_length("3782-822463-10005 exp"), 17u);
+  EXPECT_EQ(card_prefix_length("4111 1111 1111 1111 2029"), 0u);
+  EXPECT_EQ(card_prefix_length("1234 5678 9012 3456"), 0u);
+}
+
+TEST(PhoneNumbers, LibphonenumberFindsNationalAndInternationalFormats) {
+  // Presidio's generated_small phone numbers (Faker, several locales) and common formats.
+  for (const std::string phone :
+       {"(07) 5331 0577", "001-420-335-7509x38548", "986.291.2294x751", "041-412-293",
+        "+1-944-435-4352x04732", "027 896 92 86", "69 987 88 37", "+81 90-1234-5678",
+        "03-1234-5678", "+49 30 901820", "020 7946 0958"}) {
+    const std::string text = "reach me at " + phone + " after six";
+    const auto r = engine().check(text, FilterDirection::kInput);
+    ASSERT_EQ(r.matches.size(), 1u) << text;
+    EXPECT_EQ(r.matches[0].rule, "phone_number") << text;
+    EXPECT_EQ(r.matches[0].text, phone) << text;
+  }
+  // Dates, times, versions and short bare runs are not phone numbers; an SSN stays an SSN.
+  for (const std::string other :
+       {"2026-11-28", "28.11.2026 10:00", "v1.2.3", "pin 483920", "order 1234567"})
+    EXPECT_FALSE(hits("see " + other + " today", "phone_number")) << other;
+  EXPECT_EQ(rules_hit("ssn 531-21-7351.", FilterDirection::kInput),
+            std::vector<std::string>{"us_ssn"});
+}
+
+TEST(PhoneNumbers, RegionsAndLeniencyComeFromThePack) {
+  auto pack = [](const std::string& extra) {
+    return parse_rule_pack(
+        R"({"name": "p", "rules": [{"id": "phone", "category": "pii", "action": "redact",
+            "patterns": ["(?:[+(]|\\b)\\d[0-9 ().\\-/]{4,24}\\d"], "validator": "phone_number")" +
+            extra + "}]}",
+        "test");
+  };
+  const FilterEngine jp_only(std::vector<RulePack>{pack(R"(, "regions": ["JP"])")});
+  EXPECT_EQ(jp_only.check("tel 03-1234-5678", FilterDirection::kInput).matches.size(), 1u);
+  EXPECT_TRUE(jp_only.check("tel (555) 123-4567", FilterDirection::kInput).matches.empty());
+  EXPECT_EQ(jp_only.check("tel +1 650 253 0000", FilterDirection::kInput).matches.size(), 1u);
+  EXPECT_THROW(FilterEngine(std::vector<RulePack>{pack(R"(, "regions": ["XX"])")}), RulePackError);
+  EXPECT_THROW(FilterEngine(std::vector<RulePack>{pack(R"(, "leniency": "loose")")}),
+               RulePackError);
+  EXPECT_THROW(parse_rule_pack(R"({"rules": [{"id": "a", "category": "c", "action": "flag",
+      "patterns": ["x"], "regions": ["US"]}]})",
+                               "test"),
+               RulePackError);
 }
 
 }  // namespace
