@@ -20,7 +20,7 @@ nlohmann::ordered_json result_json(const FilterResult& r) {
   nlohmann::ordered_json j;
   j["decision"] = to_string(r.decision);
   j["matches"] = nlohmann::ordered_json::array();
-  for (const auto& m : r.matches)
+  for (const auto& m : r.matches) {
     j["matches"].push_back({{"rule", m.rule},
                             {"category", m.category},
                             {"action", to_string(m.action)},
@@ -29,6 +29,8 @@ nlohmann::ordered_json result_json(const FilterResult& r) {
                             {"byte_start", m.byte_start},
                             {"byte_end", m.byte_end},
                             {"text", m.text}});
+    if (m.score >= 0) j["matches"].back()["score"] = m.score;  // a classifier rule's
+  }
   j["redacted"] = r.redacted;
   return j;
 }

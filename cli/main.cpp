@@ -7,6 +7,7 @@
 
 #include "base/allocator_tuning.h"
 #include "base/thread_count.h"
+#include "classifier/classifier_runtime.h"
 #include "cli/commands.h"
 #include "model/compute_threads.h"
 
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
   chosei::cli::add_train_commands(app);
   chosei::cli::add_eval_command(app);
   chosei::cli::add_reward_commands(app);
+  chosei::cli::add_classifier_commands(app);
   chosei::cli::add_lora_commands(app);
+  chosei::install_classifier_runtime();  // classifier filter rules load their models
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <tuple>
 
+#include "filters/classifier_rules.h"
 #include "filters/rule_examples.h"
 #include "filters/span_recognizer.h"
 
@@ -65,6 +66,7 @@ struct FilterEngine::Compiled {
   std::vector<FilterRule> rules;
   std::vector<StreamShape> shapes;          // per rule
   std::vector<SpanRecognizer> recognizers;  // per rule
+  std::unique_ptr<ClassifierRules> classifiers;
   DirectionPatterns input, output;
   const DirectionPatterns& of(FilterDirection d) const {
     return d == FilterDirection::kInput ? input : output;
@@ -122,6 +124,7 @@ FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
   }
   compile_set(compiled_->input);
   compile_set(compiled_->output);
+  compiled_->classifiers = std::make_unique<ClassifierRules>(compiled_->rules);
   for (const auto& rule : compiled_->rules)
     compiled_->recognizers.push_back(make_span_recognizer(rule));
   for (const auto& rule : compiled_->rules)
@@ -146,7 +149,7 @@ std::size_t FilterEngine::longest_match(FilterDirection direction) const {
 std::size_t FilterEngine::hold_from(std::string_view norm, FilterDirection direction) const {
   std::size_t hold = norm.size();
   for (std::size_t r = 0; r < compiled_->rules.size(); ++r) {
-    if (!compiled_->rules[r].applies(direction)) continue;
+    if (!compiled_->rules[r].applies(direction) || compiled_->rules[r].is_classifier) continue;
     const auto& shape = compiled_->shapes[r];
     // One more byte than the longest match: a match may end on a look-ahead (\b).
     const std::size_t reach = std::min(norm.size(), shape.max_length + 1);
@@ -239,7 +242,32 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
 
 FilterResult FilterEngine::check(std::string_view text, FilterDirection direction) const {
   const std::string valid = to_valid_utf8(text);
-  return decide(valid, find(valid, normalize_for_matching(valid), 0, direction));
+  auto matches = find(valid, normalize_for_matching(valid), 0, direction);
+  ClassifierProgress progress;
+  for (auto& m : classify(valid, true, direction, progress)) matches.push_back(std::move(m));
+  std::stable_sort(matches.begin(), matches.end(), [](const FilterMatch& a, const FilterMatch& b) {
+    return a.byte_start < b.byte_start;
+  });
+  return decide(valid, std::move(matches));
+}
+
+std::vector<FilterMatch> FilterEngine::classify(std::string_view text, bool at_end,
+                                                FilterDirection direction,
+                                                ClassifierProgress& progress) const {
+  return compiled_->classifiers->classify(text, at_end, direction, progress);
+}
+
+std::size_t FilterEngine::classified_prefix(std::string_view text, FilterDirection direction,
+                                            const ClassifierProgress& progress) const {
+  return compiled_->classifiers->classified_prefix(text, direction, progress);
+}
+
+bool FilterEngine::has_classifiers(FilterDirection direction) const {
+  return compiled_->classifiers->any(direction);
+}
+
+ClassifierTiming FilterEngine::classifier_timing() const {
+  return compiled_->classifiers->timing();
 }
 
 const char* to_string(FilterDecision d) {

@@ -3,6 +3,7 @@
 // the normalized text; per-rule RE2 searches only for the rules the set reports, to get
 // spans; validators on each candidate span; spans mapped back to the original text.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,12 +28,29 @@ struct FilterMatch {
   // depends on the whole candidate, so a stream releases none of it before it is complete.
   std::size_t candidate_start = 0, candidate_end = 0;
   std::string replacement;  // what redaction puts in its place
+  double score = -1;        // a classifier rule's probability for `category` (-1: a pattern rule)
 };
 
 struct FilterResult {
   FilterDecision decision = FilterDecision::kAllow;
   std::vector<FilterMatch> matches;  // by byte_start, longest first, then rule
   std::string redacted;              // the text with redact (and block) spans replaced; valid UTF-8
+};
+
+// How far the classifier rules of one direction have checked a growing text (a stream):
+// each rule checks the text at every `check_every` bytes (cut back to a code point
+// boundary) and at its end, so the whole text and any chunking of it see the same checks.
+struct ClassifierProgress {
+  std::vector<std::size_t> next;   // per classifier rule: the next checkpoint index
+  std::vector<std::string> fired;  // "rule/label" already reported
+  bool stopped = false;            // a block was found
+  bool finished = false;           // the end was checked
+};
+
+// Time spent in classifier rules (for /metrics).
+struct ClassifierTiming {
+  std::uint64_t calls = 0;
+  double seconds = 0;
 };
 
 class FilterEngine {
@@ -58,6 +76,18 @@ class FilterEngine {
   std::size_t hold_from(std::string_view norm, FilterDirection direction) const;
 
   const std::vector<FilterRule>& rules() const;
+
+  // Classifier matches due on `text` (valid UTF-8, grown since the last call with the same
+  // `progress`): every checkpoint now reachable, and the end when `at_end`. A match spans
+  // the text up to its checkpoint.
+  std::vector<FilterMatch> classify(std::string_view text, bool at_end, FilterDirection direction,
+                                    ClassifierProgress& progress) const;
+  // The bytes of a growing `text` every classifier rule of `direction` has checked (text.size()
+  // when there are none): a stream releases nothing beyond it before the end.
+  std::size_t classified_prefix(std::string_view text, FilterDirection direction,
+                                const ClassifierProgress& progress) const;
+  bool has_classifiers(FilterDirection direction) const;
+  ClassifierTiming classifier_timing() const;
 
  private:
   struct Compiled;

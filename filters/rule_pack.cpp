@@ -1,6 +1,7 @@
 #include "filters/rule_pack.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -51,8 +52,45 @@ FilterAction parse_action(const RuleReader& r) {
   r.fail("action", "\"" + a + "\" is not block, redact or flag");
 }
 
-FilterRule parse_rule(const json& j, const std::string& pack) {
-  static const std::string none;
+double threshold_value(const RuleReader& r, const json& v, const std::string& field) {
+  if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+    r.fail(field, "must be a number from 0 to 1");
+  return v.get<double>();
+}
+
+void parse_classifier(const RuleReader& r, const json& j, const std::string& model_base,
+                      FilterRule& rule) {
+  rule.is_classifier = true;
+  const auto model = r.string("model", "", true);
+  const std::filesystem::path path(model);
+  rule.model_dir = path.is_absolute() ? model : (std::filesystem::path(model_base) / path).string();
+  const double threshold =
+      j.contains("threshold") ? threshold_value(r, j["threshold"], "threshold") : -1;
+  if (!j.contains("categories") || !j["categories"].is_object() || j["categories"].empty())
+    r.fail("categories",
+           "must map each label acted on to \"block\", \"flag\" or {\"action\", \"threshold\"}");
+  for (const auto& [label, v] : j["categories"].items()) {
+    const std::string field = "categories." + label;
+    ClassifierCategory c{label, FilterAction::kBlock, threshold};
+    const json action = v.is_object() && v.contains("action") ? v["action"] : v;
+    if (!action.is_string() || (action != "block" && action != "flag"))
+      r.fail(field, "the action must be \"block\" or \"flag\"");
+    c.action = action == "block" ? FilterAction::kBlock : FilterAction::kFlag;
+    if (v.is_object() && v.contains("threshold"))
+      c.threshold = threshold_value(r, v["threshold"], field + ".threshold");
+    rule.categories.push_back(c);
+  }
+  rule.category = r.string("category", "classifier");
+  if (j.contains("check_every")) {
+    if (!j["check_every"].is_number_unsigned())
+      r.fail("check_every", "must be a byte count (0: at the end only)");
+    rule.check_every = j["check_every"].get<std::size_t>();
+  }
+  for (const char* f : {"patterns", "validator", "examples", "redact_with"})
+    if (j.contains(f)) r.fail(f, "not used by a classifier rule");
+}
+
+FilterRule parse_rule(const json& j, const std::string& pack, const std::string& model_base) {
   if (!j.is_object()) throw RulePackError("pack " + pack + ": every rule must be an object");
   const std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : "";
   RuleReader r{pack, id, j};
@@ -60,6 +98,20 @@ FilterRule parse_rule(const json& j, const std::string& pack) {
   rule.pack = pack;
   rule.id = r.string("id", "", true);
   if (rule.id.empty()) r.fail("id", "must not be empty");
+  const auto type = r.string("type", "pattern");
+  if (type != "pattern" && type != "classifier")
+    r.fail("type", "\"" + type + "\" is not pattern or classifier");
+  const auto dir = r.string("applies_to", "both");
+  if (dir != "input" && dir != "output" && dir != "both")
+    r.fail("applies_to", "\"" + dir + "\" is not input, output or both");
+  rule.input = dir != "output";
+  rule.output = dir != "input";
+  rule.description = r.string("description", "");
+  rule.severity = r.string("severity", "high");
+  if (type == "classifier") {
+    parse_classifier(r, j, model_base, rule);
+    return rule;
+  }
   rule.category = r.string("category", "", true);
   rule.description = r.string("description", "");
   if (!j.contains("patterns")) r.fail("patterns", "missing");
@@ -77,11 +129,6 @@ FilterRule parse_rule(const json& j, const std::string& pack) {
     r.fail(j.contains("regions") ? "regions" : "leniency", "only for validator \"phone_number\"");
   rule.action = parse_action(r);
   rule.redact_with = r.string("redact_with", "[" + rule.category + "]");
-  const auto dir = r.string("applies_to", "both");
-  if (dir != "input" && dir != "output" && dir != "both")
-    r.fail("applies_to", "\"" + dir + "\" is not input, output or both");
-  rule.input = dir != "output";
-  rule.output = dir != "input";
   rule.severity = r.string("severity", "medium");
   if (j.contains("max_length")) {
     if (!j["max_length"].is_number_unsigned() || j["max_length"].get<std::size_t>() == 0)
@@ -116,7 +163,8 @@ FilterDirection parse_filter_direction(const std::string& s) {
   throw std::invalid_argument("direction must be input or output, got \"" + s + "\"");
 }
 
-RulePack parse_rule_pack(const std::string& text, const std::string& origin) {
+RulePack parse_rule_pack(const std::string& text, const std::string& origin,
+                         const std::string& model_base) {
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded()) throw RulePackError(origin + ": not valid JSON");
   if (!j.is_object() || !j.contains("rules") || !j["rules"].is_array())
@@ -125,26 +173,39 @@ RulePack parse_rule_pack(const std::string& text, const std::string& origin) {
   pack.name = j.contains("name") && j["name"].is_string()
                   ? j["name"].get<std::string>()
                   : std::filesystem::path(origin).stem().string();
-  for (const auto& r : j["rules"]) pack.rules.push_back(parse_rule(r, pack.name));
+  for (const auto& r : j["rules"]) pack.rules.push_back(parse_rule(r, pack.name, model_base));
   return pack;
+}
+
+std::string builtin_model_dir() {
+  if (const char* env = std::getenv("CHOSEI_FILTER_MODELS")) return env;
+  return CHOSEI_BUILTIN_FILTER_MODELS;
 }
 
 RulePack load_rule_pack(const std::string& name_or_file) {
   for (const auto& [name, source] : builtin_pack_sources())
-    if (name == name_or_file) return parse_rule_pack(source, "builtin:" + name);
+    if (name == name_or_file)
+      return parse_rule_pack(source, "builtin:" + name, builtin_model_dir());
+  if (std::filesystem::is_directory(name_or_file)) {
+    const auto pack = (std::filesystem::path(name_or_file) / "pack.json").string();
+    if (!std::filesystem::exists(pack))
+      throw RulePackError(name_or_file + ": a pack folder holds pack.json (and its models)");
+    return parse_rule_pack(read_file(pack), pack, name_or_file);
+  }
   if (!std::filesystem::exists(name_or_file)) {
     std::string names;
     for (const auto& n : builtin_pack_names()) names += (names.empty() ? "" : ", ") + n;
     throw RulePackError("no built-in pack or file \"" + name_or_file + "\" (built-in: " + names +
                         ")");
   }
-  return parse_rule_pack(read_file(name_or_file), name_or_file);
+  return parse_rule_pack(read_file(name_or_file), name_or_file,
+                         std::filesystem::path(name_or_file).parent_path().string());
 }
 
 std::vector<RulePack> load_builtin_packs() {
   std::vector<RulePack> packs;
   for (const auto& [name, source] : builtin_pack_sources())
-    packs.push_back(parse_rule_pack(source, "builtin:" + name));
+    packs.push_back(parse_rule_pack(source, "builtin:" + name, builtin_model_dir()));
   return packs;
 }
 
@@ -153,6 +214,19 @@ std::vector<RulePack> load_rule_packs(const std::vector<std::string>& names) {
   std::vector<RulePack> packs;
   for (const auto& n : names) packs.push_back(load_rule_pack(n));
   return packs;
+}
+
+const std::vector<std::string>& builtin_pattern_pack_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& pack : load_builtin_packs()) {
+      bool patterns_only = true;
+      for (const auto& r : pack.rules) patterns_only = patterns_only && !r.is_classifier;
+      if (patterns_only) n.push_back(pack.name);
+    }
+    return n;
+  }();
+  return names;
 }
 
 const std::vector<std::string>& builtin_pack_names() {

@@ -47,7 +47,16 @@ std::string StreamFilter::push(std::string_view chunk) {
   auto tail = normalize_for_matching(std::string_view(text_).substr(cut));
   norm_.text += tail.text;
   for (auto s : tail.source) norm_.source.push_back({s.begin + cut, s.end + cut});
+  absorb(engine_.classify(text_, false, direction_, progress_));
+  if (blocked()) return "";
   return release(false);
+}
+
+void StreamFilter::absorb(std::vector<FilterMatch> classifier_matches) {
+  for (auto& m : classifier_matches) {
+    if (m.action == FilterAction::kBlock) decision_ = FilterDecision::kBlock;
+    matches_.push_back(std::move(m));
+  }
 }
 
 std::string StreamFilter::finish() {
@@ -59,12 +68,19 @@ std::string StreamFilter::finish() {
     partial_.clear();
     out = push(replaced);
   }
+  if (blocked()) return out;
+  absorb(engine_.classify(text_, true, direction_, progress_));
+  if (blocked()) return out;
   return out + release(true);
 }
 
 std::string StreamFilter::release(bool at_end) {
   const std::size_t L = norm_.text.size();
   std::size_t R = at_end ? L : engine_.hold_from(norm_.text, direction_);
+  if (!at_end) {  // nothing the classifier rules have not seen yet
+    const std::size_t limit = engine_.classified_prefix(text_, direction_, progress_);
+    while (R > norm_released_ && (R < L ? norm_.source[R].begin : text_.size()) > limit) --R;
+  }
   if (R <= norm_released_ && !at_end) return "";
   const std::size_t ctx = norm_released_ >= 8 ? norm_released_ - 8 : 0;
   auto found = engine_.find(text_, window(norm_, ctx), norm_released_ - ctx, direction_);

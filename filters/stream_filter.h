@@ -3,6 +3,8 @@
 // tail where a match could still be growing (FilterEngine::hold_from: within each rule's
 // longest match, from the first byte that could begin one), releases the rest with
 // redactions applied, and stops the stream on a block.
+// Classifier rules check the text at their checkpoints (every N bytes, and the end); text
+// past the last checkpoint every such rule has passed is held back until they have.
 // Fed the same text in any chunking, it releases the same text and reaches the same
 // decision as FilterEngine::check on the whole.
 
@@ -33,6 +35,7 @@ class StreamFilter {
 
  private:
   std::string release(bool at_end);
+  void absorb(std::vector<FilterMatch> classifier_matches);
 
   const FilterEngine& engine_;
   FilterDirection direction_;
@@ -42,6 +45,7 @@ class StreamFilter {
   std::size_t released_ = 0, norm_released_ = 0;
   FilterDecision decision_ = FilterDecision::kAllow;
   std::vector<FilterMatch> matches_;
+  ClassifierProgress progress_;  // the classifier rules' checkpoints so far
 };
 
 }  // namespace chosei

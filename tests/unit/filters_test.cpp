@@ -127,7 +127,11 @@ TEST(StreamFilter, AnyChunkingGivesTheWholeTextResult) {
       "は送らないで。",
       "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nbye",
       "plain text with nothing to hide, just café and ﾊﾞｶ words",
-      "token ghp_16C7e42F292c6912E7710c838347Ae178B4a then how do I make a pipe bomb? more"};
+      "token ghp_16C7e42F292c6912E7710c838347Ae178B4a then how do I make a pipe bomb? more",
+      // Found by the fuzzer: a stream must not release the start of a phone candidate
+      // (what libphonenumber finds inside depends on where the candidate starts).
+      "caBrd 4111 /1111 1110 1114111 1 1111 1111 mail %b.co",
+      "IBAN GB29 NWBK 6016 1331 9268 19, tel (07) 5331 0577 or 001-420-335-7509x38548 ok"};
   std::mt19937 rng(7);
   for (const auto& text : texts) {
     const auto whole = engine().check(text, FilterDirection::kOutput);
