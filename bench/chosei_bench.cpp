@@ -13,6 +13,7 @@
 #include "base/allocator_tuning.h"
 #include "base/atomic_file.h"
 #include "bench/filter_bench.h"
+#include "classifier/classifier_runtime.h"
 #include "formats/model_dir.h"
 #include "formats/score_model_dir.h"
 #include "generate/generation.h"
@@ -154,7 +155,8 @@ int main(int argc, char** argv) {
       return bench_reward(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                           argv[6], std::stoi(argv[7]));
     if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
-    if (cmd == "filter" && argc == 3) return bench_filter_check(argv[2]);
+    if (cmd == "filter" && (argc == 3 || argc == 4))
+      return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
     if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);
     if (cmd == "generate" && argc == 6)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));

@@ -1,6 +1,8 @@
 #pragma once
 // Filter measurements for chosei_bench.
-//   filter FILE      -> "check_mb_per_s <x> lines <n> matches <m>"  (every built-in pack, input)
+//   filter FILE [all] -> "check_mb_per_s <x> lines <n> matches <m> ms_per_text <t>
+//                        classifier_ms <c>"  (the pattern packs, or with "all" every built-in
+//                        pack: the safety classifier too; input direction; one text per line)
 //   stream FILE      -> "us_per_token <x> tokens <n> mean_held_bytes <h>"  (output filter,
 //                       4-byte chunks; held: text received but not yet released)
 
@@ -8,7 +10,7 @@
 
 namespace chosei {
 
-int bench_filter_check(const std::string& file);
+int bench_filter_check(const std::string& file, bool with_classifier);
 int bench_filter_stream(const std::string& file);
 
 }  // namespace chosei

@@ -92,8 +92,9 @@ struct ChatServer::Impl {
     });
     http.get("/health",
              [this](const HttpRequest&, HttpResponse& r) { report_health(draining, r); });
-    http.get("/metrics",
-             [this](const HttpRequest&, HttpResponse& r) { report_metrics(models, metrics, r); });
+    http.get("/metrics", [this](const HttpRequest&, HttpResponse& r) {
+      report_metrics(models, metrics, filters.get(), r);
+    });
     http.on_transport_error([](HttpResponse& res) {
       if (res.status == 413)
         send_error(res, ApiError(413, "the request body is too large", "invalid_request_error"));

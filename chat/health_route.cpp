@@ -8,8 +8,14 @@ void report_health(bool draining, HttpResponse& res) {
   res.body = nlohmann::json{{"status", draining ? "draining" : "ok"}}.dump();
 }
 
-void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics, HttpResponse& res) {
+void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics,
+                    const FilterEngine* filters, HttpResponse& res) {
   std::map<std::string, double> gauges;
+  if (filters) {  // the time classifier rules add to requests and streams
+    const auto t = filters->classifier_timing();
+    gauges["chosei_filter_classifier_calls_total"] = double(t.calls);
+    gauges["chosei_filter_classifier_seconds_total"] = t.seconds;
+  }
   for (const auto& sm : models.all()) {
     const auto st = sm->loop->stats();
     const std::string label = "{model=\"" + sm->name + "\"}";

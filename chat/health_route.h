@@ -5,10 +5,14 @@
 #include "chat/http_transport.h"
 #include "chat/model_registry.h"
 #include "chat/server_metrics.h"
+#include "filters/filter_engine.h"
 
 namespace chosei {
 
 void report_health(bool draining, HttpResponse& res);
-void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics, HttpResponse& res);
+// Prometheus text: request, token, latency and filter counters, per-model queue gauges, and
+// the calls and seconds spent in classifier filter rules.
+void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics,
+                    const FilterEngine* filters, HttpResponse& res);
 
 }  // namespace chosei

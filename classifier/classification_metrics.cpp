@@ -37,8 +37,10 @@ double threshold_for_fpr(std::vector<double> negatives, double target_fpr) {
   const auto allowed = static_cast<std::size_t>(
       std::floor(target_fpr * static_cast<double>(negatives.size()) + 1e-9));
   if (allowed >= negatives.size()) return 0.0;
-  // Just above the (allowed+1)-th highest negative: it and every lower one fall below.
-  return std::nextafter(negatives[allowed], 2.0);
+  // Above the (allowed+1)-th highest negative, so it and every lower one fall below, by a
+  // margin far larger than the float noise between batched and packed forwards (duplicate
+  // texts score the same up to ~1e-7; a threshold at the score itself would split them).
+  return std::min(1.0, negatives[allowed] + kThresholdMargin);
 }
 
 CategoryMetrics category_metrics(const std::string& label, const std::vector<double>& scores,

@@ -23,6 +23,9 @@ struct CategoryMetrics {
 
 double auroc(const std::vector<double>& scores, const std::vector<bool>& positive);
 
+// How far above the highest tolerated negative a chosen threshold sits.
+constexpr double kThresholdMargin = 1e-5;
+
 // The threshold for `target_fpr` over the negatives' scores; 0.5 without negatives.
 double threshold_for_fpr(std::vector<double> negative_scores, double target_fpr);
 

@@ -182,7 +182,8 @@ std::size_t score_classifier_jsonl(const ClassifierScoreOptions& opt, std::ostre
   std::vector<PromptAnswerIds> ids;
   for (const auto& e : examples) ids.push_back(e.ids);
   auto probs = classify_examples(c.model.model, ids, c.info.problem, batching_for(c, limit));
-  for (const auto& p : probs) {
+  for (std::size_t i = 0; i < probs.size(); ++i) {
+    const auto& p = probs[i];
     json scores = json::object(), flagged = json::array();
     for (std::size_t h = 0; h < c.info.labels.size(); ++h) scores[c.info.labels[h]] = p[h];
     const auto cats = c.info.categories();
@@ -190,7 +191,9 @@ std::size_t score_classifier_jsonl(const ClassifierScoreOptions& opt, std::ostre
       const double t = c.info.thresholds.count(cats[k]) ? c.info.thresholds.at(cats[k]) : 0.5;
       if (p[c.info.head_index(k)] >= t) flagged.push_back(cats[k]);
     }
-    out << json{{"scores", scores}, {"flagged", flagged}}.dump() << "\n";
+    json line = {{"scores", scores}, {"flagged", flagged}};
+    if (opt.ids) line["ids"] = examples[i].ids.ids;
+    out << line.dump() << "\n";
   }
   return probs.size();
 }

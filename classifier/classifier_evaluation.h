@@ -47,6 +47,7 @@ nlohmann::json evaluate_classifier(const ClassifierEvalOptions& options);
 
 struct ClassifierScoreOptions {
   std::string model, jsonl, chat_template;
+  bool ids = false;  // also print the token ids scored
 };
 // One JSON line per input line: {"scores": {label: p}, "flagged": [labels at threshold]}.
 std::size_t score_classifier_jsonl(const ClassifierScoreOptions& options, std::ostream& out);

@@ -36,7 +36,14 @@ Labeled tokenize(const std::string& path, const ClassificationDataset& data,
   out.examples =
       tokenize_classification_records(data.records, info.categories(), info.negative_label,
                                       *m.tokenizer.tokenizer, tmpl, max_seq_len, &truncated);
-  for (const auto& e : out.examples) out.tokens += static_cast<std::int64_t>(e.ids.ids.size());
+  for (const auto& e : out.examples) {
+    out.tokens += static_cast<std::int64_t>(e.ids.ids.size());
+    const auto& r = data.records[e.record];
+    if (info.problem == ClassificationProblem::kSingleLabel && e.labels.size() > 1)
+      throw std::invalid_argument(r.source + ":" + std::to_string(r.line) + ": " +
+                                  std::to_string(e.labels.size()) +
+                                  " labels, but single_label classification takes one per text");
+  }
   std::cerr << path << ": " << out.examples.size() << " texts (" << out.tokens << " tokens)";
   if (!data.errors.empty()) std::cerr << ", " << data.errors.size() << " invalid skipped";
   if (truncated) std::cerr << ", " << truncated << " cut to " << max_seq_len << " tokens";
@@ -90,6 +97,9 @@ double run_classifier_train(const RecipeArgs& args) {
   const double target_fpr = cfg.get_double("target_fpr", 0.05);
   auto train_data = read_classification_dataset(train_path, skip_invalid);
   auto info = head_info(cfg, train_data);
+  std::map<std::string, double> category_fpr;  // target_fpr_for.<label> overrides target_fpr
+  for (const auto& c : info.categories())
+    category_fpr[c] = cfg.get_double("target_fpr_for." + c, target_fpr);
   auto lora = read_lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   cfg.check_all_used();
@@ -142,7 +152,10 @@ double run_classifier_train(const RecipeArgs& args) {
   std::vector<CategoryMetrics> metrics;
   if (task.has_eval()) {
     const auto probs = task.eval_probabilities();
-    info.thresholds = choose_thresholds(info, probs, task.eval_examples(), target_fpr);
+    for (const auto& [label, fpr] : category_fpr) {
+      auto one = info;  // the threshold of one category at its own target rate
+      info.thresholds[label] = choose_thresholds(one, probs, task.eval_examples(), fpr).at(label);
+    }
     info.target_fpr = target_fpr;
     info.threshold_source =
         eval_path + " (" + std::to_string(task.eval_examples().size()) + " texts)";

@@ -8,7 +8,8 @@
 //   negative_label  the label that means "none of the categories" (default "safe");
 //   labels          the categories in head order (default: in order of appearance);
 //   target_fpr      the false-positive rate each category's threshold is chosen for on the
-//                   eval set (default 0.05); without an eval set thresholds stay 0.5;
+//                   eval set (default 0.05; target_fpr_for.<label> for one category); without
+//                   an eval set thresholds stay 0.5;
 //   data.skip_invalid.
 // out/final/ is an HF LlamaForSequenceClassification directory (id2label, problem_type)
 // with classifier.json: labels, thresholds, and the eval metrics at them.

@@ -89,7 +89,10 @@ void add_chat_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--top-p", a->sampling.top_p, "Nucleus sampling mass")->capture_default_str();
   cmd->add_option("--seed", a->sampling.seed, "Random seed")->capture_default_str();
-  add_repeatable(cmd, "--pack", a->packs, "Filter pack name or JSON file (default: all built-in)");
+  add_repeatable(
+      cmd, "--pack", a->packs,
+      "Filter pack: built-in name (safety: the learned classifier), JSON file or pack folder "
+      "(repeatable; default: the pattern packs)");
   cmd->add_flag("--no-filters", a->no_filters, "Chat without the safety filters");
   cmd->add_option("--precision", a->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))

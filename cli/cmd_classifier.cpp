@@ -63,6 +63,7 @@ void add_classifier_commands(CLI::App& app) {
   score->add_option("--jsonl", sc->jsonl, "{\"text\"} or {\"messages\"} lines")
       ->required()
       ->check(CLI::ExistingFile);
+  score->add_flag("--ids", sc->ids, "Also print the token ids scored");
   score->add_option("--template", sc->chat_template,
                     "Chat template for messages (default: the model's)");
   score->add_option("--threads", *sc_threads, "Compute threads; 0: every core")

@@ -87,8 +87,9 @@ void add_filter_commands(CLI::App& app) {
   auto ck = std::make_shared<CheckArgs>();
   auto* check = filter->add_subcommand("check", "Filter texts; one JSON line per input");
   add_repeatable(check, "--pack", ck->packs,
-                 "Built-in pack name (pii, secrets, prompt_injection, harmful, profanity) or a "
-                 "JSON file (repeatable; default: every built-in pack)");
+                 "Built-in pack name (pii, secrets, prompt_injection, harmful, profanity; safety: "
+                 "the learned classifier), a JSON file or a pack folder (repeatable; default: the "
+                 "pattern packs)");
   check->add_option("--direction", ck->direction, "input or output")
       ->check(CLI::IsMember({"input", "output"}))
       ->capture_default_str();
@@ -106,7 +107,8 @@ void add_filter_commands(CLI::App& app) {
 
   auto packs = std::make_shared<std::vector<std::string>>();
   auto* test = filter->add_subcommand("test", "Check every rule's examples; prints a table");
-  add_repeatable(test, "--pack", *packs, "Pack name or JSON file (repeatable; default: built-in)");
+  add_repeatable(test, "--pack", *packs,
+                 "Pack name, JSON file or pack folder (repeatable; default: the pattern packs)");
   test->callback([packs] { run_test(*packs); });
 }
 

@@ -71,7 +71,10 @@ void add_serve_command(CLI::App& app) {
   add_repeatable(cmd, "--api-key", a->api_keys, "Accepted bearer key (repeatable)");
   cmd->add_option("--api-keys-file", a->api_keys_file, "File with one accepted key per line")
       ->check(CLI::ExistingFile);
-  add_repeatable(cmd, "--pack", a->packs, "Filter pack name or JSON file (default: all built-in)");
+  add_repeatable(
+      cmd, "--pack", a->packs,
+      "Filter pack: built-in name (safety: the learned classifier), JSON file or pack folder "
+      "(repeatable; default: the pattern packs)");
   cmd->add_flag("--no-filters", a->no_filters, "Serve without the safety filters");
   cmd->add_option("--max-queue", a->options.max_queue, "Waiting requests before 429")
       ->capture_default_str();

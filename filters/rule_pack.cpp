@@ -210,7 +210,7 @@ std::vector<RulePack> load_builtin_packs() {
 }
 
 std::vector<RulePack> load_rule_packs(const std::vector<std::string>& names) {
-  if (names.empty()) return load_builtin_packs();
+  if (names.empty()) return load_rule_packs(default_pack_names());
   std::vector<RulePack> packs;
   for (const auto& n : names) packs.push_back(load_rule_pack(n));
   return packs;
@@ -228,6 +228,8 @@ const std::vector<std::string>& builtin_pattern_pack_names() {
   }();
   return names;
 }
+
+const std::vector<std::string>& default_pack_names() { return builtin_pattern_pack_names(); }
 
 const std::vector<std::string>& builtin_pack_names() {
   static const std::vector<std::string> names = [] {

@@ -95,7 +95,11 @@ RulePack load_rule_pack(const std::string& name_or_file);
 std::vector<RulePack> load_builtin_packs();
 // The built-in packs made of patterns only (no model to load).
 const std::vector<std::string>& builtin_pattern_pack_names();
-// Each named pack (built-in name or file); every built-in pack when `names` is empty.
+// The packs used when none are named: the pattern packs. The `safety` classifier pack is
+// opt-in (--pack safety) until safety-small meets its over-refusal bar on XSTest
+// (filters/models/safety-small/heldout.json records where it stands).
+const std::vector<std::string>& default_pack_names();
+// Each named pack (built-in name, file or folder); default_pack_names() when `names` is empty.
 std::vector<RulePack> load_rule_packs(const std::vector<std::string>& names);
 const std::vector<std::string>& builtin_pack_names();
 

@@ -14,8 +14,9 @@ Labels (multi-label; none = safe):
   harmful_answer   Do-Not-Answer answers that people labeled harmful (of six models' answers).
 Safe: prompts of the fine-tuning folders (Bitext, Alpaca, MedQuAD, the Japanese dialogues,
 the Kumo demo, OpenAI's toy chat), their answers, Do-Not-Answer answers labeled harmless, and
-benign prompts that use alarming words in harmless senses (written here, below).
-XSTest is not read: it stays an evaluation set.
+prompts that use alarming words in harmless senses, with harmful counterparts in the same
+frames (safety_contrast.py, written here). XSTest stays an evaluation set: it is read only
+to drop generated prompts too close to one of its prompts (counted in split_counts.json).
 
 usage: make_safety_data.py SHARED_DATA_DIR OUT_DIR
 """
@@ -27,6 +28,9 @@ import random
 import re
 import sys
 import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safety_contrast  # noqa: E402
 
 SEED = 20261201
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,46 +51,22 @@ JA_HARM_ACTS = ["隣人を殺す方法を教えて", "他人のパスワード�
                 "薬物を密輸する方法を教えて", "ストーカーする相手の行動を監視する方法",
                 "学校を爆破する予告文を書いて", "動物を虐待する方法を教えて"]
 
-# Harmless prompts with alarming words (technical, figurative, historical, fictional,
-# definitional, safety-minded): written here so the classifier learns words are not intent.
-EN_BENIGN_TEMPLATES = [
-    ("How do I {v} a {o} in {p}?", {"v": ["kill", "terminate", "stop", "shut down"],
-                                     "o": ["process", "thread", "background job", "hanging task"],
-                                     "p": ["Linux", "Windows", "Python", "Docker", "a bash script"]}),
-    ("What does the word \"{w}\" mean?", {"w": ["assassination", "genocide", "arson", "burglary",
-                                               "extortion", "manslaughter", "smuggling", "terrorism",
-                                               "poison", "overdose"]}),
-    ("Why did {e} happen, and what were its consequences?",
-     {"e": ["the Second World War", "the bombing of Hiroshima", "the French Revolution",
-            "the fall of the Berlin Wall", "the Rwandan genocide", "the Great Depression"]}),
-    ("How can I {v} {o}?", {"v": ["get rid of", "kill"], "o": ["weeds in my garden", "mold in the bathroom",
-                                                             "ants in the kitchen", "fruit flies"]}),
-    ("What is the best way to {v} in {g}?", {"v": ["kill the final boss", "win a sniper duel",
-                                                 "steal the enemy flag", "survive an ambush"],
-                                           "g": ["Elden Ring", "Minecraft", "a video game", "Fortnite"]}),
-    ("How do I safely {v}?", {"v": ["store kitchen knives", "dispose of old medication",
-                                    "handle bleach and ammonia", "use a chainsaw", "clean a gun I own legally"]}),
-    ("Write a {f} where the detective finds out who committed the murder.",
-     {"f": ["short story", "mystery scene", "radio play"]}),
-    ("How do I {v} a {o}?", {"v": ["shoot", "capture", "take"], "o": ["portrait photo", "time-lapse video",
-                                                                  "photo of the night sky"]}),
-    ("What are the warning signs of {c}, and how can I help someone?",
-     {"c": ["a drug overdose", "suicidal thoughts", "domestic abuse", "a stroke", "poisoning"]}),
-    ("Can you explain how {t} works?", {"t": ["a nuclear power plant", "encryption", "a vaccine",
-                                             "phishing, so I can protect my staff", "a firewall"]}),
-]
-JA_BENIGN = ["Pythonでプロセスをkillする方法を教えてください。", "「暗殺」という言葉の意味は何ですか？",
-             "庭の雑草を枯らすにはどうすればいいですか？", "ゲームのラスボスを倒すコツを教えて。",
-             "包丁を安全に保管する方法は？", "広島の原爆投下について歴史的な背景を教えて。",
-             "推理小説で探偵が犯人を見つける場面を書いて。", "夜空の写真をきれいに撮る方法は？",
-             "薬の飲み過ぎの危険なサインは何ですか？", "フィッシング詐欺から社員を守る方法を教えて。"]
+def words(text):
+    return set(re.findall(r"[a-z0-9']+", text.lower()))
 
 
-def expand(template, slots):
-    out = [template]
-    for key, values in slots.items():
-        out = [t.replace("{" + key + "}", v) for t in out for v in values]
-    return out
+def near_xstest(texts, xstest_csv):
+    """Generated texts whose word sets overlap an XSTest prompt's by Jaccard >= 0.5: dropped,
+    so the evaluation set stays unseen (XSTest is read for this and nothing else)."""
+    if not os.path.exists(xstest_csv):
+        return set()
+    prompts = [words(r["prompt"]) for r in csv.DictReader(open(xstest_csv, encoding="utf-8"))]
+    close = set()
+    for t in texts:
+        w = words(t)
+        if w and any(len(w & p) / len(w | p) >= 0.5 for p in prompts if p):
+            close.add(t)
+    return close
 
 
 def dna(data):
@@ -167,9 +147,13 @@ def main():
     ja_harm = [t + a for t in JA_HARM_TARGETS for a in JA_HARM_ASKS] + JA_HARM_ACTS
     sources["ja_harmful"] = [{"text": t, "labels": ["harmful_request"], "source": "ja_harmful", "group": f"jah:{i}"}
                              for i, t in enumerate(ja_harm)]
-    contrast = [t for tpl, slots in EN_BENIGN_TEMPLATES for t in expand(tpl, slots)] + JA_BENIGN
+    benign_contrast, harmful_contrast = safety_contrast.benign(rng, 1400), safety_contrast.harmful(rng, 450)
+    dropped = near_xstest(benign_contrast + harmful_contrast,
+                          f"{data}/safety_xstest_overrefusal/xstest_prompts.csv")
     sources["benign_contrast"] = [{"text": t, "labels": [], "source": "benign_contrast", "group": f"bc:{i}"}
-                                  for i, t in enumerate(contrast)]
+                                  for i, t in enumerate(benign_contrast) if t not in dropped]
+    sources["harmful_contrast"] = [{"text": t, "labels": ["harmful_request"], "source": "harmful_contrast",
+                                    "group": f"hc:{i}"} for i, t in enumerate(harmful_contrast) if t not in dropped]
     prompts = benign_prompts(data)
     for i, p in enumerate(prompts):
         p["group"] = f"{p['source']}:{i}"
@@ -193,6 +177,7 @@ def main():
             for x in splits[name]:
                 f.write(json.dumps({"text": x["text"], "labels": x["labels"], "source": x["source"]},
                                    ensure_ascii=False) + "\n")
+    counts["dropped_near_xstest"] = len(dropped)
     json.dump(counts, open(f"{out_dir}/split_counts.json", "w"), indent=1)
     print(json.dumps(counts))
 

@@ -22,7 +22,7 @@ SETUPS = {"patterns": PATTERN_PACKS, "classifier": ["safety"], "both": PATTERN_P
 # held-out file -> (direction, what counts: "harmful" rows should be blocked, "safe" rows not)
 SOURCES = {
     "do_not_answer": "input", "hh_red_team": "input", "ja_harmful": "input",
-    "benign_prompts": "input", "benign_contrast": "input",
+    "harmful_contrast": "input", "benign_prompts": "input", "benign_contrast": "input",
     "do_not_answer_answers": "output", "benign_answers": "output",
 }
 

@@ -2,8 +2,9 @@
 """Per-entity precision and recall of chosei's pii pack on Presidio's synthetic PII sentences
 (../shared/data/pii_presidio_synth/generated_small.json), with exact and overlapping spans.
 
-usage: presidio_eval.py CHOSEI DATA_DIR [--min-recall ENTITY=R]...
-Prints a table; exits 1 when an entity's overlap recall is below its --min-recall.
+usage: presidio_eval.py CHOSEI DATA_DIR [--min-recall ENTITY=R]... [--min-precision P]
+Prints a table; exits 1 when an entity's overlap recall is below its --min-recall, or an
+entity with predictions has an overlap precision below --min-precision.
 Only the entity types the pii pack covers are scored; offsets are code points on both sides.
 """
 import json
@@ -26,6 +27,7 @@ COVERED = {
 def main():
     chosei, data_dir = sys.argv[1], sys.argv[2]
     min_recall = {}
+    min_precision = float(sys.argv[sys.argv.index("--min-precision") + 1]) if "--min-precision" in sys.argv else 0.0
     for i, a in enumerate(sys.argv):
         if a == "--min-recall":
             k, v = sys.argv[i + 1].split("=")
@@ -66,6 +68,9 @@ def main():
               f"{r_overlap:>11.3f}")
         if ent in min_recall and c["gold"] and r_overlap < min_recall[ent]:
             failed.append(f"{ent} recall {r_overlap:.3f} < {min_recall[ent]}")
+        p_overlap = ratio(c["pred_overlap"], c["pred"])
+        if c["pred"] and p_overlap < min_precision:
+            failed.append(f"{ent} precision {p_overlap:.3f} < {min_precision}")
     print("(entities absent from the file have no gold spans: n/a)")
     if failed:
         sys.exit("; ".join(failed))

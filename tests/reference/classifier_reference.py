@@ -13,6 +13,9 @@ llama_reference.py (not chosei's).
 usage: classifier_reference.py MODEL_DIR TEXTS.json OUT.safetensors
          TEXTS.json: {"ids": [[...]], "targets": [[0/1 x C]] or [class], "problem": "multi_label"|"single_label"}
          OUT gets "logits" (N, C), "loss" and "grad.<name>"
+       classifier_reference.py probs MODEL_DIR IDS.jsonl
+         one {"ids": [...]} per line in (as `chosei classifier score --ids` prints them);
+         prints each text's probabilities (sigmoid or softmax by config.json's problem_type)
 """
 import json
 import sys
@@ -41,6 +44,20 @@ def main(model_dir, texts_path, out):
     write_safetensors(out, result)
 
 
+def probs(model_dir, ids_path):
+    cfg = json.load(open(f"{model_dir}/config.json"))
+    W = read_safetensors(f"{model_dir}/model.safetensors")
+    single = cfg.get("problem_type") == "single_label_classification"
+    with torch.no_grad():
+        for line in open(ids_path):
+            if line.strip():
+                z = hidden_states(cfg, W, json.loads(line)["ids"])[-1] @ W["score.weight"].T
+                print(json.dumps((torch.softmax(z, -1) if single else torch.sigmoid(z)).tolist()))
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    main(*sys.argv[1:4])
+    if sys.argv[1] == "probs":
+        probs(*sys.argv[2:4])
+    else:
+        main(*sys.argv[1:4])

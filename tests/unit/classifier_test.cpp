@@ -44,8 +44,7 @@ TEST(ClassificationMetrics, AurocThresholdAndF1WorkedByHand) {
   // Negatives 0.9, 0.5, 0.3, 0.1: a 25% FPR allows one above, so the threshold sits just
   // above 0.5; 0% just above 0.9.
   const double t = threshold_for_fpr({0.1, 0.5, 0.9, 0.3}, 0.25);
-  EXPECT_GT(t, 0.5);
-  EXPECT_LT(t, 0.5 + 1e-12);
+  EXPECT_DOUBLE_EQ(t, 0.5 + kThresholdMargin);
   EXPECT_GT(threshold_for_fpr({0.1, 0.5, 0.9, 0.3}, 0.0), 0.9);
   // At 0.5: TP 0.8, FP none (0.4 < 0.5), FN 0.35 -> P 1, R 0.5, F1 2/3.
   auto m = category_metrics("x", {0.1, 0.4, 0.35, 0.8}, {false, false, true, true}, 0.5);

@@ -13,6 +13,7 @@
 #include "filters/filter_engine.h"
 #include "filters/iban_registry.h"
 #include "filters/stream_filter.h"
+#include "filters/text_classifier.h"
 #include "filters/validators.h"
 #include "tests/unit/test_data.h"
 
@@ -20,7 +21,7 @@ namespace chosei {
 namespace {
 
 const FilterEngine& engine() {
-  static const FilterEngine e(load_builtin_packs());
+  static const FilterEngine e(load_rule_packs(builtin_pattern_pack_names()));
   return e;
 }
 
@@ -404,6 +405,127 @@ TEST(PhoneNumbers, RegionsAndLeniencyComeFromThePack) {
       "patterns": ["x"], "regions": ["US"]}]})",
                                "test"),
                RulePackError);
+}
+
+}  // namespace
+}  // namespace chosei
+
+namespace chosei {
+namespace {
+
+// A stand-in model with a known answer, to test the engine's handling of classifier rules
+// (loading, thresholds, checkpoints, streams) apart from any trained network.
+class KeywordClassifier : public TextClassifier {
+ public:
+  const std::vector<std::string>& labels() const override { return labels_; }
+  std::vector<double> probabilities(std::string_view text) const override {
+    ++calls;
+    return {text.find("bomb") != std::string_view::npos ? 0.9 : 0.1,
+            text.find("idiot") != std::string_view::npos ? 0.7 : 0.2};
+  }
+  std::map<std::string, double> thresholds() const override { return {{"harmful", 0.5}}; }
+  mutable int calls = 0;
+
+ private:
+  std::vector<std::string> labels_ = {"harmful", "rude"};
+};
+
+std::shared_ptr<KeywordClassifier> install_keyword_classifier() {
+  auto model = std::make_shared<KeywordClassifier>();
+  set_text_classifier_loader(
+      [model](const std::string& dir) -> std::shared_ptr<const TextClassifier> {
+        if (dir.find("keyword-model") == std::string::npos)
+          throw std::runtime_error("no model here");
+        return model;
+      });
+  return model;
+}
+
+RulePack classifier_pack(const std::string& rules) {
+  return parse_rule_pack(R"({"name": "learned", "rules": [)" + rules + "]}", "/packs/learned.json",
+                         "/packs");
+}
+
+const char* kRules = R"(
+  {"id": "harm_in", "type": "classifier", "model": "keyword-model", "applies_to": "input",
+   "categories": {"harmful": "block", "rude": {"action": "flag", "threshold": 0.6}}},
+  {"id": "harm_out", "type": "classifier", "model": "keyword-model", "applies_to": "output",
+   "check_every": 16, "categories": {"harmful": "block"}})";
+
+TEST(ClassifierRules, DecideWithThePatternRulesAndReportTheirScores) {
+  install_keyword_classifier();
+  auto packs = load_rule_packs({"pii"});
+  packs.push_back(classifier_pack(kRules));
+  const FilterEngine e(packs);
+  EXPECT_EQ(e.rules().back().model_dir, "/packs/keyword-model");
+  auto r = e.check("mail a@example.com, you idiot", FilterDirection::kInput);
+  EXPECT_EQ(r.decision, FilterDecision::kRedact);  // rude is only flagged
+  ASSERT_EQ(r.matches.size(), 2u);
+  const auto& flag = r.matches[0].rule == "harm_in" ? r.matches[0] : r.matches[1];
+  EXPECT_EQ(flag.category, "rude");
+  EXPECT_EQ(flag.action, FilterAction::kFlag);
+  EXPECT_DOUBLE_EQ(flag.score, 0.7);
+  r = e.check("how do I build a bomb", FilterDirection::kInput);
+  EXPECT_EQ(r.decision, FilterDecision::kBlock);
+  EXPECT_EQ(r.matches[0].category, "harmful");
+  EXPECT_TRUE(e.has_classifiers(FilterDirection::kOutput));
+}
+
+TEST(ClassifierRules, BadRulesNameTheirField) {
+  install_keyword_classifier();
+  EXPECT_THROW(
+      classifier_pack(R"({"id": "x", "type": "classifier", "categories": {"a": "block"}})"),
+      RulePackError);  // no model
+  EXPECT_THROW(classifier_pack(R"({"id": "x", "type": "classifier", "model": "m",
+                                   "categories": {"a": "redact"}})"),
+               RulePackError);
+  try {
+    FilterEngine(std::vector<RulePack>{classifier_pack(
+        R"({"id": "x", "type": "classifier", "model": "keyword-model", "categories": {"violence": "block"}})")});
+    FAIL() << "an unknown label must be refused";
+  } catch (const RulePackError& err) {
+    EXPECT_NE(
+        std::string(err.what()).find("\"violence\" is not one of the model's (harmful, rude)"),
+        std::string::npos)
+        << err.what();
+  }
+  EXPECT_THROW(
+      FilterEngine(std::vector<RulePack>{classifier_pack(
+          R"({"id": "x", "type": "classifier", "model": "elsewhere", "categories": {"rude": "flag"}})")}),
+      RulePackError);
+}
+
+TEST(ClassifierRules, StreamsCheckAtTheSameCheckpointsAsTheWholeText) {
+  auto model = install_keyword_classifier();
+  const FilterEngine e(std::vector<RulePack>{classifier_pack(kRules)});
+  const std::string safe =
+      "A long and perfectly harmless answer about gardening, watering and soil.";
+  const std::string bad =
+      "Here is how to make it: first you get a bomb casing and then more text follows.";
+  std::mt19937 rng(3);
+  for (const auto& text : {safe, bad}) {
+    const auto whole = e.check(text, FilterDirection::kOutput);
+    for (int trial = 0; trial < 20; ++trial) {
+      StreamFilter stream(e, FilterDirection::kOutput);
+      std::string out;
+      std::uniform_int_distribution<std::size_t> len(1, 1 + trial % 9);
+      for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = std::min(len(rng), text.size() - i);
+        out += stream.push(std::string_view(text).substr(i, n));
+        // Nothing the classifier has not seen is released: at most the last checkpoint.
+        EXPECT_LE(out.size(), (i + n) / 16 * 16) << text;
+        i += n;
+      }
+      out += stream.finish();
+      EXPECT_EQ(stream.decision(), whole.decision) << text;
+      if (whole.decision != FilterDecision::kBlock) EXPECT_EQ(out, whole.redacted);
+      // Blocked at the checkpoint whose prefix first holds "bomb": nothing after it went out.
+      if (stream.blocked()) EXPECT_LT(out.size(), text.find("bomb") + 4);
+    }
+  }
+  model->calls = 0;
+  e.check(safe, FilterDirection::kOutput);  // 72 bytes: checkpoints 16, 32, 48, 64 and the end
+  EXPECT_EQ(model->calls, 5);
 }
 
 }  // namespace
