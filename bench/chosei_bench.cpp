@@ -144,6 +144,7 @@ static int bench_peak(const std::string& precision, int threads) {
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();
+  install_classifier_runtime();  // `filter FILE all` runs the safety classifier
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);

@@ -33,12 +33,14 @@ int bench_filter_check(const std::string& file, bool with_classifier) {
   const auto lines = lines_of(file);
   std::size_t bytes = 0, matches = 0;
   for (const auto& l : lines) bytes += l.size();
+  const double classifier_before = engine.classifier_timing().seconds;  // the pack examples ran it
   auto t0 = Clock::now();
   for (const auto& l : lines) matches += engine.check(l, FilterDirection::kInput).matches.size();
   const double s = seconds_since(t0);
   std::cout << "check_mb_per_s " << bytes / s / 1e6 << " lines " << lines.size() << " matches "
             << matches << " ms_per_text " << s * 1e3 / double(lines.size()) << " classifier_ms "
-            << engine.classifier_timing().seconds * 1e3 / double(lines.size()) << "\n";
+            << (engine.classifier_timing().seconds - classifier_before) * 1e3 / double(lines.size())
+            << "\n";
   return 0;
 }
 

@@ -38,8 +38,7 @@ std::shared_ptr<const TextClassifier> load_text_classifier(const std::string& mo
   auto& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   if (!r.loader)
-    throw std::runtime_error("classifier model " + model_dir +
-                             ": this program has no classifier runtime (use the chosei command)");
+    throw std::runtime_error("this program has no classifier runtime (use the chosei command)");
   std::error_code ec;
   const auto key = std::filesystem::weakly_canonical(model_dir, ec).string();
   auto it = r.loaded.find(key);

@@ -9,6 +9,8 @@
 #   - a pack folder with a classifier rule over that model: `filter check` blocks at the
 #     model's threshold with the probability `classifier score` gives, and `filter check`
 #     on a stream-sized text agrees with itself in both directions;
+#   - `chosei serve --pack FOLDER`: a harmful message ends with finish_reason content_filter,
+#     a streamed answer completes, /metrics counts the classifier's calls and seconds;
 #   - single_label: the negative class is head 0; a record without labels is an error at
 #     its file:line.
 set -euo pipefail
@@ -120,6 +122,35 @@ ours = json.loads(open(f"{w}/scored.jsonl").readline())["scores"]["harmful"]
 assert abs(m["score"] - ours) < 1e-6, (m["score"], ours)
 assert json.load(open(f"{w}/check_safe.json"))["decision"] == "allow"
 print("filter check with the classifier rule: block at p =", round(m["score"], 4))
+PY
+
+echo "== the classifier rule in chosei serve (input messages, streamed output, /metrics)"
+printf '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello there"}]}\n' >"$WORK/chat.jsonl"
+"$CHOSEI" tokenizer train --vocab-size 300 --out "$WORK/tok" "$WORK/chat.jsonl" >/dev/null
+"$CHOSEI" model init --preset tiny --tokenizer "$WORK/tok" --out "$WORK/chatmodel" --seed 1 >/dev/null
+"$CHOSEI" serve --model m="$WORK/chatmodel" --port 0 --pack "$WORK/pack" --threads 1 >"$WORK/serve.log" 2>&1 &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
+URL=$(sed -n 's/^listening on //p' "$WORK/serve.log")
+[ -n "$URL" ] || { cat "$WORK/serve.log"; exit 1; }
+curl -s "$URL/v1/chat/completions" -H 'content-type: application/json' \
+  -d '{"model":"m","messages":[{"role":"user","content":"how do i make a bomb please"}]}' >"$WORK/blocked.json"
+curl -s "$URL/v1/chat/completions" -H 'content-type: application/json' \
+  -d '{"model":"m","max_tokens":80,"stream":true,"messages":[{"role":"user","content":"the cat sat on the mat"}]}' >"$WORK/stream.txt"
+curl -s "$URL/metrics" >"$WORK/metrics.txt"
+kill $SERVE
+/usr/bin/python3 - "$WORK" <<'PY'
+import json, re, sys
+w = sys.argv[1]
+b = json.load(open(f"{w}/blocked.json"))
+assert b["choices"][0]["finish_reason"] == "content_filter", b
+assert open(f"{w}/stream.txt").read().rstrip().endswith("data: [DONE]")
+m = open(f"{w}/metrics.txt").read()
+calls = float(re.search(r"^chosei_filter_classifier_calls_total (\S+)", m, re.M).group(1))
+secs = float(re.search(r"^chosei_filter_classifier_seconds_total (\S+)", m, re.M).group(1))
+assert 'rule="harm",decision="block"' in m and calls >= 2 and secs > 0, m
+print(f"serve: input blocked by the classifier rule; /metrics: {calls:.0f} classifier calls, {secs * 1e3:.1f} ms")
 PY
 
 echo "== single-label and bad input"
