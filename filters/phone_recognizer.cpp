@@ -95,6 +95,9 @@ PhoneRecognizer::PhoneRecognizer(std::vector<std::string> regions, const std::st
 PhoneRecognizer::~PhoneRecognizer() = default;
 
 std::vector<TextSpan> PhoneRecognizer::find(std::string_view candidate) const {
+  // What looks_like_other_number would reject whatever the matcher finds inside: skip the
+  // matcher (most digit runs in text are order numbers, years and prices).
+  if (looks_like_other_number(candidate)) return {};
   const auto& util = *PhoneNumberUtil::GetInstance();
   const std::string text(candidate);
   std::vector<TextSpan> spans;
