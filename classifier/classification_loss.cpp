@@ -21,21 +21,13 @@ ClassificationLoss classification_loss(const torch::Tensor& logits, const torch:
                                        ClassificationProblem problem) {
   ClassificationLoss out;
   const auto z = logits.to(torch::kFloat);
-  torch::NoGradGuard no_grad_for_metrics;
-  if (problem == ClassificationProblem::kMultiLabel) {
-    auto y = targets.to(torch::kFloat);
-    {
-      torch::AutoGradMode enable(true);
-      out.sum = (torch::clamp_min(z, 0) - z * y + torch::log1p(torch::exp(-z.abs()))).sum();
-    }
-    out.correct = ((z > 0).to(torch::kFloat) == y).all(1).sum().item<double>();
-  } else {
-    {
-      torch::AutoGradMode enable(true);
-      out.sum = -torch::log_softmax(z, 1).gather(1, targets.unsqueeze(1)).sum();
-    }
-    out.correct = (z.argmax(1) == targets).sum().item<double>();
-  }
+  const bool multi = problem == ClassificationProblem::kMultiLabel;
+  const auto y = multi ? targets.to(torch::kFloat) : targets;
+  out.sum = multi ? (torch::clamp_min(z, 0) - z * y + torch::log1p(torch::exp(-z.abs()))).sum()
+                  : -torch::log_softmax(z, 1).gather(1, y.unsqueeze(1)).sum();
+  torch::NoGradGuard no_grad;  // the count of right answers is a metric, not part of the graph
+  out.correct = multi ? ((z > 0).to(torch::kFloat) == y).all(1).sum().item<double>()
+                      : (z.argmax(1) == y).sum().item<double>();
   return out;
 }
 
