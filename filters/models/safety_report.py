@@ -7,7 +7,8 @@ alone, and both together (the default).
 usage: safety_report.py CHOSEI SPLIT_DIR [--xstest DATA_DIR/safety_xstest_overrefusal]
                         [--json OUT.json] [--check EXPECTED.json]
 --check compares the numbers with a saved report (the shipped model's heldout.json) and
-exits 1 when any differs by more than 0.005: a stale or different model cannot hide.
+exits 1 when any rate differs by more than one text of its group (at least 0.005): a stale
+or different model cannot hide.
 """
 import csv
 import json
@@ -93,9 +94,14 @@ def main():
             for key, v in entry.items():
                 if not isinstance(v, dict):
                     continue
+                # One text may flip on another CPU (float rounding near a threshold); a
+                # different or stale model moves many.
+                allowed = max(0.005, 1.0 / v["n"] + 1e-6)
                 for k, x in v.items():
+                    if k == "n":
+                        continue
                     got = report.get(name, {}).get(key, {}).get(k)
-                    if got is None or abs(got - x) > 0.005:
+                    if got is None or abs(got - x) > allowed:
                         bad.append(f"{name} {key} {k}: expected {x}, got {got}")
         if bad:
             sys.exit("the shipped safety-small does not score as recorded:\n  " + "\n  ".join(bad))
