@@ -52,6 +52,14 @@ FilterAction parse_action(const RuleReader& r) {
   r.fail("action", "\"" + a + "\" is not block, redact or flag");
 }
 
+void parse_examples(const RuleReader& r, const json& j, FilterRule& rule) {
+  if (!j.contains("examples")) return;
+  const auto& ex = j["examples"];
+  if (!ex.is_object()) r.fail("examples", "must be {\"match\": [...], \"no_match\": [...]}");
+  if (ex.contains("match")) rule.must_match = r.strings(ex["match"], "examples.match");
+  if (ex.contains("no_match")) rule.must_not_match = r.strings(ex["no_match"], "examples.no_match");
+}
+
 double threshold_value(const RuleReader& r, const json& v, const std::string& field) {
   if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
     r.fail(field, "must be a number from 0 to 1");
@@ -86,7 +94,7 @@ void parse_classifier(const RuleReader& r, const json& j, const std::string& mod
       r.fail("check_every", "must be a byte count (0: at the end only)");
     rule.check_every = j["check_every"].get<std::size_t>();
   }
-  for (const char* f : {"patterns", "validator", "examples", "redact_with"})
+  for (const char* f : {"patterns", "validator", "redact_with"})
     if (j.contains(f)) r.fail(f, "not used by a classifier rule");
 }
 
@@ -110,6 +118,7 @@ FilterRule parse_rule(const json& j, const std::string& pack, const std::string&
   rule.severity = r.string("severity", "high");
   if (type == "classifier") {
     parse_classifier(r, j, model_base, rule);
+    parse_examples(r, j, rule);
     return rule;
   }
   rule.category = r.string("category", "", true);
@@ -137,13 +146,7 @@ FilterRule parse_rule(const json& j, const std::string& pack, const std::string&
   }
   rule.alphabet = r.string("alphabet", "");
   rule.first = r.string("first", "");
-  if (j.contains("examples")) {
-    const auto& ex = j["examples"];
-    if (!ex.is_object()) r.fail("examples", "must be {\"match\": [...], \"no_match\": [...]}");
-    if (ex.contains("match")) rule.must_match = r.strings(ex["match"], "examples.match");
-    if (ex.contains("no_match"))
-      rule.must_not_match = r.strings(ex["no_match"], "examples.no_match");
-  }
+  parse_examples(r, j, rule);
   return rule;
 }
 
