@@ -11,6 +11,8 @@
 #     on a stream-sized text agrees with itself in both directions;
 #   - `chosei serve --pack FOLDER`: a harmful message ends with finish_reason content_filter,
 #     a streamed answer completes, /metrics counts the classifier's calls and seconds;
+#   - SIGKILL after a checkpoint, `resume_from=auto`: final weights and classifier.json
+#     equal an uninterrupted run byte for byte;
 #   - single_label: the negative class is head 0; a record without labels is an error at
 #     its file:line.
 set -euo pipefail
@@ -152,6 +154,21 @@ secs = float(re.search(r"^chosei_filter_classifier_seconds_total (\S+)", m, re.M
 assert 'rule="harm",decision="block"' in m and calls >= 2 and secs > 0, m
 print(f"serve: input blocked by the classifier rule; /metrics: {calls:.0f} classifier calls, {secs * 1e3:.1f} ms")
 PY
+
+echo "== SIGKILL after a checkpoint, then resume_from=auto"
+RESUME=(--set save_every=4 --set keep_checkpoints=3 --set eval_every=0 --set max_steps=24)
+"$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/straight" >/dev/null 2>&1
+"$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -f "$WORK/killed/checkpoints/step-4/trainer_state.json" ] && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+[ ! -d "$WORK/killed/final" ] || { echo "the run finished before the kill: nothing was resumed"; exit 1; }
+[ -d "$WORK/killed/checkpoints/step-4" ] || { echo "no checkpoint before the kill"; exit 1; }
+"$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" --set resume_from=auto >/dev/null 2>&1
+cmp "$WORK/straight/final/model.safetensors" "$WORK/killed/final/model.safetensors"
+cmp "$WORK/straight/final/classifier.json" "$WORK/killed/final/classifier.json"
+echo "resumed classifier equals the uninterrupted one byte for byte (weights and thresholds)"
 
 echo "== single-label and bad input"
 # One label per text (a text both rude and harmful has no single class).

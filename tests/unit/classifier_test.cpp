@@ -15,6 +15,7 @@
 #include "formats/score_model_dir.h"
 #include "formats/tensor_io.h"
 #include "tests/unit/test_data.h"
+#include "tests/unit/tiny_score_model.h"
 
 namespace chosei {
 namespace {
@@ -54,22 +55,6 @@ TEST(ClassificationMetrics, AurocThresholdAndF1WorkedByHand) {
   EXPECT_DOUBLE_EQ(m.false_positive_rate, 0.0);
 }
 
-ModelConfig tiny_classifier_config() {
-  ModelConfig c;
-  c.vocab_size = 40;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.max_position_embeddings = 64;
-  c.rms_norm_eps = 1e-5;
-  c.tie_word_embeddings = false;
-  c.initializer_range = 0.2;
-  c.eos_token_ids = {2};
-  return c;
-}
-
 std::vector<ClassificationExample> random_texts(int n, std::int64_t labels, bool single,
                                                 std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -97,7 +82,7 @@ void expect_step_matches_pytorch(ClassificationProblem problem) {
   if (python.empty()) GTEST_SKIP() << "python3 with torch not available";
   const bool single = problem == ClassificationProblem::kSingleLabel;
   const std::int64_t categories = 3, heads = single ? categories + 1 : categories;
-  LlamaForCausalLM lm(tiny_classifier_config());
+  LlamaForCausalLM lm(test::tiny_score_model_config());
   lm->initialize(21);
   LlamaForSequenceClassification model(lm->model, lm->config(), heads, 22);
   {

@@ -20,28 +20,13 @@
 #include "reward/preference_metrics.h"
 #include "reward/reward_modeling_task.h"
 #include "tests/unit/test_data.h"
+#include "tests/unit/tiny_score_model.h"
 
 namespace chosei {
 namespace {
 
-ModelConfig tiny_reward_config() {
-  ModelConfig c;
-  c.vocab_size = 40;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.max_position_embeddings = 64;
-  c.rms_norm_eps = 1e-5;
-  c.tie_word_embeddings = false;
-  c.initializer_range = 0.2;
-  c.eos_token_ids = {2};
-  return c;
-}
-
 LlamaForSequenceClassification tiny_reward_model(std::uint64_t seed) {
-  LlamaForCausalLM lm(tiny_reward_config());
+  LlamaForCausalLM lm(test::tiny_score_model_config());
   lm->initialize(seed);
   LlamaForSequenceClassification rm(lm->model, lm->config(), 1, seed + 1);
   torch::NoGradGuard no_grad;
