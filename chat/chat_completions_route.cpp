@@ -15,19 +15,60 @@ namespace chosei {
 
 using json = nlohmann::json;
 
-// Text and events a generation job hands from the loop thread to the HTTP thread.
+// Text and events a generation job hands from the loop thread to the HTTP thread. The loop
+// only appends raw pieces; the output filter runs on the HTTP thread (drain), because a
+// classifier rule costs milliseconds and every stream batched on the loop would wait for it.
 struct Channel {
   std::mutex mutex;
   std::condition_variable ready;
   std::deque<std::string> pieces;
   bool done = false, client_gone = false, blocked = false;
   GenerationSummary summary;
+  std::shared_ptr<StreamFilter> filter;  // null: no output filter (or an input refusal)
 };
 
 namespace {
 
 double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// What the HTTP thread may send now, after the output filter.
+struct Drained {
+  std::vector<std::string> pieces;
+  bool done = false, blocked = false;
+  GenerationSummary summary;
+};
+
+// Waits for pieces (or the end), takes them and passes them through the output filter. A block
+// is flagged on the channel, and the loop stops the job at its next piece.
+Drained drain(Channel& ch, ServerMetrics& metrics) {
+  Drained d;
+  std::deque<std::string> raw;
+  {
+    std::unique_lock<std::mutex> lock(ch.mutex);
+    ch.ready.wait(lock, [&] { return ch.done || !ch.pieces.empty(); });
+    raw.swap(ch.pieces);
+    d.done = ch.done;
+    d.summary = ch.summary;
+    d.blocked = ch.blocked;
+  }
+  for (auto& piece : raw) {
+    std::string released = ch.filter ? ch.filter->push(piece) : std::move(piece);
+    if (!released.empty()) d.pieces.push_back(std::move(released));
+  }
+  if (!ch.filter) return d;
+  if (d.done) {
+    std::string rest = ch.filter->finish();
+    if (!rest.empty()) d.pieces.push_back(std::move(rest));
+  }
+  if (ch.filter->blocked() && !d.blocked) {
+    d.blocked = true;
+    std::lock_guard<std::mutex> lock(ch.mutex);
+    if (!ch.blocked) metrics.filter_decision("output", "stream", "block");
+    ch.blocked = true;
+  }
+  return d;
 }
 
 }  // namespace
@@ -67,26 +108,19 @@ std::shared_ptr<GenerationJob> ChatCompletionsRoute::make_job(const ServedModel&
   job->sampling.seed = r.seed.value_or(std::random_device{}());
   job->stop = r.stop;
   job->eos_ids = sm.stop_ids;
-  auto out_filter =
-      filters_ ? std::make_shared<StreamFilter>(*filters_, FilterDirection::kOutput) : nullptr;
-  auto deliver = [this, ch, out_filter](const std::string& text, bool last) {
-    std::string released = text;
-    if (out_filter) {
-      released = out_filter->push(text);
-      if (last) released += out_filter->finish();
-    }
+  if (filters_) {
+    std::string prompt;  // classifier rules judge the answer after the message it answers
+    for (const auto& m : r.messages)
+      if (m.role == "user") prompt = m.content;
+    ch->filter = std::make_shared<StreamFilter>(*filters_, FilterDirection::kOutput, prompt);
+  }
+  job->on_text = [ch](const std::string& piece) {
     std::lock_guard<std::mutex> lock(ch->mutex);
-    if (!released.empty()) ch->pieces.push_back(released);
-    if (out_filter && out_filter->blocked() && !ch->blocked) {
-      ch->blocked = true;
-      metrics_.filter_decision("output", "stream", "block");
-    }
+    ch->pieces.push_back(piece);
     ch->ready.notify_all();
     return !ch->client_gone && !ch->blocked;
   };
-  job->on_text = [deliver](const std::string& piece) { return deliver(piece, false); };
-  job->on_done = [ch, deliver](const GenerationSummary& s) {
-    deliver("", true);
+  job->on_done = [ch](const GenerationSummary& s) {
     std::lock_guard<std::mutex> lock(ch->mutex);
     ch->summary = s;
     ch->done = true;
@@ -129,12 +163,14 @@ void ChatCompletionsRoute::handle(const HttpRequest& req, HttpResponse& res) {
 
 void ChatCompletionsRoute::respond_json(const ServedModel& sm, std::shared_ptr<Channel> ch,
                                         HttpResponse& res, double started) {
-  std::unique_lock<std::mutex> lock(ch->mutex);
-  ch->ready.wait(lock, [&] { return ch->done; });
   std::string text;
-  for (const auto& p : ch->pieces) text += p;
-  auto s = ch->summary;
-  if (ch->blocked) s.finish_reason = "content_filter";
+  Drained d;
+  while (!d.done) {
+    d = drain(*ch, metrics_);
+    for (const auto& p : d.pieces) text += p;
+  }
+  auto s = d.summary;
+  if (d.blocked) s.finish_reason = "content_filter";
   if (s.finish_reason == "error") throw ApiError(500, s.error, "server_error");
   auto out = chat_completion_json(completion_id(), sm.name, text, s.finish_reason, s.prompt_tokens,
                                   s.completion_tokens);
@@ -168,21 +204,12 @@ void ChatCompletionsRoute::respond_stream(const ServedModel& sm, const ChatReque
       *begun = true;
       if (!write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))) return false;
     }
-    std::deque<std::string> pieces;
-    bool done, blocked;
-    GenerationSummary s;
-    {
-      std::unique_lock<std::mutex> lock(ch->mutex);
-      ch->ready.wait(lock, [&] { return ch->done || !ch->pieces.empty(); });
-      pieces.swap(ch->pieces);
-      done = ch->done;
-      s = ch->summary;
-      blocked = ch->blocked;
-    }
-    for (const auto& p : pieces)
+    Drained d = drain(*ch, metrics);
+    const GenerationSummary& s = d.summary;
+    for (const auto& p : d.pieces)
       if (!write(chunk({{"content", p}}, nullptr))) return false;
-    if (!done) return true;
-    std::string finish = blocked ? "content_filter" : s.finish_reason;
+    if (!d.done) return true;
+    std::string finish = d.blocked ? "content_filter" : s.finish_reason;
     if (finish == "cancelled" || finish == "error") finish = "stop";
     if (!write(chunk(json::object(), finish))) return false;
     if (include_usage && !write(sse_event(usage_chunk_json(id, created, model, s.prompt_tokens,

@@ -36,6 +36,20 @@ class SequenceTextClassifier : public TextClassifier {
   std::vector<double> probabilities(std::string_view text) const override {
     ClassificationRecord r;
     r.text = std::string(text.empty() ? " " : text);
+    return score(r);
+  }
+
+  // As a {"messages": [user, assistant]} training row: the answer judged after its prompt.
+  std::vector<double> probabilities(std::string_view text,
+                                    std::string_view context) const override {
+    ClassificationRecord r;
+    r.turns = {{"user", std::string(context), {}},
+               {"assistant", std::string(text.empty() ? " " : text), {}}};
+    return score(r);
+  }
+
+ private:
+  std::vector<double> score(ClassificationRecord& r) const {
     r.source = "text";
     auto examples = tokenize_classification_records({r}, {}, "", *model_.tokenizer.tokenizer,
                                                     *tmpl_, batching_.max_seq_len);
@@ -44,7 +58,6 @@ class SequenceTextClassifier : public TextClassifier {
     return classify_examples(model, {examples[0].ids}, info_.problem, batching_)[0];
   }
 
- private:
   LoadedScoreModel model_;
   ClassifierInfo info_;
   std::unique_ptr<ChatTemplate> tmpl_;

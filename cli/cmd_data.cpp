@@ -164,7 +164,7 @@ void run_stats(const StatsArgs& a) {
 
 struct CleanArgs {
   std::string input, out, report, from = "auto";
-  std::vector<std::string> map;
+  std::vector<std::string> map, unsafe_packs;
   CleanOptions options;
   bool no_near_dup = false, redact_pii = false, drop_unsafe = false;
 };
@@ -175,7 +175,8 @@ void run_clean(CleanArgs a) {
   ro.column_map = parse_column_map(a.map);
   auto data = read_chat_dataset(a.input, ro);
   a.options.near_duplicates = !a.no_near_dup;
-  auto r = clean_dataset(std::move(data.conversations), {a.options, a.redact_pii, a.drop_unsafe});
+  auto r = clean_dataset(std::move(data.conversations),
+                         {a.options, a.redact_pii, a.drop_unsafe, a.unsafe_packs});
   write_openai_jsonl(a.out, r.kept);
   const std::string report = a.report.empty() ? a.out + ".report.json" : a.report;
   ordered_json j = {{"input", a.input}, {"output", a.out}};
@@ -269,6 +270,10 @@ void add_data_commands(CLI::App& app) {
                   "Redact PII and secrets in every turn (built-in pii and secrets packs)");
   clean->add_flag("--drop-unsafe", cl->drop_unsafe,
                   "Drop conversations the prompt_injection or harmful packs block");
+  add_repeatable(clean, "--unsafe-pack", cl->unsafe_packs,
+                 "A pack --drop-unsafe blocks with: built-in name (safety: the learned "
+                 "classifier), JSON file or pack folder (repeatable; default: prompt_injection "
+                 "and harmful)");
   clean->add_option("--min-chars", cl->options.min_chars, "Shortest conversation kept")
       ->capture_default_str();
   clean->add_option("--max-chars", cl->options.max_chars, "Longest conversation kept")

@@ -38,6 +38,7 @@ nlohmann::ordered_json result_json(const FilterResult& r) {
 struct CheckArgs {
   std::vector<std::string> packs;
   std::string direction = "input", text, jsonl, field = "text", audit_log;
+  std::string context, context_field;  // the prompt an output answers (classifier rules)
 };
 
 void run_check(const CheckArgs& a, bool has_text) {
@@ -45,20 +46,27 @@ void run_check(const CheckArgs& a, bool has_text) {
   const auto direction = parse_filter_direction(a.direction);
   std::unique_ptr<AuditLog> audit;
   if (!a.audit_log.empty()) audit = std::make_unique<AuditLog>(a.audit_log);
-  auto check_one = [&](const std::string& text, const std::string& source) {
-    auto r = engine.check(text, direction);
+  auto check_one = [&](const std::string& text, const std::string& context,
+                       const std::string& source) {
+    auto r = engine.check(text, direction, context);
     if (audit) audit->record(direction, r, source);
     std::cout << result_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   };
-  if (has_text) return check_one(a.text, "");
+  if (has_text) return check_one(a.text, a.context, "");
   for (const auto& line : read_nonblank_lines(a.jsonl)) {
     const std::string where = a.jsonl + ":" + std::to_string(line.number);
     auto j = nlohmann::json::parse(line.text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw std::runtime_error(where + ": not a JSON object");
     if (!j.contains(a.field) || !j[a.field].is_string())
       throw std::runtime_error(where + ": no string field \"" + a.field + "\"");
-    check_one(j[a.field].get<std::string>(), where);
+    std::string context;
+    if (!a.context_field.empty()) {
+      if (!j.contains(a.context_field) || !j[a.context_field].is_string())
+        throw std::runtime_error(where + ": no string field \"" + a.context_field + "\"");
+      context = j[a.context_field].get<std::string>();
+    }
+    check_one(j[a.field].get<std::string>(), context, where);
   }
 }
 
@@ -98,6 +106,13 @@ void add_filter_commands(CLI::App& app) {
                     ->check(CLI::ExistingFile);
   text->excludes(jsonl);
   check->add_option("--field", ck->field, "The JSONL field to check")->capture_default_str();
+  auto* context = check->add_option("--context", ck->context,
+                                    "With --text: the prompt the text answers (classifier rules)");
+  auto* context_field = check->add_option(
+      "--context-field", ck->context_field,
+      "With --jsonl: the field holding the prompt each text answers (classifier rules)");
+  context->needs(text);
+  context_field->needs(jsonl);
   check->add_option("--audit-log", ck->audit_log,
                     "Append one JSON line per decision (rules and decision, never the text)");
   check->callback([ck, text, jsonl] {

@@ -11,11 +11,9 @@ using nlohmann::ordered_json;
 
 namespace {
 
-std::unique_ptr<FilterEngine> engine_of(bool enabled, const std::vector<const char*>& packs) {
+std::unique_ptr<FilterEngine> engine_of(bool enabled, const std::vector<std::string>& packs) {
   if (!enabled) return nullptr;
-  std::vector<RulePack> loaded;
-  for (const char* p : packs) loaded.push_back(load_rule_pack(p));
-  return std::make_unique<FilterEngine>(std::move(loaded));
+  return std::make_unique<FilterEngine>(load_rule_packs(packs));
 }
 
 }  // namespace
@@ -25,7 +23,10 @@ CleaningOutcome clean_dataset(std::vector<Conversation> conversations,
   CleaningOutcome out;
   ordered_json dropped = ordered_json::array();
   auto redactor = engine_of(settings.redact_pii, {"pii", "secrets"});
-  auto blocker = engine_of(settings.drop_unsafe, {"prompt_injection", "harmful"});
+  const std::vector<std::string> unsafe_packs =
+      settings.unsafe_packs.empty() ? std::vector<std::string>{"prompt_injection", "harmful"}
+                                    : settings.unsafe_packs;
+  auto blocker = engine_of(settings.drop_unsafe, unsafe_packs);
   auto screen = screen_conversations(conversations, redactor.get(), blocker.get());
   std::vector<Conversation> candidates;
   for (std::size_t i = 0; i < conversations.size(); ++i) {

@@ -16,7 +16,10 @@ namespace chosei {
 struct CleaningSettings {
   CleanOptions clean;
   bool redact_pii = false;   // built-in pii and secrets packs
-  bool drop_unsafe = false;  // built-in prompt_injection and harmful packs
+  bool drop_unsafe = false;  // with unsafe_packs
+  // The packs whose blocks drop a conversation (names, files or folders); empty: the built-in
+  // prompt_injection and harmful packs.
+  std::vector<std::string> unsafe_packs;
 };
 
 struct CleaningOutcome {

@@ -9,9 +9,13 @@ SafetyScreenResult screen_conversations(std::vector<Conversation>& conversations
   r.drop_rule.assign(conversations.size(), "");
   for (std::size_t i = 0; i < conversations.size(); ++i) {
     auto& c = conversations[i];
+    std::string prompt;  // an assistant turn is judged as the answer to the last user turn
     for (const auto& t : c.turns) {
       if (!blocker) break;
-      auto result = blocker->check(t.content, FilterDirection::kInput);
+      const bool answer = t.role == "assistant";
+      auto result = answer ? blocker->check(t.content, FilterDirection::kOutput, prompt)
+                           : blocker->check(t.content, FilterDirection::kInput);
+      if (t.role == "user") prompt = t.content;
       if (result.decision != FilterDecision::kBlock) continue;
       r.drop[i] = true;
       for (const auto& m : result.matches)

@@ -20,7 +20,8 @@ struct SafetyScreenResult {
 };
 
 // `redactor`: null or the engine whose redact rules rewrite turns in place (input direction).
-// `blocker`: null or the engine whose block decisions drop a conversation.
+// `blocker`: null or the engine whose block decisions drop a conversation (user and system
+// turns checked as input, assistant turns as output after the user turn they answer).
 SafetyScreenResult screen_conversations(std::vector<Conversation>& conversations,
                                         const FilterEngine* redactor, const FilterEngine* blocker);
 

@@ -64,7 +64,9 @@ ClassifierTiming ClassifierRules::timing() const {
 void ClassifierRules::check(const Rule& r, std::string_view text, std::size_t end,
                             ClassifierProgress& progress, std::vector<FilterMatch>& out) const {
   const auto t0 = std::chrono::steady_clock::now();
-  const auto p = r.model->probabilities(text.substr(0, end));
+  const auto p = progress.context.empty()
+                     ? r.model->probabilities(text.substr(0, end))
+                     : r.model->probabilities(text.substr(0, end), progress.context);
   calls_ += 1;
   nanoseconds_ += static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)

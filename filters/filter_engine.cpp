@@ -207,26 +207,27 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
   std::vector<FilterMatch> kept;
   // The same span claimed by two rules of a category goes to the more specific one (an SSN
   // by its checksum over the phone number its digits also make).
-  auto specificity = [&](const std::string& id) {
+  std::vector<int> specificity;  // per match, looked up once
+  for (const auto& m : out) {
+    int s = 0;
     for (const auto& r : compiled_->rules)
-      if (r.id == id) return match_specificity(r);
-    return 0;
-  };
-  auto covers = [&](const FilterMatch& k, const FilterMatch& m) {
+      if (r.id == m.rule) s = match_specificity(r);
+    specificity.push_back(s);
+  }
+  auto covers = [&](std::size_t kj, std::size_t mi) {
+    const FilterMatch &k = out[kj], &m = out[mi];
+    const int sk = specificity[kj], sm = specificity[mi];
     if (k.category != m.category || k.rule == m.rule) return false;
     // Digits a checksum claims are not also part of a number merely formatted like a phone.
-    if (k.byte_start < m.byte_end && m.byte_start < k.byte_end &&
-        specificity(k.rule) > specificity(m.rule) && specificity(m.rule) == 1)
-      return true;
+    if (k.byte_start < m.byte_end && m.byte_start < k.byte_end && sk > sm && sm == 1) return true;
     if (k.byte_start > m.byte_start || m.byte_end > k.byte_end) return false;
-    if (specificity(k.rule) < specificity(m.rule)) return false;
+    if (sk < sm) return false;
     const auto wk = k.byte_end - k.byte_start, wm = m.byte_end - m.byte_start;
-    return wk > wm || (wk == wm && specificity(k.rule) > specificity(m.rule));
+    return wk > wm || (wk == wm && sk > sm);
   };
   for (std::size_t i = 0; i < out.size(); ++i) {
     bool covered = false;
-    for (std::size_t j = 0; j < out.size() && !covered; ++j)
-      covered = j != i && covers(out[j], out[i]);
+    for (std::size_t j = 0; j < out.size() && !covered; ++j) covered = j != i && covers(j, i);
     if (!covered) kept.push_back(out[i]);
   }
   out = std::move(kept);
@@ -241,9 +242,15 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
 }
 
 FilterResult FilterEngine::check(std::string_view text, FilterDirection direction) const {
+  return check(text, direction, {});
+}
+
+FilterResult FilterEngine::check(std::string_view text, FilterDirection direction,
+                                 std::string_view context) const {
   const std::string valid = to_valid_utf8(text);
   auto matches = find(valid, normalize_for_matching(valid), 0, direction);
   ClassifierProgress progress;
+  progress.context = to_valid_utf8(context);
   for (auto& m : classify(valid, true, direction, progress)) matches.push_back(std::move(m));
   std::stable_sort(matches.begin(), matches.end(), [](const FilterMatch& a, const FilterMatch& b) {
     return a.byte_start < b.byte_start;

@@ -41,6 +41,9 @@ struct FilterResult {
 // each rule checks the text at every `check_every` bytes (cut back to a code point
 // boundary) and at its end, so the whole text and any chunking of it see the same checks.
 struct ClassifierProgress {
+  // What an answer answers (the user's last message; empty: judged alone). A model trained on
+  // {"messages"} judges the answer in the conversation, the way Llama Guard does.
+  std::string context;
   std::vector<std::size_t> next;   // per classifier rule: the next checkpoint index
   std::vector<std::string> fired;  // "rule/label" already reported
   bool stopped = false;            // a block was found
@@ -63,6 +66,9 @@ class FilterEngine {
 
   // Invalid UTF-8 in `text` is replaced by U+FFFD first; offsets refer to that text.
   FilterResult check(std::string_view text, FilterDirection direction) const;
+  // The same, with `context`: the prompt the text answers (for classifier rules).
+  FilterResult check(std::string_view text, FilterDirection direction,
+                     std::string_view context) const;
   // Matches in normalized text `norm` (of valid UTF-8 `original`) that start at or after
   // normalized byte `from`; the bytes before `from` are context for \b. For the streaming
   // filter, which feeds the text piece by piece.

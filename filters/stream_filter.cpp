@@ -27,8 +27,11 @@ NormalizedText window(const NormalizedText& norm, std::size_t begin) {
 
 }  // namespace
 
-StreamFilter::StreamFilter(const FilterEngine& engine, FilterDirection direction)
-    : engine_(engine), direction_(direction) {}
+StreamFilter::StreamFilter(const FilterEngine& engine, FilterDirection direction,
+                           std::string_view context)
+    : engine_(engine), direction_(direction) {
+  progress_.context = to_valid_utf8(context);
+}
 
 std::string StreamFilter::push(std::string_view chunk) {
   if (blocked()) return "";

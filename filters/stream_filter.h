@@ -18,7 +18,9 @@ namespace chosei {
 
 class StreamFilter {
  public:
-  StreamFilter(const FilterEngine& engine, FilterDirection direction = FilterDirection::kOutput);
+  // `context`: the prompt the streamed text answers (for classifier rules; may be empty).
+  StreamFilter(const FilterEngine& engine, FilterDirection direction = FilterDirection::kOutput,
+               std::string_view context = {});
 
   // Adds a chunk (any bytes; a UTF-8 sequence may be split across chunks) and returns the
   // text now safe to send. Returns "" once blocked.
@@ -45,7 +47,7 @@ class StreamFilter {
   std::size_t released_ = 0, norm_released_ = 0;
   FilterDecision decision_ = FilterDecision::kAllow;
   std::vector<FilterMatch> matches_;
-  ClassifierProgress progress_;  // the classifier rules' checkpoints so far
+  ClassifierProgress progress_;  // the context and the classifier rules' checkpoints so far
 };
 
 }  // namespace chosei

@@ -20,6 +20,12 @@ class TextClassifier {
   virtual const std::vector<std::string>& labels() const = 0;
   // The probability of each label, in labels() order. Safe to call from several threads.
   virtual std::vector<double> probabilities(std::string_view text) const = 0;
+  // The probabilities of `text` as the answer to `context` (a user message). A model that
+  // knows no conversations ignores the context.
+  virtual std::vector<double> probabilities(std::string_view text, std::string_view context) const {
+    (void)context;
+    return probabilities(text);
+  }
   // The decision threshold saved with the model for each label (absent: 0.5).
   virtual std::map<std::string, double> thresholds() const = 0;
 };

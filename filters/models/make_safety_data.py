@@ -2,8 +2,10 @@
 """Labeled texts for the built-in `safety-small` classifier, from public data in
 ../shared/data only, with fixed-seed splits. Writes to OUT_DIR:
 
-  train.jsonl, eval.jsonl            {"text", "labels", "source"} (eval chooses the thresholds)
-  test_<source>.jsonl                held-out texts of each source, never trained or tuned on
+  train.jsonl, eval.jsonl            {"text" | "messages", "labels", "source"} (eval chooses the
+                                     thresholds; an answer is a user turn and the assistant turn)
+  test_<source>.jsonl                held-out texts of each source (answers with their "prompt"),
+                                     never trained or tuned on
   split_counts.json                  what went where
 
 Labels (multi-label; none = safe):
@@ -13,7 +15,8 @@ Labels (multi-label; none = safe):
                    ../shared/data);
   harmful_answer   Do-Not-Answer answers that people labeled harmful (of six models' answers).
 Safe: prompts of the fine-tuning folders (Bitext, Alpaca, MedQuAD, the Japanese dialogues,
-the Kumo demo, OpenAI's toy chat), their answers, Do-Not-Answer answers labeled harmless, and
+the Kumo demo, OpenAI's toy chat, LLaMA-Factory's demo sets), their answers, everyday prompts and
+small talk (safety_general.py, written here), Do-Not-Answer answers labeled harmless, and
 prompts that use alarming words in harmless senses, with harmful counterparts in the same
 frames (safety_contrast.py, written here). XSTest stays an evaluation set: it is read only
 to drop generated prompts too close to one of its prompts (counted in split_counts.json).
@@ -31,6 +34,8 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safety_contrast  # noqa: E402
+import safety_general  # noqa: E402
+import safety_lexicon  # noqa: E402
 
 SEED = 20261201
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,7 +86,7 @@ def dna(data):
             if not text:
                 continue
             harmful = r[f"{m}_harmful"].strip() == "1"
-            answers.append({"text": text, "labels": ["harmful_answer"] if harmful else [],
+            answers.append({"text": text, "prompt": r["question"], "labels": ["harmful_answer"] if harmful else [],
                             "source": "do_not_answer_answers", "model": m, "group": group})
     return requests, answers
 
@@ -111,6 +116,18 @@ def benign_prompts(data):
         for d in json.load(open(f"{data}/ja_daily_dialogue/{topic}.json", encoding="utf-8")):
             u = d["utterances"]
             add(u[0]["utterance"], "ja_dialogue", u[1]["utterance"] if len(u) > 1 else None)
+    for name in ("identity", "alpaca_zh_demo"):
+        for r in json.load(open(f"{data}/llamafactory_sft/{name}.json", encoding="utf-8")):
+            add((r["instruction"] + "\n" + r.get("input", "")).strip(), "llamafactory_" + name, r["output"])
+    for name, folder in (("glaive_toolcall_en_demo", "llamafactory_sft"), ("dpo_en_demo", "llamafactory_preference"),
+                         ("dpo_zh_demo", "llamafactory_preference")):
+        for r in json.load(open(f"{data}/{folder}/{name}.json", encoding="utf-8")):
+            turns = r["conversations"]
+            answer = turns[1]["value"] if len(turns) > 1 else r.get("chosen", {}).get("value")
+            add(turns[0]["value"], "llamafactory_" + name, answer)
+    for r in json.load(open(f"{data}/llamafactory_preference/kto_en_demo.json", encoding="utf-8")):
+        msgs = r["messages"]
+        add(msgs[0]["content"], "llamafactory_kto_en_demo", msgs[1]["content"] if r.get("label") else None)
     for line in open(f"{data}/openai_cookbook_finetune/toy_chat_fine_tuning.jsonl", encoding="utf-8"):
         msgs = json.loads(line)["messages"]
         users = [m["content"] for m in msgs if m["role"] == "user"]
@@ -124,6 +141,32 @@ def benign_prompts(data):
         if users:
             add(users[0], "kumo", answers[0] if answers else None)
     return [r for r in out if r["text"]]
+
+
+# Domain sets nobody would mistake for harm: their eval rows train instead, so the thresholds
+# (a target false-positive rate on eval) are set by prompts that look like general requests,
+# and most rows of the two largest (4,514 near-identical support requests, 2,100 dialogues)
+# are left out of training: they teach little and cost most of the training time.
+EASY_SOURCES = {"bitext", "medquad", "ja_dialogue", "kumo", "openai_toy"}
+KEPT_FOR_TRAINING = {"bitext": 0.3, "ja_dialogue": 0.5}
+HARMFUL_ANSWER_REPEATS = 3
+
+
+def is_easy(x):
+    return x["source"].removesuffix("_answer") in EASY_SOURCES
+
+
+def keep_for_training(x, rng):
+    kept = KEPT_FOR_TRAINING.get(x["source"].removesuffix("_answer"))
+    return kept is None or rng.random() < kept
+
+
+def training_row(x):
+    """An answer is judged after the prompt it answers (a user turn, then the assistant turn)."""
+    row = {"text": x["text"]}
+    if "prompt" in x:
+        row = {"messages": [{"role": "user", "content": x["prompt"]}, {"role": "assistant", "content": x["text"]}]}
+    return {**row, "labels": x["labels"], "source": x["source"]}
 
 
 def split(items, rng, fractions=(0.8, 0.1)):
@@ -147,36 +190,48 @@ def main():
     ja_harm = [t + a for t in JA_HARM_TARGETS for a in JA_HARM_ASKS] + JA_HARM_ACTS
     sources["ja_harmful"] = [{"text": t, "labels": ["harmful_request"], "source": "ja_harmful", "group": f"jah:{i}"}
                              for i, t in enumerate(ja_harm)]
-    benign_contrast, harmful_contrast = safety_contrast.benign(rng, 1400), safety_contrast.harmful(rng, 450)
-    dropped = near_xstest(benign_contrast + harmful_contrast,
+    benign_contrast, harmful_contrast = safety_contrast.benign(rng, 4000), safety_contrast.harmful(rng, 1200)
+    general = safety_general.prompts(rng, 1500)
+    lexicon_benign, lexicon_harmful = safety_lexicon.benign(rng, 2000), safety_lexicon.harmful(rng, 1500)
+    dropped = near_xstest(benign_contrast + harmful_contrast + general + lexicon_benign + lexicon_harmful,
                           f"{data}/safety_xstest_overrefusal/xstest_prompts.csv")
     sources["benign_contrast"] = [{"text": t, "labels": [], "source": "benign_contrast", "group": f"bc:{i}"}
                                   for i, t in enumerate(benign_contrast) if t not in dropped]
     sources["harmful_contrast"] = [{"text": t, "labels": ["harmful_request"], "source": "harmful_contrast",
                                     "group": f"hc:{i}"} for i, t in enumerate(harmful_contrast) if t not in dropped]
+    sources["benign_general"] = [{"text": t, "labels": [], "source": "benign_general", "group": f"bg:{i}"}
+                                 for i, t in enumerate(general) if t not in dropped]
+    sources["benign_lexicon"] = [{"text": t, "labels": [], "source": "benign_lexicon", "group": f"bl:{i}"}
+                                 for i, t in enumerate(lexicon_benign) if t not in dropped]
+    sources["harmful_lexicon"] = [{"text": t, "labels": ["harmful_request"], "source": "harmful_lexicon",
+                                   "group": f"hl:{i}"} for i, t in enumerate(lexicon_harmful) if t not in dropped]
     prompts = benign_prompts(data)
     for i, p in enumerate(prompts):
         p["group"] = f"{p['source']}:{i}"
     sources["benign_prompts"] = [{"text": p["text"], "labels": [], "source": p["source"], "group": p["group"]}
                                  for p in prompts]
-    sources["benign_answers"] = [{"text": p["answer"].strip(), "labels": [], "source": p["source"] + "_answer",
-                                  "group": p["group"]} for p in prompts if p["answer"] and p["answer"].strip()]
+    sources["benign_answers"] = [{"text": p["answer"].strip(), "prompt": p["text"], "labels": [],
+                                  "source": p["source"] + "_answer", "group": p["group"]} for p in prompts if p["answer"] and p["answer"].strip()]
     splits = {"train": [], "eval": []}
     counts = {}
     for name, items in sources.items():
         s = split(items, rng)
-        splits["train"] += s["train"]
-        splits["eval"] += s["eval"]
+        splits["train"] += [x for x in s["train"] if keep_for_training(x, rng)]
+        splits["eval"] += [x for x in s["eval"] if not is_easy(x)]
+        splits["train"] += [x for x in s["eval"] if is_easy(x)]
         counts[name] = {k: len(v) for k, v in s.items()}
         with open(f"{out_dir}/test_{name}.jsonl", "w", encoding="utf-8") as f:
             for x in s["test"]:
                 f.write(json.dumps({k: v for k, v in x.items() if k != "group"}, ensure_ascii=False) + "\n")
+    # 193 of 5,634 answers are harmful: each is seen HARMFUL_ANSWER_REPEATS times per epoch;
+    # the human-written requests (Do-Not-Answer, HH) outweigh the generated ones the same way.
+    splits["train"] += [x for x in splits["train"] if "harmful_answer" in x["labels"]] * (HARMFUL_ANSWER_REPEATS - 1)
+    splits["train"] += [x for x in splits["train"] if x["source"] in ("do_not_answer", "hh_red_team")]
     for name in ("train", "eval"):
         rng.shuffle(splits[name])
         with open(f"{out_dir}/{name}.jsonl", "w", encoding="utf-8") as f:
             for x in splits[name]:
-                f.write(json.dumps({"text": x["text"], "labels": x["labels"], "source": x["source"]},
-                                   ensure_ascii=False) + "\n")
+                f.write(json.dumps(training_row(x), ensure_ascii=False) + "\n")
     counts["dropped_near_xstest"] = len(dropped)
     json.dump(counts, open(f"{out_dir}/split_counts.json", "w"), indent=1)
     print(json.dumps(counts))

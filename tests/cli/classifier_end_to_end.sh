@@ -126,6 +126,48 @@ assert json.load(open(f"{w}/check_safe.json"))["decision"] == "allow"
 print("filter check with the classifier rule: block at p =", round(m["score"], 4))
 PY
 
+echo "== an answer judged after its prompt (filter check --context-field) scores as a messages row"
+mkdir -p "$WORK/flagpack"
+ln -s "$WORK/pack/model" "$WORK/flagpack/model"
+cat >"$WORK/flagpack/pack.json" <<'JSON'
+{"name": "scores", "rules": [{"id": "all", "type": "classifier", "model": "model", "applies_to": "output",
+  "check_every": 0, "categories": {"harmful": {"action": "flag", "threshold": 0.0}}}]}
+JSON
+printf '%s\n' '{"text": "the cat sat on the mat", "prompt": "how do i make a bomb please"}' >"$WORK/answers.jsonl"
+printf '%s\n' '{"messages": [{"role": "user", "content": "how do i make a bomb please"}, {"role": "assistant", "content": "the cat sat on the mat"}]}' \
+  '{"text": "the cat sat on the mat"}' >"$WORK/answers_scored.jsonl"
+"$CHOSEI" filter check --pack "$WORK/flagpack" --direction output --jsonl "$WORK/answers.jsonl" \
+  --context-field prompt >"$WORK/in_context.json"
+"$CHOSEI" filter check --pack "$WORK/flagpack" --direction output --jsonl "$WORK/answers.jsonl" >"$WORK/alone.json"
+"$CHOSEI" classifier score --model "$WORK/run/final" --jsonl "$WORK/answers_scored.jsonl" >"$WORK/answers_ref.jsonl"
+/usr/bin/python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+got = json.load(open(f"{w}/in_context.json"))["matches"][0]["score"]
+alone = json.load(open(f"{w}/alone.json"))["matches"][0]["score"]
+ref = [json.loads(l)["scores"]["harmful"] for l in open(f"{w}/answers_ref.jsonl")]
+assert abs(got - ref[0]) < 1e-6 and abs(alone - ref[1]) < 1e-6, (got, alone, ref)
+assert abs(got - alone) > 1e-4, (got, alone)  # the prompt changed what the model saw
+print(f"in context p = {got:.4f} (as a messages row), alone p = {alone:.4f}")
+PY
+
+echo "== data clean --drop-unsafe with the classifier pack (answers judged after their prompt)"
+{
+  echo '{"messages":[{"role":"user","content":"how do i make a bomb please"},{"role":"assistant","content":"no"}]}'
+  echo '{"messages":[{"role":"user","content":"the cat sat on the mat"},{"role":"assistant","content":"the cat sat on the mat"}]}'
+} >"$WORK/to_clean.jsonl"
+"$CHOSEI" data clean "$WORK/to_clean.jsonl" --out "$WORK/cleaned.jsonl" --drop-unsafe --min-chars 1 \
+  --unsafe-pack "$WORK/pack" >/dev/null
+/usr/bin/python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+kept = [json.loads(l) for l in open(f"{w}/cleaned.jsonl")]
+rep = json.load(open(f"{w}/cleaned.jsonl.report.json"))
+assert len(kept) == 1 and kept[0]["messages"][0]["content"] == "the cat sat on the mat", kept
+assert any(d.get("rule") == "harm" for d in rep["dropped_examples"]), rep
+print("data clean: the harmful conversation dropped by the classifier rule")
+PY
+
 echo "== the classifier rule in chosei serve (input messages, streamed output, /metrics)"
 printf '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello there"}]}\n' >"$WORK/chat.jsonl"
 "$CHOSEI" tokenizer train --vocab-size 300 --out "$WORK/tok" "$WORK/chat.jsonl" >/dev/null

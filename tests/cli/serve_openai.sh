@@ -120,6 +120,38 @@ wait "$CURL2"
 grep -q 'data: \[DONE\]' "$WORK/draining.txt"
 wait "$PID2"
 
+# An output rule that blocks: the filter runs on the HTTP thread, the block reaches the loop,
+# and both the streamed and the whole answer end with content_filter, the text never sent.
+cat >"$WORK/block_pack.json" <<'JSON'
+{"name": "block_deploy", "rules": [{"id": "deploy_key_answer", "category": "secrets",
+  "patterns": ["deploy key is"], "action": "block", "applies_to": "output"}]}
+JSON
+"$CHOSEI" serve --model tiny="$WORK/run/final" --port 0 --pack "$WORK/block_pack.json" --threads 1 \
+  >"$WORK/serve3.log" 2>&1 &
+PID3=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve3.log" && break; sleep 0.1; done
+BASE3=$(sed -n 's/^listening on //p' "$WORK/serve3.log")
+ASK='{"model":"tiny","messages":[{"role":"user","content":"What is the deploy key?"}],"max_tokens":48,"temperature":0'
+curl -s "$BASE3/v1/chat/completions" -d "$ASK}" >"$WORK/blocked.json"
+curl -sN "$BASE3/v1/chat/completions" -d "$ASK,\"stream\":true}" >"$WORK/blocked_stream.txt"
+curl -s "$BASE3/metrics" >"$WORK/metrics3.txt"
+kill -TERM "$PID3"
+wait "$PID3"
+python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+b = json.load(open(f"{w}/blocked.json"))
+assert b["choices"][0]["finish_reason"] == "content_filter", b
+assert "deploy key is" not in b["choices"][0]["message"]["content"], b
+events = [json.loads(l[6:]) for l in open(f"{w}/blocked_stream.txt") if l.startswith("data: {")]
+text = "".join(c["delta"].get("content", "") for e in events for c in e["choices"])
+assert "deploy key is" not in text, text
+assert events[-1]["choices"][0]["finish_reason"] == "content_filter", events[-1]
+m = open(f"{w}/metrics3.txt").read()
+assert 'chosei_filter_decisions_total{direction="output",rule="stream",decision="block"} 2' in m, m
+print("output block: whole and streamed answers end with content_filter")
+PY
+
 # SIGTERM while a stream is in flight: the stream ends with [DONE], the server exits 0.
 curl -sN -H 'Authorization: Bearer test-key' "$U" \
   -d '{"model":"tiny","messages":[{"role":"user","content":"How do I return a kettle?"}],"stream":true,"max_tokens":200,"temperature":1}' \

@@ -423,6 +423,15 @@ class KeywordClassifier : public TextClassifier {
     return {text.find("bomb") != std::string_view::npos ? 0.9 : 0.1,
             text.find("idiot") != std::string_view::npos ? 0.7 : 0.2};
   }
+  // In context, complying ("Sure") with a request for a weapon is harmful too.
+  std::vector<double> probabilities(std::string_view text,
+                                    std::string_view context) const override {
+    auto p = probabilities(text);
+    if (context.find("weapon") != std::string_view::npos &&
+        text.find("Sure") != std::string_view::npos)
+      p[0] = 0.95;
+    return p;
+  }
   std::map<std::string, double> thresholds() const override { return {{"harmful", 0.5}}; }
   mutable int calls = 0;
 
@@ -469,6 +478,25 @@ TEST(ClassifierRules, DecideWithThePatternRulesAndReportTheirScores) {
   EXPECT_EQ(r.decision, FilterDecision::kBlock);
   EXPECT_EQ(r.matches[0].category, "harmful");
   EXPECT_TRUE(e.has_classifiers(FilterDirection::kOutput));
+}
+
+TEST(ClassifierRules, AnswersAreJudgedAfterTheirPromptWholeAndStreamed) {
+  install_keyword_classifier();
+  const FilterEngine e(std::vector<RulePack>{classifier_pack(kRules)});
+  const std::string answer = "Sure, here are the parts you need and where to buy them.";
+  const std::string prompt = "How do I build a weapon at home?";
+  EXPECT_EQ(e.check(answer, FilterDirection::kOutput).decision, FilterDecision::kAllow);
+  const auto judged = e.check(answer, FilterDirection::kOutput, prompt);
+  ASSERT_EQ(judged.decision, FilterDecision::kBlock);
+  EXPECT_DOUBLE_EQ(judged.matches.at(0).score, 0.95);
+  EXPECT_EQ(e.check(answer, FilterDirection::kOutput, "How do I build a shed?").decision,
+            FilterDecision::kAllow);
+  StreamFilter stream(e, FilterDirection::kOutput, prompt);
+  std::string out;
+  for (char c : answer) out += stream.push(std::string(1, c));
+  out += stream.finish();
+  EXPECT_TRUE(stream.blocked());
+  EXPECT_LT(out.size(), 16u);  // "Sure" is in the first checkpoint: nothing after it went out
 }
 
 TEST(ClassifierRules, BadRulesNameTheirField) {
