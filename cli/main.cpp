@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   chosei::cli::add_eval_command(app);
   chosei::cli::add_reward_commands(app);
   chosei::cli::add_classifier_commands(app);
+  chosei::cli::add_label_commands(app);
   chosei::cli::add_lora_commands(app);
   chosei::install_classifier_runtime();  // classifier filter rules load their models
   try {

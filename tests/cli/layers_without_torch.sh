@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The bottom layers stay free of LibTorch: no source in base/, tokenizer/ or filters/
+# The bottom layers stay free of LibTorch: no source in base/, tokenizer/, filters/ or labeling/
 # includes it, their test executable does not link it, and a tree configured with
 # -DCHOSEI_TORCH=OFF (LibTorch never looked up) builds them and passes their tests.
 set -euo pipefail
 CORE_TESTS="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-if grep -rlE '#include <(torch|ATen|c10)/' "$ROOT/base" "$ROOT/tokenizer" "$ROOT/filters"; then
+if grep -rlE '#include <(torch|ATen|c10)/' "$ROOT/base" "$ROOT/tokenizer" "$ROOT/filters" "$ROOT/labeling"; then
   echo "the files above include LibTorch"; exit 1
 fi
 if ldd "$CORE_TESTS" | grep -E 'libtorch|libc10'; then

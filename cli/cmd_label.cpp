@@ -1,0 +1,155 @@
+// `chosei label create|import|stats`: human preference labeling sessions (labeling/).
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "datasets/preference_reader.h"
+#include "labeling/decision_import.h"
+#include "labeling/label_store.h"
+#include "labeling/session_statistics.h"
+#include "labeling/statistics_json.h"
+
+namespace chosei::cli {
+
+namespace {
+
+struct CreateArgs {
+  std::string db, name, pairs, guidelines, from = "auto";
+  int overlap = 1;
+  std::int64_t seed = 0;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string messages_json(const std::vector<Turn>& turns) {
+  auto j = nlohmann::json::array();
+  for (const auto& t : turns) j.push_back({{"role", t.role}, {"content", t.content}});
+  return j.dump();
+}
+
+// Imported pairs: a is the answer given first (chosen), b the other; never a screen side.
+std::vector<LabelItemInput> items_from_pairs(const std::string& path, const std::string& from) {
+  PreferenceReadOptions options;
+  options.from = from;
+  const auto data = read_preference_dataset(path, options);
+  if (data.pairs.empty()) throw std::runtime_error(path + ": no preference pairs");
+  std::vector<LabelItemInput> items;
+  for (const auto& p : data.pairs) {
+    LabelItemInput x;
+    x.external_id = p.id.empty() ? "line-" + std::to_string(p.line) : p.id;
+    x.prompt_json = messages_json(p.prompt);
+    x.a.content = turns_text(p.chosen);
+    x.b.content = turns_text(p.rejected);
+    items.push_back(std::move(x));
+  }
+  return items;
+}
+
+std::int64_t pick_session(LabelStore& store, const std::string& name) {
+  if (!name.empty()) return store.session_id(name);
+  const auto all = store.sessions();
+  if (all.size() != 1)
+    throw std::invalid_argument("the database holds " + std::to_string(all.size()) +
+                                " sessions; name one with --session");
+  return all[0].id;
+}
+
+void run_create(const CreateArgs& a) {
+  if (a.overlap < 1) throw std::invalid_argument("--overlap must be at least 1");
+  LabelStore store(a.db);
+  SessionSpec spec;
+  spec.name = a.name;
+  spec.overlap = a.overlap;
+  spec.seed = a.seed;
+  if (!a.guidelines.empty()) spec.guidelines = read_text(a.guidelines);
+  const auto items = items_from_pairs(a.pairs, a.from);
+  store.create_session(spec, items);
+  std::cout << "session " << a.name << ": " << items.size() << " items, " << a.overlap
+            << " annotator(s) each -> " << a.db << "\n";
+}
+
+void run_import(const std::string& db, const std::string& labels, const std::string& session) {
+  LabelStore store(db);
+  const auto decisions = read_decision_lines(labels);
+  std::vector<std::pair<std::int64_t, DecisionInput>> batch;
+  for (const auto& d : decisions) {
+    try {
+      batch.emplace_back(pick_session(store, d.session.empty() ? session : d.session), d.decision);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(labels + ":" + std::to_string(d.line) + ": " + e.what());
+    }
+  }
+  std::size_t stored = 0;
+  try {
+    stored = store.record_decisions(batch);  // all or nothing
+  } catch (const DecisionError& e) {
+    throw std::runtime_error(labels + ":" + std::to_string(decisions[e.index].line) + ": " +
+                             e.what() + " (nothing imported)");
+  }
+  std::cout << "imported " << stored << " of " << decisions.size() << " decisions ("
+            << decisions.size() - stored << " already stored)\n";
+}
+
+void run_stats(const std::string& db, const std::string& session, bool as_json) {
+  LabelStore store(db);
+  const std::int64_t id = pick_session(store, session);
+  SessionSummary summary;
+  for (const auto& s : store.sessions())
+    if (s.id == id) summary = s;
+  const auto stats =
+      session_statistics(store.standing_decisions(id), summary.items, summary.overlap);
+  if (as_json)
+    std::cout << statistics_json(stats).dump(2) << "\n";
+  else
+    std::cout << statistics_text(stats);
+}
+
+}  // namespace
+
+void add_label_commands(CLI::App& app) {
+  auto* label = app.add_subcommand("label", "Human preference labeling sessions");
+  label->require_subcommand(1);
+
+  auto cr = std::make_shared<CreateArgs>();
+  auto* create = label->add_subcommand("create", "Create a session from preference pairs");
+  create->add_option("--db", cr->db, "Labeling database (SQLite; created if missing)")->required();
+  create->add_option("--name", cr->name, "Session name")->required();
+  create->add_option("--pairs", cr->pairs, "Preference pairs (any format chosei reads)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  create->add_option("--from", cr->from, "Preference format")->capture_default_str();
+  create->add_option("--overlap", cr->overlap, "Distinct annotators per item")
+      ->capture_default_str();
+  create->add_option("--guidelines", cr->guidelines, "Guidelines for annotators (Markdown)")
+      ->check(CLI::ExistingFile);
+  create->add_option("--seed", cr->seed, "Seed for side assignment")->capture_default_str();
+  create->callback([cr] { run_create(*cr); });
+
+  auto im = std::make_shared<std::array<std::string, 3>>();
+  auto* import = label->add_subcommand("import", "Add decisions made elsewhere (JSONL)");
+  import->add_option("--db", (*im)[0], "Labeling database")->required()->check(CLI::ExistingFile);
+  import->add_option("--labels", (*im)[1], "{\"item\", \"annotator\", \"choice\"} lines")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import->add_option("--session", (*im)[2], "Session (needed when the database holds several)");
+  import->callback([im] { run_import((*im)[0], (*im)[1], (*im)[2]);
+});
+
+auto st = std::make_shared<std::array<std::string, 2>>();
+auto st_json = std::make_shared<bool>(false);
+auto* stats = label->add_subcommand("stats", "Progress, agreement, position bias, leaderboard");
+stats->add_option("--db", (*st)[0], "Labeling database")->required()->check(CLI::ExistingFile);
+stats->add_option("--session", (*st)[1], "Session (needed when the database holds several)");
+stats->add_flag("--json", *st_json, "Print one JSON object");
+stats->callback([st, st_json] { run_stats((*st)[0], (*st)[1], *st_json); });
+}  // namespace chosei::cli
+
+}  // namespace chosei::cli
