@@ -13,6 +13,8 @@ import itertools
 import os
 import re
 
+from prompt_templates import sample
+
 WORDNET = os.environ.get("WORDNET_DIR", "/usr/share/wordnet")
 PERSON, ANIMAL, FOOD, PLANT, ACT = 18, 5, 13, 20, 4  # WordNet lexicographer file numbers
 
@@ -97,12 +99,6 @@ def fill(frames, rng, n, **slots):
     combos = [dict(zip(keys, values)) for values in itertools.product(*(slots[k] for k in keys))]
     rng.shuffle(combos)
     return [rng.choice(frames).format(**c) for c in combos[:n]]
-
-
-def sample(rng, items, n):
-    items = sorted(set(items))
-    rng.shuffle(items)
-    return items[:n]
 
 
 def harmful(rng, n):
