@@ -28,7 +28,8 @@ CREATE TABLE annotators (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE assignments (
   id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
   annotator_id INTEGER NOT NULL REFERENCES annotators(id),
-  left_slot TEXT NOT NULL CHECK (left_slot IN ('a', 'b')),
+  left_slot TEXT CHECK (left_slot IN ('a', 'b')),
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'decided', 'skipped', 'lapsed')),
   leased_at REAL NOT NULL, lease_until REAL NOT NULL, UNIQUE (item_id, annotator_id));
 CREATE TABLE events (
   id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
@@ -209,6 +210,17 @@ bool LabelStore::insert_decision(std::int64_t session, const DecisionInput& d) {
         .bind(8, client)
         .bind(9, d.source)
         .bind(10, unix_seconds())
+        .run();
+    // The item is the annotator's for good: it counts toward the overlap and is never
+    // handed to them again (imported decisions get their assignment here).
+    db_.prepare(
+           "INSERT INTO assignments (item_id, annotator_id, left_slot, state, leased_at, "
+           "lease_until) VALUES (?1, ?2, ?3, 'decided', ?4, ?4) "
+           "ON CONFLICT (item_id, annotator_id) DO UPDATE SET state = 'decided'")
+        .bind(1, item_id)
+        .bind(2, annotator)
+        .bind(3, d.left_slot)
+        .bind(4, unix_seconds())
         .run();
   }
   return true;

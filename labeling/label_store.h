@@ -101,10 +101,12 @@ class LabelStore {
       const std::vector<std::pair<std::int64_t, DecisionInput>>& decisions);
   std::vector<StandingDecision> standing_decisions(std::int64_t session);
   std::int64_t session_id(const std::string& name);  // throws when there is none
+  SqliteDatabase& database() { return db_; }         // for the assignment queue
+  // Appends a decision event inside the caller's transaction (record_decision without it).
+  bool insert_decision(std::int64_t session, const DecisionInput& d);
 
  private:
   void migrate();
-  bool insert_decision(std::int64_t session, const DecisionInput& d);
   SqliteDatabase db_;
 };
 
