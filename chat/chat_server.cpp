@@ -7,6 +7,7 @@
 #include "chat/chat_completions_route.h"
 #include "chat/health_route.h"
 #include "chat/http_transport.h"
+#include "chat/label_routes.h"
 #include "chat/model_registry.h"
 #include "chat/models_route.h"
 #include "chat/server_metrics.h"
@@ -51,6 +52,7 @@ struct ChatServer::Impl {
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
   std::unique_ptr<ChatCompletionsRoute> chat;
+  std::unique_ptr<LabelRoutes> labels;
 
   void authorize(const HttpRequest& req) const {
     if (options.api_keys.empty()) return;
@@ -62,14 +64,16 @@ struct ChatServer::Impl {
                      "invalid_api_key");
   }
 
-  // An API route: counted while it runs (draining waits for it), keyed, its failures
+  // An API route: counted while it runs (draining waits for it), keyed (the API keys, or
+  // for labeling routes the annotator and admin keys the route checks), its failures
   // answered in OpenAI's error shape.
-  HttpHandler api(std::function<void(const HttpRequest&, HttpResponse&)> handler) {
-    return [this, handler](const HttpRequest& req, HttpResponse& res) {
+  HttpHandler api(std::function<void(const HttpRequest&, HttpResponse&)> handler,
+                  bool api_key = true) {
+    return [this, handler, api_key](const HttpRequest& req, HttpResponse& res) {
       ++in_flight;
       try {
         if (draining) throw ApiError(503, "the server is shutting down", "server_error");
-        authorize(req);
+        if (api_key) authorize(req);
         handler(req, res);
       } catch (const ApiError& e) {
         send_error(res, e);
@@ -79,6 +83,22 @@ struct ChatServer::Impl {
       metrics.request(res.status);
       --in_flight;
     };
+  }
+
+  void add_label_routes() {
+    using Method = void (LabelRoutes::*)(const HttpRequest&, HttpResponse&);
+    const std::pair<const char*, Method> routes[] = {
+        {"/label/api/session", &LabelRoutes::session},
+        {"/label/api/next", &LabelRoutes::next},
+        {"/label/api/submit", &LabelRoutes::submit},
+        {"/label/api/skip", &LabelRoutes::skip},
+        {"/label/api/undo", &LabelRoutes::undo},
+        {"/label/api/progress", &LabelRoutes::progress},
+        {"/label/api/stats", &LabelRoutes::stats}};
+    for (const auto& [path, method] : routes)
+      http.post(path, api([this, m = method](const HttpRequest& q,
+                                             HttpResponse& r) { (labels.get()->*m)(q, r); },
+                          false));
   }
 
   void add_routes() {
@@ -95,6 +115,7 @@ struct ChatServer::Impl {
     http.get("/metrics", [this](const HttpRequest&, HttpResponse& r) {
       report_metrics(models, metrics, filters.get(), r);
     });
+    if (labels) add_label_routes();
     http.on_transport_error([](HttpResponse& res) {
       if (res.status == 413)
         send_error(res, ApiError(413, "the request body is too large", "invalid_request_error"));
@@ -109,6 +130,10 @@ ChatServer::ChatServer(ChatServerOptions options)
   for (const auto& [name, dir] : impl_->options.models) impl_->models.add(name, dir);
   if (impl_->options.filters)
     impl_->filters = std::make_unique<FilterEngine>(load_rule_packs(impl_->options.packs));
+  if (!impl_->options.label_db.empty())
+    impl_->labels = std::make_unique<LabelRoutes>(
+        LabelRouteOptions{impl_->options.label_db, impl_->options.annotators,
+                          impl_->options.label_admin_key, impl_->options.label_lease_seconds});
   impl_->chat =
       std::make_unique<ChatCompletionsRoute>(impl_->models, impl_->filters.get(), impl_->metrics,
                                              impl_->options.max_tokens, impl_->in_flight);

@@ -5,6 +5,7 @@
 // API route checks the bearer key; SIGTERM-style stop() drains.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -27,6 +28,11 @@ struct ChatServerOptions {
   std::int64_t max_tokens = 1024;        // per request, and the default
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   Precision precision = Precision::kFP32;
+  // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
+  std::string label_db;  // empty: no labeling routes
+  std::map<std::string, std::string> annotators;
+  std::string label_admin_key;
+  double label_lease_seconds = 600;
 };
 
 class ChatServer {

@@ -4,9 +4,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "chat/chat_server.h"
+#include "chat/label_routes.h"
 #include "cli/commands.h"
 #include "datasets/preference_reader.h"
 #include "labeling/decision_import.h"
+#include "labeling/label_export.h"
 #include "labeling/label_store.h"
 #include "labeling/session_statistics.h"
 #include "labeling/statistics_json.h"
@@ -98,6 +101,21 @@ void run_import(const std::string& db, const std::string& labels, const std::str
             << decisions.size() - stored << " already stored)\n";
 }
 
+struct ExportArgs {
+  std::string db, session, format, out;
+  double min_agreement = 0;
+};
+
+void run_export(const ExportArgs& a) {
+  const auto format = parse_export_format(a.format);
+  LabelStore store(a.db);
+  const auto s =
+      export_labels(store, pick_session(store, a.session), format, a.min_agreement, a.out);
+  std::cout << "exported " << s.lines << " lines from " << s.items << " items -> " << a.out;
+  for (const auto& [reason, n] : s.left_out) std::cout << "; " << reason << " " << n;
+  std::cout << "\n";
+}
+
 void run_stats(const std::string& db, const std::string& session, bool as_json) {
   LabelStore store(db);
   const std::int64_t id = pick_session(store, session);
@@ -134,22 +152,62 @@ void add_label_commands(CLI::App& app) {
   create->callback([cr] { run_create(*cr); });
 
   auto im = std::make_shared<std::array<std::string, 3>>();
-  auto* import = label->add_subcommand("import", "Add decisions made elsewhere (JSONL)");
-  import->add_option("--db", (*im)[0], "Labeling database")->required()->check(CLI::ExistingFile);
-  import->add_option("--labels", (*im)[1], "{\"item\", \"annotator\", \"choice\"} lines")
+  auto* importer = label->add_subcommand("import", "Add decisions made elsewhere (JSONL)");
+  importer->add_option("--db", (*im)[0], "Labeling database")->required()->check(CLI::ExistingFile);
+  importer->add_option("--labels", (*im)[1], "{\"item\", \"annotator\", \"choice\"} lines")
       ->required()
       ->check(CLI::ExistingFile);
-  import->add_option("--session", (*im)[2], "Session (needed when the database holds several)");
-  import->callback([im] { run_import((*im)[0], (*im)[1], (*im)[2]);
-});
+  importer->add_option("--session", (*im)[2], "Session (needed when the database holds several)");
+  importer->callback([im] { run_import((*im)[0], (*im)[1], (*im)[2]); });
 
-auto st = std::make_shared<std::array<std::string, 2>>();
-auto st_json = std::make_shared<bool>(false);
-auto* stats = label->add_subcommand("stats", "Progress, agreement, position bias, leaderboard");
-stats->add_option("--db", (*st)[0], "Labeling database")->required()->check(CLI::ExistingFile);
-stats->add_option("--session", (*st)[1], "Session (needed when the database holds several)");
-stats->add_flag("--json", *st_json, "Print one JSON object");
-stats->callback([st, st_json] { run_stats((*st)[0], (*st)[1], *st_json); });
-}  // namespace chosei::cli
+  struct ServeArgs {
+    ChatServerOptions options;
+    std::string annotators;
+  };
+  auto sv = std::make_shared<ServeArgs>();
+  auto* serve = label->add_subcommand("serve", "The labeling pages and JSON API");
+  serve->add_option("--db", sv->options.label_db, "Labeling database")
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve->add_option("--host", sv->options.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", sv->options.port, "Port (0 picks a free one)")->capture_default_str();
+  serve->add_option("--annotators", sv->annotators, "\"name key\" per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve->add_option("--admin-key", sv->options.label_admin_key, "Key of the admin routes");
+  serve
+      ->add_option("--lease-seconds", sv->options.label_lease_seconds,
+                   "How long an item stays reserved for the annotator who got it")
+      ->capture_default_str();
+  serve->callback([sv] {
+    auto o = sv->options;
+    o.annotators = read_annotators_file(sv->annotators);
+    o.filters = false;
+    serve_until_signal(o, "chosei label serve");
+  });
+
+  auto ex = std::make_shared<ExportArgs>();
+  auto* exporter = label->add_subcommand("export", "Majority decisions as training data");
+  exporter->add_option("--db", ex->db, "Labeling database")->required()->check(CLI::ExistingFile);
+  exporter->add_option("--session", ex->session,
+                       "Session (needed when the database holds several)");
+  exporter->add_option("--format", ex->format, "trl, openai-dpo or kto")
+      ->required()
+      ->check(CLI::IsMember({"trl", "openai-dpo", "kto"}));
+  exporter->add_option("--out", ex->out, "Output JSONL")->required();
+  exporter
+      ->add_option("--min-agreement", ex->min_agreement,
+                   "Leave out items whose majority has a smaller share of the annotators")
+      ->capture_default_str();
+  exporter->callback([ex] { run_export(*ex); });
+
+  auto st = std::make_shared<std::array<std::string, 2>>();
+  auto st_json = std::make_shared<bool>(false);
+  auto* stats = label->add_subcommand("stats", "Progress, agreement, position bias, leaderboard");
+  stats->add_option("--db", (*st)[0], "Labeling database")->required()->check(CLI::ExistingFile);
+  stats->add_option("--session", (*st)[1], "Session (needed when the database holds several)");
+  stats->add_flag("--json", *st_json, "Print one JSON object");
+  stats->callback([st, st_json] { run_stats((*st)[0], (*st)[1], *st_json); });
+}
 
 }  // namespace chosei::cli

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "chat/chat_server.h"
+#include "chat/label_routes.h"
 #include "cli/commands.h"
 #include "datasets/text_lines.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 struct ServeArgs {
   std::vector<std::string> models, api_keys, packs;
-  std::string host = "127.0.0.1", api_keys_file, precision = "fp32";
+  std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file;
   int port = 8080, threads = 0;
   bool no_filters = false;
   ChatServerOptions options;
@@ -40,7 +41,16 @@ void run_serve(ServeArgs a) {
   o.packs = a.packs;
   o.filters = !a.no_filters;
   o.precision = parse_precision(a.precision);
+  if (!o.label_db.empty()) {
+    if (a.annotators_file.empty()) throw std::invalid_argument("--label-db needs --annotators");
+    o.annotators = read_annotators_file(a.annotators_file);
+  }
+  serve_until_signal(o, "chosei serve");
+}
 
+}  // namespace
+
+void serve_until_signal(const ChatServerOptions& o, const std::string& program) {
   // Signals are taken by a waiting thread (sigwait), never by a handler mid-request.
   sigset_t set;
   sigemptyset(&set);
@@ -51,15 +61,13 @@ void run_serve(ServeArgs a) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&set, &sig);
-    std::cerr << "chosei serve: draining (signal " << sig << ")\n";
+    std::cerr << program << ": draining (signal " << sig << ")\n";
     server.stop();
   });
   server.run(
       [&](int port) { std::cout << "listening on http://" << o.host << ":" << port << std::endl; });
   waiter.join();
 }
-
-}  // namespace
 
 void add_serve_command(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
@@ -90,6 +98,12 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
+  cmd->add_option("--label-db", a->options.label_db,
+                  "Also serve the labeling routes (/label) on this database");
+  cmd->add_option("--annotators", a->annotators_file, "With --label-db: \"name key\" per line")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--admin-key", a->options.label_admin_key,
+                  "With --label-db: the key of the labeling admin routes");
   cmd->callback([a] { run_serve(*a); });
 }
 

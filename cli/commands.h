@@ -4,6 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+namespace chosei {
+struct ChatServerOptions;
+}
+
 namespace chosei::cli {
 
 void add_generate_command(CLI::App& app);
@@ -28,6 +32,9 @@ inline CLI::Option* add_repeatable(CLI::App* app, const std::string& name,
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
+
+// Runs the server until SIGTERM or SIGINT, then drains it (cmd_serve.cpp).
+void serve_until_signal(const chosei::ChatServerOptions& options, const std::string& program);
 
 // Sizes LibTorch's intra-op pool: `threads` > 0 as given, else OMP_NUM_THREADS, else every core.
 void set_threads(int threads);

@@ -134,12 +134,28 @@ Lease held_lease(SqliteDatabase& db, LabelStore& store, std::int64_t session, in
 }  // namespace
 
 bool AssignmentQueue::submit(DecisionInput d, double now) {
+  return store_decision(std::move(d), nullptr, now);
+}
+
+bool AssignmentQueue::submit_by_side(DecisionInput d, const std::string& side, double now) {
+  if (side != "left" && side != "right" && side != "tie" && side != "both_bad")
+    throw std::invalid_argument("choice \"" + side + "\" is not one of left, right, tie, both_bad");
+  return store_decision(std::move(d), &side, now);
+}
+
+bool AssignmentQueue::store_decision(DecisionInput d, const std::string* side, double now) {
   bool stored = false;
   auto& db = store_.database();
   db.transaction([&] {
     if (client_seen(d.client_id)) return;
     const auto lease = held_lease(db, store_, session_, overlap_, d.annotator, d.item, now);
     d.left_slot = lease.left_slot;
+    if (side && (*side == "left" || *side == "right")) {
+      const bool a = (*side == "left") == (lease.left_slot == "a");
+      d.choice = a ? LabelChoice::kA : LabelChoice::kB;
+    } else if (side) {
+      d.choice = parse_label_choice(*side);
+    }
     stored = store_.insert_decision(session_, d);
   });
   return stored;

@@ -44,6 +44,9 @@ class AssignmentQueue {
   // shown on the left comes from the assignment. Returns false when d.client_id was stored
   // before (nothing stored twice). Throws LeaseError without a lease.
   bool submit(DecisionInput d, double now);
+  // The same with the choice named as the annotator saw it: "left" or "right" (mapped to the
+  // answers through the lease), "tie" or "both_bad". Throws std::invalid_argument otherwise.
+  bool submit_by_side(DecisionInput d, const std::string& side, double now);
   // Gives the item up for good (it goes to someone else). Idempotent by client id.
   bool skip(const std::string& annotator, const std::string& item, const std::string& client_id,
             double now);
@@ -53,10 +56,12 @@ class AssignmentQueue {
   std::optional<std::string> undo(const std::string& annotator, const std::string& client_id,
                                   double now);
   AnnotatorProgress progress(const std::string& annotator);
+  std::int64_t session() const { return session_; }
 
  private:
   std::optional<AssignedItem> open_item(std::int64_t annotator, double now);
   bool client_seen(const std::string& client_id);
+  bool store_decision(DecisionInput d, const std::string* side, double now);
 
   LabelStore& store_;
   std::int64_t session_;

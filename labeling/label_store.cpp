@@ -153,6 +153,32 @@ std::int64_t LabelStore::session_id(const std::string& name) {
   return s.int64(0);
 }
 
+std::string LabelStore::session_name(std::int64_t session) {
+  auto s = db_.prepare("SELECT name FROM sessions WHERE id = ?1");
+  if (!s.bind(1, session).step())
+    throw std::invalid_argument(db_.path() + ": no session " + std::to_string(session));
+  return s.text(0);
+}
+
+std::vector<StoredItem> LabelStore::items(std::int64_t session) {
+  std::vector<StoredItem> out;
+  auto s = db_.prepare(
+      "SELECT i.id, i.external_id, i.prompt, n.slot, n.content, n.model, n.seed, n.sampling "
+      "FROM items i JOIN answers n ON n.item_id = i.id WHERE i.session_id = ?1 "
+      "ORDER BY i.position, n.slot");
+  s.bind(1, session);
+  while (s.step()) {
+    if (out.empty() || out.back().id != s.int64(0))
+      out.push_back({s.int64(0), s.text(1), s.text(2), {}, {}});
+    LabelAnswer& a = s.text(3) == "a" ? out.back().a : out.back().b;
+    a.content = s.text(4);
+    a.model = s.text(5);
+    if (!s.is_null(6)) a.seed = s.int64(6);
+    a.sampling_json = s.text(7);
+  }
+  return out;
+}
+
 std::int64_t LabelStore::annotator_id(const std::string& name) {
   db_.prepare("INSERT INTO annotators (name) VALUES (?1) ON CONFLICT DO NOTHING")
       .bind(1, name)

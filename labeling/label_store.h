@@ -29,6 +29,12 @@ struct LabelItemInput {
   LabelAnswer a, b;         // for imported pairs a is the one given first (chosen)
 };
 
+struct StoredItem {
+  std::int64_t id = 0;
+  std::string external_id, prompt_json;
+  LabelAnswer a, b;
+};
+
 struct SessionSpec {
   std::string name;
   int overlap = 1;         // distinct annotators per item
@@ -101,7 +107,9 @@ class LabelStore {
       const std::vector<std::pair<std::int64_t, DecisionInput>>& decisions);
   std::vector<StandingDecision> standing_decisions(std::int64_t session);
   std::int64_t session_id(const std::string& name);  // throws when there is none
-  SqliteDatabase& database() { return db_; }         // for the assignment queue
+  std::string session_name(std::int64_t session);
+  std::vector<StoredItem> items(std::int64_t session);  // in creation order
+  SqliteDatabase& database() { return db_; }            // for the assignment queue
   // Appends a decision event inside the caller's transaction (record_decision without it).
   bool insert_decision(std::int64_t session, const DecisionInput& d);
 
