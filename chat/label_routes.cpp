@@ -215,8 +215,9 @@ void LabelRoutes::stats(const HttpRequest& req, HttpResponse& res) {
   SessionSummary summary;
   for (const auto& s : store_->sessions())
     if (s.id == q.session()) summary = s;
-  reply(res, statistics_json(session_statistics(store_->standing_decisions(q.session()),
-                                                summary.items, summary.overlap)));
+  reply(res,
+        statistics_json(session_statistics(store_->standing_decisions(q.session()), summary.items,
+                                           summary.overlap, store_->skips(q.session()))));
 }
 
 }  // namespace chosei

@@ -122,8 +122,8 @@ void run_stats(const std::string& db, const std::string& session, bool as_json) 
   SessionSummary summary;
   for (const auto& s : store.sessions())
     if (s.id == id) summary = s;
-  const auto stats =
-      session_statistics(store.standing_decisions(id), summary.items, summary.overlap);
+  const auto stats = session_statistics(store.standing_decisions(id), summary.items,
+                                        summary.overlap, store.skips(id));
   if (as_json)
     std::cout << statistics_json(stats).dump(2) << "\n";
   else

@@ -252,6 +252,17 @@ bool LabelStore::insert_decision(std::int64_t session, const DecisionInput& d) {
   return true;
 }
 
+std::map<std::string, std::int64_t> LabelStore::skips(std::int64_t session) {
+  std::map<std::string, std::int64_t> out;
+  auto s = db_.prepare(
+      "SELECT n.name, COUNT(*) FROM events e JOIN items i ON i.id = e.item_id "
+      "JOIN annotators n ON n.id = e.annotator_id WHERE i.session_id = ?1 AND e.kind = 'skip' "
+      "GROUP BY n.name");
+  s.bind(1, session);
+  while (s.step()) out[s.text(0)] = s.int64(1);
+  return out;
+}
+
 std::vector<StandingDecision> LabelStore::standing_decisions(std::int64_t session) {
   // Per item and annotator, the latest decision that no undo supersedes.
   auto s = db_.prepare(R"sql(

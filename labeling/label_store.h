@@ -6,6 +6,7 @@
 // the database and older files are migrated when opened.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -106,6 +107,8 @@ class LabelStore {
   std::size_t record_decisions(
       const std::vector<std::pair<std::int64_t, DecisionInput>>& decisions);
   std::vector<StandingDecision> standing_decisions(std::int64_t session);
+  // annotator -> items they skipped in the session
+  std::map<std::string, std::int64_t> skips(std::int64_t session);
   std::int64_t session_id(const std::string& name);  // throws when there is none
   std::string session_name(std::int64_t session);
   std::vector<StoredItem> items(std::int64_t session);  // in creation order

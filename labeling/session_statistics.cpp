@@ -94,8 +94,35 @@ void agreement_with_majority(const ByItem& by_item, const std::set<std::string>&
 
 }  // namespace
 
+namespace {
+
+std::map<std::string, AnnotatorActivity> activity_of(
+    const std::vector<StandingDecision>& decisions,
+    const std::map<std::string, std::int64_t>& skips) {
+  std::map<std::string, AnnotatorActivity> out;
+  std::map<std::string, std::vector<double>> seconds;
+  for (const auto& d : decisions) {
+    ++out[d.annotator].labels;
+    if (d.seconds) seconds[d.annotator].push_back(*d.seconds);
+  }
+  for (const auto& [who, n] : skips) out[who].skips = n;
+  for (auto& [who, a] : out) {
+    a.skip_rate = static_cast<double>(a.skips) / static_cast<double>(a.labels + a.skips);
+    auto& v = seconds[who];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    const std::size_t m = v.size() / 2;
+    a.median_seconds = v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  }
+  return out;
+}
+
+}  // namespace
+
 SessionStatistics session_statistics(const std::vector<StandingDecision>& decisions,
-                                     std::int64_t items, int overlap, const RatingOptions& rating) {
+                                     std::int64_t items, int overlap,
+                                     const std::map<std::string, std::int64_t>& skips,
+                                     const RatingOptions& rating) {
   SessionStatistics s;
   s.items = items;
   s.labels = static_cast<std::int64_t>(decisions.size());
@@ -114,6 +141,7 @@ SessionStatistics session_statistics(const std::vector<StandingDecision>& decisi
   s.labeled_items = static_cast<std::int64_t>(by_item.size());
   s.annotators = static_cast<std::int64_t>(names.size());
   s.position_bias = position_bias(left, sided);
+  s.activity = activity_of(decisions, skips);
   pairwise_kappa(by_item, names, s);
   agreement_with_majority(by_item, names, s);
 

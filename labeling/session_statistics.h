@@ -19,6 +19,12 @@ struct PositionBias {
   double lower = 0, upper = 1;  // Wilson score 95% interval
 };
 
+struct AnnotatorActivity {
+  std::int64_t labels = 0, skips = 0;
+  double skip_rate = 0;                  // skips / (labels + skips)
+  std::optional<double> median_seconds;  // time per item, where the page measured it
+};
+
 struct SessionStatistics {
   std::int64_t items = 0, labeled_items = 0, labels = 0, annotators = 0;
   // "x|y" (names sorted) -> Cohen's kappa over the items both labeled (nominal, 4 choices)
@@ -30,12 +36,15 @@ struct SessionStatistics {
   std::optional<double> alpha_ordinal;  // a > tie > b; both bad left out
   // annotator -> share of their decisions equal to the other annotators' unique majority
   std::map<std::string, std::optional<double>> agreement_with_majority;
+  std::map<std::string, AnnotatorActivity> activity;  // per annotator
   PositionBias position_bias;
   Leaderboard leaderboard;  // models of generated answers (empty for imported pairs)
 };
 
+// `skips`: annotator -> items skipped (LabelStore::skips).
 SessionStatistics session_statistics(const std::vector<StandingDecision>& decisions,
                                      std::int64_t items, int overlap,
+                                     const std::map<std::string, std::int64_t>& skips = {},
                                      const RatingOptions& rating = {});
 
 }  // namespace chosei

@@ -37,6 +37,12 @@ nlohmann::ordered_json statistics_json(const SessionStatistics& s) {
   j["agreement_with_majority"] = nlohmann::ordered_json::object();
   for (const auto& [who, a] : s.agreement_with_majority)
     j["agreement_with_majority"][who] = value(a);
+  j["per_annotator"] = nlohmann::ordered_json::object();
+  for (const auto& [who, a] : s.activity)
+    j["per_annotator"][who] = {{"labels", a.labels},
+                               {"skips", a.skips},
+                               {"skip_rate", a.skip_rate},
+                               {"median_seconds", value(a.median_seconds)}};
   j["position_bias"] = {{"decisions", s.position_bias.decisions},
                         {"left_share", s.position_bias.left_share},
                         {"ci95", {s.position_bias.lower, s.position_bias.upper}}};
@@ -65,6 +71,12 @@ std::string statistics_text(const SessionStatistics& s) {
   for (const auto& [pair, k] : s.cohen_kappa)
     o << "Cohen's kappa " << pair << ": " << shown(k) << " on " << s.shared_items.at(pair)
       << " items\n";
+  for (const auto& [who, a] : s.activity)
+    o << who << ": " << a.labels << " labels, " << a.skips << " skipped (" << shown(a.skip_rate)
+      << "), "
+      << (a.median_seconds ? "median " + shown(a.median_seconds) + " s per item"
+                           : "time per item not measured")
+      << "\n";
   for (const auto& [who, a] : s.agreement_with_majority)
     o << "agreement of " << who << " with the others' majority: " << shown(a) << "\n";
   const auto& p = s.position_bias;

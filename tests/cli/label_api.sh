@@ -55,11 +55,11 @@ ITEM=$(field 'd["item"]["id"]')
 [ "$(field 'd["stored"]')" = False ]  # a retry stores nothing twice
 [ "$(call key-ana-1234 undo '{"client_id":"u1"}')" = 200 ] && [ "$(field 'd["item"]')" = q1 ]
 [ "$(call key-ana-1234 next '{}')" = 200 ] && [ "$(field 'd["item"]["id"]')" = q1 ]
-[ "$(call key-ana-1234 submit '{"item":"q1","choice":"right","strength":2,"client_id":"a2"}')" = 200 ]
+[ "$(call key-ana-1234 submit '{"item":"q1","choice":"right","strength":2,"seconds":4,"client_id":"a2"}')" = 200 ]
 [ "$(call key-ana-1234 next '{}')" = 200 ] && [ "$(field 'd["item"]["id"]')" = q2 ]
 [ "$(call key-ana-1234 skip '{"item":"q2","client_id":"s1"}')" = 200 ]
 [ "$(call key-ana-1234 next '{}')" = 200 ] && [ "$(field 'd["item"]["id"]')" = q3 ]
-[ "$(call key-ana-1234 submit '{"item":"q3","choice":"tie","client_id":"a3"}')" = 200 ]
+[ "$(call key-ana-1234 submit '{"item":"q3","choice":"tie","seconds":6,"client_id":"a3"}')" = 200 ]
 [ "$(field 'd["progress"]["done"]')" = 2 ]
 # SIGKILL right after the acknowledged decision; the restarted server has it.
 kill -9 "$PID"
@@ -72,6 +72,10 @@ start
 [ "$(call admin-key-42 stats '{}')" = 200 ]
 [ "$(field 'd["labels"]')" = 3 ] && [ "$(field 'd["annotators"]')" = 2 ]
 field 'd["cohen_kappa"]["ana|ben"]' >/dev/null
+[ "$(field 'd["per_annotator"]["ana"]["skips"]')" = 1 ]  # ana skipped q2
+[ "$(field 'd["per_annotator"]["ana"]["labels"]')" = 2 ]
+[ "$(field 'round(d["per_annotator"]["ana"]["skip_rate"], 4)')" = 0.3333 ]
+[ "$(field 'd["per_annotator"]["ana"]["median_seconds"]')" = 5.0 ]  # 4 and 6 (the undone 3.5 gone)
 "$CHOSEI" label stats --db "$WORK/l.db" --json >"$WORK/out"
 [ "$(field 'd["labels"]')" = 3 ]
 kill -TERM "$PID"
