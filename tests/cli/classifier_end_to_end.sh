@@ -202,7 +202,8 @@ RESUME=(--set save_every=4 --set keep_checkpoints=3 --set eval_every=0 --set max
 "$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/straight" >/dev/null 2>&1
 "$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do [ -f "$WORK/killed/checkpoints/step-4/trainer_state.json" ] && break; sleep 0.05; done
+# Wait for the checkpoint as long as the run lives (a loaded machine may take minutes).
+while kill -0 "$pid" 2>/dev/null && [ ! -f "$WORK/killed/checkpoints/step-4/trainer_state.json" ]; do sleep 0.05; done
 kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 [ ! -d "$WORK/killed/final" ] || { echo "the run finished before the kill: nothing was resumed"; exit 1; }
