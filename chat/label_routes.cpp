@@ -95,12 +95,12 @@ std::string LabelRoutes::annotator(const HttpRequest& req) const {
 AssignmentQueue& LabelRoutes::queue(const std::string& name) {
   std::int64_t id = 0;
   if (name.empty()) {
-    const auto all = store_->sessions();
-    if (all.size() != 1)
-      throw invalid_request(
-          "the database holds " + std::to_string(all.size()) + " sessions; name one in \"session\"",
-          "session");
-    id = all[0].id;
+    const auto only = store_->only_session();
+    if (!only)
+      throw invalid_request("the database holds " + std::to_string(store_->sessions().size()) +
+                                " sessions; name one in \"session\"",
+                            "session");
+    id = *only;
   } else {
     try {
       id = store_->session_id(name);
@@ -212,12 +212,7 @@ void LabelRoutes::stats(const HttpRequest& req, HttpResponse& res) {
   const auto b = body_of(req);
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
-  SessionSummary summary;
-  for (const auto& s : store_->sessions())
-    if (s.id == q.session()) summary = s;
-  reply(res,
-        statistics_json(session_statistics(store_->standing_decisions(q.session()), summary.items,
-                                           summary.overlap, store_->skips(q.session()))));
+  reply(res, statistics_json(session_statistics(*store_, q.session())));
 }
 
 }  // namespace chosei

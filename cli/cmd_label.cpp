@@ -58,11 +58,9 @@ std::vector<LabelItemInput> items_from_pairs(const std::string& path, const std:
 
 std::int64_t pick_session(LabelStore& store, const std::string& name) {
   if (!name.empty()) return store.session_id(name);
-  const auto all = store.sessions();
-  if (all.size() != 1)
-    throw std::invalid_argument("the database holds " + std::to_string(all.size()) +
-                                " sessions; name one with --session");
-  return all[0].id;
+  if (auto only = store.only_session()) return *only;
+  throw std::invalid_argument("the database holds " + std::to_string(store.sessions().size()) +
+                              " sessions; name one with --session");
 }
 
 void run_create(const CreateArgs& a) {
@@ -119,11 +117,7 @@ void run_export(const ExportArgs& a) {
 void run_stats(const std::string& db, const std::string& session, bool as_json) {
   LabelStore store(db);
   const std::int64_t id = pick_session(store, session);
-  SessionSummary summary;
-  for (const auto& s : store.sessions())
-    if (s.id == id) summary = s;
-  const auto stats = session_statistics(store.standing_decisions(id), summary.items,
-                                        summary.overlap, store.skips(id));
+  const auto stats = session_statistics(store, id);
   if (as_json)
     std::cout << statistics_json(stats).dump(2) << "\n";
   else

@@ -146,6 +146,18 @@ std::vector<SessionSummary> LabelStore::sessions() {
   return out;
 }
 
+SessionSummary LabelStore::session(std::int64_t id) {
+  for (auto& s : sessions())
+    if (s.id == id) return s;
+  throw std::invalid_argument(db_.path() + ": no session " + std::to_string(id));
+}
+
+std::optional<std::int64_t> LabelStore::only_session() {
+  const auto all = sessions();
+  if (all.size() != 1) return std::nullopt;
+  return all[0].id;
+}
+
 std::int64_t LabelStore::session_id(const std::string& name) {
   auto s = db_.prepare("SELECT id FROM sessions WHERE name = ?1");
   if (!s.bind(1, name).step())

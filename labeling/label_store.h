@@ -98,6 +98,9 @@ class LabelStore {
   // two items share an external id.
   std::int64_t create_session(const SessionSpec& spec, const std::vector<LabelItemInput>& items);
   std::vector<SessionSummary> sessions();
+  SessionSummary session(std::int64_t id);  // throws when there is none
+  // The session when the database holds exactly one (callers that take a name default to it).
+  std::optional<std::int64_t> only_session();
   std::int64_t annotator_id(const std::string& name);  // created on first use
   // Stores a decision for the item in `session`; returns false (storing nothing) when the
   // client id was already stored. Throws naming the item when it is not in the session.

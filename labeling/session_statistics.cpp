@@ -181,4 +181,10 @@ SessionStatistics session_statistics(const std::vector<StandingDecision>& decisi
   return s;
 }
 
+SessionStatistics session_statistics(LabelStore& store, std::int64_t session) {
+  const auto summary = store.session(session);
+  return session_statistics(store.standing_decisions(session), summary.items, summary.overlap,
+                            store.skips(session));
+}
+
 }  // namespace chosei

@@ -41,6 +41,9 @@ struct SessionStatistics {
   Leaderboard leaderboard;  // models of generated answers (empty for imported pairs)
 };
 
+// The statistics of a stored session (its standing decisions, items, overlap and skips).
+SessionStatistics session_statistics(LabelStore& store, std::int64_t session);
+
 // `skips`: annotator -> items skipped (LabelStore::skips).
 SessionStatistics session_statistics(const std::vector<StandingDecision>& decisions,
                                      std::int64_t items, int overlap,
