@@ -89,6 +89,7 @@ struct ChatServer::Impl {
     using Method = void (LabelRoutes::*)(const HttpRequest&, HttpResponse&);
     const std::pair<const char*, Method> routes[] = {
         {"/label/api/session", &LabelRoutes::session},
+        {"/label/api/sessions", &LabelRoutes::sessions},
         {"/label/api/next", &LabelRoutes::next},
         {"/label/api/submit", &LabelRoutes::submit},
         {"/label/api/skip", &LabelRoutes::skip},
@@ -99,6 +100,24 @@ struct ChatServer::Impl {
       http.post(path, api([this, m = method](const HttpRequest& q,
                                              HttpResponse& r) { (labels.get()->*m)(q, r); },
                           false));
+    http.get("/label", page(label_page_html));
+    http.get("/label/admin", page(label_admin_page_html));
+  }
+
+  // A page is a fixed document: it may run its own inline script and talk to this server,
+  // nothing else, so text from users that slipped past the page's escaping still cannot
+  // load or send anything.
+  static HttpHandler page(const std::string& (*html)()) {
+    return [html](const HttpRequest&, HttpResponse& r) {
+      r.content_type = "text/html; charset=utf-8";
+      r.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'none'; script-src 'unsafe-inline'; style-src "
+                             "'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+                             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+      r.headers.emplace_back("Cache-Control", "no-store");
+      r.body = html();
+    };
   }
 
   void add_routes() {

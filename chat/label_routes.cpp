@@ -45,9 +45,20 @@ void reply(HttpResponse& res, const json& j) {
 
 json progress_json(const AnnotatorProgress& p) {
   return {{"done", p.done},
+          {"open", p.open},
           {"available", p.available},
           {"session_done", p.session_done},
           {"session_needed", p.session_needed}};
+}
+
+json item_json(const std::optional<AssignedItem>& item) {
+  if (!item) return nullptr;
+  auto messages = json::parse(item->prompt_json, nullptr, false);
+  return {{"id", item->item},
+          {"messages", messages.is_discarded() ? json::array() : messages},
+          {"left", item->left},
+          {"right", item->right},
+          {"lease_until", item->lease_until}};
 }
 
 }  // namespace
@@ -118,14 +129,27 @@ void LabelRoutes::session(const HttpRequest& req, HttpResponse& res) {
   const auto b = body_of(req);
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
-  auto s =
-      store_->database().prepare("SELECT name, guidelines, overlap FROM sessions WHERE id = ?1");
-  s.bind(1, q.session()).step();
-  reply(res, {{"session", s.text(0)},
-              {"guidelines", s.text(1)},
-              {"overlap", s.int64(2)},
+  const auto s = store_->session(q.session());
+  reply(res, {{"session", s.name},
+              {"guidelines", s.guidelines},
+              {"overlap", s.overlap},
+              {"items", s.items},
+              {"break_minutes", s.break_minutes},
               {"annotator", who},
-              {"progress", progress_json(q.progress(who))}});
+              {"progress", progress_json(q.progress(who, unix_now()))}});
+}
+
+void LabelRoutes::sessions(const HttpRequest& req, HttpResponse& res) {
+  const bool admin = is_admin(req);
+  const auto who = admin ? std::string() : annotator(req);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto list = json::array();
+  for (const auto& s : store_->sessions()) {
+    json one = {{"session", s.name}, {"items", s.items}, {"overlap", s.overlap}};
+    if (!admin) one["progress"] = progress_json(queue(s.name).progress(who, unix_now()));
+    list.push_back(one);
+  }
+  reply(res, {{"sessions", list}});
 }
 
 void LabelRoutes::next(const HttpRequest& req, HttpResponse& res) {
@@ -133,17 +157,9 @@ void LabelRoutes::next(const HttpRequest& req, HttpResponse& res) {
   const auto b = body_of(req);
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
-  const auto item = q.next(who, unix_now());
-  json j = {{"item", nullptr}, {"progress", progress_json(q.progress(who))}};
-  if (item) {
-    auto messages = json::parse(item->prompt_json, nullptr, false);
-    j["item"] = {{"id", item->item},
-                 {"messages", messages.is_discarded() ? json::array() : messages},
-                 {"left", item->left},
-                 {"right", item->right},
-                 {"lease_until", item->lease_until}};
-  }
-  reply(res, j);
+  const double now = unix_now();
+  const auto item = q.next(who, now);
+  reply(res, {{"item", item_json(item)}, {"progress", progress_json(q.progress(who, now))}});
 }
 
 void LabelRoutes::submit(const HttpRequest& req, HttpResponse& res) {
@@ -164,8 +180,13 @@ void LabelRoutes::submit(const HttpRequest& req, HttpResponse& res) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
   try {
-    const bool stored = q.submit_by_side(d, choice, unix_now());
-    reply(res, {{"stored", stored}, {"progress", progress_json(q.progress(who))}});
+    const double now = unix_now();
+    const bool stored = q.submit_by_side(d, choice, now);
+    // The next item in the same answer: the page shows it without a second round trip.
+    const auto next = q.next(who, now);
+    reply(res, {{"stored", stored},
+                {"next", item_json(next)},
+                {"progress", progress_json(q.progress(who, now))}});
   } catch (const LeaseError& e) {
     throw ApiError(409, e.what(), "invalid_request_error", "item", "not_leased");
   } catch (const std::invalid_argument& e) {
@@ -180,7 +201,12 @@ void LabelRoutes::skip(const HttpRequest& req, HttpResponse& res) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
   try {
-    reply(res, {{"stored", q.skip(who, item, client, unix_now())}});
+    const double now = unix_now();
+    const bool stored = q.skip(who, item, client, now);
+    const auto next = q.next(who, now);
+    reply(res, {{"stored", stored},
+                {"next", item_json(next)},
+                {"progress", progress_json(q.progress(who, now))}});
   } catch (const LeaseError& e) {
     throw ApiError(409, e.what(), "invalid_request_error", "item", "not_leased");
   }
@@ -192,21 +218,30 @@ void LabelRoutes::undo(const HttpRequest& req, HttpResponse& res) {
   const auto client = text(b, "client_id", true);
   std::lock_guard<std::mutex> lock(mutex_);
   auto& q = queue(text(b, "session", false));
-  const auto item = q.undo(who, client, unix_now());
+  const double now = unix_now();
+  const auto item = q.undo(who, client, now);
+  // The reopened item is the annotator's most recent lease, so next() hands it back.
+  std::optional<AssignedItem> reopened;
+  if (item) reopened = q.next(who, now);
   reply(res, {{"item", item ? json(*item) : json(nullptr)},
-              {"progress", progress_json(q.progress(who))}});
+              {"next", item_json(reopened)},
+              {"progress", progress_json(q.progress(who, now))}});
 }
 
 void LabelRoutes::progress(const HttpRequest& req, HttpResponse& res) {
   const auto who = annotator(req);
   const auto b = body_of(req);
   std::lock_guard<std::mutex> lock(mutex_);
-  reply(res, progress_json(queue(text(b, "session", false)).progress(who)));
+  reply(res, progress_json(queue(text(b, "session", false)).progress(who, unix_now())));
+}
+
+bool LabelRoutes::is_admin(const HttpRequest& req) const {
+  return !options_.admin_key.empty() &&
+         req.header("Authorization") == "Bearer " + options_.admin_key;
 }
 
 void LabelRoutes::stats(const HttpRequest& req, HttpResponse& res) {
-  const auto header = req.header("Authorization");
-  if (options_.admin_key.empty() || header != "Bearer " + options_.admin_key)
+  if (!is_admin(req))
     throw ApiError(401, "The admin key is required", "invalid_request_error", "",
                    "invalid_api_key");
   const auto b = body_of(req);

@@ -33,6 +33,7 @@ class LabelRoutes {
   ~LabelRoutes();
 
   void session(const HttpRequest& req, HttpResponse& res);
+  void sessions(const HttpRequest& req, HttpResponse& res);  // annotator or admin key
   void next(const HttpRequest& req, HttpResponse& res);
   void submit(const HttpRequest& req, HttpResponse& res);
   void skip(const HttpRequest& req, HttpResponse& res);
@@ -41,7 +42,8 @@ class LabelRoutes {
   void stats(const HttpRequest& req, HttpResponse& res);  // admin key
 
  private:
-  std::string annotator(const HttpRequest& req) const;      // throws ApiError 401
+  std::string annotator(const HttpRequest& req) const;  // throws ApiError 401
+  bool is_admin(const HttpRequest& req) const;
   AssignmentQueue& queue(const std::string& session_name);  // "" : the only session
 
   LabelRouteOptions options_;

@@ -233,7 +233,7 @@ std::optional<std::string> AssignmentQueue::undo(const std::string& annotator,
   return out;
 }
 
-AnnotatorProgress AssignmentQueue::progress(const std::string& annotator) {
+AnnotatorProgress AssignmentQueue::progress(const std::string& annotator, double now) {
   AnnotatorProgress p;
   auto& db = store_.database();
   const std::int64_t who = store_.annotator_id(annotator);
@@ -243,16 +243,26 @@ AnnotatorProgress AssignmentQueue::progress(const std::string& annotator) {
       " WHERE i.session_id = ?1 AND a.annotator_id = ?2 AND a.state = 'decided'), "
       "(SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id "
       " WHERE i.session_id = ?1 AND a.state = 'decided'), "
-      "(SELECT COUNT(*) FROM items WHERE session_id = ?1)");
+      "(SELECT COUNT(*) FROM items WHERE session_id = ?1), "
+      "(SELECT COUNT(*) FROM assignments a JOIN items i ON i.id = a.item_id "
+      " WHERE i.session_id = ?1 AND a.annotator_id = ?2 AND a.state = 'open')");
   s.bind(1, session_).bind(2, who).step();
   p.done = s.int64(0);
   p.session_done = s.int64(1);
   p.session_needed = s.int64(2) * overlap_;
-  auto avail = db.prepare(
-      "SELECT COUNT(*) FROM items i WHERE i.session_id = ?1 AND NOT EXISTS (SELECT 1 FROM "
-      "assignments s WHERE s.item_id = i.id AND s.annotator_id = ?2) AND (SELECT COUNT(*) FROM "
-      "assignments t WHERE t.item_id = i.id AND t.state IN ('decided', 'open')) < ?3");
-  avail.bind(1, session_).bind(2, who).bind(3, static_cast<std::int64_t>(overlap_)).step();
+  p.open = s.int64(3);
+  // The same rule as next(): an item is available while its decisions and running leases
+  // leave room, so a lease that ran out counts as room again.
+  auto avail = db.prepare(std::string("SELECT COUNT(*) FROM items i WHERE i.session_id = ?1 ") +
+                          "AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id "
+                          "AND s.annotator_id = ?2) AND " +
+                          kTaken + " < ?5");
+  avail.bind(1, session_)
+      .bind(2, who)
+      .bind(3, who)
+      .bind(4, now)
+      .bind(5, static_cast<std::int64_t>(overlap_))
+      .step();
   p.available = avail.int64(0);
   return p;
 }

@@ -24,7 +24,8 @@ struct AssignedItem {
 
 struct AnnotatorProgress {
   std::int64_t done = 0;       // the annotator's standing decisions in the session
-  std::int64_t available = 0;  // items the annotator could still be given (not full, not seen)
+  std::int64_t open = 0;       // items leased to the annotator and not yet decided
+  std::int64_t available = 0;  // items the annotator could still be given (room, not seen)
   std::int64_t session_done = 0, session_needed = 0;  // decisions made / items x overlap
 };
 
@@ -55,7 +56,7 @@ class AssignmentQueue {
   // when there is nothing to undo. Idempotent by client id.
   std::optional<std::string> undo(const std::string& annotator, const std::string& client_id,
                                   double now);
-  AnnotatorProgress progress(const std::string& annotator);
+  AnnotatorProgress progress(const std::string& annotator, double now);
   std::int64_t session() const { return session_; }
 
  private:

@@ -42,6 +42,11 @@ CREATE TABLE events (
   created_at REAL NOT NULL);
 CREATE INDEX events_by_item ON events (item_id, annotator_id);
 )sql",
+    // 2: how long an annotator labels before the page suggests a break (0: never).
+    R"sql(
+ALTER TABLE sessions ADD COLUMN break_minutes INTEGER NOT NULL DEFAULT 45
+  CHECK (break_minutes >= 0);
+)sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kMigrationCount == LabelStore::kSchemaVersion, "one migration per version");
@@ -105,13 +110,14 @@ std::int64_t LabelStore::create_session(const SessionSpec& spec,
       throw std::invalid_argument("a session named \"" + spec.name + "\" already exists in " +
                                   db_.path());
     db_.prepare(
-           "INSERT INTO sessions (name, overlap, guidelines, seed, created_at) "
-           "VALUES (?1, ?2, ?3, ?4, ?5)")
+           "INSERT INTO sessions (name, overlap, guidelines, seed, created_at, break_minutes) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .bind(1, spec.name)
         .bind(2, static_cast<std::int64_t>(spec.overlap))
         .bind(3, spec.guidelines)
         .bind(4, spec.seed)
         .bind(5, unix_seconds())
+        .bind(6, static_cast<std::int64_t>(spec.break_minutes))
         .run();
     session = db_.last_insert_id();
     auto item = db_.prepare(
@@ -140,9 +146,11 @@ std::int64_t LabelStore::create_session(const SessionSpec& spec,
 std::vector<SessionSummary> LabelStore::sessions() {
   std::vector<SessionSummary> out;
   auto s = db_.prepare(
-      "SELECT s.id, s.name, s.overlap, (SELECT COUNT(*) FROM items i WHERE i.session_id = s.id) "
-      "FROM sessions s ORDER BY s.id");
-  while (s.step()) out.push_back({s.int64(0), s.text(1), static_cast<int>(s.int64(2)), s.int64(3)});
+      "SELECT s.id, s.name, s.overlap, (SELECT COUNT(*) FROM items i WHERE i.session_id = s.id), "
+      "s.guidelines, s.break_minutes FROM sessions s ORDER BY s.id");
+  while (s.step())
+    out.push_back({s.int64(0), s.text(1), static_cast<int>(s.int64(2)), s.int64(3), s.text(4),
+                   static_cast<int>(s.int64(5))});
   return out;
 }
 
@@ -280,7 +288,7 @@ std::vector<StandingDecision> LabelStore::standing_decisions(std::int64_t sessio
   auto s = db_.prepare(R"sql(
 SELECT e.item_id, i.external_id, n.name, e.choice, e.strength, e.left_slot, e.seconds,
        (SELECT model FROM answers WHERE item_id = e.item_id AND slot = 'a'),
-       (SELECT model FROM answers WHERE item_id = e.item_id AND slot = 'b')
+       (SELECT model FROM answers WHERE item_id = e.item_id AND slot = 'b'), e.created_at
 FROM events e JOIN items i ON i.id = e.item_id JOIN annotators n ON n.id = e.annotator_id
 WHERE i.session_id = ?1 AND e.kind = 'decision'
   AND NOT EXISTS (SELECT 1 FROM events u WHERE u.kind = 'undo' AND u.supersedes = e.id)
@@ -302,6 +310,7 @@ ORDER BY i.position, n.name)sql");
     if (!s.is_null(6)) d.seconds = s.real(6);
     d.model_a = s.text(7);
     d.model_b = s.text(8);
+    d.created_at = s.real(9);
     out.push_back(std::move(d));
   }
   return out;

@@ -41,6 +41,7 @@ struct SessionSpec {
   int overlap = 1;         // distinct annotators per item
   std::string guidelines;  // Markdown
   std::int64_t seed = 0;
+  int break_minutes = 45;  // the page suggests a break after this long (0: never)
 };
 
 // The four judgments, named by the answers' identities, never by screen sides.
@@ -70,6 +71,7 @@ struct StandingDecision {
   std::optional<std::string> left_slot;
   std::optional<double> seconds;
   std::string model_a, model_b;
+  double created_at = 0;  // unix seconds
 };
 
 // A decision of a batch that cannot be stored (record_decisions), with its index.
@@ -83,11 +85,13 @@ struct SessionSummary {
   std::string name;
   int overlap = 1;
   std::int64_t items = 0;
+  std::string guidelines;
+  int break_minutes = 45;
 };
 
 class LabelStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating or migrating) the database. Throws naming the file when it was written
   // by a newer chosei (a schema version above kSchemaVersion).

@@ -117,6 +117,30 @@ std::map<std::string, AnnotatorActivity> activity_of(
   return out;
 }
 
+// The cumulative count at each decision's time, thinned to kMaxProgressPoints evenly spaced
+// ranks so a long session still charts in a few kilobytes.
+std::vector<ProgressPoint> cumulative(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  std::vector<ProgressPoint> out;
+  const std::size_t n = times.size();
+  const std::size_t step = (n + kMaxProgressPoints - 1) / kMaxProgressPoints;
+  for (std::size_t i = 0; i < n; ++i)
+    if ((i + 1) % step == 0 || i + 1 == n)
+      out.push_back({times[i], static_cast<std::int64_t>(i + 1)});
+  return out;
+}
+
+void progress_over_time(const std::vector<StandingDecision>& decisions, SessionStatistics& s) {
+  std::vector<double> all;
+  std::map<std::string, std::vector<double>> each;
+  for (const auto& d : decisions) {
+    all.push_back(d.created_at);
+    each[d.annotator].push_back(d.created_at);
+  }
+  s.progress_over_time = cumulative(all);
+  for (auto& [who, times] : each) s.progress_per_annotator[who] = cumulative(times);
+}
+
 }  // namespace
 
 SessionStatistics session_statistics(const std::vector<StandingDecision>& decisions,
@@ -142,6 +166,7 @@ SessionStatistics session_statistics(const std::vector<StandingDecision>& decisi
   s.annotators = static_cast<std::int64_t>(names.size());
   s.position_bias = position_bias(left, sided);
   s.activity = activity_of(decisions, skips);
+  progress_over_time(decisions, s);
   pairwise_kappa(by_item, names, s);
   agreement_with_majority(by_item, names, s);
 

@@ -25,6 +25,14 @@ struct AnnotatorActivity {
   std::optional<double> median_seconds;  // time per item, where the page measured it
 };
 
+// Standing decisions counted up over time: (unix seconds, decisions so far) at most
+// kMaxProgressPoints per series, the last point always the latest decision.
+struct ProgressPoint {
+  double time = 0;
+  std::int64_t labels = 0;
+};
+constexpr std::size_t kMaxProgressPoints = 120;
+
 struct SessionStatistics {
   std::int64_t items = 0, labeled_items = 0, labels = 0, annotators = 0;
   // "x|y" (names sorted) -> Cohen's kappa over the items both labeled (nominal, 4 choices)
@@ -39,6 +47,8 @@ struct SessionStatistics {
   std::map<std::string, AnnotatorActivity> activity;  // per annotator
   PositionBias position_bias;
   Leaderboard leaderboard;  // models of generated answers (empty for imported pairs)
+  std::vector<ProgressPoint> progress_over_time;
+  std::map<std::string, std::vector<ProgressPoint>> progress_per_annotator;
 };
 
 // The statistics of a stored session (its standing decisions, items, overlap and skips).

@@ -57,6 +57,15 @@ nlohmann::ordered_json statistics_json(const SessionStatistics& s) {
                      {"losses", m.losses}});
   j["leaderboard"] = board;
   j["leaderboard_connected"] = s.leaderboard.connected;
+  auto series = [](const std::vector<ProgressPoint>& points) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& p : points) out.push_back({p.time, p.labels});
+    return out;
+  };
+  j["progress_over_time"] = {{"total", series(s.progress_over_time)},
+                             {"per_annotator", nlohmann::ordered_json::object()}};
+  for (const auto& [who, points] : s.progress_per_annotator)
+    j["progress_over_time"]["per_annotator"][who] = series(points);
   return j;
 }
 

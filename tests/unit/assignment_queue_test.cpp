@@ -71,6 +71,17 @@ TEST_F(QueueFixture, AnExpiredLeaseGivesItsPlaceBack) {
   EXPECT_EQ(q.next("ben", 704)->item, "q2");  // the lapsed lease is not handed back
 }
 
+TEST_F(QueueFixture, ProgressCountsAnItemWhoseLeasesRanOutAsAvailable) {
+  AssignmentQueue q(*store, session, 600);
+  const auto items = store->items(session).size();
+  q.next("ana", 0);
+  q.next("ben", 0);  // q1 full by leases
+  EXPECT_EQ(q.progress("chi", 1).available, static_cast<std::int64_t>(items) - 1);
+  EXPECT_EQ(q.progress("chi", 700).available, static_cast<std::int64_t>(items));
+  EXPECT_EQ(q.progress("ana", 1).open, 1);
+  EXPECT_EQ(q.progress("ana", 1).available, static_cast<std::int64_t>(items) - 1);
+}
+
 TEST_F(QueueFixture, RetriesStoreNothingTwice) {
   AssignmentQueue q(*store, session, 600);
   q.next("ana", 0);
@@ -120,7 +131,7 @@ TEST_F(QueueFixture, SidesAreDrawnPerAnnotatorAndItemAndShownAccordingly) {
   EXPECT_GT(left_a, 10);  // both sides drawn (binomial(40, 0.5): 10..30 with p > 0.999)
   EXPECT_LT(left_a, 30);
   EXPECT_FALSE(q.next("ana", 100).has_value());
-  const auto p = q.progress("ana");
+  const auto p = q.progress("ana", 100);
   EXPECT_EQ(p.done, 40);
   EXPECT_EQ(p.available, 0);
   EXPECT_EQ(p.session_done, 40);

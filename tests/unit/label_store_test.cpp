@@ -1,5 +1,6 @@
 // The labeling store: sessions and items in one transaction, decisions as events that a
-// repeated client id never doubles, the schema version kept and a newer file refused.
+// repeated client id never doubles, the schema version kept, an older file migrated and a
+// newer one refused.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -104,6 +105,69 @@ TEST(LabelStore, ABatchIsStoredWholeOrNotAtAll) {
     EXPECT_EQ(e.index, 1u);
   }
   EXPECT_TRUE(s.standing_decisions(id).empty());
+}
+
+// What chosei wrote at schema version 1 (the first release of labeling), kept verbatim here
+// so the migration is tested against the file format, not against the current code's copy.
+const char* const kVersion1File = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  overlap INTEGER NOT NULL CHECK (overlap >= 1), guidelines TEXT NOT NULL DEFAULT '',
+  seed INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL);
+CREATE TABLE items (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),
+  external_id TEXT NOT NULL, prompt TEXT NOT NULL, position INTEGER NOT NULL,
+  UNIQUE (session_id, external_id));
+CREATE TABLE answers (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
+  slot TEXT NOT NULL CHECK (slot IN ('a', 'b')), content TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT '', seed INTEGER, sampling TEXT NOT NULL DEFAULT '',
+  UNIQUE (item_id, slot));
+CREATE TABLE annotators (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE assignments (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
+  annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+  left_slot TEXT CHECK (left_slot IN ('a', 'b')),
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'decided', 'skipped', 'lapsed')),
+  leased_at REAL NOT NULL, lease_until REAL NOT NULL, UNIQUE (item_id, annotator_id));
+CREATE TABLE events (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES items(id),
+  annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+  kind TEXT NOT NULL CHECK (kind IN ('decision', 'skip', 'undo')),
+  choice TEXT CHECK (choice IN ('a', 'b', 'tie', 'both_bad')),
+  strength INTEGER NOT NULL DEFAULT 1, reason TEXT NOT NULL DEFAULT '',
+  left_slot TEXT CHECK (left_slot IN ('a', 'b')), seconds REAL,
+  client_id TEXT UNIQUE, source TEXT NOT NULL, supersedes INTEGER REFERENCES events(id),
+  created_at REAL NOT NULL);
+CREATE INDEX events_by_item ON events (item_id, annotator_id);
+INSERT INTO sessions VALUES (1, 'old', 2, '# Guide', 5, 1700000000);
+INSERT INTO items VALUES (1, 1, 'q1', '[{"role":"user","content":"hi"}]', 0);
+INSERT INTO answers VALUES (1, 1, 'a', 'hello', '', NULL, ''), (2, 1, 'b', 'go away', '', NULL, '');
+INSERT INTO annotators VALUES (1, 'ana');
+INSERT INTO events VALUES (1, 1, 1, 'decision', 'a', 2, 'polite', 'b', 3.5, 'c1', 'page', NULL,
+  1700000100);
+PRAGMA user_version = 1;
+)sql";
+
+TEST(LabelStore, AVersion1FileIsMigratedWithItsSessionsAndDecisions) {
+  TempDb t;
+  {
+    SqliteDatabase raw(t.path);
+    raw.exec(kVersion1File);
+  }
+  LabelStore s(t.path);
+  EXPECT_EQ(s.schema_version(), 2);
+  const auto all = s.sessions();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "old");
+  EXPECT_EQ(all[0].guidelines, "# Guide");
+  EXPECT_EQ(all[0].break_minutes, 45);  // the version-2 column's default
+  const auto d = s.standing_decisions(1);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].annotator, "ana");
+  EXPECT_EQ(d[0].choice, LabelChoice::kA);
+  EXPECT_EQ(d[0].strength, 2);
+  EXPECT_EQ(d[0].left_slot, std::optional<std::string>("b"));
+  EXPECT_DOUBLE_EQ(d[0].created_at, 1700000100);
+  EXPECT_FALSE(s.record_decision(1, vote("q1", "ana", LabelChoice::kB, "c1")));  // ids kept
+  EXPECT_EQ(s.create_session({"new", 1, "", 0, 10}, two_items()), 2);
+  EXPECT_EQ(s.session(2).break_minutes, 10);
 }
 
 TEST(LabelStore, AFileFromANewerChoseiIsRefused) {

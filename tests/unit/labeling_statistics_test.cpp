@@ -7,6 +7,7 @@
 
 #include "labeling/agreement.h"
 #include "labeling/bradley_terry.h"
+#include "labeling/session_statistics.h"
 
 namespace chosei {
 namespace {
@@ -114,6 +115,32 @@ TEST(BradleyTerry, LeaderboardHasIntervalsCountsRanksAndConnectivity) {
   EXPECT_EQ(board.models[2].rank, 3);  // 45 votes separate each neighbour's interval here
   const auto split = rate_models({"a", "b", "c", "d"}, {{0, 1, 1}, {2, 3, 1}});
   EXPECT_FALSE(split.connected);
+}
+
+TEST(SessionProgress, CountsUpInTimeOrderThinnedWithTheLatestDecisionKept) {
+  std::vector<StandingDecision> decisions;
+  for (int i = 0; i < 301; ++i) {
+    StandingDecision d;
+    d.item = i;
+    d.annotator = i % 3 == 0 ? "ana" : "ben";
+    d.created_at = 1000.0 + (300 - i);  // stored out of time order
+    decisions.push_back(d);
+  }
+  const auto s = session_statistics(decisions, 301, 1);
+  const auto& total = s.progress_over_time;
+  ASSERT_LE(total.size(), kMaxProgressPoints);
+  EXPECT_GE(total.size(), kMaxProgressPoints / 2);
+  EXPECT_EQ(total.back().labels, 301);
+  EXPECT_DOUBLE_EQ(total.back().time, 1300.0);
+  for (std::size_t i = 1; i < total.size(); ++i) {
+    EXPECT_GT(total[i].labels, total[i - 1].labels);
+    EXPECT_GE(total[i].time, total[i - 1].time);
+  }
+  // Point k has count c and time 1000 + c - 1: the c-th decision in time order.
+  for (const auto& p : total) EXPECT_DOUBLE_EQ(p.time, 1000.0 + static_cast<double>(p.labels - 1));
+  EXPECT_EQ(s.progress_per_annotator.at("ana").back().labels, 101);
+  EXPECT_EQ(s.progress_per_annotator.at("ben").back().labels, 200);
+  EXPECT_EQ(s.progress_per_annotator.at("ben").size(), 100u);  // 200 thinned to every 2nd
 }
 
 }  // namespace
