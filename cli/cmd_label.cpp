@@ -20,7 +20,7 @@ namespace {
 
 struct CreateArgs {
   std::string db, name, pairs, guidelines, from = "auto";
-  int overlap = 1;
+  int overlap = 1, break_minutes = 45;
   std::int64_t seed = 0;
 };
 
@@ -70,6 +70,8 @@ void run_create(const CreateArgs& a) {
   spec.name = a.name;
   spec.overlap = a.overlap;
   spec.seed = a.seed;
+  if (a.break_minutes < 0) throw std::invalid_argument("--break-minutes must be 0 or more");
+  spec.break_minutes = a.break_minutes;
   if (!a.guidelines.empty()) spec.guidelines = read_text(a.guidelines);
   const auto items = items_from_pairs(a.pairs, a.from);
   store.create_session(spec, items);
@@ -143,6 +145,10 @@ void add_label_commands(CLI::App& app) {
   create->add_option("--guidelines", cr->guidelines, "Guidelines for annotators (Markdown)")
       ->check(CLI::ExistingFile);
   create->add_option("--seed", cr->seed, "Seed for side assignment")->capture_default_str();
+  create
+      ->add_option("--break-minutes", cr->break_minutes,
+                   "The page suggests a break after this many minutes of labeling (0: never)")
+      ->capture_default_str();
   create->callback([cr] { run_create(*cr); });
 
   auto im = std::make_shared<std::array<std::string, 3>>();
