@@ -4,10 +4,13 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/precision.h"
 #include "chat/chat_server.h"
 #include "chat/label_routes.h"
 #include "cli/commands.h"
 #include "datasets/preference_reader.h"
+#include "datasets/prompt_reader.h"
+#include "eval/answer_pairs.h"
 #include "labeling/decision_import.h"
 #include "labeling/label_export.h"
 #include "labeling/label_store.h"
@@ -19,9 +22,11 @@ namespace chosei::cli {
 namespace {
 
 struct CreateArgs {
-  std::string db, name, pairs, guidelines, from = "auto";
+  std::string db, name, pairs, prompts, guidelines, from = "auto", precision = "fp32";
+  std::vector<std::string> models;
   int overlap = 1, break_minutes = 45;
   std::int64_t seed = 0;
+  AnswerPairOptions generation;
 };
 
 std::string read_text(const std::string& path) {
@@ -65,7 +70,6 @@ std::int64_t pick_session(LabelStore& store, const std::string& name) {
 
 void run_create(const CreateArgs& a) {
   if (a.overlap < 1) throw std::invalid_argument("--overlap must be at least 1");
-  LabelStore store(a.db);
   SessionSpec spec;
   spec.name = a.name;
   spec.overlap = a.overlap;
@@ -73,7 +77,28 @@ void run_create(const CreateArgs& a) {
   if (a.break_minutes < 0) throw std::invalid_argument("--break-minutes must be 0 or more");
   spec.break_minutes = a.break_minutes;
   if (!a.guidelines.empty()) spec.guidelines = read_text(a.guidelines);
-  const auto items = items_from_pairs(a.pairs, a.from);
+  if (a.pairs.empty() == a.prompts.empty())
+    throw std::invalid_argument("give --pairs FILE or --prompts FILE with --model NAME=DIR");
+  // A taken name fails before minutes of generation, not after.
+  LabelStore store(a.db);
+  for (const auto& s : store.sessions())
+    if (s.name == a.name)
+      throw std::invalid_argument("a session named \"" + a.name + "\" already exists in " + a.db);
+  std::vector<LabelItemInput> items;
+  if (!a.pairs.empty()) {
+    if (!a.models.empty()) throw std::invalid_argument("--model answers --prompts, not --pairs");
+    items = items_from_pairs(a.pairs, a.from);
+  } else {
+    auto g = a.generation;
+    for (const auto& m : a.models) g.models.push_back(parse_named_dir("--model", m));
+    g.seed = static_cast<std::uint64_t>(a.seed);
+    g.precision = parse_precision(a.precision);
+    auto generated = generate_answer_pairs(read_prompt_file(a.prompts), g);
+    if (generated.identical)
+      std::cout << generated.identical << " pair(s) left out: both answers were the same text\n";
+    if (generated.items.empty()) throw std::runtime_error("every generated pair was identical");
+    items = std::move(generated.items);
+  }
   store.create_session(spec, items);
   std::cout << "session " << a.name << ": " << items.size() << " items, " << a.overlap
             << " annotator(s) each -> " << a.db << "\n";
@@ -133,12 +158,23 @@ void add_label_commands(CLI::App& app) {
   label->require_subcommand(1);
 
   auto cr = std::make_shared<CreateArgs>();
-  auto* create = label->add_subcommand("create", "Create a session from preference pairs");
+  auto* create = label->add_subcommand(
+      "create", "Create a session from preference pairs, or from prompts answered by models");
   create->add_option("--db", cr->db, "Labeling database (SQLite; created if missing)")->required();
   create->add_option("--name", cr->name, "Session name")->required();
   create->add_option("--pairs", cr->pairs, "Preference pairs (any format chosei reads)")
-      ->required()
       ->check(CLI::ExistingFile);
+  create->add_option("--prompts", cr->prompts, "Prompts to answer ({\"prompt\"} or {\"messages\"})")
+      ->check(CLI::ExistingFile);
+  add_repeatable(create, "--model", cr->models,
+                 "NAME=DIR answering the prompts: two (a and b) or one sampled twice");
+  auto& g = cr->generation;
+  create->add_option("--samples", g.samples, "Answer pairs per prompt")->capture_default_str();
+  create->add_option("--temperature", g.temperature, "Sampling temperature")->capture_default_str();
+  create->add_option("--top-p", g.top_p, "Nucleus sampling")->capture_default_str();
+  create->add_option("--max-new-tokens", g.max_new_tokens, "Longest answer")->capture_default_str();
+  create->add_option("--batch", g.max_batch, "Answers decoded together")->capture_default_str();
+  create->add_option("--precision", cr->precision, "fp32 or bf16")->capture_default_str();
   create->add_option("--from", cr->from, "Preference format")->capture_default_str();
   create->add_option("--overlap", cr->overlap, "Distinct annotators per item")
       ->capture_default_str();

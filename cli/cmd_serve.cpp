@@ -24,17 +24,24 @@ struct ServeArgs {
   ChatServerOptions options;
 };
 
+}  // namespace
+
+std::pair<std::string, std::string> parse_named_dir(const std::string& option,
+                                                    const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw std::invalid_argument(option + " expects NAME=DIR, got \"" + spec + "\"");
+  return {spec.substr(0, eq), spec.substr(eq + 1)};
+}
+
+namespace {
+
 void run_serve(ServeArgs a) {
   set_threads(a.threads);
   auto& o = a.options;
   o.host = a.host;
   o.port = a.port;
-  for (const auto& spec : a.models) {
-    const auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      throw std::invalid_argument("--model expects NAME=DIR, got \"" + spec + "\"");
-    o.models.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
-  }
+  for (const auto& spec : a.models) o.models.push_back(parse_named_dir("--model", spec));
   o.api_keys.insert(a.api_keys.begin(), a.api_keys.end());
   if (!a.api_keys_file.empty())
     for (const auto& line : read_nonblank_lines(a.api_keys_file)) o.api_keys.insert(line.text);

@@ -33,6 +33,10 @@ inline CLI::Option* add_repeatable(CLI::App* app, const std::string& name,
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
+// "NAME=DIR" as --model takes it; throws naming `option` otherwise (cmd_serve.cpp).
+std::pair<std::string, std::string> parse_named_dir(const std::string& option,
+                                                    const std::string& spec);
+
 // Runs the server until SIGTERM or SIGINT, then drains it (cmd_serve.cpp).
 void serve_until_signal(const chosei::ChatServerOptions& options, const std::string& program);
 
