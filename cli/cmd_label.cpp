@@ -96,7 +96,10 @@ void run_create(const CreateArgs& a) {
     auto generated = generate_answer_pairs(read_prompt_file(a.prompts), g);
     if (generated.identical)
       std::cout << generated.identical << " pair(s) left out: both answers were the same text\n";
-    if (generated.items.empty()) throw std::runtime_error("every generated pair was identical");
+    if (generated.empty) std::cout << generated.empty << " pair(s) left out: an answer was empty\n";
+    if (generated.items.empty())
+      throw std::runtime_error(
+          "no pair left to label: every one was identical or had an empty answer");
     items = std::move(generated.items);
   }
   store.create_session(spec, items);

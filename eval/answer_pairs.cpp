@@ -31,6 +31,10 @@ std::string sampling_json(const AnswerPairOptions& o, const std::string& dir,
       .dump();
 }
 
+bool blank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
 void check(const AnswerPairOptions& o) {
   if (o.models.empty() || o.models.size() > 2)
     throw std::invalid_argument("give one --model (sampled twice) or two (one answer each), not " +
@@ -85,6 +89,10 @@ AnswerPairs generate_answer_pairs(const std::vector<PromptRecord>& prompts,
   for (std::size_t p = 0; p < prompts.size(); ++p)
     for (int k = 0; k < o.samples; ++k) {
       auto& item = items[p * static_cast<std::size_t>(o.samples) + k];
+      if (blank(item.a.content) || blank(item.b.content)) {
+        ++out.empty;
+        continue;
+      }
       if (item.a.content == item.b.content) {
         ++out.identical;
         continue;

@@ -27,6 +27,7 @@ struct AnswerPairOptions {
 struct AnswerPairs {
   std::vector<LabelItemInput> items;
   std::size_t identical = 0;  // pairs left out because both answers were the same text
+  std::size_t empty = 0;      // pairs left out because an answer was empty (nothing to judge)
 };
 
 // Throws std::invalid_argument for a bad combination (no model, three models, one model
