@@ -250,6 +250,26 @@ try {
   assert.match(await rp.textContent("#break-text"), /labeling for 1 minute/);
   await rp.click("#break-dismiss");
   assert.ok(await rp.locator("#break").isHidden());
+  // Every action by mouse: B much better and submit, skip, undo (the judgment comes back).
+  await rp.click("[data-choice=right]");
+  await rp.click("#strong");
+  assert.equal(await rp.getAttribute("[data-choice=right]", "aria-pressed"), "true");
+  await rp.click("#submit");
+  const r2 = shown;
+  shown = await nextShown(rp, shown);
+  await rp.click("#skip");
+  shown = await nextShown(rp, shown);
+  assert.equal(shown, null);  // r1 labeled, r2 labeled, r3 skipped
+  await rp.click("#done-undo");
+  await rp.waitForSelector("#done", { state: "hidden" });
+  shown = await nextShown(rp, null);
+  assert.equal(shown, r2);
+  assert.ok(await rp.locator("#strong").isChecked());
+  await rp.click("#help-button");
+  assert.ok(await rp.locator("#help").isVisible());
+  await rp.click("#help-close");
+  const restLabels = standing("rest");
+  assert.deepEqual(restLabels.map((d) => d[0]), ["r1"]);  // r2's label was undone
   await rest.close();
 
   // 4. The admin page.
