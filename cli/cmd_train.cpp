@@ -1,8 +1,10 @@
-// `chosei sft` and `chosei pretrain`: thin wrappers over the recipes in sft/.
+// `chosei sft`, `chosei pretrain` and `chosei align`: thin wrappers over the recipes in sft/
+// and align/.
 
 #include <iostream>
 #include "cli/commands.h"
 
+#include "align/align_recipe.h"
 #include "sft/sft_recipe.h"
 
 namespace chosei::cli {
@@ -36,6 +38,9 @@ void add_recipe(CLI::App& app, const char* name, const char* help,
 void add_train_commands(CLI::App& app) {
   add_recipe(app, "sft", "Supervised fine-tuning on conversations (full)", run_sft);
   add_recipe(app, "pretrain", "Causal language-model training on raw text", run_pretrain);
+  add_recipe(app, "align",
+             "Preference optimization: --set method=dpo|cdpo|robust|ipo|hinge|simpo|orpo",
+             run_align);
 }
 
 }  // namespace chosei::cli

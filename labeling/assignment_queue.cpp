@@ -9,6 +9,24 @@ constexpr const char* kTaken =
     "(SELECT COUNT(*) FROM assignments t WHERE t.item_id = i.id AND t.annotator_id != ?3 AND "
     "(t.state = 'decided' OR (t.state = 'open' AND t.lease_until > ?4)))";
 
+// Items the annotator could be given: never assigned to them, and with room left by the
+// decisions and running leases of the others (a lease that ran out is room again).
+// Parameters: ?1 session, ?2 and ?3 the annotator, ?4 now, ?5 the overlap.
+const std::string kAvailable =
+    std::string(
+        "FROM items i WHERE i.session_id = ?1 AND NOT EXISTS (SELECT 1 FROM assignments s "
+        "WHERE s.item_id = i.id AND s.annotator_id = ?2) AND ") +
+    kTaken + " < ?5";
+
+SqliteStatement& bind_available(SqliteStatement& s, std::int64_t session, std::int64_t who,
+                                double now, int overlap) {
+  return s.bind(1, session)
+      .bind(2, who)
+      .bind(3, who)
+      .bind(4, now)
+      .bind(5, static_cast<std::int64_t>(overlap));
+}
+
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -68,16 +86,9 @@ std::optional<AssignedItem> AssignmentQueue::next(const std::string& annotator, 
     const std::int64_t who = store_.annotator_id(annotator);
     out = open_item(who, now);
     if (!out) {
-      auto pick = db.prepare(std::string("SELECT i.id, i.external_id, i.prompt FROM items i ") +
-                             "WHERE i.session_id = ?1 AND NOT EXISTS (SELECT 1 FROM assignments "
-                             "s WHERE s.item_id = i.id AND s.annotator_id = ?2) AND " +
-                             kTaken + " < ?5 ORDER BY i.position LIMIT 1");
-      pick.bind(1, session_)
-          .bind(2, who)
-          .bind(3, who)
-          .bind(4, now)
-          .bind(5, static_cast<std::int64_t>(overlap_));
-      if (!pick.step()) return;
+      auto pick = db.prepare("SELECT i.id, i.external_id, i.prompt " + kAvailable +
+                             " ORDER BY i.position LIMIT 1");
+      if (!bind_available(pick, session_, who, now, overlap_).step()) return;
       const std::int64_t item = pick.int64(0);
       AssignedItem a;
       a.item = pick.text(1);
@@ -251,18 +262,8 @@ AnnotatorProgress AssignmentQueue::progress(const std::string& annotator, double
   p.session_done = s.int64(1);
   p.session_needed = s.int64(2) * overlap_;
   p.open = s.int64(3);
-  // The same rule as next(): an item is available while its decisions and running leases
-  // leave room, so a lease that ran out counts as room again.
-  auto avail = db.prepare(std::string("SELECT COUNT(*) FROM items i WHERE i.session_id = ?1 ") +
-                          "AND NOT EXISTS (SELECT 1 FROM assignments s WHERE s.item_id = i.id "
-                          "AND s.annotator_id = ?2) AND " +
-                          kTaken + " < ?5");
-  avail.bind(1, session_)
-      .bind(2, who)
-      .bind(3, who)
-      .bind(4, now)
-      .bind(5, static_cast<std::int64_t>(overlap_))
-      .step();
+  auto avail = db.prepare("SELECT COUNT(*) " + kAvailable);
+  bind_available(avail, session_, who, now, overlap_).step();
   p.available = avail.int64(0);
   return p;
 }

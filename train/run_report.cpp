@@ -81,6 +81,18 @@ bool overfitting(const Series& evals, const Series& train) {
   return eval_rising && nb && na && after / na < before / nb;
 }
 
+bool falling_steadily(const Series& s) {
+  if (s.size() < 6) return false;
+  const std::size_t third = s.size() / 3;
+  double first = 0, last = 0;
+  std::size_t falls = 0;
+  for (std::size_t i = 0; i < third; ++i) first += s[i].second, last += s[s.size() - 1 - i].second;
+  for (std::size_t i = 1; i < s.size(); ++i) falls += s[i].second < s[i - 1].second;
+  first /= static_cast<double>(third), last /= static_cast<double>(third);
+  return last < first - std::max(1.0, 0.05 * std::abs(first)) &&
+         static_cast<double>(falls) >= 0.6 * static_cast<double>(s.size() - 1);
+}
+
 std::vector<std::string> write_run_report(const std::string& out_dir, const RunReportInput& in) {
   Series train, evals, lr, grad;
   // A task's own metrics (a reward model's accuracy, DPO's rewards/margins) get a chart
@@ -112,6 +124,12 @@ std::vector<std::string> write_run_report(const std::string& out_dir, const RunR
         "validation loss rose at the last two evaluations while training loss fell: the model may "
         "be "
         "overfitting (fewer epochs, more data, early_stopping.patience, or weight decay)");
+  const auto chosen = task_metrics.find("logps/chosen");
+  if (chosen != task_metrics.end() && falling_steadily(chosen->second.first))
+    warnings.push_back(
+        "the chosen answers' log-probability (logps/chosen) fell steadily: the policy is "
+        "pushing both answers down, the known DPO failure (trl#800); an NLL term on the chosen "
+        "answer helps (--set sft_weight=0.1 or more)");
   std::ostringstream o;
   o << "<!doctype html><html><head><meta charset=\"utf-8\"><title>" << html_escape(in.title)
     << "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em "

@@ -32,4 +32,8 @@ void write_lr_find_report(const std::string& out_dir,
 bool overfitting(const std::vector<std::pair<double, double>>& evals,
                  const std::vector<std::pair<double, double>>& train);
 
+// A series (step, value) that fell steadily: the mean of its last third is below that of its
+// first third by more than max(1, 5%) and most steps went down. Used on logps/chosen.
+bool falling_steadily(const std::vector<std::pair<double, double>>& series);
+
 }  // namespace chosei

@@ -1,5 +1,5 @@
-// base/: the precision names, "auto" following the CPU's bf16 hardware, and the thread
-// count's order of precedence.
+// base/: the precision names, "auto" following the CPU's bf16 hardware, the thread count's
+// order of precedence, and SHA-256 against the FIPS 180-4 example vectors.
 
 #include <gtest/gtest.h>
 
@@ -10,10 +10,28 @@
 
 #include "base/cpu_features.h"
 #include "base/precision.h"
+#include "base/sha256.h"
 #include "base/thread_count.h"
 
 namespace chosei {
 namespace {
+
+// FIPS 180-4 / NIST CSRC "SHA256.pdf" examples, and the one-million-'a' vector.
+TEST(Sha256, NistVectorsWholeAndInPieces) {
+  EXPECT_EQ(Sha256().hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256().update("abc").hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(Sha256().update(two_blocks).hex(),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  Sha256 pieces;
+  for (char c : two_blocks) pieces.update(&c, 1);
+  EXPECT_EQ(pieces.hex(), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  Sha256 million;
+  const std::string a(1000, 'a');
+  for (int i = 0; i < 1000; ++i) million.update(a);
+  EXPECT_EQ(million.hex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
 
 TEST(Precision, AutoIsBf16ExactlyWhereTheCpuHasBf16Hardware) {
   EXPECT_EQ(parse_precision("fp32"), Precision::kFP32);
