@@ -6,7 +6,8 @@
 #     cache reuses them and ends with the same weights byte for byte;
 #   - LoRA: its reference is the base (the same cache key, so the cache is reused), the
 #     adapter is written and the base untouched;
-#   - batch 8 x accumulation 1 equals batch 2 x accumulation 4;
+#   - batch 8 x accumulation 1 equals batch 2 x accumulation 4 and two data-parallel
+#     processes of batch 4;
 #   - SIGKILL after a checkpoint, resume_from=auto: the final weights equal an uninterrupted
 #     run byte for byte;
 #   - ipo, simpo and orpo run with their metrics; bad settings fail naming the key.
@@ -66,13 +67,31 @@ before=$(sha256sum "$BASE/model.safetensors")
 [ -f "$WORK/lora/final/adapter_config.json" ] && [ -f "$WORK/lora/final/adapter_model.safetensors" ]
 [ "$(sha256sum "$BASE/model.safetensors")" = "$before" ]
 
-echo "== batch 8 x accumulation 1 equals batch 2 x accumulation 4"
-"$CHOSEI" align "${COMMON[@]}" --set method=dpo --set max_steps=3 --set batch_size=8 \
-  --set grad_accum=1 --set out="$WORK/b8" 2>/dev/null
-"$CHOSEI" align "${COMMON[@]}" --set method=dpo --set max_steps=3 --set batch_size=2 \
-  --set grad_accum=4 --set out="$WORK/b2" 2>/dev/null
+echo "== batch 8 x accumulation 1 equals batch 2 x accumulation 4, and 2 processes x 4"
+# One step with adam_eps and the learning rate at 1000: AdamW's first update is then
+# lr * g / (|g| + eps) ~ g, so the weights show the gradient itself, not its sign. The
+# gradients here are of order 1; packing 16 or 4 sequences a row changes fp32 summation
+# order by ~1e-5 (the same as packing against no packing on one batch).
+REVEAL=(--set method=dpo --set max_steps=1 --set adam_eps=1000 --set learning_rate=1000
+  --set max_grad_norm=0 --threads 1)
+"$CHOSEI" align "${COMMON[@]}" "${REVEAL[@]}" --set batch_size=8 --set grad_accum=1 \
+  --set out="$WORK/b8" 2>/dev/null
+"$CHOSEI" align "${COMMON[@]}" "${REVEAL[@]}" --set batch_size=2 --set grad_accum=4 \
+  --set out="$WORK/b2" 2>/dev/null
 py "$ROOT/tests/reference/compare_safetensors.py" "$WORK/b8/final/model.safetensors" \
-  "$WORK/b2/final/model.safetensors" 2e-5
+  "$WORK/b2/final/model.safetensors" 5e-5
+port=$((20000 + RANDOM % 20000))
+pids=()
+for rank in 0 1; do
+  RANK=$rank WORLD_SIZE=2 LOCAL_RANK=$rank MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
+    "$CHOSEI" align "${COMMON[@]}" "${REVEAL[@]}" --set batch_size=4 --set grad_accum=1 \
+    --set out="$WORK/ddp" 2>"$WORK/ddp.rank$rank.log" &
+  pids+=($!)
+done
+wait "${pids[0]}" || { cat "$WORK/ddp.rank0.log"; exit 1; }
+wait "${pids[1]}" || { cat "$WORK/ddp.rank1.log"; exit 1; }
+py "$ROOT/tests/reference/compare_safetensors.py" "$WORK/b8/final/model.safetensors" \
+  "$WORK/ddp/final/model.safetensors" 5e-5
 
 echo "== SIGKILL after a checkpoint, then resume_from=auto"
 RESUME=(--set method=dpo --set batch_size=4 --set save_every=3 --set keep_checkpoints=2 --set max_steps=9)

@@ -24,6 +24,7 @@ if [ ! -d "$BASE" ]; then
   echo "shared data not found; skipped"
   exit 77
 fi
+. "$ROOT/tests/cli/kill_after_checkpoint.sh"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 /usr/bin/python3 - "$WORK" <<'PY'
@@ -201,13 +202,7 @@ echo "== SIGKILL after a checkpoint, then resume_from=auto"
 RESUME=(--set save_every=4 --set keep_checkpoints=3 --set eval_every=0 --set max_steps=24)
 "$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/straight" >/dev/null 2>&1
 "$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" >/dev/null 2>&1 &
-pid=$!
-# Wait for the checkpoint as long as the run lives (a loaded machine may take minutes).
-while kill -0 "$pid" 2>/dev/null && [ ! -f "$WORK/killed/checkpoints/step-4/trainer_state.json" ]; do sleep 0.05; done
-kill -9 "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-[ ! -d "$WORK/killed/final" ] || { echo "the run finished before the kill: nothing was resumed"; exit 1; }
-[ -d "$WORK/killed/checkpoints/step-4" ] || { echo "no checkpoint before the kill"; exit 1; }
+kill_after_checkpoint $! "$WORK/killed" 4
 "$CHOSEI" classifier train "${COMMON[@]}" "${RESUME[@]}" --set out="$WORK/killed" --set resume_from=auto >/dev/null 2>&1
 cmp "$WORK/straight/final/model.safetensors" "$WORK/killed/final/model.safetensors"
 cmp "$WORK/straight/final/classifier.json" "$WORK/killed/final/classifier.json"
