@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <iostream>
 
+#include "align/kto_examples.h"
+#include "align/kto_loss.h"
+#include "align/kto_task.h"
 #include "align/preference_optimization_task.h"
 #include "base/atomic_file.h"
 #include "datasets/preference_reader.h"
@@ -63,10 +66,10 @@ struct ReferenceSettings {
   std::string dir, cache;
 };
 
-// The reference's log-probabilities of train and eval, from the cache when it holds them.
-void score_with_reference(LoadedModel& start, const ReferenceSettings& r, const std::string& tmpl,
-                          Precision precision, const ReferenceBatching& batching,
-                          ScoredPairs& train, ScoredPairs& eval) {
+// The reference's log-probabilities of each set, from the cache when it holds them.
+std::vector<ReferenceLogps> score_with_reference(
+    LoadedModel& start, const ReferenceSettings& r, const std::string& tmpl, Precision precision,
+    const ReferenceBatching& batching, const std::vector<std::vector<PreferenceExample>>& sets) {
   LoadedModel separate;
   LlamaForCausalLM* ref = &start.model;
   if (!r.dir.empty()) {
@@ -81,76 +84,99 @@ void score_with_reference(LoadedModel& start, const ReferenceSettings& r, const 
     ref = &separate.model;
   }
   const auto weights = weights_sha256(*ref);
-  for (auto* d : {&train, &eval}) {
-    if (d->pairs.empty()) continue;
-    const auto key = reference_cache_key(weights, d->pairs, precision_name(precision), 1.0);
+  std::vector<ReferenceLogps> out;
+  for (const auto& pairs : sets) {
+    if (pairs.empty()) {
+      out.emplace_back();
+      continue;
+    }
+    const auto key = reference_cache_key(weights, pairs, precision_name(precision), 1.0);
     bool reused = false;
-    d->reference = cached_reference_logps(
-        r.cache, key, d->pairs.size(),
-        [&] { return compute_reference_logps(*ref, d->pairs, batching); }, &reused,
-        process_rank() == 0);
-    std::cerr << "reference log-probs of " << d->pairs.size() << " pairs "
+    out.push_back(cached_reference_logps(
+        r.cache, key, pairs.size(), [&] { return compute_reference_logps(*ref, pairs, batching); },
+        &reused, process_rank() == 0));
+    std::cerr << "reference log-probs of " << pairs.size() << " sequence pairs "
               << (reused ? "reused from " : "computed into ") << r.cache << "/" << key.substr(0, 12)
               << "...\n";
   }
+  return out;
 }
 
-}  // namespace
-
-double run_align(const RecipeArgs& args) {
-  auto cfg = RunConfig::load(args.config_path, args.overrides);
-  const std::string out = cfg.require_string("out");
-  const std::string base = cfg.require_string("model");
-  const std::string template_name = cfg.get_string("template", "");
-  auto settings = read_run_settings(cfg, out);
-  const auto objective = objective_settings(cfg);
-  const std::string train_path = cfg.require_string("train");
-  const std::string eval_path = cfg.get_string("eval", "");
+// Everything a run reads from its configuration, read and checked before the model loads.
+struct AlignSettings {
+  std::string out, base, template_name, method, train_path, eval_path;
+  RunSettings run;
+  PreferenceObjective objective;
+  KtoSettings kto;
   PreferenceReadOptions read;
-  read.from = cfg.get_string("data.from", "auto");
-  read.skip_invalid = cfg.get_bool("data.skip_invalid", false);
-  ReferenceSettings reference{
-      cfg.get_string("reference", ""),
-      cfg.get_string("reference_cache", (fs::path(out) / "reference_logps").string())};
-  auto lora = read_lora_settings(cfg, base);
-  const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
-  cfg.check_all_used();
-  if (!needs_reference(objective.method) && !reference.dir.empty())
-    throw std::invalid_argument(to_string(objective.method) + " uses no reference model");
+  ReferenceSettings reference;
+  std::shared_ptr<LoraConfig> lora;
+  Precision precision = Precision::kFP32;
+  bool is_kto() const { return method == "kto"; }
+  bool uses_reference() const { return is_kto() || needs_reference(objective.method); }
+};
 
-  auto m = load_model_dir(base);
-  const auto vocab_before = m.model->config().vocab_size;
-  auto tmpl = ensure_chat_tokens(m, template_name);
-  ScoredPairs train{load_pairs(train_path, read, m, tmpl, settings.max_seq_len), {}};
-  ScoredPairs eval{load_pairs(eval_path, read, m, tmpl, settings.max_seq_len), {}};
-  m.model->set_precision(precision);
-  PreferenceBatching batching;
-  batching.pairs_per_batch = settings.batch_size;
-  batching.max_seq_len = settings.max_seq_len;
-  batching.packing = settings.packing;
-  batching.pad_id = std::max<TokenId>(0, m.tokenizer.tokenizer->eos_id());
-  if (needs_reference(objective.method)) {
-    ReferenceBatching rb;
-    rb.pairs_per_batch = static_cast<std::size_t>(settings.batch_size);
-    rb.capacity = static_cast<std::size_t>(settings.max_seq_len);
-    rb.pack = settings.packing;
-    rb.pad_id = batching.pad_id;
-    // Before any adapter is attached: with LoRA this is the base with adapters disabled.
-    score_with_reference(m, reference, tmpl.name(), precision, rb, train, eval);
+AlignSettings align_settings(RunConfig& cfg) {
+  AlignSettings a;
+  a.out = cfg.require_string("out");
+  a.base = cfg.require_string("model");
+  a.template_name = cfg.get_string("template", "");
+  a.run = read_run_settings(cfg, a.out);
+  a.method = cfg.get_string("method", "dpo");
+  if (a.is_kto()) {
+    a.kto.beta = cfg.get_double("beta", 0.1);
+    a.kto.desirable_weight = cfg.get_double("desirable_weight", 1.0);
+    a.kto.undesirable_weight = cfg.get_double("undesirable_weight", 1.0);
+    if (a.kto.beta <= 0) throw std::invalid_argument("config key \"beta\" must be above 0");
+  } else {
+    a.objective = objective_settings(cfg);
   }
+  a.train_path = cfg.require_string("train");
+  a.eval_path = cfg.get_string("eval", "");
+  a.read.from = cfg.get_string("data.from", "auto");
+  a.read.skip_invalid = cfg.get_bool("data.skip_invalid", false);
+  a.reference = {cfg.get_string("reference", ""),
+                 cfg.get_string("reference_cache", (fs::path(a.out) / "reference_logps").string())};
+  a.lora = read_lora_settings(cfg, a.base);
+  a.precision = parse_precision(cfg.get_string("precision", "fp32"));
+  cfg.check_all_used();
+  if (!a.uses_reference() && !a.reference.dir.empty())
+    throw std::invalid_argument(a.method + " uses no reference model");
+  return a;
+}
 
-  fs::create_directories(out);
+std::vector<KtoExample> load_kto_examples(const std::string& path,
+                                          const PreferenceReadOptions& read, const LoadedModel& m,
+                                          const ChatTemplate& tmpl, const RunSettings& run) {
+  if (path.empty()) return {};
+  KtoTokenizeReport r;
+  auto examples =
+      tokenize_kto_examples(read_preference_dataset(path, read), *m.tokenizer.tokenizer, tmpl,
+                            run.max_seq_len, static_cast<std::size_t>(run.batch_size), &r);
+  std::cerr << path << ": " << r.kept << " KTO examples (" << r.desirable << " desirable, "
+            << r.undesirable << " undesirable)";
+  if (r.dropped_too_long) std::cerr << ", " << r.dropped_too_long << " too long dropped";
+  std::cerr << "\n";
+  if (examples.empty()) throw std::invalid_argument(path + ": no KTO examples");
+  return examples;
+}
+
+// Trains `task` on the loop, saves final/ (model or adapter) and report.html.
+double train_and_save(RunConfig& cfg, const AlignSettings& a, LoadedModel& m,
+                      std::int64_t vocab_before, TrainingTask& task, nlohmann::json data_stats) {
+  fs::create_directories(a.out);
   const bool writer = process_rank() == 0;
   if (writer)
-    write_file_atomic((fs::path(out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
+    write_file_atomic((fs::path(a.out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
   NamedParameters params;
   std::function<void(const std::string&)> save;
-  if (lora) {
+  if (a.lora) {
+    auto lora = a.lora;
     if (m.model->config().vocab_size != vocab_before)
       lora->modules_to_save = m.model->config().tie_word_embeddings
                                   ? std::vector<std::string>{"embed_tokens"}
                                   : std::vector<std::string>{"embed_tokens", "lm_head"};
-    torch::manual_seed(settings.loop.seed);
+    torch::manual_seed(a.run.loop.seed);
     params = apply_lora(*m.model, *lora);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
@@ -160,21 +186,74 @@ double run_align(const RecipeArgs& args) {
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
     save = [&m](const std::string& dir) { save_model_dir(dir, m); };
   }
-  PreferenceOptimizationTask task(m.model, std::move(train), std::move(eval), objective, batching);
-  TrainingLoop loop(settings.loop, task, params, save);
+  TrainingLoop loop(a.run.loop, task, params, save);
   auto result = loop.fit();
   if (!writer) return result.best_eval_loss;
-  const auto final_dir = (fs::path(out) / "final").string();
-  if (!promote_best_model(settings.loop, final_dir)) save(final_dir);
+  const auto final_dir = (fs::path(a.out) / "final").string();
+  if (!promote_best_model(a.run.loop, final_dir)) save(final_dir);
   RunReportInput report;
-  report.title = "chosei align (" + to_string(objective.method) + "): " + out;
-  report.data_stats = {{"method", to_string(objective.method)},
-                       {"beta", objective.beta},
-                       {"train pairs", task.train_pairs()},
-                       {"eval pairs", task.eval_pairs()}};
-  for (const auto& w : write_run_report(out, report)) std::cerr << "warning: " << w << "\n";
+  report.title = "chosei align (" + a.method + "): " + a.out;
+  report.data_stats = std::move(data_stats);
+  for (const auto& w : write_run_report(a.out, report)) std::cerr << "warning: " << w << "\n";
   std::cerr << "trained " << result.steps << " steps; aligned model in " << final_dir << "\n";
   return task.has_eval() ? result.best_eval_loss : std::nan("");
+}
+
+}  // namespace
+
+double run_align(const RecipeArgs& args) {
+  auto cfg = RunConfig::load(args.config_path, args.overrides);
+  const auto a = align_settings(cfg);
+  auto m = load_model_dir(a.base);
+  const auto vocab_before = m.model->config().vocab_size;
+  auto tmpl = ensure_chat_tokens(m, a.template_name);
+  PreferenceBatching batching;
+  batching.pairs_per_batch = a.run.batch_size;
+  batching.max_seq_len = a.run.max_seq_len;
+  batching.packing = a.run.packing;
+  batching.pad_id = std::max<TokenId>(0, m.tokenizer.tokenizer->eos_id());
+  ReferenceBatching rb;
+  rb.pairs_per_batch = static_cast<std::size_t>(a.run.batch_size);
+  rb.capacity = static_cast<std::size_t>(a.run.max_seq_len);
+  rb.pack = a.run.packing;
+  rb.pad_id = batching.pad_id;
+  m.model->set_precision(a.precision);
+
+  // The reference is scored before any adapter is attached: with LoRA it is the base with
+  // adapters disabled.
+  if (a.is_kto()) {
+    ScoredKtoExamples train{load_kto_examples(a.train_path, a.read, m, tmpl, a.run), {}};
+    ScoredKtoExamples eval{load_kto_examples(a.eval_path, a.read, m, tmpl, a.run), {}};
+    auto refs =
+        score_with_reference(m, a.reference, tmpl.name(), a.precision, rb,
+                             {kto_scoring_pairs(train.examples), kto_scoring_pairs(eval.examples)});
+    train.reference = std::move(refs[0]), eval.reference = std::move(refs[1]);
+    std::size_t good = 0;
+    for (const auto& e : train.examples) good += e.desirable;
+    const auto warning = kto_weight_warning(good, train.examples.size() - good,
+                                            a.kto.desirable_weight, a.kto.undesirable_weight);
+    if (!warning.empty()) std::cerr << "warning: " << warning << "\n";
+    KtoTask task(m.model, std::move(train), std::move(eval), a.kto, batching);
+    return train_and_save(cfg, a, m, vocab_before, task,
+                          {{"method", "kto"},
+                           {"beta", a.kto.beta},
+                           {"train examples", task.train_examples()},
+                           {"eval examples", task.eval_examples()}});
+  }
+  ScoredPairs train{load_pairs(a.train_path, a.read, m, tmpl, a.run.max_seq_len), {}};
+  ScoredPairs eval{load_pairs(a.eval_path, a.read, m, tmpl, a.run.max_seq_len), {}};
+  if (a.uses_reference()) {
+    auto refs = score_with_reference(m, a.reference, tmpl.name(), a.precision, rb,
+                                     {train.pairs, eval.pairs});
+    train.reference = std::move(refs[0]), eval.reference = std::move(refs[1]);
+  }
+  PreferenceOptimizationTask task(m.model, std::move(train), std::move(eval), a.objective,
+                                  batching);
+  return train_and_save(cfg, a, m, vocab_before, task,
+                        {{"method", a.method},
+                         {"beta", a.objective.beta},
+                         {"train pairs", task.train_pairs()},
+                         {"eval pairs", task.eval_pairs()}});
 }
 
 }  // namespace chosei

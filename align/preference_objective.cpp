@@ -25,7 +25,7 @@ PreferenceMethod parse_preference_method(const std::string& name) {
   for (const auto& [n, m] : kMethods)
     if (name == n) return m;
   throw std::invalid_argument("method \"" + name +
-                              "\" is not one of dpo, cdpo, robust, ipo, hinge, simpo, orpo");
+                              "\" is not one of dpo, cdpo, robust, ipo, hinge, simpo, orpo, kto");
 }
 
 std::string to_string(PreferenceMethod m) {

@@ -222,7 +222,14 @@ TrainResult TrainingLoop::fit() {
                 {"grad_norm", outcome.grad_norm},
                 {"tokens_per_s", tps},
                 {"elapsed_s", elapsed}};
-      for (const auto& [k, v] : outcome.metric_sums) line[k] = v / norm;
+      for (const auto& [k, v] : outcome.metric_sums) {
+        if (k.rfind(kMetricUnits, 0) == 0) continue;
+        const auto units = outcome.metric_sums.find(kMetricUnits + k);
+        if (units == outcome.metric_sums.end())
+          line[k] = v / norm;
+        else if (units->second > 0)
+          line[k] = v / units->second;
+      }
       metrics.append(line);
       const double eta = seconds_since(start) /
                          double(std::max<std::int64_t>(1, step - first_step)) *

@@ -27,6 +27,11 @@ struct TrainingBatch {
 };
 using TrainingBatches = std::vector<std::shared_ptr<const TrainingBatch>>;
 
+// A metric that is a mean over other units than the loss's (KTO's rewards/chosen is a mean
+// over the desirable examples only) comes with "units/" + its name: the loop logs
+// sum / units (nothing when there are none) and does not log the units themselves.
+inline const std::string kMetricUnits = "units/";
+
 struct BatchLoss {
   torch::Tensor sum;                          // scalar, differentiable: summed over `count`
   std::map<std::string, double> metric_sums;  // summed over the same units; logged as means

@@ -10,7 +10,8 @@
 #     processes of batch 4;
 #   - SIGKILL after a checkpoint, resume_from=auto: the final weights equal an uninterrupted
 #     run byte for byte;
-#   - ipo, simpo and orpo run with their metrics; bad settings fail naming the key.
+#   - ipo, simpo, orpo and kto (from pairs and from KTO records) run with their metrics
+#     (KTO at step 0: loss 0.5, KL 0); bad settings fail naming the key.
 set -euo pipefail
 CHOSEI="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -114,7 +115,26 @@ last = [json.loads(l) for l in open(sys.argv[1])][-1]
 assert "log_odds_ratio" in last and "log_odds_chosen" in last and "nll_loss" in last, last
 PY
 
-echo "== bad settings"
+echo "== kto, from pairs and from KTO records"
+"$CHOSEI" align "${COMMON[@]}" --set method=kto --set max_steps=3 --set batch_size=8 \
+  --set eval="$WORK/val.jsonl" --set eval_every=3 --set out="$WORK/kto" 2>"$WORK/kto.log" ||
+  { cat "$WORK/kto.log"; exit 1; }
+[[ "$(cat "$WORK/kto.log")" == *"64 desirable, 64 undesirable"* ]] || { cat "$WORK/kto.log"; exit 1; }
+"$CHOSEI" data convert --to kto "$WORK/train.jsonl" --out "$WORK/train.kto.jsonl" >/dev/null
+"$CHOSEI" align "${COMMON[@]}" --set method=kto --set max_steps=2 --set batch_size=8 \
+  --set train="$WORK/train.kto.jsonl" --set desirable_weight=1.2 --set out="$WORK/kto2" \
+  2>"$WORK/kto2.log" || { cat "$WORK/kto2.log"; exit 1; }
+py - "$WORK/kto/metrics.jsonl" <<'PY'
+import json, math, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+first, last = lines[0], lines[-1]
+# At step 0 every log-ratio and the KL estimate are 0: each loss is 1 - sigmoid(0) = 0.5.
+assert abs(first["eval_loss"] - 0.5) < 1e-4 and abs(first["eval_kl"]) < 1e-4, first
+train = [l for l in lines if "kl" in l and "eval_loss" not in l]
+for k in ("rewards/chosen", "rewards/rejected", "logps/chosen", "logps/rejected", "kl"):
+    assert k in train[-1], (k, train[-1])
+assert not any(k.startswith("units/") for l in lines for k in l), "units are not logged"
+PY
 expect_error() {  # MESSAGE_PART SETTINGS...
   local want="$1"
   shift

@@ -10,6 +10,8 @@ anchors compute it (../shared/reference/preference_learning.md):
   hinge     relu(1 - b D)                                  arXiv 2305.10425, 2309.06657
   simpo     -logsig(b (avg_c - avg_r) - g)                 arXiv 2405.14734 Eq. 6
   orpo      NLL_seq(c) - b logsig(log_odds)                arXiv 2403.07691 Eqs. 4, 7
+  kto       wD (1 - sig(b (r - z))) | wU (1 - sig(b (z - r))), z = max(0, mean KL) detached
+                                                           arXiv 2402.01306 Eqs. 7-8
 
 plus sft_weight * (chosen answer's token-mean NLL), averaged over pairs; writes the loss,
 the per-pair log-probs and the gradient of every policy parameter.
@@ -17,6 +19,8 @@ the per-pair log-probs and the gradient of every policy parameter.
 usage: align_reference.py POLICY_DIR REFERENCE_DIR PAIRS.json OUT.safetensors
   PAIRS.json: {"method", "beta", "label_smoothing", "gamma", "sft_weight",
                "chosen": [[ids]], "rejected": [[ids]], "prompt_tokens": [n]}
+     for kto: {"method": "kto", "beta", "desirable_weight", "undesirable_weight",
+               "completion": [[ids]], "mismatched": [[ids]], "prompt_tokens": [n], "desirable": [bool]}
 """
 import json
 import math
@@ -48,6 +52,8 @@ def main():
     W = {k: v.clone().requires_grad_(True) for k, v in read_safetensors(f"{policy_dir}/model.safetensors").items()}
     R = read_safetensors(f"{reference_dir}/model.safetensors")
     d = json.load(open(pairs_path))
+    if d["method"] == "kto":
+        return kto(cfg, W, R, d, out)
     b, e, g, sft = d["beta"], d["label_smoothing"], d["gamma"], d["sft_weight"]
     pol = [[logps(cfg, W, ids, n) for ids, n in zip(d[side], d["prompt_tokens"])] for side in ("chosen", "rejected")]
     with torch.no_grad():
@@ -79,6 +85,25 @@ def main():
     mean.backward()
     result = {"loss": mean.detach().reshape(1), "chosen": c.detach(), "rejected": r.detach(),
               "ref_chosen": rc, "ref_rejected": rr}
+    for k, v in W.items():
+        result["grad." + k] = v.grad if v.grad is not None else torch.zeros_like(v)
+    write_safetensors(out, result)
+
+
+def kto(cfg, W, R, d, out):
+    b = d["beta"]
+    sums = lambda weights, side: torch.stack([logps(cfg, weights, ids, n)[0] for ids, n in zip(d[side], d["prompt_tokens"])])
+    pc, pm = sums(W, "completion"), sums(W, "mismatched")
+    with torch.no_grad():
+        rc, rm = sums(R, "completion"), sums(R, "mismatched")
+    z = (pm - rm).mean().clamp(min=0).detach()
+    r = pc - rc
+    good = torch.tensor(d["desirable"])
+    loss = torch.where(good, d["desirable_weight"] * (1 - torch.sigmoid(b * (r - z))),
+                       d["undesirable_weight"] * (1 - torch.sigmoid(b * (z - r))))
+    mean = loss.mean()
+    mean.backward()
+    result = {"loss": mean.detach().reshape(1), "kl": z.reshape(1), "ref_chosen": rc}
     for k, v in W.items():
         result["grad." + k] = v.grad if v.grad is not None else torch.zeros_like(v)
     write_safetensors(out, result)

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "align/kto_loss.h"
+#include "align/kto_task.h"
 #include "align/orpo_loss.h"
 #include "align/preference_objective.h"
 #include "align/preference_optimization_task.h"
@@ -88,6 +90,30 @@ TEST(PreferenceLosses, EachMethodEqualsItsFormulaByHand) {
   expect_values(preference_objective(o, p, nll).losses,
                 {softplus(-0.5) + 0.3, softplus(0.1) + 0.4});
   EXPECT_THROW(parse_preference_method("ppo"), std::invalid_argument);
+}
+
+TEST(PreferenceLosses, KtoEqualsItsFormulaByHandWithADetachedClampedReferencePoint) {
+  KtoInputs in;
+  in.policy = torch::tensor({-2.0, -3.0, -1.0}, torch::requires_grad());
+  in.reference = torch::tensor({-2.5, -2.0, -1.0});
+  in.desirable = torch::tensor({true, false, true});
+  in.kl_policy = torch::tensor({-4.0, -3.0}, torch::requires_grad());
+  in.kl_reference = torch::tensor({-4.6, -3.2});  // mean log-ratio 0.4
+  auto l = kto_loss(in, 0.5, 1.0, 1.5);
+  auto sig = [](double x) { return 1 / (1 + std::exp(-x)); };
+  EXPECT_NEAR(l.kl.item<double>(), 0.4, 1e-6);
+  expect_values(l.losses, {1 - sig(0.5 * (0.5 - 0.4)), 1.5 * (1 - sig(0.5 * (0.4 + 1.0))),
+                           1 - sig(0.5 * (0.0 - 0.4))});
+  expect_values(l.rewards, {0.25, -0.5, 0.0});
+  l.losses.sum().backward();
+  EXPECT_FALSE(in.kl_policy.grad().defined() && in.kl_policy.grad().abs().sum().item<double>() > 0)
+      << "the reference point is detached";
+  // A negative KL estimate is clamped to 0.
+  in.kl_reference = torch::tensor({-3.0, -2.0});
+  EXPECT_EQ(kto_loss(in, 0.5, 1.0, 1.0).kl.item<double>(), 0.0);
+  EXPECT_EQ(kto_weight_warning(10, 10, 1.0, 1.0), "");
+  EXPECT_NE(kto_weight_warning(10, 30, 1.0, 1.0), "");
+  EXPECT_EQ(kto_weight_warning(10, 30, 3.5, 1.0), "");  // 35 / 30 in [1, 4/3]
 }
 
 TEST(PreferenceLosses, Log1mexpIsAccurateNearZeroAndFarBelow) {
@@ -264,6 +290,77 @@ TEST(PreferenceOptimization, EveryMethodsLossAndGradientsMatchPyTorch) {
     std::cout << c.method << (c.sft ? "+sft" : "") << ": loss " << mean.item<double>()
               << ", max |gradient difference| " << worst << "\n";
   }
+}
+
+TEST(PreferenceOptimization, KtoLossAndGradientsMatchPyTorchWithMismatchedPairs) {
+  const auto python = test::reference_python();
+  if (python.empty()) GTEST_SKIP() << "python3 with torch not available";
+  const auto dir = test::temp_dir("kto_step_ref");
+  auto reference = tiny_policy(31), policy = tiny_policy(32);
+  LoadedModel saved;
+  saved.model = reference;
+  save_model_dir(dir + "/reference", saved);
+  saved.model = policy;
+  save_model_dir(dir + "/policy", saved);
+  // Five KTO examples: the completions of random pairs, the mismatched partner of each the
+  // next one's completion in the group (rotated by one).
+  std::vector<KtoExample> examples;
+  for (const auto& p : random_pairs(5, 17))
+    examples.push_back({p.chosen, {}, examples.size() % 2 == 0});
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    const auto& own = examples[i].completion;
+    const auto& other = examples[(i + 1) % examples.size()].completion;
+    auto& m = examples[i].mismatched;
+    m.ids.assign(own.ids.begin(), own.ids.begin() + static_cast<long>(own.prompt_tokens));
+    m.ids.insert(m.ids.end(), other.ids.begin() + static_cast<long>(other.prompt_tokens),
+                 other.ids.end());
+    m.prompt_tokens = own.prompt_tokens;
+  }
+  nlohmann::json data = {{"method", "kto"},
+                         {"beta", 0.5},
+                         {"desirable_weight", 1.0},
+                         {"undesirable_weight", 1.3},
+                         {"completion", nlohmann::json::array()},
+                         {"mismatched", nlohmann::json::array()},
+                         {"prompt_tokens", nlohmann::json::array()},
+                         {"desirable", nlohmann::json::array()}};
+  for (const auto& e : examples) {
+    data["completion"].push_back(e.completion.ids);
+    data["mismatched"].push_back(e.mismatched.ids);
+    data["prompt_tokens"].push_back(e.completion.prompt_tokens);
+    data["desirable"].push_back(e.desirable);
+  }
+  { std::ofstream(dir + "/kto.json") << data.dump(); }
+  std::string out;
+  ASSERT_EQ(
+      test::run_command(python + " " + test::source_dir() + "/tests/reference/align_reference.py " +
+                            dir + "/policy " + dir + "/reference " + dir + "/kto.json " + dir +
+                            "/ref.safetensors 2>&1",
+                        &out),
+      0)
+      << out;
+  SafetensorsReader ref(dir + "/ref.safetensors");
+  ScoredKtoExamples train{examples, compute_reference_logps(reference, kto_scoring_pairs(examples),
+                                                            reference_batching())};
+  KtoTask task(policy, train, {}, KtoSettings{0.5, 1.0, 1.3}, packed(5));
+  task.set_training(true);
+  auto batches = task.train_batches(0, 0);
+  ASSERT_EQ(batches.size(), 1u);
+  policy->zero_grad();
+  auto l = task.loss(*batches[0]);
+  auto mean = l.sum / 5.0;
+  mean.backward();
+  EXPECT_NEAR(mean.item<double>(), tensor_from_view(ref.tensor("loss")).item<double>(), 1e-5);
+  EXPECT_NEAR(l.metric_sums["kl"] / 5, tensor_from_view(ref.tensor("kl")).item<double>(), 1e-5);
+  double worst = 0;
+  for (auto& p : policy->named_parameters()) {
+    auto expected = tensor_from_view(ref.tensor("grad." + p.key()));
+    const double d = (p.value().grad() - expected).abs().max().item<double>();
+    worst = std::max(worst, d);
+    EXPECT_LT(d, 1e-4) << p.key();
+  }
+  std::cout << "kto: loss " << mean.item<double>() << ", kl " << l.metric_sums["kl"] / 5
+            << ", max |gradient difference| " << worst << "\n";
 }
 
 }  // namespace
