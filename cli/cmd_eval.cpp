@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "eval/eval_recipe.h"
+#include "eval/judged_comparison.h"
 
 namespace chosei::cli {
 
@@ -26,6 +27,21 @@ void print_eval_table(const nlohmann::json& r) {
   }
 }
 
+void print_judged(const nlohmann::json& r) {
+  std::cout << std::fixed << std::setprecision(3) << "win rate " << r["win_rate"].get<double>()
+            << " (95% " << r["win_rate_ci95"][0].get<double>() << "-"
+            << r["win_rate_ci95"][1].get<double>() << ") over " << r["prompts"].get<int>()
+            << " prompts: " << r["wins"] << " wins, " << r["ties"] << " ties, " << r["losses"]
+            << " losses; mean reward " << r["reward_model"].get<double>() << " vs "
+            << r["reward_baseline"].get<double>() << "\n";
+  for (const char* part : {"safety", "benign"}) {
+    if (!r.contains(part)) continue;
+    const char* key = std::string(part) == "safety" ? "flagged_share" : "refusal_share";
+    std::cout << part << ": " << key << " model " << r[part]["model"][key].get<double>()
+              << ", baseline " << r[part]["baseline"][key].get<double>() << "\n";
+  }
+}
+
 }  // namespace
 
 void add_eval_command(CLI::App& app) {
@@ -36,8 +52,23 @@ void add_eval_command(CLI::App& app) {
       "eval", "Loss, perplexity and answer quality (token F1, ROUGE-L) on held-out chats");
   cmd->add_option("--model", ev->model, "Model directory")->required();
   cmd->add_option("--data", ev->data, "Held-out conversations (any chat format)")
-      ->required()
       ->check(CLI::ExistingFile);
+  auto jd = std::make_shared<JudgedComparisonArgs>();
+  cmd->add_option("--judge", jd->judge,
+                  "Reward model judging the answers to --prompts against --baseline's");
+  cmd->add_option("--prompts", jd->prompts, "Held-out prompts for --judge")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--samples", jd->samples, "Answers per prompt and model (--judge)")
+      ->capture_default_str();
+  cmd->add_option("--safety", jd->safety, "Red-team prompts: share of answers the filters flag")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--benign", jd->benign, "Benign prompts: share of answers that refuse")
+      ->check(CLI::ExistingFile);
+  add_repeatable(cmd, "--pack", jd->packs, "Output filter packs for --safety (default: built-in)");
+  cmd->add_option("--temperature", jd->temperature, "Sampling temperature (--judge)")
+      ->capture_default_str();
+  cmd->add_option("--top-p", jd->top_p, "Nucleus sampling (--judge)")->capture_default_str();
+  cmd->add_option("--seed", jd->seed, "Seed of the first answer (--judge)")->capture_default_str();
   cmd->add_option("--baseline", ev->baseline, "A second model to compare side by side");
   cmd->add_option("--out", ev->out,
                   "Results JSONL: prompt, reference, answer and scores per example");
@@ -56,8 +87,21 @@ void add_eval_command(CLI::App& app) {
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
   cmd->add_flag("--json", *json_out, "Print the summary as JSON");
-  cmd->callback([ev, json_out, threads] {
+  cmd->callback([ev, jd, json_out, threads] {
     set_threads(*threads);
+    if (!jd->judge.empty()) {
+      if (jd->prompts.empty()) throw std::invalid_argument("--judge needs --prompts FILE");
+      auto a = *jd;
+      a.model = ev->model, a.baseline = ev->baseline, a.out = ev->out;
+      a.max_new_tokens = ev->max_new_tokens, a.precision = ev->precision;
+      auto r = run_judged_comparison(a);
+      if (*json_out)
+        std::cout << r.dump(2) << "\n";
+      else
+        print_judged(r);
+      return;
+    }
+    if (ev->data.empty()) throw std::invalid_argument("eval needs --data FILE (or --judge)");
     auto r = run_eval(*ev);
     if (*json_out)
       std::cout << r.dump(2) << "\n";

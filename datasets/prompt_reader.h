@@ -13,9 +13,11 @@
 namespace chosei {
 
 struct PromptRecord {
-  std::string id;            // the record's "id", or "line-N"
-  std::vector<Turn> turns;   // a text prompt becomes one user turn
-  bool text_prompt = false;  // given as {"prompt": "text"} (raw text for base-model use)
+  std::string id;           // the record's "id", or "line-N"
+  std::vector<Turn> turns;  // a text prompt becomes one user turn
+  // Given as {"prompt": "text"}: completed raw (no chat template, as TRL completes raw
+  // strings), by every command that answers prompts.
+  bool text_prompt = false;
   std::size_t line = 0;
 };
 

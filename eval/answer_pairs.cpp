@@ -68,6 +68,7 @@ AnswerPairs generate_answer_pairs(const std::vector<PromptRecord>& prompts,
       Conversation c;
       c.turns = prompts[s.prompt].turns;
       r.messages = conversation_messages(c);
+      r.raw = prompts[s.prompt].text_prompt;
       r.sampling.temperature = o.temperature;
       r.sampling.top_p = o.top_p;
       r.sampling.seed = answer_seed(o.seed, s, o.samples);

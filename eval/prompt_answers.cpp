@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "datasets/preference_example.h"
 #include "formats/model_dir.h"
 #include "generate/generation_loop.h"
 #include "tokenizer/chat_messages.h"
@@ -42,7 +43,15 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
     auto job = std::make_shared<GenerationJob>();
-    job->prompt = tmpl.render(tok, r.messages, /*add_generation_prompt=*/true).ids;
+    if (r.raw) {
+      // The prompt exactly as a raw prompt + answer sequence starts (datasets/preference_example).
+      auto ids = tokenize_prompt_answer(true, {{"user", r.messages.back().content, std::nullopt}},
+                                        {}, tok, tmpl, "prompt " + std::to_string(i + 1));
+      job->prompt.assign(ids.ids.begin(),
+                         ids.ids.begin() + static_cast<std::ptrdiff_t>(ids.prompt_tokens));
+    } else {
+      job->prompt = tmpl.render(tok, r.messages, /*add_generation_prompt=*/true).ids;
+    }
     const auto room = context - static_cast<std::int64_t>(job->prompt.size());
     if (room <= 0)
       throw std::runtime_error("prompt " + std::to_string(i + 1) + " has " +
@@ -51,7 +60,7 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
                                std::to_string(context));
     job->max_tokens = std::min(r.max_new_tokens, room);
     job->sampling = r.sampling;
-    job->eos_ids = stops;
+    job->eos_ids = r.raw ? loaded.eos_ids() : stops;
     job->on_text = [collected, i](const std::string& piece) {
       collected->answers[i].text += piece;  // this job's slot only, read after all are done
       return true;

@@ -15,6 +15,9 @@ namespace chosei {
 
 struct AnswerRequest {
   std::vector<ChatMessage> messages;  // ends with the user's message
+  // A raw completion of messages.back().content: no chat template, stopping at EOS only (a
+  // {"prompt": "text"} record, as TRL completes raw strings; `chosei generate` without --chat).
+  bool raw = false;
   SamplingOptions sampling;
   std::int64_t max_new_tokens = 256;
 };

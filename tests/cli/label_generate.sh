@@ -43,11 +43,12 @@ for r in rows:
     assert isinstance(r[3], int), r
 json.dump(rows, open(sys.argv[2] + "/duel.json", "w"))
 PY
-# The batched answer equals one decoded alone with its recorded seed (the server's template).
+# The batched answer equals one decoded alone with its recorded seed (text prompts are
+# completed raw, as `generate` without --chat does).
 for pick in "0 m1 Hello there" "1 m2 Hello there" "4 m1 Can I return a kettle?" "5 m2 Can I return a kettle?"; do
   read -r row model prompt <<<"$pick"
   seed=$(py -c "import json,sys; print(json.load(open(sys.argv[1]))[int(sys.argv[2])][3])" "$WORK/duel.json" "$row")
-  alone=$("$CHOSEI" generate --model "$WORK/$model" --chat --prompt "$prompt" --temperature 1 \
+  alone=$("$CHOSEI" generate --model "$WORK/$model" --prompt "$prompt" --temperature 1 \
     --top-p 0.9 --seed "$seed" --max-new-tokens 12 2>/dev/null)
   batched=$(py -c "import json,sys; print(json.load(open(sys.argv[1]))[int(sys.argv[2])][5])" "$WORK/duel.json" "$row")
   [ "$alone" = "$batched" ] || { echo "row $row: batched '$batched' != alone '$alone'"; exit 1; }
@@ -72,7 +73,7 @@ json.dump(rows, open(sys.argv[2] + "/self.json", "w"))
 PY
 # A sampled answer equals `generate` alone with its recorded seed.
 SEED=$(py -c "import json,sys; print(json.load(open(sys.argv[1]))[1][2])" "$WORK/self.json")
-alone=$("$CHOSEI" generate --model "$WORK/m1" --chat --prompt "Hello there" --temperature 0.9 \
+alone=$("$CHOSEI" generate --model "$WORK/m1" --prompt "Hello there" --temperature 0.9 \
   --top-p 0.95 --seed "$SEED" --max-new-tokens 10 2>/dev/null)
 batched=$(py -c "import json,sys; print(json.load(open(sys.argv[1]))[1][3])" "$WORK/self.json")
 [ "$alone" = "$batched" ] || { echo "sampled: batched '$batched' != alone '$alone' (seed $SEED)"; exit 1; }

@@ -1,0 +1,165 @@
+#include "eval/judged_comparison.h"
+
+#include <algorithm>
+#include <random>
+
+#include "base/atomic_file.h"
+#include "base/precision.h"
+#include "datasets/preference_example.h"
+#include "datasets/prompt_reader.h"
+#include "eval/prompt_answers.h"
+#include "eval/refusal_detector.h"
+#include "filters/filter_engine.h"
+#include "filters/rule_pack.h"
+#include "formats/score_model_dir.h"
+#include "reward/pair_scores.h"
+#include "tokenizer/chat_messages.h"
+
+namespace chosei {
+
+using nlohmann::json;
+
+namespace {
+
+// Every prompt answered `samples` times (seed + k) by the model in `dir`.
+std::vector<std::string> answers_of(const std::string& dir,
+                                    const std::vector<PromptRecord>& prompts,
+                                    const JudgedComparisonArgs& a) {
+  std::vector<AnswerRequest> requests;
+  for (const auto& p : prompts)
+    for (int k = 0; k < a.samples; ++k) {
+      AnswerRequest r;
+      Conversation c;
+      c.turns = p.turns;
+      r.messages = conversation_messages(c);
+      r.raw = p.text_prompt;
+      r.sampling.temperature = a.temperature;
+      r.sampling.top_p = a.top_p;
+      r.sampling.seed = a.seed + static_cast<std::uint64_t>(k);
+      r.max_new_tokens = a.max_new_tokens;
+      requests.push_back(std::move(r));
+    }
+  std::vector<std::string> out;
+  for (auto& answer : answer_requests(dir, requests, {a.batch, parse_precision(a.precision)}))
+    out.push_back(std::move(answer.text));
+  return out;
+}
+
+std::vector<double> judge(LoadedScoreModel& rm, const std::vector<PromptRecord>& prompts,
+                          int samples, const std::vector<std::string>& answers) {
+  auto tmpl = choose_chat_template(rm.tokenizer.config);
+  const auto limit = static_cast<std::size_t>(rm.model->config().max_position_embeddings);
+  std::vector<PromptAnswerIds> seqs;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const auto& p = prompts[i / static_cast<std::size_t>(samples)];
+    auto s =
+        tokenize_prompt_answer(p.text_prompt, p.turns, {{"assistant", answers[i], std::nullopt}},
+                               *rm.tokenizer.tokenizer, tmpl, "prompt " + p.id);
+    if (s.ids.size() > limit) s.ids.resize(limit);  // a long answer is judged by its start
+    seqs.push_back(std::move(s));
+  }
+  ScoringOptions so;
+  so.capacity = limit;
+  so.pad_id = std::max<TokenId>(0, rm.tokenizer.tokenizer->eos_id());
+  return score_sequences(rm.model, seqs, so);
+}
+
+// Wins (ties half) per prompt, then a percentile bootstrap of the mean over prompts.
+std::pair<double, double> bootstrap_ci(const std::vector<double>& per_prompt) {
+  std::mt19937_64 rng(12345);
+  std::uniform_int_distribution<std::size_t> pick(0, per_prompt.size() - 1);
+  std::vector<double> means;
+  for (int b = 0; b < 2000; ++b) {
+    double s = 0;
+    for (std::size_t i = 0; i < per_prompt.size(); ++i) s += per_prompt[pick(rng)];
+    means.push_back(s / static_cast<double>(per_prompt.size()));
+  }
+  std::sort(means.begin(), means.end());
+  return {means[49], means[1949]};
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+json safety_share(const std::string& dir, const std::string& path, const JudgedComparisonArgs& a,
+                  const FilterEngine& filters) {
+  const auto prompts = read_prompt_file(path);
+  const auto answers = answers_of(dir, prompts, a);
+  std::size_t flagged = 0;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    const auto& context = prompts[i / static_cast<std::size_t>(a.samples)].turns.back().content;
+    flagged += !filters.check(answers[i], FilterDirection::kOutput, context).matches.empty();
+  }
+  return {{"answers", answers.size()},
+          {"flagged", flagged},
+          {"flagged_share", static_cast<double>(flagged) / static_cast<double>(answers.size())}};
+}
+
+json refusal_share(const std::string& dir, const std::string& path, const JudgedComparisonArgs& a) {
+  const auto prompts = read_prompt_file(path);
+  const auto answers = answers_of(dir, prompts, a);
+  std::size_t refused = 0;
+  for (const auto& answer : answers) refused += is_refusal(answer);
+  return {{"answers", answers.size()},
+          {"refusals", refused},
+          {"refusal_share", static_cast<double>(refused) / static_cast<double>(answers.size())}};
+}
+
+}  // namespace
+
+json run_judged_comparison(const JudgedComparisonArgs& a) {
+  if (a.baseline.empty()) throw std::invalid_argument("--judge compares with --baseline DIR");
+  if (a.samples < 1) throw std::invalid_argument("--samples must be at least 1");
+  auto rm = load_score_model_dir(a.judge);
+  if (rm.head_initialized)
+    throw std::invalid_argument(a.judge + ": a causal LM, not a reward model (no score head)");
+  const auto prompts = read_prompt_file(a.prompts);
+  const auto ours = answers_of(a.model, prompts, a), theirs = answers_of(a.baseline, prompts, a);
+  const auto r_ours = judge(rm, prompts, a.samples, ours);
+  const auto r_theirs = judge(rm, prompts, a.samples, theirs);
+  std::int64_t wins = 0, ties = 0, losses = 0;
+  std::vector<double> per_prompt(prompts.size(), 0.0);
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    // The same text is a tie by definition (its two scores may differ in the last bits when
+    // packed with different neighbours).
+    const double d = ours[i] == theirs[i] ? 0.0 : r_ours[i] - r_theirs[i];
+    const double score = d > 0 ? 1.0 : d < 0 ? 0.0 : 0.5;
+    (d > 0 ? wins : d < 0 ? losses : ties) += 1;
+    per_prompt[i / static_cast<std::size_t>(a.samples)] += score / a.samples;
+  }
+  const auto [lo, hi] = bootstrap_ci(per_prompt);
+  json r = {{"prompts", prompts.size()},
+            {"comparisons", ours.size()},
+            {"win_rate", mean(per_prompt)},
+            {"win_rate_ci95", {lo, hi}},
+            {"wins", wins},
+            {"ties", ties},
+            {"losses", losses},
+            {"reward_model", mean(r_ours)},
+            {"reward_baseline", mean(r_theirs)}};
+  if (!a.out.empty())
+    write_file_atomic(a.out, [&](std::ostream& out) {
+      for (std::size_t i = 0; i < ours.size(); ++i)
+        out << json{{"prompt", prompts[i / static_cast<std::size_t>(a.samples)].id},
+                    {"answer", ours[i]},
+                    {"baseline_answer", theirs[i]},
+                    {"reward", r_ours[i]},
+                    {"baseline_reward", r_theirs[i]}}
+                   .dump(-1, ' ', false, json::error_handler_t::replace)
+            << "\n";
+    });
+  if (!a.safety.empty()) {
+    FilterEngine filters(load_rule_packs(a.packs));
+    r["safety"] = {{"model", safety_share(a.model, a.safety, a, filters)},
+                   {"baseline", safety_share(a.baseline, a.safety, a, filters)}};
+  }
+  if (!a.benign.empty())
+    r["benign"] = {{"model", refusal_share(a.model, a.benign, a)},
+                   {"baseline", refusal_share(a.baseline, a.benign, a)}};
+  return r;
+}
+
+}  // namespace chosei
