@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "align/preference_optimization_task.h"
 #include "base/allocator_tuning.h"
 #include "base/atomic_file.h"
 #include "bench/filter_bench.h"
@@ -130,6 +131,46 @@ static int bench_reward(const std::string& dir, std::int64_t T, std::int64_t pai
   return 0;
 }
 
+// DPO steps on random pairs of T-token sequences (the second half the answer), the
+// reference's log-probs precomputed as the recipe does: the task's packed forward, fp32
+// log-softmax, DPO loss, backward, AdamW. Pairs per second.
+static int bench_dpo(const std::string& dir, std::int64_t T, std::int64_t pairs, std::int64_t steps,
+                     const std::string& precision, int threads) {
+  set_compute_threads(threads);
+  auto m = load_model_dir(dir, false);
+  m.model->set_precision(parse_precision(precision));
+  std::mt19937_64 rng(0);
+  ScoredPairs data;
+  const auto vocab = static_cast<std::uint64_t>(m.model->config().vocab_size);
+  for (std::int64_t i = 0; i < pairs; ++i) {
+    PreferenceExample e;
+    for (auto* s : {&e.chosen, &e.rejected}) {
+      for (std::int64_t t = 0; t < T; ++t) s->ids.push_back(static_cast<TokenId>(rng() % vocab));
+      s->prompt_tokens = static_cast<std::size_t>(T / 2);
+    }
+    data.pairs.push_back(e);
+    data.reference.chosen.push_back(-50.0), data.reference.rejected.push_back(-50.0);
+  }
+  PreferenceBatching batching;
+  batching.pairs_per_batch = pairs;
+  batching.max_seq_len = T;
+  batching.packing = false;  // one sequence a row, as the peer's batch
+  PreferenceOptimizationTask task(m.model, data, {}, PreferenceObjective{}, batching);
+  task.set_training(true);
+  const auto batches = task.train_batches(0, 0);
+  torch::optim::AdamW opt(m.model->parameters(), torch::optim::AdamWOptions(1e-4));
+  auto step = [&] {
+    opt.zero_grad();
+    (task.loss(*batches[0]).sum / double(pairs)).backward();
+    opt.step();
+  };
+  step();
+  auto t0 = Clock::now();
+  for (std::int64_t i = 0; i < steps; ++i) step();
+  std::cout << "pairs_per_s " << double(pairs * steps) / seconds_since(t0) << "\n";
+  return 0;
+}
+
 // Measured peak of a large matmul in `dtype`, GFLOP/s.
 static int bench_peak(const std::string& precision, int threads) {
   set_compute_threads(threads);
@@ -155,6 +196,9 @@ int main(int argc, char** argv) {
     if (cmd == "reward" && argc == 8)
       return bench_reward(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                           argv[6], std::stoi(argv[7]));
+    if (cmd == "dpo" && argc == 8)
+      return bench_dpo(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
+                       argv[6], std::stoi(argv[7]));
     if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
     if (cmd == "filter" && (argc == 3 || argc == 4))
       return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
