@@ -1,11 +1,12 @@
 #include "align/kto_task.h"
 
 #include <numeric>
-#include <random>
 #include <stdexcept>
 
 #include "align/kto_loss.h"
 #include "align/sequence_logps.h"
+#include "train/epoch_order.h"
+#include "train/evaluation_means.h"
 
 namespace chosei {
 
@@ -67,11 +68,7 @@ TrainingBatches KtoTask::batches_of(const ScoredKtoExamples& data,
 }
 
 TrainingBatches KtoTask::train_batches(std::int64_t epoch, std::uint64_t seed) {
-  std::vector<std::size_t> order(train_.examples.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed * 1000003ull + static_cast<std::uint64_t>(epoch));
-  std::shuffle(order.begin(), order.end(), rng);
-  return batches_of(train_, order);
+  return batches_of(train_, epoch_order(train_.examples.size(), seed, epoch));
 }
 
 BatchLoss KtoTask::loss(const TrainingBatch& batch) {
@@ -98,26 +95,9 @@ BatchLoss KtoTask::loss(const TrainingBatch& batch) {
 }
 
 std::map<std::string, double> KtoTask::evaluate() {
-  torch::NoGradGuard no_grad;
-  policy_->eval();
   std::vector<std::size_t> all(eval_.examples.size());
   std::iota(all.begin(), all.end(), 0);
-  std::map<std::string, double> sums;
-  double loss = 0;
-  for (const auto& b : batches_of(eval_, all)) {
-    auto l = this->loss(*b);
-    loss += l.sum.item<double>();
-    for (const auto& [k, v] : l.metric_sums) sums[k] += v;
-  }
-  policy_->train();
-  const auto n = static_cast<double>(eval_.examples.size());
-  std::map<std::string, double> out{{"loss", loss / n}, {"kl", sums["kl"] / n}};
-  for (const auto& [k, v] : sums) {
-    if (k.rfind(kMetricUnits, 0) == 0 || k == "kl") continue;
-    const double units = sums[kMetricUnits + k];
-    if (units > 0) out[k] = v / units;
-  }
-  return out;
+  return evaluation_means(*this, batches_of(eval_, all), static_cast<double>(all.size()));
 }
 
 void KtoTask::set_training(bool training) { policy_->train(training); }

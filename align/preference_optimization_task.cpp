@@ -1,10 +1,11 @@
 #include "align/preference_optimization_task.h"
 
 #include <numeric>
-#include <random>
 #include <stdexcept>
 
 #include "align/sequence_logps.h"
+#include "train/epoch_order.h"
+#include "train/evaluation_means.h"
 
 namespace chosei {
 
@@ -71,11 +72,7 @@ TrainingBatches PreferenceOptimizationTask::batches_of(
 }
 
 TrainingBatches PreferenceOptimizationTask::train_batches(std::int64_t epoch, std::uint64_t seed) {
-  std::vector<std::size_t> order(train_.pairs.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed * 1000003ull + static_cast<std::uint64_t>(epoch));
-  std::shuffle(order.begin(), order.end(), rng);
-  return batches_of(train_, order);
+  return batches_of(train_, epoch_order(train_.pairs.size(), seed, epoch));
 }
 
 BatchLoss PreferenceOptimizationTask::loss(const TrainingBatch& batch) {
@@ -107,22 +104,9 @@ BatchLoss PreferenceOptimizationTask::loss(const TrainingBatch& batch) {
 }
 
 std::map<std::string, double> PreferenceOptimizationTask::evaluate() {
-  torch::NoGradGuard no_grad;
-  policy_->eval();
   std::vector<std::size_t> all(eval_.pairs.size());
   std::iota(all.begin(), all.end(), 0);
-  std::map<std::string, double> sums;
-  double loss = 0;
-  for (const auto& b : batches_of(eval_, all)) {
-    auto l = this->loss(*b);
-    loss += l.sum.item<double>();
-    for (const auto& [k, v] : l.metric_sums) sums[k] += v;
-  }
-  policy_->train();
-  const auto n = static_cast<double>(eval_.pairs.size());
-  std::map<std::string, double> out{{"loss", loss / n}};
-  for (const auto& [k, v] : sums) out[k] = v / n;
-  return out;
+  return evaluation_means(*this, batches_of(eval_, all), static_cast<double>(all.size()));
 }
 
 void PreferenceOptimizationTask::set_training(bool training) { policy_->train(training); }

@@ -7,6 +7,7 @@
 #include "reward/bradley_terry_loss.h"
 #include "reward/pair_batch.h"
 #include "reward/pair_scores.h"
+#include "train/epoch_order.h"
 
 namespace chosei {
 
@@ -37,10 +38,7 @@ RewardModelingTask::RewardModelingTask(LlamaForSequenceClassification model,
 }
 
 TrainingBatches RewardModelingTask::train_batches(std::int64_t epoch, std::uint64_t seed) {
-  std::vector<std::size_t> order(train_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed * 1000003ull + static_cast<std::uint64_t>(epoch));
-  std::shuffle(order.begin(), order.end(), rng);
+  const auto order = epoch_order(train_.size(), seed, epoch);
   TrainingBatches out;
   const auto step = static_cast<std::size_t>(batching_.pairs_per_batch);
   for (std::size_t start = 0; start < order.size(); start += step) {
