@@ -21,7 +21,8 @@
 #include "formats/safetensors_reader.h"
 #include "formats/tensor_io.h"
 #include "test_data.h"
-#include "tiny_score_model.h"
+#include "tests/unit/random_pairs.h"
+#include "tests/unit/tiny_score_model.h"
 
 namespace chosei {
 namespace {
@@ -131,24 +132,6 @@ LlamaForCausalLM tiny_policy(std::uint64_t seed) {
   return lm;
 }
 
-std::vector<PreferenceExample> random_pairs(int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<PreferenceExample> out;
-  for (int i = 0; i < n; ++i) {
-    PreferenceExample e;
-    const std::size_t prompt = 2 + rng() % 4;
-    for (std::size_t k = 0; k < prompt; ++k) e.chosen.ids.push_back(3 + rng() % 37);
-    e.rejected.ids = e.chosen.ids;
-    e.chosen.prompt_tokens = e.rejected.prompt_tokens = prompt;
-    for (std::size_t k = 0, m = 1 + rng() % 6; k < m; ++k) e.chosen.ids.push_back(3 + rng() % 37);
-    for (std::size_t k = 0, m = 1 + rng() % 6; k < m; ++k) e.rejected.ids.push_back(3 + rng() % 37);
-    e.chosen.ids.push_back(2), e.rejected.ids.push_back(2);
-    e.pair = static_cast<std::size_t>(i);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
 PreferenceBatching packed(std::int64_t pairs) {
   PreferenceBatching b;
   b.pairs_per_batch = pairs;
@@ -167,7 +150,7 @@ ReferenceBatching reference_batching() {
 
 TEST(PreferenceOptimization, AtStepZeroTheLossIsLn2AndEveryRewardZero) {
   auto policy = tiny_policy(3);
-  auto pairs = random_pairs(6, 1);
+  auto pairs = test::random_pairs(6, 1);
   ScoredPairs train{pairs, compute_reference_logps(policy, pairs, reference_batching())};
   PreferenceOptimizationTask task(policy, train, {}, PreferenceObjective{}, packed(6));
   task.set_training(true);
@@ -182,7 +165,7 @@ TEST(PreferenceOptimization, AtStepZeroTheLossIsLn2AndEveryRewardZero) {
 TEST(PreferenceOptimization, PackedAnswerLogProbsEqualEachSequenceAlone) {
   auto policy = tiny_policy(4);
   policy->eval();
-  auto pairs = random_pairs(5, 2);
+  auto pairs = test::random_pairs(5, 2);
   torch::NoGradGuard no_grad;
   const auto packed = compute_reference_logps(policy, pairs, reference_batching());
   for (std::size_t i = 0; i < pairs.size(); ++i) {
@@ -198,7 +181,7 @@ TEST(PreferenceOptimization, PackedAnswerLogProbsEqualEachSequenceAlone) {
 
 TEST(PreferenceOptimization, ACachedReferenceEqualsALiveOneAndIsKeyedOnDataAndWeights) {
   auto ref = tiny_policy(5);
-  auto pairs = random_pairs(4, 3);
+  auto pairs = test::random_pairs(4, 3);
   const auto dir = test::temp_dir("align_ref_cache");
   const auto key = reference_cache_key(weights_sha256(ref), pairs, "fp32", 1.0);
   bool reused = true;
@@ -230,7 +213,7 @@ TEST(PreferenceOptimization, EveryMethodsLossAndGradientsMatchPyTorch) {
   LoadedModel saved;
   saved.model = reference;
   save_model_dir(dir + "/reference", saved);
-  auto pairs = random_pairs(5, 9);
+  auto pairs = test::random_pairs(5, 9);
   nlohmann::json data = {{"chosen", nlohmann::json::array()},
                          {"rejected", nlohmann::json::array()},
                          {"prompt_tokens", nlohmann::json::array()}};
@@ -305,7 +288,7 @@ TEST(PreferenceOptimization, KtoLossAndGradientsMatchPyTorchWithMismatchedPairs)
   // Five KTO examples: the completions of random pairs, the mismatched partner of each the
   // next one's completion in the group (rotated by one).
   std::vector<KtoExample> examples;
-  for (const auto& p : random_pairs(5, 17))
+  for (const auto& p : test::random_pairs(5, 17))
     examples.push_back({p.chosen, {}, examples.size() % 2 == 0});
   for (std::size_t i = 0; i < examples.size(); ++i) {
     const auto& own = examples[i].completion;

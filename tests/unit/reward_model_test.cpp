@@ -19,6 +19,7 @@
 #include "reward/pair_scores.h"
 #include "reward/preference_metrics.h"
 #include "reward/reward_modeling_task.h"
+#include "tests/unit/random_pairs.h"
 #include "tests/unit/test_data.h"
 #include "tests/unit/tiny_score_model.h"
 
@@ -32,26 +33,6 @@ LlamaForSequenceClassification tiny_reward_model(std::uint64_t seed) {
   torch::NoGradGuard no_grad;
   rm->score->weight.normal_(0, 0.5);  // a trained-looking head, so rewards differ visibly
   return rm;
-}
-
-std::vector<PreferenceExample> random_pairs(int n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<PreferenceExample> out;
-  for (int i = 0; i < n; ++i) {
-    PreferenceExample e;
-    const std::size_t prompt = 2 + rng() % 4;
-    for (std::size_t k = 0; k < prompt; ++k) e.chosen.ids.push_back(3 + rng() % 37);
-    e.rejected.ids = e.chosen.ids;
-    e.chosen.prompt_tokens = e.rejected.prompt_tokens = prompt;
-    for (std::size_t k = 0, n2 = 1 + rng() % 6; k < n2; ++k) e.chosen.ids.push_back(3 + rng() % 37);
-    for (std::size_t k = 0, n2 = 1 + rng() % 6; k < n2; ++k)
-      e.rejected.ids.push_back(3 + rng() % 37);
-    e.chosen.ids.push_back(2), e.rejected.ids.push_back(2);  // end with eos == pad
-    e.margin = (i % 3) * 0.5;
-    e.pair = static_cast<std::size_t>(i);
-    out.push_back(std::move(e));
-  }
-  return out;
 }
 
 TEST(BradleyTerryLoss, MarginAndCenteringWorkedByHand) {
@@ -148,7 +129,7 @@ TEST(RewardModelStep, RewardsLossAndEveryGradientMatchPyTorch) {
   LoadedScoreModel saved;
   saved.model = rm;
   save_score_model_dir(dir + "/model", saved);
-  auto pairs = random_pairs(5, 3);
+  auto pairs = test::random_pairs(5, 3);
   const double eta = 0.05;
   { std::ofstream(dir + "/pairs.json") << pairs_json(pairs, eta); }
   std::string out;

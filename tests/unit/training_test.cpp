@@ -589,6 +589,27 @@ TEST(RunReport, OverfittingWarningAndInlineCharts) {
   EXPECT_EQ(html.find("http"), std::string::npos) << "no external requests";
 }
 
+TEST(RunReport, ChosenLogProbsFallingSteadilyWarnAndSuggestSftWeight) {
+  std::vector<std::pair<double, double>> falling, noisy;
+  for (int i = 0; i < 12; ++i) {
+    falling.emplace_back(i, -20.0 - 1.5 * i);                        // DPO pushing both down
+    noisy.emplace_back(i, -20.0 + (i % 2 ? 0.8 : -0.8) - 0.05 * i);  // flat within noise
+  }
+  EXPECT_TRUE(falling_steadily(falling));
+  EXPECT_FALSE(falling_steadily(noisy));
+  EXPECT_FALSE(falling_steadily({{0, -1.0}, {1, -9.0}}));  // too short to say
+  auto dir = test::temp_dir("report_logps");
+  {
+    std::ofstream m(dir + "/metrics.jsonl");
+    for (auto [s, v] : falling)
+      m << nlohmann::json{{"step", s}, {"loss", 0.5}, {"logps/chosen", v}}.dump() << "\n";
+  }
+  const auto warnings = write_run_report(dir, RunReportInput{});
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("sft_weight"), std::string::npos) << warnings[0];
+  EXPECT_NE(read_file(dir + "/report.html").find("logps/chosen"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chosei
 
