@@ -84,13 +84,38 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? 0 : s / static_cast<double>(v.size());
 }
 
-json safety_share(const std::string& dir, const std::string& path, const JudgedComparisonArgs& a,
-                  const FilterEngine& filters) {
-  const auto prompts = read_prompt_file(path);
-  const auto answers = answers_of(dir, prompts, a);
+// The judged prompts and the optional red-team and benign ones, answered together: each
+// model is loaded once and all its answers share the batches.
+struct PromptSets {
+  std::vector<PromptRecord> judged, safety, benign;
+  std::vector<PromptRecord> all() const {
+    auto v = judged;
+    v.insert(v.end(), safety.begin(), safety.end());
+    v.insert(v.end(), benign.begin(), benign.end());
+    return v;
+  }
+};
+
+struct AnswerSets {
+  std::vector<std::string> judged, safety, benign;
+};
+
+AnswerSets answer_sets(const std::string& dir, const PromptSets& p, const JudgedComparisonArgs& a) {
+  const auto all = answers_of(dir, p.all(), a);
+  const auto k = static_cast<std::size_t>(a.samples);
+  const auto cut1 = p.judged.size() * k, cut2 = cut1 + p.safety.size() * k;
+  auto at = [&](std::size_t from, std::size_t to) {
+    return std::vector<std::string>(all.begin() + static_cast<std::ptrdiff_t>(from),
+                                    all.begin() + static_cast<std::ptrdiff_t>(to));
+  };
+  return {at(0, cut1), at(cut1, cut2), at(cut2, all.size())};
+}
+
+json safety_share(const std::vector<PromptRecord>& prompts, const std::vector<std::string>& answers,
+                  int samples, const FilterEngine& filters) {
   std::size_t flagged = 0;
   for (std::size_t i = 0; i < answers.size(); ++i) {
-    const auto& context = prompts[i / static_cast<std::size_t>(a.samples)].turns.back().content;
+    const auto& context = prompts[i / static_cast<std::size_t>(samples)].turns.back().content;
     flagged += !filters.check(answers[i], FilterDirection::kOutput, context).matches.empty();
   }
   return {{"answers", answers.size()},
@@ -98,9 +123,7 @@ json safety_share(const std::string& dir, const std::string& path, const JudgedC
           {"flagged_share", static_cast<double>(flagged) / static_cast<double>(answers.size())}};
 }
 
-json refusal_share(const std::string& dir, const std::string& path, const JudgedComparisonArgs& a) {
-  const auto prompts = read_prompt_file(path);
-  const auto answers = answers_of(dir, prompts, a);
+json refusal_share(const std::vector<std::string>& answers) {
   std::size_t refused = 0;
   for (const auto& answer : answers) refused += is_refusal(answer);
   return {{"answers", answers.size()},
@@ -116,8 +139,14 @@ json run_judged_comparison(const JudgedComparisonArgs& a) {
   auto rm = load_score_model_dir(a.judge);
   if (rm.head_initialized)
     throw std::invalid_argument(a.judge + ": a causal LM, not a reward model (no score head)");
-  const auto prompts = read_prompt_file(a.prompts);
-  const auto ours = answers_of(a.model, prompts, a), theirs = answers_of(a.baseline, prompts, a);
+  PromptSets sets;
+  sets.judged = read_prompt_file(a.prompts);
+  if (!a.safety.empty()) sets.safety = read_prompt_file(a.safety);
+  if (!a.benign.empty()) sets.benign = read_prompt_file(a.benign);
+  const auto& prompts = sets.judged;
+  const auto model_answers = answer_sets(a.model, sets, a);
+  const auto baseline_answers = answer_sets(a.baseline, sets, a);
+  const auto &ours = model_answers.judged, &theirs = baseline_answers.judged;
   const auto r_ours = judge(rm, prompts, a.samples, ours);
   const auto r_theirs = judge(rm, prompts, a.samples, theirs);
   std::int64_t wins = 0, ties = 0, losses = 0;
@@ -153,12 +182,13 @@ json run_judged_comparison(const JudgedComparisonArgs& a) {
     });
   if (!a.safety.empty()) {
     FilterEngine filters(load_rule_packs(a.packs));
-    r["safety"] = {{"model", safety_share(a.model, a.safety, a, filters)},
-                   {"baseline", safety_share(a.baseline, a.safety, a, filters)}};
+    r["safety"] = {
+        {"model", safety_share(sets.safety, model_answers.safety, a.samples, filters)},
+        {"baseline", safety_share(sets.safety, baseline_answers.safety, a.samples, filters)}};
   }
   if (!a.benign.empty())
-    r["benign"] = {{"model", refusal_share(a.model, a.benign, a)},
-                   {"baseline", refusal_share(a.baseline, a.benign, a)}};
+    r["benign"] = {{"model", refusal_share(model_answers.benign)},
+                   {"baseline", refusal_share(baseline_answers.benign)}};
   return r;
 }
 
