@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <iostream>
 
+#include "align/align_training.h"
 #include "align/kto_examples.h"
 #include "align/kto_loss.h"
 #include "align/kto_task.h"
+#include "align/online_recipe.h"
 #include "align/preference_optimization_task.h"
 #include "base/atomic_file.h"
 #include "datasets/preference_reader.h"
@@ -161,48 +163,11 @@ std::vector<KtoExample> load_kto_examples(const std::string& path,
   return examples;
 }
 
-// Trains `task` on the loop, saves final/ (model or adapter) and report.html.
-double train_and_save(RunConfig& cfg, const AlignSettings& a, LoadedModel& m,
-                      std::int64_t vocab_before, TrainingTask& task, nlohmann::json data_stats) {
-  fs::create_directories(a.out);
-  const bool writer = process_rank() == 0;
-  if (writer)
-    write_file_atomic((fs::path(a.out) / "config.json").string(), cfg.resolved().dump(2) + "\n");
-  NamedParameters params;
-  std::function<void(const std::string&)> save;
-  if (a.lora) {
-    auto lora = a.lora;
-    if (m.model->config().vocab_size != vocab_before)
-      lora->modules_to_save = m.model->config().tie_word_embeddings
-                                  ? std::vector<std::string>{"embed_tokens"}
-                                  : std::vector<std::string>{"embed_tokens", "lm_head"};
-    torch::manual_seed(a.run.loop.seed);
-    params = apply_lora(*m.model, *lora);
-    save = [&m, lora](const std::string& dir) {
-      save_lora_adapter(dir, *m.model, *lora);
-      save_tokenizer(m.tokenizer, dir);
-    };
-  } else {
-    for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-    save = [&m](const std::string& dir) { save_model_dir(dir, m); };
-  }
-  TrainingLoop loop(a.run.loop, task, params, save);
-  auto result = loop.fit();
-  if (!writer) return result.best_eval_loss;
-  const auto final_dir = (fs::path(a.out) / "final").string();
-  if (!promote_best_model(a.run.loop, final_dir)) save(final_dir);
-  RunReportInput report;
-  report.title = "chosei align (" + a.method + "): " + a.out;
-  report.data_stats = std::move(data_stats);
-  for (const auto& w : write_run_report(a.out, report)) std::cerr << "warning: " << w << "\n";
-  std::cerr << "trained " << result.steps << " steps; aligned model in " << final_dir << "\n";
-  return task.has_eval() ? result.best_eval_loss : std::nan("");
-}
-
 }  // namespace
 
 double run_align(const RecipeArgs& args) {
   auto cfg = RunConfig::load(args.config_path, args.overrides);
+  if (is_online_method(cfg.get_string("method", "dpo"))) return run_online_align(cfg);
   const auto a = align_settings(cfg);
   auto m = load_model_dir(a.base);
   const auto vocab_before = m.model->config().vocab_size;
@@ -234,7 +199,7 @@ double run_align(const RecipeArgs& args) {
                                             a.kto.desirable_weight, a.kto.undesirable_weight);
     if (!warning.empty()) std::cerr << "warning: " << warning << "\n";
     KtoTask task(m.model, std::move(train), std::move(eval), a.kto, batching);
-    return train_and_save(cfg, a, m, vocab_before, task,
+    return train_and_save(cfg, AlignRun{a.out, a.method, a.run, a.lora}, m, vocab_before, task,
                           {{"method", "kto"},
                            {"beta", a.kto.beta},
                            {"train examples", task.train_examples()},
@@ -249,7 +214,7 @@ double run_align(const RecipeArgs& args) {
   }
   PreferenceOptimizationTask task(m.model, std::move(train), std::move(eval), a.objective,
                                   batching);
-  return train_and_save(cfg, a, m, vocab_before, task,
+  return train_and_save(cfg, AlignRun{a.out, a.method, a.run, a.lora}, m, vocab_before, task,
                         {{"method", a.method},
                          {"beta", a.objective.beta},
                          {"train pairs", task.train_pairs()},

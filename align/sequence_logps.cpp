@@ -42,16 +42,34 @@ LogpBatch make_logp_batch(const std::vector<const PromptAnswerIds*>& sequences, 
   return b;
 }
 
-SequenceLogps sequence_logps(LlamaForCausalLM& model, const LogpBatch& b, double temperature) {
+namespace {
+
+struct TokenLogps {
+  torch::Tensor logp, entropy;  // (B, T)
+};
+
+TokenLogps token_logps(LlamaForCausalLM& model, const LogpBatch& b, double temperature,
+                       bool entropy) {
   ForwardOptions fwd;
   fwd.positions = b.packed.positions;
   fwd.attention_mask = b.packed.attention_mask;
   auto logits = model->forward(b.packed.input_ids, fwd).to(torch::kFloat32);
   if (temperature != 1.0) logits = logits / temperature;
-  auto targets = b.packed.targets;
+  auto log_probs = torch::log_softmax(logits, -1);
+  TokenLogps t;
+  t.logp = log_probs.gather(-1, b.packed.targets.clamp_min(0).unsqueeze(-1)).squeeze(-1);
+  if (entropy) {
+    torch::NoGradGuard no_grad;
+    t.entropy = -(log_probs.exp() * log_probs).sum(-1);
+  }
+  return t;
+}
+
+}  // namespace
+
+SequenceLogps sequence_logps(LlamaForCausalLM& model, const LogpBatch& b, double temperature) {
+  auto token_logp = token_logps(model, b, temperature, false).logp;
   auto valid = b.sequence.ge(0);
-  auto token_logp =
-      torch::log_softmax(logits, -1).gather(-1, targets.clamp_min(0).unsqueeze(-1)).squeeze(-1);
   auto owner = b.sequence.masked_select(valid);
   auto logp = token_logp.masked_select(valid);
   auto in_answer = b.answer.masked_select(valid).to(torch::kFloat32);
@@ -62,6 +80,17 @@ SequenceLogps sequence_logps(LlamaForCausalLM& model, const LogpBatch& b, double
   s.answer_sum = zeros.index_add(0, owner, logp * in_answer);
   s.answer_tokens = zeros.index_add(0, owner, in_answer);
   return s;
+}
+
+AnswerTokenLogps answer_token_logps(LlamaForCausalLM& model, const LogpBatch& b, double temperature,
+                                    bool entropy) {
+  auto t = token_logps(model, b, temperature, entropy);
+  const auto keep = b.sequence.ge(0).logical_and(b.answer);
+  AnswerTokenLogps out;
+  out.logp = t.logp.masked_select(keep);
+  out.owner = b.sequence.masked_select(keep);
+  if (entropy) out.entropy = t.entropy.masked_select(keep);
+  return out;
 }
 
 }  // namespace chosei

@@ -37,4 +37,15 @@ struct SequenceLogps {
 SequenceLogps sequence_logps(LlamaForCausalLM& model, const LogpBatch& batch,
                              double temperature = 1.0);
 
+// Per answer token, in the batch's (row, position) order: what token-level objectives
+// (GRPO) and the per-token KL read. `entropy` is the policy's entropy at each of those
+// positions (-sum p log p over the vocabulary), detached, only when asked for.
+struct AnswerTokenLogps {
+  torch::Tensor logp;     // (N) float32
+  torch::Tensor owner;    // (N) int64: the sequence each token belongs to
+  torch::Tensor entropy;  // (N) float32, or undefined
+};
+AnswerTokenLogps answer_token_logps(LlamaForCausalLM& model, const LogpBatch& batch,
+                                    double temperature = 1.0, bool entropy = false);
+
 }  // namespace chosei

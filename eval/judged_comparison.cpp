@@ -5,14 +5,13 @@
 
 #include "base/atomic_file.h"
 #include "base/precision.h"
-#include "datasets/preference_example.h"
 #include "datasets/prompt_reader.h"
 #include "eval/prompt_answers.h"
 #include "eval/refusal_detector.h"
 #include "filters/filter_engine.h"
 #include "filters/rule_pack.h"
 #include "formats/score_model_dir.h"
-#include "reward/pair_scores.h"
+#include "reward/answer_scores.h"
 #include "tokenizer/chat_messages.h"
 
 namespace chosei {
@@ -47,21 +46,10 @@ std::vector<std::string> answers_of(const std::string& dir,
 
 std::vector<double> judge(LoadedScoreModel& rm, const std::vector<PromptRecord>& prompts,
                           int samples, const std::vector<std::string>& answers) {
-  auto tmpl = choose_chat_template(rm.tokenizer.config);
-  const auto limit = static_cast<std::size_t>(rm.model->config().max_position_embeddings);
-  std::vector<PromptAnswerIds> seqs;
-  for (std::size_t i = 0; i < answers.size(); ++i) {
-    const auto& p = prompts[i / static_cast<std::size_t>(samples)];
-    auto s =
-        tokenize_prompt_answer(p.text_prompt, p.turns, {{"assistant", answers[i], std::nullopt}},
-                               *rm.tokenizer.tokenizer, tmpl, "prompt " + p.id);
-    if (s.ids.size() > limit) s.ids.resize(limit);  // a long answer is judged by its start
-    seqs.push_back(std::move(s));
-  }
-  ScoringOptions so;
-  so.capacity = limit;
-  so.pad_id = std::max<TokenId>(0, rm.tokenizer.tokenizer->eos_id());
-  return score_sequences(rm.model, seqs, so);
+  std::vector<const PromptRecord*> of;
+  for (std::size_t i = 0; i < answers.size(); ++i)
+    of.push_back(&prompts[i / static_cast<std::size_t>(samples)]);
+  return score_answers(rm, of, answers);
 }
 
 // Wins (ties half) per prompt, then a percentile bootstrap of the mean over prompts.

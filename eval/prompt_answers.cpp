@@ -30,10 +30,18 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
                                           const AnswerBatchOptions& options) {
   auto loaded = load_model_dir(model_dir);
   loaded.model->set_precision(options.precision);
-  const auto tmpl = choose_chat_template(loaded.tokenizer.config);
-  const Tokenizer& tok = *loaded.tokenizer.tokenizer;
-  const auto stops = stop_token_ids(loaded.eos_ids(), tmpl, tok);
-  const std::int64_t context = loaded.model->config().max_position_embeddings;
+  AnsweringModel m{loaded.model, loaded.tokenizer.tokenizer.get(),
+                   choose_chat_template(loaded.tokenizer.config), loaded.eos_ids(), model_dir};
+  return answer_requests(m, requests, options);
+}
+
+std::vector<PromptAnswer> answer_requests(const AnsweringModel& m,
+                                          const std::vector<AnswerRequest>& requests,
+                                          const AnswerBatchOptions& options) {
+  const Tokenizer& tok = *m.tokenizer;
+  const auto& tmpl = m.tmpl;
+  const auto stops = stop_token_ids(m.eos_ids, tmpl, tok);
+  const std::int64_t context = m.model->config().max_position_embeddings;
 
   auto collected = std::make_shared<Collected>();
   collected->answers.resize(requests.size());
@@ -54,13 +62,13 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
     }
     const auto room = context - static_cast<std::int64_t>(job->prompt.size());
     if (room <= 0)
-      throw std::runtime_error("prompt " + std::to_string(i + 1) + " has " +
-                               std::to_string(job->prompt.size()) +
-                               " tokens: no room to answer in " + model_dir + "'s context of " +
-                               std::to_string(context));
+      throw std::runtime_error(
+          "prompt " + std::to_string(i + 1) + " has " + std::to_string(job->prompt.size()) +
+          " tokens: no room to answer in " + m.name + "'s context of " + std::to_string(context));
     job->max_tokens = std::min(r.max_new_tokens, room);
     job->sampling = r.sampling;
-    job->eos_ids = r.raw ? loaded.eos_ids() : stops;
+    job->eos_ids = r.raw ? m.eos_ids : stops;
+    collected->answers[i].prompt_ids = job->prompt;
     job->on_text = [collected, i](const std::string& piece) {
       collected->answers[i].text += piece;  // this job's slot only, read after all are done
       return true;
@@ -71,6 +79,7 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
       a.finish_reason = s.finish_reason;
       a.prompt_tokens = s.prompt_tokens;
       a.completion_tokens = s.completion_tokens;
+      a.completion_ids = s.tokens;
       if (s.finish_reason == "error" || s.finish_reason == "cancelled")
         collected->errors[i] = s.error.empty() ? s.finish_reason : s.error;
       ++collected->finished;
@@ -78,7 +87,7 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
     };
     jobs.push_back(std::move(job));
   }
-  GenerationLoop loop(loaded.model, std::shared_ptr<const Tokenizer>(&tok, [](const Tokenizer*) {}),
+  GenerationLoop loop(m.model, std::shared_ptr<const Tokenizer>(&tok, [](const Tokenizer*) {}),
                       options.max_batch, requests.size() + 1, context);
   for (auto& job : jobs)
     if (!loop.submit(job)) throw std::runtime_error("the generation loop refused a request");
@@ -89,7 +98,7 @@ std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
   loop.shutdown();
   for (std::size_t i = 0; i < requests.size(); ++i)
     if (!collected->errors[i].empty())
-      throw std::runtime_error(model_dir + ": answering prompt " + std::to_string(i + 1) +
+      throw std::runtime_error(m.name + ": answering prompt " + std::to_string(i + 1) +
                                " failed: " + collected->errors[i]);
   return collected->answers;
 }

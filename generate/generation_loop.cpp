@@ -14,7 +14,15 @@ struct GenerationLoop::Row {
   std::vector<TokenId> history;
   std::int64_t generated = 0;
   TokenId next = 0;
+  TokenId end_token = -1;  // the EOS id that finished the row
   std::string finish_reason;
+
+  std::vector<TokenId> completion() const {
+    std::vector<TokenId> ids(history.begin() + static_cast<std::ptrdiff_t>(job->prompt.size()),
+                             history.end());
+    if (end_token >= 0) ids.push_back(end_token);
+    return ids;
+  }
 };
 
 GenerationLoop::GenerationLoop(LlamaForCausalLM model, std::shared_ptr<const Tokenizer> tokenizer,
@@ -60,6 +68,7 @@ bool GenerationLoop::accept(Row& row, TokenId next) {
   const auto& job = *row.job;
   if (std::find(job.eos_ids.begin(), job.eos_ids.end(), next) != job.eos_ids.end()) {
     row.finish_reason = "stop";
+    row.end_token = next;
     return false;
   }
   row.history.push_back(next);
@@ -117,6 +126,7 @@ void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
       if (!rest.empty() && job->on_text && row.finish_reason != "cancelled") job->on_text(rest);
       summary.finish_reason = row.finish_reason;
       summary.completion_tokens = row.generated;
+      summary.tokens = row.completion();
     } catch (const std::exception& e) {
       summary.finish_reason = "error";
       summary.error = e.what();
@@ -167,7 +177,7 @@ void GenerationLoop::run() {
       if (!rest.empty() && job.on_text && finished.finish_reason != "cancelled") job.on_text(rest);
       GenerationSummary summary{finished.finish_reason,
                                 static_cast<std::int64_t>(job.prompt.size()), finished.generated,
-                                ""};
+                                "", finished.completion()};
       if (job.on_done) job.on_done(summary);
     }
     std::lock_guard<std::mutex> lock(mutex_);

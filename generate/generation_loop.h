@@ -24,6 +24,9 @@ struct GenerationSummary {
   std::string finish_reason;  // stop | length | cancelled | error
   std::int64_t prompt_tokens = 0, completion_tokens = 0;
   std::string error;
+  // The completion's ids, the end-of-sequence token that stopped it included (what a
+  // trainer scores: the policy learns to end as well as to speak).
+  std::vector<TokenId> tokens;
 };
 
 struct GenerationJob {

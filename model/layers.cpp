@@ -55,7 +55,7 @@ void ProjectionImpl::merge_lora() {
 }
 
 torch::Tensor ProjectionImpl::forward(const torch::Tensor& x, Precision precision) {
-  if (has_lora()) {
+  if (lora_active()) {
     auto base = precision == Precision::kFP32
                     ? project(x, weight, bias, precision)
                     : project(x, weight.to(torch::kBFloat16),
@@ -110,7 +110,7 @@ torch::Tensor FusedProjection::forward(const torch::Tensor& x,
                                        const std::vector<ProjectionImpl*>& parts,
                                        Precision precision) {
   bool adapted = false;
-  for (auto* p : parts) adapted = adapted || p->has_lora();
+  for (auto* p : parts) adapted = adapted || p->lora_active();
   if (adapted) {  // LoRA: each part adds its own low-rank update
     std::vector<torch::Tensor> outs;
     for (auto* p : parts) outs.push_back(p->forward(x, precision));

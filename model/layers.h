@@ -33,6 +33,9 @@ class ProjectionImpl : public torch::nn::Module {
   // starts equal to the base.
   void add_lora(std::int64_t r, double alpha, double dropout);
   bool has_lora() const { return lora_A_.defined(); }
+  // Off: the projection computes the base alone (a LoRA policy's reference model).
+  void set_lora_enabled(bool enabled) { lora_enabled_ = enabled; }
+  bool lora_active() const { return has_lora() && lora_enabled_; }
   // W += (alpha / r) * B A, then the adapter is removed.
   void merge_lora();
   torch::Tensor& lora_A() { return lora_A_; }
@@ -45,6 +48,7 @@ class ProjectionImpl : public torch::nn::Module {
   torch::Tensor weight_bf16_, bias_bf16_;
   torch::Tensor lora_A_, lora_B_;
   double lora_scale_ = 0, lora_dropout_ = 0;
+  bool lora_enabled_ = true;
 };
 TORCH_MODULE(Projection);
 

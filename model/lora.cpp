@@ -55,4 +55,17 @@ void merge_lora(torch::nn::Module& model) {
   invalidate_precision_caches(model);
 }
 
+LoraDisabled::LoraDisabled(torch::nn::Module& model) {
+  for (auto& [name, proj] : adapted_projections(model)) {
+    proj->set_lora_enabled(false);
+    projections_.push_back(proj);
+  }
+  // Fused inference weights never include adapters (adapted parts run separately), so
+  // the base's caches stay valid either way.
+}
+
+LoraDisabled::~LoraDisabled() {
+  for (auto* proj : projections_) proj->set_lora_enabled(true);
+}
+
 }  // namespace chosei

@@ -34,4 +34,17 @@ std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(torch::
 // Folds every adapter into its base weight: W += (alpha / r) B A.
 void merge_lora(torch::nn::Module& model);
 
+// While it lives, every adapter of `model` is off: the model computes its base alone. With
+// LoRA the reference model is the base with adapters disabled, not a second copy.
+class LoraDisabled {
+ public:
+  explicit LoraDisabled(torch::nn::Module& model);
+  ~LoraDisabled();
+  LoraDisabled(const LoraDisabled&) = delete;
+  LoraDisabled& operator=(const LoraDisabled&) = delete;
+
+ private:
+  std::vector<ProjectionImpl*> projections_;
+};
+
 }  // namespace chosei

@@ -1,5 +1,6 @@
 #include "train/data_parallel.h"
 
+#include <algorithm>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -38,6 +39,11 @@ int env_int(const char* name) {
 int process_rank() {
   const char* v = std::getenv("RANK");
   return v && *v ? std::atoi(v) : 0;
+}
+
+int process_world_size() {
+  const char* v = std::getenv("WORLD_SIZE");
+  return v && *v ? std::max(1, std::atoi(v)) : 1;
 }
 
 std::shared_ptr<DataParallel> DataParallel::from_environment() {

@@ -34,5 +34,7 @@ class DataParallel {
 
 // This process's rank from RANK (0 when unset): the one that writes files.
 int process_rank();
+// The number of processes from WORLD_SIZE (1 when unset).
+int process_world_size();
 
 }  // namespace chosei

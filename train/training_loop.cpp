@@ -34,7 +34,7 @@ struct DataPosition {
 
 struct TrainingLoop::StepOutcome {
   double loss_sum = 0, grad_norm = 0;
-  std::int64_t tokens = 0;
+  std::int64_t tokens = 0, samples = 0;
   std::map<std::string, double> metric_sums;
   bool finite = true;
 };
@@ -77,6 +77,7 @@ TrainingLoop::StepOutcome TrainingLoop::optimizer_step(const TrainingBatches& mi
     (loss.sum / norm).backward();
     out.loss_sum += loss.sum.item<double>();
     out.tokens += b->tokens;
+    out.samples += b->samples;
     for (const auto& [k, v] : loss.metric_sums) out.metric_sums[k] += v;
   }
   if (opt_.l1 > 0) {
@@ -93,14 +94,15 @@ TrainingLoop::StepOutcome TrainingLoop::optimizer_step(const TrainingBatches& mi
       if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
       grads.push_back(p.grad());
     }
-    std::vector<double> scalars{out.loss_sum, double(out.tokens)};
+    std::vector<double> scalars{out.loss_sum, double(out.tokens), double(out.samples)};
     for (const auto& [k, v] : out.metric_sums) scalars.push_back(v);
     auto packed = torch::tensor(scalars, torch::kFloat64);
     grads.push_back(packed);
     dp_->all_reduce_sum(grads);
     out.loss_sum = packed[0].item<double>();
     out.tokens = static_cast<std::int64_t>(packed[1].item<double>());
-    std::int64_t i = 2;
+    out.samples = static_cast<std::int64_t>(packed[2].item<double>());
+    std::int64_t i = 3;
     for (auto& [k, v] : out.metric_sums) v = packed[i++].item<double>();
   }
   out.grad_norm =
@@ -181,7 +183,7 @@ TrainResult TrainingLoop::fit() {
   task_.set_training(true);
   const std::int64_t first_step = step;
   const auto start = Clock::now();
-  std::int64_t tokens_since_log = 0;
+  std::int64_t tokens_since_log = 0, samples_since_log = 0;
   auto log_clock = Clock::now();
   const int world = dp_ ? dp_->world_size() : 1, rank = dp_ ? dp_->rank() : 0;
   while (step < total) {
@@ -189,14 +191,23 @@ TrainResult TrainingLoop::fit() {
     // A step takes grad_accum micro-batches per process; process r takes every world-th
     // one, and the normalizer counts the units of all of them (every process builds the
     // same batches, so none needs to ask the others).
-    TrainingBatches micro;
+    TrainingBatches micro, all;
     std::int64_t count = 0;
     for (std::int64_t k = 0; k < opt_.grad_accum * world; ++k) {
       if (data.cursor >= static_cast<std::int64_t>(data.batches.size()))
         data.batches = task_.train_batches(++data.epoch, opt_.seed), data.cursor = 0;
       const auto& b = data.batches[data.cursor++];
       count += b->count;
+      all.push_back(b);
       if (k % world == rank) micro.push_back(b);
+    }
+    if (task_.online()) {
+      StepContext context{world, rank, [this](const std::vector<torch::Tensor>& t) {
+                            if (dp_) dp_->all_reduce_sum(t);
+                          }};
+      auto rolled = task_.roll_out(all, context);
+      micro = std::move(rolled.mine), count = rolled.count;
+      task_.set_training(true);
     }
     const double lr = opt_.schedule.at(step);
     auto outcome = optimizer_step(micro, count, lr);
@@ -209,6 +220,7 @@ TrainResult TrainingLoop::fit() {
     }
     ++step;
     tokens_since_log += outcome.tokens;
+    samples_since_log += outcome.samples;
     const double norm = double(std::max<std::int64_t>(1, count));
     const double train_loss = outcome.loss_sum / norm;
     result.last_train_loss = train_loss;
@@ -222,6 +234,7 @@ TrainResult TrainingLoop::fit() {
                 {"grad_norm", outcome.grad_norm},
                 {"tokens_per_s", tps},
                 {"elapsed_s", elapsed}};
+      if (samples_since_log > 0) line["samples_per_s"] = samples_since_log / std::max(dt, 1e-9);
       for (const auto& [k, v] : outcome.metric_sums) {
         if (k.rfind(kMetricUnits, 0) == 0) continue;
         const auto units = outcome.metric_sums.find(kMetricUnits + k);
@@ -239,7 +252,7 @@ TrainResult TrainingLoop::fit() {
                    interactive_ ? "\r\033[K" : "", static_cast<long long>(step),
                    static_cast<long long>(total), train_loss, lr, outcome.grad_norm, tps, eta,
                    interactive_ ? "" : "\n");
-      tokens_since_log = 0;
+      tokens_since_log = 0, samples_since_log = 0;
       log_clock = Clock::now();
     }
     const bool eval_now = opt_.eval_every > 0 && step % opt_.eval_every == 0;
@@ -281,6 +294,9 @@ TrainingLoop::LrFinding TrainingLoop::find_lr(double min_lr, double max_lr, std:
     optimizer_->save(archive);
     archive.save_to(opt_state);
   }
+  if (task_.online())
+    throw std::invalid_argument(
+        "the learning-rate finder needs an offline task, not an online one");
   LrFinding out;
   auto batches = task_.train_batches(0, opt_.seed);
   if (batches.empty()) throw std::invalid_argument("no training batches");

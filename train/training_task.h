@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,10 +23,25 @@ namespace chosei {
 // One micro-batch as a task built it. The loop reads only its sizes; the task downcasts.
 struct TrainingBatch {
   virtual ~TrainingBatch() = default;
-  std::int64_t count = 0;   // units the loss sums over (the normalizer)
-  std::int64_t tokens = 0;  // tokens processed, for throughput
+  std::int64_t count = 0;    // units the loss sums over (the normalizer)
+  std::int64_t tokens = 0;   // tokens processed, for throughput
+  std::int64_t samples = 0;  // completions generated for it (online tasks), for samples/s
 };
 using TrainingBatches = std::vector<std::shared_ptr<const TrainingBatch>>;
+
+// What an online task needs from the loop to build a step: which micro-batches are this
+// process's, and a sum over every process (identity in a single-process run).
+struct StepContext {
+  int world = 1, rank = 0;
+  std::function<void(const std::vector<torch::Tensor>&)> all_reduce_sum;
+};
+
+// A step's batches as an online task made them: this process's micro-batches, and the
+// units of the whole step across processes (known only once completions exist).
+struct RolledOutStep {
+  TrainingBatches mine;
+  std::int64_t count = 0;
+};
 
 // A metric that is a mean over other units than the loss's (KTO's rewards/chosen is a mean
 // over the desirable examples only) comes with "units/" + its name: the loop logs
@@ -46,6 +62,15 @@ class TrainingTask {
   virtual TrainingBatches train_batches(std::int64_t epoch, std::uint64_t seed) = 0;
   // The loss of one micro-batch, in training mode (gradients recorded).
   virtual BatchLoss loss(const TrainingBatch& batch) = 0;
+
+  // Online tasks (RLOO, GRPO) make their data from the current weights: the loop hands
+  // each step's micro-batches (every process's, in order; process r owns every world-th)
+  // to roll_out before the first gradient, and trains on what it returns.
+  virtual bool online() const { return false; }
+  virtual RolledOutStep roll_out(const TrainingBatches& step, const StepContext& context) {
+    (void)step, (void)context;
+    throw std::logic_error("roll_out: not an online task");
+  }
 
   virtual bool has_eval() const = 0;
   // Held-out metrics by name; "loss" is the one early stopping watches. No gradients; the

@@ -126,11 +126,7 @@ TEST(PreferenceLosses, Log1mexpIsAccurateNearZeroAndFarBelow) {
   }
 }
 
-LlamaForCausalLM tiny_policy(std::uint64_t seed) {
-  LlamaForCausalLM lm(test::tiny_score_model_config());
-  lm->initialize(seed);
-  return lm;
-}
+LlamaForCausalLM tiny_policy(std::uint64_t seed) { return test::tiny_causal_lm(seed); }
 
 PreferenceBatching packed(std::int64_t pairs) {
   PreferenceBatching b;

@@ -2,6 +2,7 @@
 // The tiny Llama the reward and classifier tests build score models on (and write for
 // their PyTorch references): 2 layers, grouped-query attention, untied embeddings, eos 2.
 
+#include "model/llama_model.h"
 #include "model/model_config.h"
 
 namespace chosei::test {
@@ -20,6 +21,13 @@ inline ModelConfig tiny_score_model_config() {
   c.initializer_range = 0.2;
   c.eos_token_ids = {2};
   return c;
+}
+
+// A causal LM of that shape with random weights (the alignment tests' policy and reference).
+inline LlamaForCausalLM tiny_causal_lm(std::uint64_t seed) {
+  LlamaForCausalLM lm(tiny_score_model_config());
+  lm->initialize(seed);
+  return lm;
 }
 
 }  // namespace chosei::test
