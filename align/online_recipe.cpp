@@ -7,6 +7,7 @@
 
 #include "align/align_training.h"
 #include "align/online_rl_task.h"
+#include "filters/rule_pack.h"
 #include "formats/chat_tokens.h"
 #include "formats/model_dir.h"
 #include "tokenizer/chat_messages.h"
@@ -33,7 +34,10 @@ std::vector<std::string> split_packs(const std::string& list) {
     const auto comma = list.find(',', start);
     const auto item =
         list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
+    if (item == "default")  // the built-in set `--pack` defaults to, beside named packs
+      out.insert(out.end(), default_pack_names().begin(), default_pack_names().end());
+    else if (!item.empty())
+      out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }

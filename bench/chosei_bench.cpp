@@ -3,6 +3,7 @@
 //   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
 //   chosei_bench generate MODEL_DIR TOKENS fp32|bf16 THREADS -> "tokens_per_s <x>"
 //   chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
+//   chosei_bench rloo MODEL_DIR T N P K STEPS THREADS -> "samples_per_s <x> ..."
 
 #include <torch/torch.h>
 
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "align/online_rl_task.h"
 #include "align/preference_optimization_task.h"
 #include "base/allocator_tuning.h"
 #include "base/atomic_file.h"
@@ -22,6 +24,7 @@
 #include "model/matvec.h"
 #include "reward/bradley_terry_loss.h"
 #include "tokenizer/bpe_trainer.h"
+#include "tokenizer/chat_messages.h"
 #include "tokenizer/tokenizer_loader.h"
 #include "train/causal_lm_loss.h"
 
@@ -171,6 +174,74 @@ static int bench_dpo(const std::string& dir, std::int64_t T, std::int64_t pairs,
   return 0;
 }
 
+// RLOO steps as `chosei align --set method=rloo` takes them: P text prompts of about T
+// tokens (random ids decoded), k completions each sampled at temperature 1 through the
+// batched generation loop (up to N tokens), the default output filters as the reward, the
+// old policy's and the reference's log-probs, k1 KL in the reward, leave-one-out baseline,
+// backward, AdamW. Completions per second.
+static int bench_rloo(const std::string& dir, std::int64_t T, std::int64_t N, std::int64_t P,
+                      std::int64_t K, std::int64_t steps, int threads) {
+  set_compute_threads(threads);
+  auto m = load_model_dir(dir);
+  auto ref = load_model_dir(dir);
+  ref.model->eval();
+  const auto& tok = *m.tokenizer.tokenizer;
+  std::mt19937_64 rng(0);
+  std::vector<PromptRecord> prompts;
+  const auto vocab = static_cast<std::uint64_t>(tok.vocab_size());
+  double prompt_tokens = 0;
+  for (std::int64_t i = 0; i < P * (steps + 1); ++i) {
+    std::vector<TokenId> ids;
+    while (static_cast<std::int64_t>(ids.size()) < T) {
+      const auto id = static_cast<TokenId>(rng() % vocab);
+      if (!tok.is_special(id)) ids.push_back(id);
+    }
+    PromptRecord p;
+    p.id = std::to_string(i);
+    p.turns = {{"user", tok.decode(ids), std::nullopt}};
+    p.text_prompt = true;
+    prompt_tokens += double(tok.encode(p.turns[0].content).size());
+    prompts.push_back(std::move(p));
+  }
+  OnlineSettings s;
+  s.method = OnlineMethod::kRloo;
+  s.num_generations = K;
+  s.completions_per_batch = s.completions_per_step = P * K;
+  s.sampling.max_new_tokens = N;
+  s.sampling.max_batch = P * K;
+  s.packing = false;
+  s.max_seq_len = T + N;
+  s.pad_id = std::max<TokenId>(0, tok.eos_id());
+  OnlineReference reference;
+  reference.model = ref.model;
+  RewardTerms terms;
+  terms.max_new_tokens = N;
+  AnsweringModel policy{m.model, &tok, choose_chat_template(m.tokenizer.config), m.eos_ids(), dir};
+  OnlineRlTask task(policy, reference, prompts, {}, std::make_shared<CompletionRewards>(terms), s);
+  torch::optim::AdamW opt(m.model->parameters(), torch::optim::AdamWOptions(1e-5));
+  const auto batches = task.train_batches(0, 0);
+  StepContext context{1, 0, [](const std::vector<torch::Tensor>&) {}};
+  double completion_tokens = 0;
+  auto step = [&](std::size_t i) {
+    auto rolled = task.roll_out({batches[i]}, context);
+    task.set_training(true);
+    opt.zero_grad();
+    for (const auto& b : rolled.mine) {
+      (task.loss(*b).sum / double(rolled.count)).backward();
+      completion_tokens += double(b->tokens);
+    }
+    opt.step();
+  };
+  step(0);
+  completion_tokens = 0;
+  auto t0 = Clock::now();
+  for (std::int64_t i = 1; i <= steps; ++i) step(static_cast<std::size_t>(i));
+  std::cout << "samples_per_s " << double(P * K * steps) / seconds_since(t0) << " prompt_tokens "
+            << prompt_tokens / double(prompts.size()) << " sequence_tokens "
+            << completion_tokens / double(P * K * steps) << "\n";
+  return 0;
+}
+
 // Measured peak of a large matmul in `dtype`, GFLOP/s.
 static int bench_peak(const std::string& precision, int threads) {
   set_compute_threads(threads);
@@ -199,6 +270,9 @@ int main(int argc, char** argv) {
     if (cmd == "dpo" && argc == 8)
       return bench_dpo(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                        argv[6], std::stoi(argv[7]));
+    if (cmd == "rloo" && argc == 9)
+      return bench_rloo(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
+                        std::stoll(argv[6]), std::stoll(argv[7]), std::stoi(argv[8]));
     if (cmd == "peak" && argc == 4) return bench_peak(argv[2], std::stoi(argv[3]));
     if (cmd == "filter" && (argc == 3 || argc == 4))
       return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
