@@ -1,7 +1,5 @@
 #include "align/rollouts.h"
 
-#include "tokenizer/chat_messages.h"
-
 namespace chosei {
 
 namespace {
@@ -29,17 +27,11 @@ std::vector<Rollout> generate_rollouts(const AnsweringModel& policy,
                                        const RolloutSampling& sampling) {
   std::vector<AnswerRequest> requests;
   for (const auto& slot : slots) {
-    const auto& p = prompts.at(slot.prompt);
-    AnswerRequest r;
-    Conversation c;
-    c.turns = p.turns;
-    r.messages = conversation_messages(c);
-    r.raw = p.text_prompt;
-    r.sampling.temperature = sampling.temperature;
-    r.sampling.top_p = sampling.top_p;
-    r.sampling.seed = rollout_seed(sampling.seed, slot);
-    r.max_new_tokens = sampling.max_new_tokens;
-    requests.push_back(std::move(r));
+    SamplingOptions s;
+    s.temperature = sampling.temperature;
+    s.top_p = sampling.top_p;
+    s.seed = rollout_seed(sampling.seed, slot);
+    requests.push_back(prompt_request(prompts.at(slot.prompt), s, sampling.max_new_tokens));
   }
   AnswerBatchOptions options;
   options.max_batch = sampling.max_batch;

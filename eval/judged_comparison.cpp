@@ -1,6 +1,7 @@
 #include "eval/judged_comparison.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 
 #include "base/atomic_file.h"
@@ -12,7 +13,6 @@
 #include "filters/rule_pack.h"
 #include "formats/score_model_dir.h"
 #include "reward/answer_scores.h"
-#include "tokenizer/chat_messages.h"
 
 namespace chosei {
 
@@ -27,16 +27,11 @@ std::vector<std::string> answers_of(const std::string& dir,
   std::vector<AnswerRequest> requests;
   for (const auto& p : prompts)
     for (int k = 0; k < a.samples; ++k) {
-      AnswerRequest r;
-      Conversation c;
-      c.turns = p.turns;
-      r.messages = conversation_messages(c);
-      r.raw = p.text_prompt;
-      r.sampling.temperature = a.temperature;
-      r.sampling.top_p = a.top_p;
-      r.sampling.seed = a.seed + static_cast<std::uint64_t>(k);
-      r.max_new_tokens = a.max_new_tokens;
-      requests.push_back(std::move(r));
+      SamplingOptions s;
+      s.temperature = a.temperature;
+      s.top_p = a.top_p;
+      s.seed = a.seed + static_cast<std::uint64_t>(k);
+      requests.push_back(prompt_request(p, s, a.max_new_tokens));
     }
   std::vector<std::string> out;
   for (auto& answer : answer_requests(dir, requests, {a.batch, parse_precision(a.precision)}))
@@ -133,7 +128,10 @@ json run_judged_comparison(const JudgedComparisonArgs& a) {
   if (!a.benign.empty()) sets.benign = read_prompt_file(a.benign);
   const auto& prompts = sets.judged;
   const auto model_answers = answer_sets(a.model, sets, a);
-  const auto baseline_answers = answer_sets(a.baseline, sets, a);
+  // The same directory answers the same prompts with the same seeds the same way: decode once.
+  std::error_code ec;
+  const bool same = std::filesystem::equivalent(a.model, a.baseline, ec) && !ec;
+  const auto baseline_answers = same ? model_answers : answer_sets(a.baseline, sets, a);
   const auto &ours = model_answers.judged, &theirs = baseline_answers.judged;
   const auto r_ours = judge(rm, prompts, a.samples, ours);
   const auto r_theirs = judge(rm, prompts, a.samples, theirs);

@@ -25,6 +25,18 @@ struct Collected {
 
 }  // namespace
 
+AnswerRequest prompt_request(const PromptRecord& prompt, const SamplingOptions& sampling,
+                             std::int64_t max_new_tokens) {
+  AnswerRequest r;
+  Conversation c;
+  c.turns = prompt.turns;
+  r.messages = conversation_messages(c);
+  r.raw = prompt.text_prompt;
+  r.sampling = sampling;
+  r.max_new_tokens = max_new_tokens;
+  return r;
+}
+
 std::vector<PromptAnswer> answer_requests(const std::string& model_dir,
                                           const std::vector<AnswerRequest>& requests,
                                           const AnswerBatchOptions& options) {

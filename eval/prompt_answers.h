@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/precision.h"
+#include "datasets/prompt_reader.h"
 #include "generate/sampler.h"
 #include "model/llama_model.h"
 #include "tokenizer/chat_template.h"
@@ -22,6 +23,11 @@ struct AnswerRequest {
   SamplingOptions sampling;
   std::int64_t max_new_tokens = 256;
 };
+
+// The request that answers `prompt` (its conversation through the template, or completed raw
+// when it was given as text) with these sampling settings.
+AnswerRequest prompt_request(const PromptRecord& prompt, const SamplingOptions& sampling,
+                             std::int64_t max_new_tokens);
 
 struct PromptAnswer {
   std::string text, finish_reason;  // finish_reason: stop | length

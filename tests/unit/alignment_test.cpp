@@ -22,6 +22,7 @@
 #include "formats/tensor_io.h"
 #include "test_data.h"
 #include "tests/unit/random_pairs.h"
+#include "tests/unit/reference_gradients.h"
 #include "tests/unit/tiny_score_model.h"
 
 namespace chosei {
@@ -258,14 +259,7 @@ TEST(PreferenceOptimization, EveryMethodsLossAndGradientsMatchPyTorch) {
     auto want_ref = tensor_from_view(ref.tensor("ref_chosen"));
     for (std::size_t i = 0; i < pairs.size(); ++i)
       EXPECT_NEAR(ref_logps.chosen[i], want_ref[static_cast<long>(i)].item<double>(), 1e-4);
-    double worst = 0;
-    for (auto& p : policy->named_parameters()) {
-      auto expected = tensor_from_view(ref.tensor("grad." + p.key()));
-      ASSERT_TRUE(p.value().grad().defined()) << p.key();
-      const double d = (p.value().grad() - expected).abs().max().item<double>();
-      worst = std::max(worst, d);
-      EXPECT_LT(d, 1e-4) << p.key();
-    }
+    const double worst = test::expect_gradients_match(*policy, ref);
     std::cout << c.method << (c.sft ? "+sft" : "") << ": loss " << mean.item<double>()
               << ", max |gradient difference| " << worst << "\n";
   }
@@ -331,13 +325,7 @@ TEST(PreferenceOptimization, KtoLossAndGradientsMatchPyTorchWithMismatchedPairs)
   mean.backward();
   EXPECT_NEAR(mean.item<double>(), tensor_from_view(ref.tensor("loss")).item<double>(), 1e-5);
   EXPECT_NEAR(l.metric_sums["kl"] / 5, tensor_from_view(ref.tensor("kl")).item<double>(), 1e-5);
-  double worst = 0;
-  for (auto& p : policy->named_parameters()) {
-    auto expected = tensor_from_view(ref.tensor("grad." + p.key()));
-    const double d = (p.value().grad() - expected).abs().max().item<double>();
-    worst = std::max(worst, d);
-    EXPECT_LT(d, 1e-4) << p.key();
-  }
+  const double worst = test::expect_gradients_match(*policy, ref);
   std::cout << "kto: loss " << mean.item<double>() << ", kl " << l.metric_sums["kl"] / 5
             << ", max |gradient difference| " << worst << "\n";
 }

@@ -19,6 +19,7 @@
 #include "model/lora.h"
 #include "test_data.h"
 #include "tests/unit/random_pairs.h"
+#include "tests/unit/reference_gradients.h"
 #include "tests/unit/tiny_score_model.h"
 
 namespace chosei {
@@ -222,14 +223,7 @@ TEST(OnlineLosses, EveryGrpoAggregationAndRlooMatchPyTorchOverMicroBatches) {
     loss.backward();
     EXPECT_NEAR(loss.item<double>(), tensor_from_view(want.tensor("loss")).item<double>(), 1e-5);
     expect_values(torch::cat(refs), values(tensor_from_view(want.tensor("ref"))), 1e-4);
-    double worst = 0;
-    for (auto& p : policy->named_parameters()) {
-      auto expected = tensor_from_view(want.tensor("grad." + p.key()));
-      ASSERT_TRUE(p.value().grad().defined()) << p.key();
-      const double d = (p.value().grad() - expected).abs().max().item<double>();
-      worst = std::max(worst, d);
-      EXPECT_LT(d, 1e-4) << p.key();
-    }
+    const double worst = test::expect_gradients_match(*policy, want);
     std::cout << c.method << "/" << c.aggregation << ": loss " << loss.item<double>()
               << ", max |gradient difference| " << worst << "\n";
   }
