@@ -58,8 +58,10 @@ def sample(cfg, W, prompts, n):
                 k, v = torch.cat((cache[l][0], k), 2), torch.cat((cache[l][1], v), 2)
             cache[l] = (k, v)
             g = NH // NKV
-            o = F.scaled_dot_product_attention(q, k.repeat_interleave(g, 1), v.repeat_interleave(g, 1),
-                                               is_causal=L > 1)
+            att = q @ k.repeat_interleave(g, 1).transpose(-1, -2) / math.sqrt(HD)
+            if L > 1:
+                att = att + torch.full((L, L), float("-inf")).triu(1)
+            o = torch.softmax(att, -1) @ v.repeat_interleave(g, 1)
             x = x + lin(p + "self_attn.o_proj", o.transpose(1, 2).reshape(B, L, C))
             h = norm(x, W[p + "post_attention_layernorm.weight"])
             x = x + lin(p + "mlp.down_proj", F.silu(lin(p + "mlp.gate_proj", h)) * lin(p + "mlp.up_proj", h))
