@@ -206,7 +206,9 @@ try {
   // Another annotator's lease: the API refuses it (409) whatever key the page holds. Two of
   // the three hold different items (overlap 2 lets at most two share one).
   const items = await Promise.all(labelers.map((l) => nextShown(l.page, "")));
-  const [x, y] = items[0] !== items[1] ? [0, 1] : items[0] !== items[2] ? [0, 2] : [1, 2];
+  const holders = [[0, 1], [0, 2], [1, 2]].filter(([i, j]) => items[i] && items[j] && items[i] !== items[j]);
+  assert.ok(holders.length > 0, "two annotators hold different items: " + JSON.stringify(items));
+  const [x, y] = holders[0];
   const stolen = await labelers[x].page.evaluate(async ([item, key]) => {
     const r = await fetch("/label/api/submit", { method: "POST", headers: { Authorization: "Bearer " + key },
       body: JSON.stringify({ session: "pair", item, choice: "left", client_id: "steal-1" }) });
@@ -245,7 +247,9 @@ try {
   await rp.keyboard.press("Enter");
   shown = await nextShown(rp, shown);
   assert.ok(await rp.locator("#break").isHidden());
-  await rp.clock.runFor("01:10");  // every interval tick in order (fastForward fires one, possibly early)
+  // Every interval tick in order: the 15 s check runs at some phase after the minute starts,
+  // so one falls within 60-75 s of it whatever the phase.
+  await rp.clock.runFor("01:20");
   await rp.waitForSelector("#break:not([hidden])");
   assert.match(await rp.textContent("#break-text"), /labeling for 1 minute/);
   await rp.click("#break-dismiss");
