@@ -96,7 +96,8 @@ run, judged = sys.argv[1:3]
 lines = [json.loads(l) for l in open(f"{run}/metrics.jsonl")]
 train = [l for l in lines if "reward" in l]
 def mean(xs): return sum(xs) / len(xs)
-first, last = train[: len(train) // 5], train[-len(train) // 5:]
+fifth = max(1, len(train) // 5)
+first, last = train[:fifth], train[-fifth:]
 print("training reward %.3f -> %.3f, violations %.3f -> %.3f, KL to the reference %.2f nats a completion (last fifth)"
       % (mean([l["reward"] for l in first]), mean([l["reward"] for l in last]),
          mean([l["safety/violations"] for l in first]), mean([l["safety/violations"] for l in last]),
