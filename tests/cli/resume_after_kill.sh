@@ -40,6 +40,7 @@ run_killed() {
   local pid=$!
   until [ -d "$WORK/$name/checkpoints/step-$target" ]; do
     kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name.killed.log"; echo "$name: ended before step $target"; exit 1; }
+    sleep 0.02  # polling, not spinning: the run (and the test beside it under ctest -j) keep the cores
   done
   sleep "0.0$((RANDOM % 10))"
   kill -9 "$pid"
