@@ -130,21 +130,28 @@ RolledOutStep OnlineRlTask::roll_out(const TrainingBatches& step, const StepCont
   std::vector<std::size_t> first;  // each micro-batch's first completion in the step
   std::size_t total = 0;
   std::vector<RolloutSlot> mine;
+  auto is_mine = [&](std::size_t k) {
+    return static_cast<int>(k % static_cast<std::size_t>(context.world)) == context.rank;
+  };
   for (std::size_t k = 0; k < step.size(); ++k) {
     batches.push_back(static_cast<const PromptSlots*>(step[k].get()));
     first.push_back(total);
     total += batches.back()->slots.size();
-    if (static_cast<int>(k % static_cast<std::size_t>(context.world)) == context.rank)
+    if (is_mine(k))
       mine.insert(mine.end(), batches.back()->slots.begin(), batches.back()->slots.end());
   }
   auto scored = sample_and_score(train_, mine);
   const double temperature = settings_.sampling.temperature;
   const bool rloo = settings_.method == OnlineMethod::kRloo;
-  auto fields = torch::zeros({kFields, static_cast<std::int64_t>(total)}, torch::kFloat64);
+  // Row-major (field, completion); zeros where another process's completions go.
+  std::vector<double> parts(static_cast<std::size_t>(kFields) * total, 0.0);
+  auto part = [&](Field f, std::size_t col) -> double& {
+    return parts[static_cast<std::size_t>(f) * total + col];
+  };
   std::vector<std::shared_ptr<OnlineBatch>> built;
   std::size_t next = 0;  // the next of this process's rollouts
   for (std::size_t k = 0; k < step.size(); ++k) {
-    if (static_cast<int>(k % static_cast<std::size_t>(context.world)) != context.rank) continue;
+    if (!is_mine(k)) continue;
     const auto n = batches[k]->slots.size();
     std::vector<const PromptAnswerIds*> seqs;
     std::size_t longest = 0;
@@ -152,13 +159,13 @@ RolledOutStep OnlineRlTask::roll_out(const TrainingBatches& step, const StepCont
     for (std::size_t i = 0; i < n; ++i) {
       const auto& r = scored.rollouts[next + i];
       const auto& reward = scored.rewards[next + i];
-      const auto col = static_cast<std::int64_t>(first[k] + i);
-      fields[kModel][col] = reward.model;
-      fields[kSafety][col] = reward.safety;
-      fields[kRules][col] = reward.rules;
-      fields[kViolation][col] = reward.violation ? 1.0 : 0.0;
-      fields[kLength][col] = static_cast<double>(r.completion_tokens());
-      fields[kTruncated][col] = r.truncated ? 1.0 : 0.0;
+      const auto col = first[k] + i;
+      part(kModel, col) = reward.model;
+      part(kSafety, col) = reward.safety;
+      part(kRules, col) = reward.rules;
+      part(kViolation, col) = reward.violation ? 1.0 : 0.0;
+      part(kLength, col) = static_cast<double>(r.completion_tokens());
+      part(kTruncated, col) = r.truncated ? 1.0 : 0.0;
       seqs.push_back(&r.sequence);
       longest = std::max(longest, r.sequence.ids.size());
       b->tokens += static_cast<std::int64_t>(r.sequence.ids.size());
@@ -173,16 +180,17 @@ RolledOutStep OnlineRlTask::roll_out(const TrainingBatches& step, const StepCont
         const auto old = answer_token_logps(policy_.model, b->sequences, temperature);
         const CompletionTokens t{old.logp, old.logp, b->ref_logp, old.owner,
                                  static_cast<std::int64_t>(n)};
-        const auto kl = t.per_completion(t.old_logp - t.ref_logp).to(torch::kFloat64);
-        fields[kKl]
-            .narrow(0, static_cast<std::int64_t>(first[k]), static_cast<std::int64_t>(n))
-            .copy_(kl);
+        const auto kl = t.per_completion(t.old_logp - t.ref_logp).to(torch::kFloat64).contiguous();
+        for (std::size_t i = 0; i < n; ++i) part(kKl, first[k] + i) = kl.data_ptr<double>()[i];
       }
     }
     b->samples = static_cast<std::int64_t>(n);
     next += n;
     built.push_back(std::move(b));
   }
+  auto fields =
+      torch::from_blob(parts.data(), {kFields, static_cast<std::int64_t>(total)}, torch::kFloat64)
+          .clone();
   context.all_reduce_sum({fields});
 
   const auto rewards = (fields[kModel] + fields[kSafety] + fields[kRules]).to(torch::kFloat32);
@@ -190,26 +198,21 @@ RolledOutStep OnlineRlTask::roll_out(const TrainingBatches& step, const StepCont
   const auto advantages =
       rloo ? rloo_advantages(rewards, fields[kKl].to(torch::kFloat32), settings_.beta, g)
            : grpo_advantages(rewards, g, settings_.scaling);
+  // Each micro-batch's units from the gathered lengths: the step's normalizer is their sum.
   RolledOutStep out;
-  for (std::size_t k = 0; k < step.size(); ++k) {
-    const auto n = static_cast<std::int64_t>(batches[k]->slots.size());
-    const auto tokens = static_cast<std::int64_t>(
-        at(fields[kLength].narrow(0, static_cast<std::int64_t>(first[k]), n).sum()));
-    out.count += rloo ? n
-                      : aggregation_units(settings_.aggregation, n, tokens,
-                                          settings_.sampling.max_new_tokens);
-  }
   std::size_t j = 0;
   for (std::size_t k = 0; k < step.size(); ++k) {
-    if (static_cast<int>(k % static_cast<std::size_t>(context.world)) != context.rank) continue;
-    auto& b = built[j++];
     const auto n = static_cast<std::int64_t>(batches[k]->slots.size());
-    b->advantages = advantages.narrow(0, static_cast<std::int64_t>(first[k]), n).clone();
-    b->count = rloo ? n
-                    : aggregation_units(
-                          settings_.aggregation, n,
-                          static_cast<std::int64_t>(b->sequences.answer.sum().item<std::int64_t>()),
-                          settings_.sampling.max_new_tokens);
+    const auto from = static_cast<std::int64_t>(first[k]);
+    const auto tokens = static_cast<std::int64_t>(at(fields[kLength].narrow(0, from, n).sum()));
+    const auto units = rloo ? n
+                            : aggregation_units(settings_.aggregation, n, tokens,
+                                                settings_.sampling.max_new_tokens);
+    out.count += units;
+    if (!is_mine(k)) continue;
+    auto& b = built[j++];
+    b->advantages = advantages.narrow(0, from, n).clone();
+    b->count = units;
     out.mine.push_back(b);
   }
   if (!built.empty()) {
