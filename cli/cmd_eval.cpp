@@ -69,6 +69,9 @@ void add_eval_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--top-p", jd->top_p, "Nucleus sampling (--judge)")->capture_default_str();
   cmd->add_option("--seed", jd->seed, "Seed of the first answer (--judge)")->capture_default_str();
+  cmd->add_option("--batch", jd->batch, "Answers decoded together (--judge)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--baseline", ev->baseline, "A second model to compare side by side");
   cmd->add_option("--out", ev->out,
                   "Results JSONL: prompt, reference, answer and scores per example");

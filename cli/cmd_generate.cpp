@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "formats/model_dir.h"
@@ -21,7 +22,7 @@ struct GenerateArgs {
   std::int64_t max_new_tokens = 256;
   SamplingOptions sampling;
   std::vector<std::string> stop;
-  bool chat = false;
+  bool chat = false, json = false;
   int threads = 1;
 };
 
@@ -55,7 +56,18 @@ void run_generate(const GenerateArgs& a) {
   opt.eos_ids = a.chat ? stop_token_ids(m.eos_ids(), choose_chat_template(m.tokenizer.config),
                                         *m.tokenizer.tokenizer)
                        : m.eos_ids();
-  generate(m.model, *m.tokenizer.tokenizer, prompt_ids(m, a), opt,
+  auto prompt = prompt_ids(m, a);
+  if (a.json) {
+    // The exact ids, for comparing with another runtime token for token.
+    auto r = generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+    nlohmann::json out = {{"prompt_ids", prompt},
+                          {"ids", r.ids},
+                          {"text", r.text},
+                          {"finish_reason", r.finish_reason}};
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  generate(m.model, *m.tokenizer.tokenizer, prompt, opt,
            [](const std::string& piece) { std::cout << piece << std::flush; });
   // A terminal gets a final newline; a pipe or file gets exactly the generated text.
   if (isatty(STDOUT_FILENO)) std::cout << "\n";
@@ -86,6 +98,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--precision", args->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
+  cmd->add_flag("--json", args->json,
+                "Print one JSON object: prompt_ids, ids (generated, EOS excluded), text, "
+                "finish_reason");
   cmd->add_option("--threads", args->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

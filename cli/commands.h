@@ -23,6 +23,7 @@ void add_reward_commands(CLI::App& app);
 void add_classifier_commands(CLI::App& app);
 void add_label_commands(CLI::App& app);
 void add_tokenizer_commands(CLI::App& app);
+void add_export_commands(CLI::App& app);
 
 // A string option given once per value (--map a=b --map c=d), so that it never swallows a
 // following positional argument.

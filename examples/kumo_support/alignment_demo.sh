@@ -4,8 +4,8 @@
 # quotes a price) turn into
 #   1. DPO on on-policy pairs, two rounds: the current model samples six answers to each
 #      training prompt, the reward model (trained on the Kumo preference pairs) picks the best
-#      and the worst, DPO trains on them; judged against the SFT model on the held-out
-#      prompts (bar: win rate >= 0.70);
+#      of them and the written answer over the worst sample, DPO trains on them; judged
+#      against the SFT model on the held-out prompts (bar: win rate >= 0.70);
 #   2. RLOO from the SFT model with the reward model and the safety penalty, on the training
 #      prompts plus red-team training prompts; the violation rate on the held-out red-team
 #      prompts before and after, the mean reward and the KL to the reference (report.html);
@@ -29,11 +29,13 @@ python3 "$K/make_redteam.py" "$A"
 python3 - "$OUT/data/train.jsonl" "$A/redteam_train.jsonl" "$A" <<'PY'
 import json, sys
 train, redteam, out = sys.argv[1:4]
-with open(f"{out}/train_prompts.jsonl", "w") as p:
+# The training conversations' first questions, and the same followed by their written answer.
+with open(f"{out}/train_prompts.jsonl", "w") as p, open(f"{out}/train_references.jsonl", "w") as r:
     for n, line in enumerate(open(train, encoding="utf-8")):
         m = json.loads(line)["messages"]
         first = next(i for i, t in enumerate(m) if t["role"] == "assistant")
         p.write(json.dumps({"id": f"train-{n + 1}", "messages": m[:first]}, ensure_ascii=False) + "\n")
+        r.write(json.dumps({"id": f"train-{n + 1}", "messages": m[:first + 1]}, ensure_ascii=False) + "\n")
 # Online training prompts: the training questions and the red-team training ones four times
 # over (a quarter of the prompts), so the safety term is seen every step.
 with open(f"{out}/rl_prompts.jsonl", "w") as p:
@@ -52,21 +54,23 @@ judge() {  # MODEL BASELINE OUT_JSON [extra eval options]
     --samples 4 --temperature 0.7 --max-new-tokens 96 --json "$@" >"$out"
 }
 
-echo "-- DPO on on-policy pairs (best vs worst of six samples by the reward model), ${DPO_ROUNDS:-2} rounds"
+echo "-- DPO on on-policy pairs (the reward model's best of six samples and the written answer vs the worst sample), ${DPO_ROUNDS:-2} rounds"
 # Iterative DPO (Xiong et al. 2024, arXiv 2312.11456): each round the current model samples
-# six answers per training prompt, the reward model keeps its best and worst, and DPO (its
-# reference: the model the round starts from) trains on them.
+# six answers per training prompt; the reward model picks the best of them and the training
+# conversation's written answer as chosen, the worst sample as rejected; DPO (its reference:
+# the model the round starts from) trains on them with the chosen answer's NLL (sft_weight).
+"$CHOSEI" reward score --model "$RM" --jsonl "$A/train_references.jsonl" >"$A/train_reference_scores.jsonl"
 POLICY="$SFT"
 for round in $(seq 1 "${DPO_ROUNDS:-2}"); do
   "$CHOSEI" eval --model "$POLICY" --baseline "$POLICY" --judge "$RM" --prompts "$A/train_prompts.jsonl" \
-    --samples 6 --temperature 1.0 --max-new-tokens 96 --seed $((10 + round)) \
+    --samples 6 --temperature 1.0 --max-new-tokens 96 --seed $((10 + round)) --batch 32 \
     --out "$A/samples.$round.jsonl" >/dev/null
-  python3 "$K/best_worst_pairs.py" "$A/train_prompts.jsonl" "$A/samples.$round.jsonl" \
-    "$A/dpo_pairs.$round.jsonl" 0.5
+  python3 "$K/best_worst_pairs.py" "$A/samples.$round.jsonl" "$A/train_references.jsonl" \
+    "$A/train_reference_scores.jsonl" "$A/dpo_pairs.$round.jsonl"
   "$CHOSEI" data validate "$A/dpo_pairs.$round.jsonl" >/dev/null
   "$CHOSEI" align --set method=dpo --set model="$POLICY" --set train="$A/dpo_pairs.$round.jsonl" \
-    --set out="$A/dpo.$round" --set epochs=4 --set batch_size=8 --set learning_rate=7e-5 \
-    --set beta=0.2 --set sft_weight=0.5 --set max_seq_len=512 --set warmup_steps=5 \
+    --set out="$A/dpo.$round" --set epochs=4 --set batch_size=8 --set learning_rate=1e-4 \
+    --set beta=0.2 --set sft_weight=1.0 --set max_seq_len=512 --set warmup_steps=5 \
     --set log_every=40 --set seed=1
   POLICY="$A/dpo.$round/final"
 done

@@ -1,0 +1,65 @@
+// `chosei export gguf`: a model directory (or a LoRA adapter on its base) as one GGUF file
+// for llama.cpp and Ollama.
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "formats/gguf_export.h"
+#include "formats/model_dir.h"
+
+namespace chosei::cli {
+
+namespace {
+
+struct ExportGgufArgs {
+  std::string model, adapter, out, type = "f16", name;
+};
+
+GgmlType parse_ggml_type(const std::string& type) {
+  if (type == "f32") return GgmlType::F32;
+  if (type == "f16") return GgmlType::F16;
+  return GgmlType::Q8_0;
+}
+
+void run_export_gguf(const ExportGgufArgs& a) {
+  LoadedModel m =
+      a.adapter.empty() ? load_model_dir(a.model) : load_model_with_adapter(a.model, a.adapter);
+  // The tokenizer travels with the adapter when fine-tuning added tokens to it.
+  std::string tokenizer_dir = a.model;
+  if (!a.adapter.empty() && has_tokenizer_files(a.adapter)) tokenizer_dir = a.adapter;
+  if (a.adapter.empty() && !has_tokenizer_files(a.model)) tokenizer_dir = adapter_base_dir(a.model);
+  GgufExportOptions options;
+  options.type = parse_ggml_type(a.type);
+  options.name = a.name;
+  auto s = export_gguf(m, tokenizer_dir, a.out, options);
+  std::cout << "wrote " << a.out << ": " << s.architecture << ", " << s.tensors << " tensors, "
+            << s.bytes << " bytes of weights (" << a.type;
+  if (options.type == GgmlType::Q8_0)
+    std::cout << ": " << s.quantized << " matrices Q8_0, " << s.kept_f16
+              << " kept F16 (rows not a multiple of 32)";
+  std::cout << ")\n";
+}
+
+}  // namespace
+
+void add_export_commands(CLI::App& app) {
+  auto* exp = app.add_subcommand("export", "Export a model for other runtimes");
+  exp->require_subcommand(1);
+  auto a = std::make_shared<ExportGgufArgs>();
+  auto* gguf = exp->add_subcommand(
+      "gguf", "One GGUF file for llama.cpp / Ollama: weights, tokenizer, chat template");
+  gguf->add_option("--model", a->model, "Model directory (or an adapter directory)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  gguf->add_option("--adapter", a->adapter, "LoRA adapter merged into --model before export")
+      ->check(CLI::ExistingDirectory);
+  gguf->add_option("--out", a->out, "Output .gguf file")->required();
+  gguf->add_option("--type", a->type, "Matrix element type")
+      ->check(CLI::IsMember({"f32", "f16", "q8_0"}))
+      ->capture_default_str();
+  gguf->add_option("--name", a->name, "general.name (default: the model directory's name)");
+  gguf->callback([a] { run_export_gguf(*a); });
+}
+
+}  // namespace chosei::cli

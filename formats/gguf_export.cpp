@@ -1,0 +1,155 @@
+// HF names and layouts to llama.cpp's: Llama's q/k rows go from HF's rotate_half order back
+// to the interleaved pairs llama.cpp's "llama" RoPE rotates (convert_hf_to_gguf.py
+// LlamaModel.permute); Qwen2 keeps HF's order (NEOX RoPE).
+
+#include "formats/gguf_export.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <regex>
+#include <stdexcept>
+
+#include "formats/gguf_quantize.h"
+#include "formats/gguf_vocabulary.h"
+#include "formats/gguf_writer.h"
+#include "model/lora.h"
+#include "tokenizer/chat_messages.h"
+
+namespace chosei {
+
+namespace {
+
+// (rows, ...) with each head's rows [first half | second half] interleaved pairwise.
+torch::Tensor interleave_rope_rows(const torch::Tensor& w, std::int64_t heads) {
+  auto sizes = w.sizes().vec();
+  std::vector<std::int64_t> split = {heads, 2, sizes[0] / heads / 2};
+  split.insert(split.end(), sizes.begin() + 1, sizes.end());
+  return w.reshape(split).transpose(1, 2).reshape(sizes).contiguous();
+}
+
+std::vector<float> to_floats(const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kFloat32).contiguous().cpu();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+void write_architecture(GgufWriter& w, const std::string& arch, const ModelConfig& c) {
+  auto key = [&](const std::string& k) { return arch + "." + k; };
+  auto u32 = [](std::int64_t v) { return GgufValue::u32(static_cast<std::uint32_t>(v)); };
+  w.set(key("context_length"), u32(c.max_position_embeddings));
+  w.set(key("embedding_length"), u32(c.hidden_size));
+  w.set(key("block_count"), u32(c.num_hidden_layers));
+  w.set(key("feed_forward_length"), u32(c.intermediate_size));
+  w.set(key("attention.head_count"), u32(c.num_attention_heads));
+  w.set(key("attention.head_count_kv"), u32(c.num_key_value_heads));
+  w.set(key("attention.layer_norm_rms_epsilon"),
+        GgufValue::f32(static_cast<float>(c.rms_norm_eps)));
+  w.set(key("rope.freq_base"), GgufValue::f32(static_cast<float>(c.rope_theta)));
+  w.set(key("rope.dimension_count"), u32(c.effective_head_dim()));
+  w.set(key("attention.key_length"), u32(c.effective_head_dim()));
+  w.set(key("attention.value_length"), u32(c.effective_head_dim()));
+  w.set(key("vocab_size"), u32(c.vocab_size));
+}
+
+GgmlType matrix_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
+  if (t.dim() == 1) return GgmlType::F32;
+  if (wanted != GgmlType::Q8_0) return wanted;
+  if (t.size(-1) % kQ8_0BlockSize == 0) {
+    ++summary.quantized;
+    return GgmlType::Q8_0;
+  }
+  ++summary.kept_f16;
+  return GgmlType::F16;
+}
+
+std::string chat_template_for(const LoadedModel& m) {
+  if (!m.tokenizer.config.chat_template.empty()) return m.tokenizer.config.chat_template;
+  return choose_chat_template(m.tokenizer.config).jinja();
+}
+
+std::int64_t end_of_turn_id(const LoadedModel& m, std::int64_t eos) {
+  for (auto id : choose_chat_template(m.tokenizer.config).end_of_turn_ids(*m.tokenizer.tokenizer))
+    if (id != eos) return id;
+  return -1;
+}
+
+}  // namespace
+
+std::string gguf_architecture(const std::string& model_type) {
+  if (model_type == "llama" || model_type == "mistral") return "llama";
+  if (model_type == "qwen2") return "qwen2";
+  throw std::invalid_argument("GGUF export supports model_type llama, mistral and qwen2, not " +
+                              model_type);
+}
+
+std::string gguf_tensor_name(const std::string& hf) {
+  static const std::vector<std::pair<std::regex, std::string>> rules = {
+      {std::regex(R"(model\.embed_tokens\.weight)"), "token_embd.weight"},
+      {std::regex(R"(model\.norm\.weight)"), "output_norm.weight"},
+      {std::regex(R"(lm_head\.weight)"), "output.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.input_layernorm\.weight)"), "blk.$1.attn_norm.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.post_attention_layernorm\.weight)"),
+       "blk.$1.ffn_norm.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.q_proj\.(weight|bias))"), "blk.$1.attn_q.$2"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.k_proj\.(weight|bias))"), "blk.$1.attn_k.$2"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.v_proj\.(weight|bias))"), "blk.$1.attn_v.$2"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.o_proj\.weight)"),
+       "blk.$1.attn_output.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.mlp\.gate_proj\.weight)"), "blk.$1.ffn_gate.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.mlp\.up_proj\.weight)"), "blk.$1.ffn_up.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.mlp\.down_proj\.weight)"), "blk.$1.ffn_down.weight"},
+  };
+  for (const auto& [pattern, replacement] : rules)
+    if (std::regex_match(hf, pattern)) return std::regex_replace(hf, pattern, replacement);
+  return "";
+}
+
+GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
+                              const std::string& out, const GgufExportOptions& options) {
+  const ModelConfig& config = m.model->config();
+  GgufExportSummary summary;
+  summary.architecture = gguf_architecture(config.model_type);
+  merge_lora(*m.model);
+
+  GgufWriter w;
+  w.set("general.architecture", GgufValue::string(summary.architecture));
+  w.set("general.name",
+        GgufValue::string(options.name.empty() ? std::filesystem::path(m.dir).filename().string()
+                                               : options.name));
+  w.set("general.file_type", GgufValue::u32(gguf_file_type(options.type)));
+  if (options.type == GgmlType::Q8_0) w.set("general.quantization_version", GgufValue::u32(2));
+  w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
+  write_architecture(w, summary.architecture, config);
+
+  auto vocab = read_gguf_vocabulary(tokenizer_dir, config.vocab_size);
+  const auto eos_ids = m.eos_ids();
+  std::vector<std::int64_t> eos(eos_ids.begin(), eos_ids.end());
+  set_special_tokens(vocab, *m.tokenizer.tokenizer, eos);
+  vocab.pad = config.pad_token_id;
+  vocab.eot = end_of_turn_id(m, vocab.eos);
+  vocab.chat_template = chat_template_for(m);
+  write_vocabulary(w, vocab);
+
+  const bool interleave = summary.architecture == "llama";
+  for (const auto& p : m.model->named_parameters()) {
+    const std::string& hf = p.key();
+    if (hf.find(".lora_") != std::string::npos) continue;  // merged above
+    const std::string name = gguf_tensor_name(hf);
+    if (name.empty())
+      throw std::invalid_argument("GGUF export: no llama.cpp tensor for parameter " + hf);
+    torch::Tensor t = p.value().detach();
+    if (interleave && name.find(".attn_q.") != std::string::npos)
+      t = interleave_rope_rows(t, config.num_attention_heads);
+    if (interleave && name.find(".attn_k.") != std::string::npos)
+      t = interleave_rope_rows(t, config.num_key_value_heads);
+    const GgmlType type = matrix_type(options.type, t, summary);
+    w.add_tensor(name, t.sizes().vec(), type,
+                 [t, type] { return encode_ggml(to_floats(t), type); });
+    ++summary.tensors;
+    summary.bytes += static_cast<std::int64_t>(ggml_type_bytes(type, t.numel()));
+  }
+  w.write(out);
+  return summary;
+}
+
+}  // namespace chosei

@@ -1,0 +1,40 @@
+#pragma once
+// GGUF export for llama.cpp and Ollama: a chosei/HF model directory (Llama, Mistral or
+// Qwen2; a LoRA adapter merged into its base first) with its tokenizer and chat template
+// as one .gguf file, tensors named and laid out as llama.cpp's convert_hf_to_gguf.py
+// writes them.
+
+#include <string>
+
+#include "formats/gguf_format.h"
+#include "formats/model_dir.h"
+
+namespace chosei {
+
+struct GgufExportOptions {
+  // F32, F16 or Q8_0 for matrices (a matrix whose rows are not a multiple of 32 falls back
+  // to F16 under Q8_0, as llama.cpp's converter does); vectors (norms, biases) stay F32.
+  GgmlType type = GgmlType::F16;
+  std::string name;  // general.name; empty: the directory's name
+};
+
+struct GgufExportSummary {
+  std::string architecture;  // general.architecture
+  std::int64_t tensors = 0, bytes = 0;
+  std::int64_t quantized = 0, kept_f16 = 0;  // Q8_0 matrices, and those that fell back
+};
+
+// `model` as loaded (adapters merged here when present); its tokenizer is read from
+// `tokenizer_dir`'s files. Throws std::invalid_argument naming what cannot be exported.
+GgufExportSummary export_gguf(LoadedModel& model, const std::string& tokenizer_dir,
+                              const std::string& out, const GgufExportOptions& options);
+
+// The GGUF architecture for a config.json model_type: llama and mistral → "llama",
+// qwen2 → "qwen2"; throws std::invalid_argument for others.
+std::string gguf_architecture(const std::string& model_type);
+
+// HF parameter name → GGUF tensor name ("model.layers.3.mlp.up_proj.weight" →
+// "blk.3.ffn_up.weight"); "" when the parameter is not part of the export.
+std::string gguf_tensor_name(const std::string& hf_name);
+
+}  // namespace chosei

@@ -1,0 +1,76 @@
+#pragma once
+// The GGUF container (ggml's file format for llama.cpp, version 3): metadata values, tensor
+// element types and their block layouts. Spec: ggml/docs/gguf.md. Everything little-endian;
+// a tensor's dims are listed innermost first (ne[0] = the row length), the reverse of a
+// PyTorch shape.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace chosei {
+
+inline constexpr std::uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as little-endian u32
+inline constexpr std::uint32_t kGgufVersion = 3;
+inline constexpr std::uint64_t kGgufDefaultAlignment = 32;
+
+enum class GgufValueType : std::uint32_t {
+  U8 = 0,
+  I8 = 1,
+  U16 = 2,
+  I16 = 3,
+  U32 = 4,
+  I32 = 5,
+  F32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  U64 = 10,
+  I64 = 11,
+  F64 = 12,
+};
+
+// One metadata value. Arrays hold one element type; chosei writes arrays of strings, f32,
+// i32 and u32 (tokens, scores, token types), and reads any array of scalars or strings.
+struct GgufValue {
+  GgufValueType type = GgufValueType::U32;
+  GgufValueType element_type = GgufValueType::U32;  // for ARRAY
+  std::variant<std::uint64_t, std::int64_t, double, bool, std::string> scalar;
+  std::vector<std::string> strings;  // ARRAY of STRING
+  std::vector<double> numbers;       // ARRAY of any numeric type (exact for ≤ 2^53)
+
+  static GgufValue u32(std::uint32_t v);
+  static GgufValue i32(std::int32_t v);
+  static GgufValue f32(float v);
+  static GgufValue boolean(bool v);
+  static GgufValue string(std::string v);
+  static GgufValue string_array(std::vector<std::string> v);
+  static GgufValue f32_array(const std::vector<float>& v);
+  static GgufValue i32_array(const std::vector<std::int32_t>& v);
+
+  // Throw std::invalid_argument naming `key` when the value has another type.
+  std::uint64_t as_uint(const std::string& key) const;
+  double as_float(const std::string& key) const;
+  bool as_bool(const std::string& key) const;
+  const std::string& as_string(const std::string& key) const;
+};
+
+// ggml tensor types chosei writes and reads.
+enum class GgmlType : std::uint32_t { F32 = 0, F16 = 1, Q8_0 = 8 };
+
+// Q8_0: blocks of 32 weights along a row, each an f16 scale d = max|x| / 127 and 32 int8
+// q = round(x / d) (ggml-quants.c quantize_row_q8_0_ref): 34 bytes per block.
+inline constexpr std::int64_t kQ8_0BlockSize = 32;
+inline constexpr std::int64_t kQ8_0BlockBytes = 34;
+
+// "F32", "F16", "Q8_0"; throws std::invalid_argument for other values.
+std::string ggml_type_name(GgmlType type);
+GgmlType ggml_type_from_u32(std::uint32_t value, const std::string& tensor);
+// Bytes of `elements` values of `type` (elements a multiple of the block size for Q8_0).
+std::uint64_t ggml_type_bytes(GgmlType type, std::int64_t elements);
+
+// general.file_type: LLAMA_FTYPE_ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7.
+std::uint32_t gguf_file_type(GgmlType type);
+
+}  // namespace chosei
