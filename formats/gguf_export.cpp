@@ -62,9 +62,14 @@ GgmlType matrix_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary&
   return GgmlType::F16;
 }
 
+// The model's own template; else the one chosei would use, when the tokenizer has its
+// markup tokens (a base model without them gets none, as chosei would refuse to chat).
 std::string chat_template_for(const LoadedModel& m) {
   if (!m.tokenizer.config.chat_template.empty()) return m.tokenizer.config.chat_template;
-  return choose_chat_template(m.tokenizer.config).jinja();
+  const auto tmpl = choose_chat_template(m.tokenizer.config);
+  for (const auto& token : tmpl.special_tokens())
+    if (m.tokenizer.tokenizer->token_to_id(token) < 0) return "";
+  return tmpl.jinja();
 }
 
 std::int64_t end_of_turn_id(const LoadedModel& m, std::int64_t eos) {
