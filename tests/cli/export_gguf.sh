@@ -97,10 +97,56 @@ JSON
 "$CHOSEI" model init --config "$WORK/qwen2.json" --tokenizer "$WORK/tok" --out "$WORK/qwen2-init" --seed 6 >/dev/null
 for arch in llama qwen2; do
   "$CHOSEI" sft --set model="$WORK/$arch-init" --set train="$WORK/train.jsonl" --set out="$WORK/$arch-run" \
-    --set max_steps=60 --set learning_rate=0.004 --set batch_size=8 --set max_seq_len=256 \
+    --set max_steps=40 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=256 \
     --set log_every=60 --set seed=1 >/dev/null
   for t in f32 f16; do
     "$CHOSEI" export gguf --model "$WORK/$arch-run/final" --out "$WORK/$arch-$t.gguf" --type "$t"
     compare "$WORK/$arch-run/final" "$WORK/$arch-$t.gguf" 1.0 chat
   done
 done
+"$CHOSEI" export gguf --model "$WORK/llama-run/final" --out "$WORK/llama-q8_0.gguf" --type q8_0
+compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.5 chat
+
+echo "== a LoRA adapter, merged at export"
+"$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-run" \
+  --set max_steps=20 --set learning_rate=0.01 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
+  --set log_every=20 --set seed=2 >/dev/null
+test -f "$WORK/lora-run/final/adapter_config.json"
+"$CHOSEI" export gguf --model "$WORK/lora-run/final" --out "$WORK/lora-f32.gguf" --type f32
+compare "$WORK/lora-run/final" "$WORK/lora-f32.gguf" 1.0 chat
+# The same adapter named with --adapter on its base gives the same file.
+"$CHOSEI" export gguf --model "$WORK/llama-run/final" --adapter "$WORK/lora-run/final" \
+  --out "$WORK/lora-f32-b.gguf" --type f32 --name lora-f32 >/dev/null
+"$CHOSEI" export gguf --model "$WORK/lora-run/final" --out "$WORK/lora-f32-c.gguf" --type f32 \
+  --name lora-f32 >/dev/null
+cmp "$WORK/lora-f32-b.gguf" "$WORK/lora-f32-c.gguf"
+# Merging changed the weights: the file differs from the base's.
+"$CHOSEI" export gguf --model "$WORK/llama-run/final" --out "$WORK/base-f32.gguf" --type f32 \
+  --name lora-f32 >/dev/null
+! cmp -s "$WORK/base-f32.gguf" "$WORK/lora-f32-b.gguf"
+
+echo "== refusals"
+expect_error() {  # PATTERN COMMAND...: fails with a message containing PATTERN, writes nothing
+  local pattern="$1"
+  shift
+  local out
+  if out=$("$@" 2>&1); then
+    echo "expected a failure: $*"
+    exit 1
+  fi
+  grep -q -- "$pattern" <<<"$out" || { echo "expected '$pattern' in: $out"; exit 1; }
+}
+cp -r "$WORK/llama-run/final" "$WORK/gpt2ish"
+python3 - "$WORK/gpt2ish/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["model_type"] = "gptj"; json.dump(c, open(sys.argv[1], "w"))
+PY
+expect_error "model_type" "$CHOSEI" export gguf --model "$WORK/gpt2ish" --out "$WORK/x.gguf"
+expect_error "q4" "$CHOSEI" export gguf --model "$S260K" --out "$WORK/x.gguf" --type q4
+mkdir -p "$WORK/readonly" && touch "$WORK/readonly/keep.gguf" && chmod 500 "$WORK/readonly"
+if [ "$(id -u)" -ne 0 ]; then
+  expect_error "readonly" "$CHOSEI" export gguf --model "$S260K" --out "$WORK/readonly/keep.gguf"
+fi
+chmod 700 "$WORK/readonly"
+test ! -e "$WORK/x.gguf"
+echo "export_gguf: all checks passed"
