@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "formats/gguf_import.h"
 #include "formats/llama2c_import.h"
 #include "formats/model_dir.h"
 #include "formats/safetensors_reader.h"
@@ -161,15 +162,26 @@ void add_model_commands(CLI::App& app) {
       "import", "Convert a checkpoint from another format into an HF directory");
   import->add_option("--format", imp->format, "Source format")
       ->required()
-      ->check(CLI::IsMember({"llama2c"}));
-  import->add_option("--weights", imp->weights, "Checkpoint file (llama2.c .bin)")->required();
-  import->add_option("--tokenizer", imp->tokenizer, "Tokenizer file (llama2.c tokenizer.bin)")
-      ->required();
+      ->check(CLI::IsMember({"llama2c", "gguf"}));
+  import->add_option("--weights", imp->weights, "Checkpoint file (llama2.c .bin, or .gguf)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import->add_option("--tokenizer", imp->tokenizer,
+                     "Tokenizer file (llama2.c tokenizer.bin; a GGUF file carries its own)");
   import->add_option("--out", imp->out, "Output model directory")->required();
   import->callback([imp] {
-    import_llama2c(imp->weights, imp->tokenizer, imp->out);
-  std::cout << "imported " << imp->weights << " into " << imp->out << "\n";
-});
+    if (imp->format == "gguf") {
+      auto s = import_gguf(imp->weights, imp->out);
+  std::cout << "imported " << imp->weights << " (" << s.architecture << ", " << s.tensors
+            << " tensors) into " << imp->out << "\n";
+  return;
+}
+if (imp->tokenizer.empty())
+  throw std::invalid_argument("--format llama2c needs --tokenizer tokenizer.bin");
+import_llama2c(imp->weights, imp->tokenizer, imp->out);
+std::cout << "imported " << imp->weights << " into " << imp->out << "\n";
 }  // namespace chosei::cli
+);
+}
 
 }  // namespace chosei::cli

@@ -6,8 +6,9 @@
 #   - a Llama and a Qwen2 model fine-tuned here with a BPE tokenizer trained here (byte-level,
 #     chat special tokens), through a LoRA adapter merged at export for one of them;
 # Q8_0 agrees on a stated share of tokens; llama.cpp tokenizes text as chosei does and
-# renders the file's chat template to the ids chosei's template gives; `chosei export`
-# refuses what it cannot export, naming it.
+# renders the file's chat template to the ids chosei's template gives; `chosei model import
+# --format gguf` brings each file back (same greedy ids and tokenization, the same file on
+# re-export); both refuse what they cannot handle, naming it.
 set -euo pipefail
 CHOSEI="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -123,7 +124,41 @@ cmp "$WORK/lora-f32-b.gguf" "$WORK/lora-f32-c.gguf"
 # Merging changed the weights: the file differs from the base's.
 "$CHOSEI" export gguf --model "$WORK/llama-run/final" --out "$WORK/base-f32.gguf" --type f32 \
   --name lora-f32 >/dev/null
-! cmp -s "$WORK/base-f32.gguf" "$WORK/lora-f32-b.gguf"
+if cmp -s "$WORK/base-f32.gguf" "$WORK/lora-f32-b.gguf"; then
+  echo "the merged adapter's file equals its base's"
+  exit 1
+fi
+
+echo "== import back: chosei model import --format gguf"
+# same_model A B: greedy ids and tokenization of a few texts equal.
+same_model() {
+  for p in "Once upon a time" "How do I return a kettle?" "保証期間は？"; do
+    a=$("$CHOSEI" generate --model "$1" --prompt "$p" --temperature 0 --max-new-tokens 30 --json)
+    b=$("$CHOSEI" generate --model "$2" --prompt "$p" --temperature 0 --max-new-tokens 30 --json)
+    [ "$a" = "$b" ] || { echo "import of $2 differs on '$p':"; echo " $a"; echo " $b"; exit 1; }
+  done
+}
+"$CHOSEI" model import --format gguf --weights "$WORK/s260k-f32.gguf" --out "$WORK/s260k-back"
+test -f "$WORK/s260k-back/tokenizer.model"
+same_model "$S260K" "$WORK/s260k-back"
+for arch in llama qwen2; do
+  "$CHOSEI" model import --format gguf --weights "$WORK/$arch-f32.gguf" --out "$WORK/$arch-back"
+  same_model "$WORK/$arch-run/final" "$WORK/$arch-back"
+  python3 - "$WORK/$arch-run/final/config.json" "$WORK/$arch-back/config.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+          "num_key_value_heads", "rms_norm_eps", "rope_theta", "tie_word_embeddings", "vocab_size"):
+    assert a.get(k) == b.get(k), (k, a.get(k), b.get(k))
+PY
+  # The imported model exports to the same file (weights, vocabulary, template).
+  "$CHOSEI" export gguf --model "$WORK/$arch-back" --out "$WORK/$arch-again.gguf" --type f32 --name final >/dev/null
+  cmp "$WORK/$arch-f32.gguf" "$WORK/$arch-again.gguf"
+done
+# f16 and q8_0 import as their decoded values: the re-export equals the file.
+"$CHOSEI" model import --format gguf --weights "$WORK/llama-f16.gguf" --out "$WORK/llama-f16-back" >/dev/null
+"$CHOSEI" export gguf --model "$WORK/llama-f16-back" --out "$WORK/llama-f16-again.gguf" --type f16 --name final >/dev/null
+cmp "$WORK/llama-f16.gguf" "$WORK/llama-f16-again.gguf"
 
 echo "== refusals"
 expect_error() {  # PATTERN COMMAND...: fails with a message containing PATTERN, writes nothing
@@ -142,6 +177,9 @@ import json, sys
 c = json.load(open(sys.argv[1])); c["model_type"] = "gptj"; json.dump(c, open(sys.argv[1], "w"))
 PY
 expect_error "model_type" "$CHOSEI" export gguf --model "$WORK/gpt2ish" --out "$WORK/x.gguf"
+printf 'GGUF\x03\x00\x00\x00' >"$WORK/cut.gguf"
+expect_error "cut.gguf" "$CHOSEI" model import --format gguf --weights "$WORK/cut.gguf" --out "$WORK/cut-back"
+test ! -e "$WORK/cut-back/config.json"
 expect_error "q4" "$CHOSEI" export gguf --model "$S260K" --out "$WORK/x.gguf" --type q4
 mkdir -p "$WORK/readonly" && touch "$WORK/readonly/keep.gguf" && chmod 500 "$WORK/readonly"
 if [ "$(id -u)" -ne 0 ]; then

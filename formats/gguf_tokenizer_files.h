@@ -1,0 +1,21 @@
+#pragma once
+// The tokenizer files a GGUF vocabulary stands for, written into a model directory:
+// "gpt2" → tokenizer.json (byte-level BPE with the merges and the named pre-tokenizer's
+// regex), "llama" → tokenizer.model (a SentencePiece BPE ModelProto with the pieces, scores
+// and types; identity normalization without SentencePiece's whitespace collapsing, since a
+// GGUF file does not record it and llama.cpp never collapses), plus tokenizer_config.json
+// (special tokens, add_bos/add_eos, chat template).
+
+#include <string>
+
+#include "formats/gguf_vocabulary.h"
+
+namespace chosei {
+
+// Throws std::invalid_argument naming the model or pre-tokenizer it cannot express.
+void write_tokenizer_files(const GgufVocabulary& vocab, const std::string& dir);
+
+// The ModelProto bytes for a "llama" vocabulary (exposed for tests).
+std::string sentencepiece_model_bytes(const GgufVocabulary& vocab);
+
+}  // namespace chosei
