@@ -9,12 +9,13 @@
 #include <stdexcept>
 
 #include "base/atomic_file.h"
+#include "tokenizer/byte_level_bpe_json.h"
 #include "tokenizer/tokenizer_config.h"
 
 namespace chosei {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -57,11 +58,7 @@ json byte_level_pre_tokenizer(const std::string& pre) {
 }
 
 json post_processor(const GgufVocabulary& v) {
-  if (!v.add_bos && !v.add_eos)
-    return {{"type", "ByteLevel"},
-            {"add_prefix_space", true},
-            {"trim_offsets", false},
-            {"use_regex", true}};
+  if (!v.add_bos && !v.add_eos) return json();  // byte_level_bpe_json's ByteLevel: adds nothing
   json single = json::array(), specials = json::object();
   auto special = [&](std::int64_t id) {
     const std::string& t = v.tokens.at(static_cast<std::size_t>(id));
@@ -78,49 +75,24 @@ json post_processor(const GgufVocabulary& v) {
 }
 
 void write_tokenizer_json(const GgufVocabulary& v, const std::string& dir) {
-  json vocab = json::object(), added = json::array(), merges = json::array();
-  for (std::size_t id = 0; id < v.tokens.size(); ++id) {
-    vocab[v.tokens[id]] = id;
+  ByteLevelBpeJson parts;
+  parts.tokens = v.tokens;
+  for (std::size_t id = 0; id < v.tokens.size(); ++id)
     if (is_added(v.types[id]))
-      added.push_back(
-          {{"id", id},
-           {"content", v.tokens[id]},
-           {"single_word", false},
-           {"lstrip", false},
-           {"rstrip", false},
-           {"normalized", false},
-           {"special", v.types[id] == static_cast<std::int32_t>(GgufTokenType::CONTROL)}});
-  }
+      parts.added_tokens.push_back(
+          added_token_json(static_cast<std::int64_t>(id), v.tokens[id],
+                           v.types[id] == static_cast<std::int32_t>(GgufTokenType::CONTROL)));
   for (const auto& m : v.merges) {
     const auto space = m.find(' ');
     if (space == std::string::npos)
       throw std::invalid_argument("GGUF import: merge without a space: " + m);
-    merges.push_back({m.substr(0, space), m.substr(space + 1)});
+    parts.merges.emplace_back(m.substr(0, space), m.substr(space + 1));
   }
-  json tok = {{"version", "1.0"},
-              {"truncation", nullptr},
-              {"padding", nullptr},
-              {"added_tokens", added},
-              {"normalizer", nullptr},
-              {"pre_tokenizer", byte_level_pre_tokenizer(v.pre)},
-              {"post_processor", post_processor(v)},
-              {"decoder",
-               {{"type", "ByteLevel"},
-                {"add_prefix_space", true},
-                {"trim_offsets", true},
-                {"use_regex", true}}},
-              {"model",
-               {{"type", "BPE"},
-                {"dropout", nullptr},
-                {"unk_token", nullptr},
-                {"continuing_subword_prefix", nullptr},
-                {"end_of_word_suffix", nullptr},
-                {"fuse_unk", false},
-                {"byte_fallback", false},
-                {"ignore_merges", v.pre == "llama-bpe"},
-                {"vocab", vocab},
-                {"merges", merges}}}};
-  write_file_atomic((fs::path(dir) / "tokenizer.json").string(), tok.dump(2) + "\n");
+  parts.pre_tokenizer = byte_level_pre_tokenizer(v.pre);
+  parts.post_processor = post_processor(v);
+  parts.ignore_merges = v.pre == "llama-bpe";
+  write_file_atomic((fs::path(dir) / "tokenizer.json").string(),
+                    byte_level_bpe_json(parts).dump(2) + "\n");
 }
 
 // Protobuf wire-format writer for the few fields a ModelProto needs.

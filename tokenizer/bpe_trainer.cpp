@@ -9,6 +9,7 @@
 
 #include "base/atomic_file.h"
 #include "tokenizer/byte_level.h"
+#include "tokenizer/byte_level_bpe_json.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/pretokenizer_split.h"
 
@@ -177,45 +178,12 @@ TrainedBpe train_byte_level_bpe(const std::vector<std::string>& files,
   }
 
   using nlohmann::ordered_json;
-  ordered_json vocab = ordered_json::object(), merge_list = ordered_json::array(),
-               added = ordered_json::array();
-  for (std::size_t i = 0; i < tokens.size(); ++i) vocab[tokens[i]] = i;
-  for (auto [a, b] : merges) merge_list.push_back({tokens[a], tokens[b]});
+  ByteLevelBpeJson parts;
+  parts.tokens = tokens;
+  for (auto [a, b] : merges) parts.merges.emplace_back(tokens[a], tokens[b]);
   for (std::int64_t i = 0; i < n_special; ++i)
-    added.push_back({{"id", i},
-                     {"content", tokens[i]},
-                     {"single_word", false},
-                     {"lstrip", false},
-                     {"rstrip", false},
-                     {"normalized", false},
-                     {"special", true}});
-  ordered_json byte_level = {{"type", "ByteLevel"},
-                             {"add_prefix_space", false},
-                             {"trim_offsets", true},
-                             {"use_regex", true}};
-  ordered_json j = {{"version", "1.0"},
-                    {"truncation", nullptr},
-                    {"padding", nullptr},
-                    {"added_tokens", added},
-                    {"normalizer", nullptr},
-                    {"pre_tokenizer", byte_level},
-                    {"post_processor",
-                     {{"type", "ByteLevel"},
-                      {"add_prefix_space", false},
-                      {"trim_offsets", false},
-                      {"use_regex", true}}},
-                    {"decoder", byte_level},
-                    {"model",
-                     {{"type", "BPE"},
-                      {"dropout", nullptr},
-                      {"unk_token", nullptr},
-                      {"continuing_subword_prefix", nullptr},
-                      {"end_of_word_suffix", nullptr},
-                      {"fuse_unk", false},
-                      {"byte_fallback", false},
-                      {"ignore_merges", false},
-                      {"vocab", vocab},
-                      {"merges", merge_list}}}};
+    parts.added_tokens.push_back(added_token_json(i, tokens[i], /*special=*/true));
+  ordered_json j = byte_level_bpe_json(parts);
   ordered_json config = {{"tokenizer_class", "PreTrainedTokenizerFast"},
                          {"bos_token", nullptr},
                          {"eos_token", "<|im_end|>"},
