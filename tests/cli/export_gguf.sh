@@ -49,8 +49,12 @@ texts = prompts + ["How do I return a kettle?", "保証期間は何年ですか�
 # llama.cpp's SPM tokenizer does not: a known llama.cpp difference, so only BPE tokenizers see them.
 if os.path.exists(os.path.join(model, "tokenizer.json")):
     texts += ["Hello,  world!\n\n  two   spaces", " leading space"]
-encoded = [json.loads(subprocess.check_output([chosei, "tokenizer", "encode", "--tokenizer", model,
-           "--text", t, "--no-special"])) for t in texts]
+texts_file = gguf + ".texts.jsonl"
+with open(texts_file, "w", encoding="utf-8") as f:
+    f.writelines(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+encoded = [json.loads(line)["ids"] for line in subprocess.check_output(
+    [chosei, "tokenizer", "encode", "--tokenizer", model, "--jsonl", texts_file, "--no-special"],
+    text=True).splitlines()]
 request = {"file": gguf, "greedy": [{"ids": r["prompt_ids"], "max_tokens": 40} for r in runs],
            "tokenize": texts, "chat": [[{"role": "user", "content": q}] for q in chats]}
 out = json.loads(subprocess.run(reference, input=json.dumps(request), capture_output=True,
