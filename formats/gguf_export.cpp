@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "formats/gguf_quantize.h"
+#include "formats/gguf_reader.h"
 #include "formats/gguf_vocabulary.h"
 #include "formats/gguf_writer.h"
 #include "model/lora.h"
@@ -76,6 +77,26 @@ std::int64_t end_of_turn_id(const LoadedModel& m, std::int64_t eos) {
   for (auto id : choose_chat_template(m.tokenizer.config).end_of_turn_ids(*m.tokenizer.tokenizer))
     if (id != eos) return id;
   return -1;
+}
+
+// Reads the file back: every exported parameter is there with its shape, and the
+// vocabulary fills the embedding rows, or the export fails before anyone ships it.
+void check_written(const std::string& path, LlamaForCausalLMImpl& model,
+                   const GgufExportSummary& summary) {
+  GgufReader r(path);
+  if (static_cast<std::int64_t>(r.tensors().size()) != summary.tensors)
+    throw std::runtime_error(path + ": wrote " + std::to_string(summary.tensors) +
+                             " tensors, reads back " + std::to_string(r.tensors().size()));
+  for (const auto& p : model.named_parameters()) {
+    const std::string name = gguf_tensor_name(p.key());
+    if (name.empty()) continue;
+    const GgufTensorInfo* t = r.find_tensor(name);
+    if (!t || t->shape != p.value().sizes().vec())
+      throw std::runtime_error(path + ": tensor " + name + " does not read back as written");
+  }
+  if (static_cast<std::int64_t>(read_vocabulary(r).tokens.size()) != model.config().vocab_size)
+    throw std::runtime_error(path + ": the vocabulary does not read back with " +
+                             std::to_string(model.config().vocab_size) + " tokens");
 }
 
 }  // namespace
@@ -154,6 +175,7 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
     summary.bytes += static_cast<std::int64_t>(ggml_type_bytes(type, t.numel()));
   }
   w.write(out);
+  check_written(out, *m.model, summary);
   return summary;
 }
 
