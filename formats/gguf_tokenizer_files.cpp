@@ -19,18 +19,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-const std::map<std::string, std::string>& pre_tokenizer_regexes() {
-  static const std::map<std::string, std::string> regexes = {
-      {"llama-bpe",
-       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
-      {"qwen2",
-       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
-  };
-  return regexes;
-}
-
 bool is_added(std::int32_t type) {
   return type == static_cast<std::int32_t>(GgufTokenType::CONTROL) ||
          type == static_cast<std::int32_t>(GgufTokenType::USER_DEFINED);
@@ -42,8 +30,8 @@ json byte_level_pre_tokenizer(const std::string& pre) {
             {"add_prefix_space", false},
             {"trim_offsets", true},
             {"use_regex", true}};
-  auto it = pre_tokenizer_regexes().find(pre);
-  if (it == pre_tokenizer_regexes().end())
+  auto it = gguf_split_pre_tokenizers().find(pre);  // gpt-2 handled above: its regex is built in
+  if (it == gguf_split_pre_tokenizers().end())
     throw std::invalid_argument("GGUF import: pre-tokenizer " + pre +
                                 " is not supported (gpt-2, llama-bpe, qwen2)");
   return {{"type", "Sequence"},

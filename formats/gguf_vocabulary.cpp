@@ -2,6 +2,7 @@
 
 #include "formats/gguf_vocabulary.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -19,22 +20,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// The pre-tokenizer regexes llama.cpp knows by name (llama-vocab.cpp), as tokenizer.json
-// spells them in a Split pre-tokenizer.
-const std::map<std::string, std::string>& known_pre_tokenizers() {
-  static const std::map<std::string, std::string> names = {
-      {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-       "llama-bpe"},
-      {"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-       "qwen2"},
-      {"'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-       "gpt-2"},
-  };
-  return names;
-}
 
 void collect_pre_tokenizers(const json& node, std::vector<const json*>& out) {
   if (!node.is_object()) return;
@@ -63,11 +48,12 @@ std::string byte_level_pre(const json& tok, const std::string& source) {
   }
   if (!byte_level) return "";
   if (!regex.empty()) {
-    auto it = known_pre_tokenizers().find(regex);
-    if (it == known_pre_tokenizers().end())
+    auto it = std::find_if(gguf_split_pre_tokenizers().begin(), gguf_split_pre_tokenizers().end(),
+                           [&](const auto& named) { return named.second == regex; });
+    if (it == gguf_split_pre_tokenizers().end())
       throw std::invalid_argument(source + ": pre-tokenizer regex " + regex +
                                   " has no llama.cpp equivalent (known: GPT-2, Llama 3, Qwen2)");
-    return it->second;
+    return it->first;
   }
   if (pre.empty())
     throw std::invalid_argument(source +
@@ -172,6 +158,20 @@ GgufVocabulary from_sentencepiece(const std::string& path, std::int64_t rows) {
 }
 
 }  // namespace
+
+const std::map<std::string, std::string>& gguf_split_pre_tokenizers() {
+  static const std::map<std::string, std::string> regexes = {
+      {"llama-bpe",
+       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
+       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+      {"qwen2",
+       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
+       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+      {"gpt-2",
+       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"},
+  };
+  return regexes;
+}
 
 GgufVocabulary read_gguf_vocabulary(const std::string& dir, std::int64_t rows) {
   if (fs::exists(fs::path(dir) / "tokenizer.json"))

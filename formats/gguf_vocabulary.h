@@ -7,6 +7,7 @@
 // the files, so what llama.cpp gets is what the files say, not a re-derivation.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ GgufVocabulary read_gguf_vocabulary(const std::string& dir, std::int64_t rows);
 // chosei loaded it, so llama.cpp adds exactly what chosei adds.
 void set_special_tokens(GgufVocabulary& vocab, const Tokenizer& tokenizer,
                         const std::vector<std::int64_t>& eos_ids);
+
+// tokenizer.ggml.pre names and the Split regex each stands for in a tokenizer.json (as
+// llama-vocab.cpp names them): the one table export and import both read.
+const std::map<std::string, std::string>& gguf_split_pre_tokenizers();
 
 void write_vocabulary(GgufWriter& writer, const GgufVocabulary& vocab);
 GgufVocabulary read_vocabulary(const GgufReader& reader);
