@@ -129,13 +129,14 @@ std::shared_ptr<GenerationJob> ChatCompletionsRoute::make_job(const ServedModel&
   return job;
 }
 
-void ChatCompletionsRoute::handle(const HttpRequest& req, HttpResponse& res) {
+void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& req,
+                                  HttpResponse& res) {
   const double started = now_s();
   auto body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw invalid_request("the request body is not valid JSON");
   auto r = parse_chat_request(body);
   auto sm = models_.find(r.model);
-  if (!sm)
+  if (!sm || !caller.sees(sm->owner))
     throw ApiError(404, "The model `" + r.model + "` does not exist", "invalid_request_error",
                    "model", "model_not_found");
   auto ch = std::make_shared<Channel>();

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 
+#include "chat/api_caller.h"
 #include "chat/http_transport.h"
 #include "chat/model_registry.h"
 #include "chat/server_metrics.h"
@@ -25,7 +26,8 @@ class ChatCompletionsRoute {
   ChatCompletionsRoute(ModelRegistry& models, const FilterEngine* filters, ServerMetrics& metrics,
                        std::int64_t max_tokens, std::atomic<int>& open_streams);
 
-  void handle(const HttpRequest& req, HttpResponse& res);
+  // A model the caller may not use answers as one that does not exist.
+  void handle(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res);
 
  private:
   std::string screen_input(ChatRequest& r);

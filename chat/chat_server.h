@@ -1,8 +1,9 @@
 #pragma once
 // The OpenAI-compatible HTTP server: composes the transport (chat/http_transport.h), the
 // model registry, the filters and the routes: POST /v1/chat/completions (JSON or
-// server-sent events), GET /v1/models, /health, /metrics and the web chat page at /. Every
-// API route checks the bearer key; SIGTERM-style stop() drains.
+// server-sent events), GET /v1/models, /health, /metrics and the web chat page at /; with a
+// data directory the files and fine-tuning APIs and their job queue. Every API route checks
+// the bearer key; SIGTERM-style stop() drains (a running job is stopped, resumed next start).
 
 #include <functional>
 #include <map>
@@ -31,8 +32,13 @@ struct ChatServerOptions {
   // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
   std::string label_db;  // empty: no labeling routes
   std::map<std::string, std::string> annotators;
-  std::string label_admin_key;
+  std::string label_admin_key;  // also the API's admin key: every owner's files and jobs
   double label_lease_seconds = 600;
+  // Fine-tuning (chat/files_routes.h, chat/fine_tuning_routes.h): the data directory
+  // (finetune.db, files/, jobs/), the upload limit, the chosei executable jobs run in.
+  std::string data_dir;  // empty: no files or fine-tuning routes
+  std::size_t max_upload_bytes = std::size_t(512) << 20;
+  std::string program;
 };
 
 class ChatServer {

@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
+#include <regex>
+#include <set>
 #include <stdexcept>
 
 namespace chosei {
@@ -22,7 +25,20 @@ HttpRequest plain_request(const httplib::Request& req) {
   r.body = req.body;
   r.remote_addr = req.remote_addr;
   for (const auto& [k, v] : req.headers) r.headers.emplace(k, v);
+  for (const auto& [k, v] : req.params) r.query.emplace(k, v);
+  for (std::size_t i = 1; i < req.matches.size(); ++i)
+    r.path_params.push_back(req.matches[i].str());  // the path was decoded when read
   return r;
+}
+
+std::size_t content_length(const httplib::Request& req) {
+  const auto v = req.get_header_value("Content-Length");
+  if (v.empty()) return 0;
+  try {
+    return static_cast<std::size_t>(std::stoull(v));
+  } catch (const std::exception&) {
+    return std::numeric_limits<std::size_t>::max();
+  }
 }
 
 class HttplibSink : public StreamSink {
@@ -57,6 +73,11 @@ void deliver(const HttpResponse& plain, httplib::Response& res) {
 
 }  // namespace
 
+std::string HttpRequest::query_value(const std::string& name, const std::string& fallback) const {
+  const auto it = query.find(name);
+  return it == query.end() ? fallback : it->second;
+}
+
 std::string HttpRequest::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
@@ -70,9 +91,37 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   httplib::Server http;
   std::function<void(HttpResponse&)> fill_error;
+  std::vector<std::regex> upload_routes;
+
+  bool is_upload(const std::string& path) const {
+    return std::any_of(upload_routes.begin(), upload_routes.end(),
+                       [&](const std::regex& r) { return std::regex_match(path, r); });
+  }
+
+  // Refused from the headers, before a byte of the body is read: the upload routes' limit
+  // for them, the body limit for every other route.
+  bool too_large(const httplib::Request& req) const {
+    const auto limit = is_upload(req.path) ? upload_limit() : options.max_body_bytes;
+    return content_length(req) > limit;
+  }
+  std::size_t upload_limit() const {
+    return options.max_upload_bytes ? options.max_upload_bytes : options.max_body_bytes;
+  }
+
+  void refuse(int status, httplib::Response& res) {
+    res.status = status;
+    res.set_header("Connection", "close");
+    if (!fill_error) return;
+    HttpResponse plain;
+    plain.status = status;
+    fill_error(plain);
+    res.set_content(plain.body, plain.content_type);
+  }
 
   httplib::Server::Handler wrap(HttpHandler handler) {
-    return [handler](const httplib::Request& req, httplib::Response& res) {
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      // A chunked body has no Content-Length to refuse it by before it is read.
+      if (req.body.size() > options.max_body_bytes) return refuse(413, res);
       HttpResponse plain;
       handler(plain_request(req), plain);
       deliver(plain, res);
@@ -82,7 +131,13 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->http.set_payload_max_length(impl_->options.max_body_bytes);
+  impl_->http.set_payload_max_length(
+      std::max(impl_->options.max_body_bytes, impl_->upload_limit()));
+  impl_->http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!impl_->too_large(req)) return httplib::Server::HandlerResponse::Unhandled;
+    impl_->refuse(413, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   const auto threads = impl_->options.threads;
   impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl_->http.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
@@ -102,6 +157,37 @@ void HttpServer::get(const std::string& path, HttpHandler handler) {
 
 void HttpServer::post(const std::string& path, HttpHandler handler) {
   impl_->http.Post(path, impl_->wrap(std::move(handler)));
+}
+
+void HttpServer::del(const std::string& path, HttpHandler handler) {
+  impl_->http.Delete(path, impl_->wrap(std::move(handler)));
+}
+
+void HttpServer::post_upload(const std::string& path, UploadHandler handler) {
+  impl_->upload_routes.emplace_back(path);
+  impl_->http.Post(path, [this, handler](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader& reader) {
+    HttpResponse plain;
+    bool read_all = false;
+    MultipartReader read_body = [&](const std::function<bool(const UploadPart&)>& part,
+                                    const std::function<bool(const char*, std::size_t)>& data) {
+      if (!req.is_multipart_form_data()) return false;
+      std::size_t total = 0;
+      const auto limit = impl_->upload_limit();
+      read_all = reader(
+          [&](const httplib::MultipartFormData& f) {
+            return part(UploadPart{f.name, f.filename, f.content_type});
+          },
+          [&](const char* bytes, std::size_t n) {
+            total += n;
+            return total <= limit && data(bytes, n);
+          });
+      return read_all;
+    };
+    handler(plain_request(req), plain, read_body);
+    if (!read_all) plain.headers.emplace_back("Connection", "close");
+    deliver(plain, res);
+  });
 }
 
 void HttpServer::on_transport_error(std::function<void(HttpResponse&)> fill) {

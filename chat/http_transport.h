@@ -15,9 +15,26 @@ namespace chosei {
 struct HttpRequest {
   std::string method, path, body, remote_addr;
   std::multimap<std::string, std::string> headers;  // names as sent
+  std::multimap<std::string, std::string> query;    // decoded ?name=value pairs
+  std::vector<std::string> path_params;             // the route pattern's (...) groups
   // The first value of header `name` (case-insensitive), "" when absent.
   std::string header(const std::string& name) const;
+  // The first value of query parameter `name`, or `fallback`.
+  std::string query_value(const std::string& name, const std::string& fallback = "") const;
 };
+
+// One part of a multipart/form-data body as it starts: its field name, and the file name and
+// content type a file part was sent with.
+struct UploadPart {
+  std::string name, filename, content_type;
+};
+
+// Reads a multipart/form-data request body part by part without holding it: `part` is called
+// as each part starts, `data` with its bytes in order. Either returning false stops reading
+// (the response should then say why; the connection is closed). Returns false when reading
+// stopped early or the body was not well-formed multipart.
+using MultipartReader = std::function<bool(const std::function<bool(const UploadPart&)>& part,
+                                           const std::function<bool(const char*, std::size_t)>& data)>;
 
 // Where a streamed response writes. write() returns false once the client is gone.
 class StreamSink {
@@ -38,11 +55,14 @@ struct HttpResponse {
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
+using UploadHandler =
+    std::function<void(const HttpRequest&, HttpResponse&, const MultipartReader& read_body)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0: any free port
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413 before a handler runs
+  std::size_t max_upload_bytes = 0;      // the limit of post_upload routes (0: max_body_bytes)
   std::size_t threads = 8;               // requests handled at once
 };
 
@@ -51,8 +71,12 @@ class HttpServer {
   explicit HttpServer(HttpServerOptions options);
   ~HttpServer();
 
+  // `path` is matched whole as a regular expression; its (...) groups are path_params.
   void get(const std::string& path, HttpHandler handler);
   void post(const std::string& path, HttpHandler handler);
+  void del(const std::string& path, HttpHandler handler);
+  // A POST whose multipart body the handler streams (max_upload_bytes, not max_body_bytes).
+  void post_upload(const std::string& path, UploadHandler handler);
   // Fills the body of responses the transport itself produces (404 for no route, 413).
   void on_transport_error(std::function<void(HttpResponse&)> fill);
 

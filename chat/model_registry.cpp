@@ -1,5 +1,6 @@
 #include "chat/model_registry.h"
 
+#include <ctime>
 #include <stdexcept>
 
 #include "tokenizer/chat_messages.h"
@@ -17,7 +18,8 @@ std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& message
 
 ModelRegistry::~ModelRegistry() { shutdown(); }
 
-void ModelRegistry::add(const std::string& name, const std::string& dir) {
+void ModelRegistry::add(const std::string& name, const std::string& dir,
+                        const std::string& owner) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (models_.count(name)) throw std::invalid_argument("a model named " + name + " is served");
@@ -26,6 +28,8 @@ void ModelRegistry::add(const std::string& name, const std::string& dir) {
   loaded.model->set_precision(limits_.precision);
   auto tmpl = choose_chat_template(loaded.tokenizer.config);
   auto sm = std::make_shared<ServedModel>(name, std::move(loaded), tmpl);
+  sm->owner = owner;
+  sm->created = static_cast<std::int64_t>(std::time(nullptr));
   const Tokenizer* tok = &sm->tokenizer();
   // The loop borrows the tokenizer: the ServedModel owns it and outlives the loop.
   sm->loop = std::make_unique<GenerationLoop>(
@@ -36,6 +40,27 @@ void ModelRegistry::add(const std::string& name, const std::string& dir) {
     sm->loop->shutdown();
     throw std::invalid_argument("a model named " + name + " is served");
   }
+  dirs_[name] = dir;
+}
+
+bool ModelRegistry::remove(const std::string& name) {
+  std::shared_ptr<ServedModel> sm;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = models_.find(name);
+    if (it == models_.end()) return false;
+    sm = it->second;
+    models_.erase(it);
+    dirs_.erase(name);
+  }
+  sm->loop->shutdown();
+  return true;
+}
+
+std::string ModelRegistry::directory(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = dirs_.find(name);
+  return it == dirs_.end() ? "" : it->second;
 }
 
 std::shared_ptr<ServedModel> ModelRegistry::find(const std::string& name) const {

@@ -20,6 +20,8 @@ namespace chosei {
 struct ServedModel {
   ServedModel(std::string name, LoadedModel loaded, ChatTemplate chat_template);
   std::string name;
+  std::string owner;  // "" : every key's; else the owner of the key whose job made it
+  std::int64_t created = 0;
   LoadedModel loaded;
   ChatTemplate chat_template;
   std::vector<TokenId> stop_ids;  // EOS and the template's end of turn
@@ -43,7 +45,11 @@ class ModelRegistry {
 
   // Loads the model directory and starts its generation loop. Throws when `name` is taken
   // or the directory does not load.
-  void add(const std::string& name, const std::string& dir);
+  void add(const std::string& name, const std::string& dir, const std::string& owner = "");
+  // Stops serving `name` (requests holding it finish); false when there is none.
+  bool remove(const std::string& name);
+  // The directory `name` was loaded from, "" when there is no such model.
+  std::string directory(const std::string& name) const;
   // Null when there is no such model.
   std::shared_ptr<ServedModel> find(const std::string& name) const;
   std::vector<std::shared_ptr<ServedModel>> all() const;
@@ -55,6 +61,7 @@ class ModelRegistry {
   DecodingLimits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<ServedModel>> models_;
+  std::map<std::string, std::string> dirs_;
 };
 
 }  // namespace chosei

@@ -1,11 +1,16 @@
 #include "chat/models_route.h"
 
-#include "chat/openai_format.h"
-
 namespace chosei {
 
-void list_models(const ModelRegistry& models, HttpResponse& res) {
-  res.body = model_list_json(models.names()).dump();
+void list_models(const ModelRegistry& models, const ApiCaller& caller, HttpResponse& res) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& sm : models.all())
+    if (caller.sees(sm->owner))
+      data.push_back({{"id", sm->name},
+                      {"object", "model"},
+                      {"created", sm->created},
+                      {"owned_by", sm->owner.empty() ? "chosei" : "user"}});
+  res.body = nlohmann::json{{"object", "list"}, {"data", data}}.dump();
 }
 
 }  // namespace chosei

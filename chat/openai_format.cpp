@@ -70,12 +70,4 @@ std::string sse_event(const json& payload) {
   return "data: " + payload.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
 }
 
-json model_list_json(const std::vector<std::string>& names) {
-  json data = json::array();
-  for (const auto& name : names)
-    data.push_back(
-        {{"id", name}, {"object", "model"}, {"created", unix_now()}, {"owned_by", "chosei"}});
-  return {{"object", "list"}, {"data", data}};
-}
-
 }  // namespace chosei

@@ -31,6 +31,4 @@ nlohmann::json usage_chunk_json(const std::string& id, std::int64_t created,
 // A server-sent event carrying `payload` (invalid UTF-8 replaced, never thrown on).
 std::string sse_event(const nlohmann::json& payload);
 
-nlohmann::json model_list_json(const std::vector<std::string>& names);
-
 }  // namespace chosei

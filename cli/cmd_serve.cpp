@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -48,6 +49,12 @@ void run_serve(ServeArgs a) {
   o.packs = a.packs;
   o.filters = !a.no_filters;
   o.precision = parse_precision(a.precision);
+  if (!o.data_dir.empty()) {
+    // Jobs run in this same program (its recipes), wherever it was started from.
+    std::error_code ec;
+    o.program = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec) throw std::runtime_error("cannot find this program (/proc/self/exe): " + ec.message());
+  }
   if (!o.label_db.empty()) {
     if (a.annotators_file.empty()) throw std::invalid_argument("--label-db needs --annotators");
     o.annotators = read_annotators_file(a.annotators_file);
@@ -110,7 +117,13 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--annotators", a->annotators_file, "With --label-db: \"name key\" per line")
       ->check(CLI::ExistingFile);
   cmd->add_option("--admin-key", a->options.label_admin_key,
-                  "With --label-db: the key of the labeling admin routes");
+                  "The admin key: the labeling admin routes, and every key's files, jobs and "
+                  "fine-tuned models");
+  cmd->add_option("--data-dir", a->options.data_dir,
+                  "Also serve the files and fine-tuning APIs, keeping files, jobs and models here");
+  cmd->add_option("--max-upload-bytes", a->options.max_upload_bytes,
+                  "Largest file upload (413 above)")
+      ->capture_default_str();
   cmd->callback([a] { run_serve(*a); });
 }
 

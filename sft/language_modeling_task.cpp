@@ -56,13 +56,16 @@ BatchLoss LanguageModelingTask::loss(const TrainingBatch& batch) {
   ForwardOptions fwd;
   fwd.positions = b.positions;
   fwd.attention_mask = b.attention_mask;
-  return {causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets).sum, {}};
+  auto loss = causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets);
+  // Summed over the loss's units (target tokens): the loop logs it as a mean per target.
+  return {loss.sum, {{"mean_token_accuracy", double(loss.correct)}}};
 }
 
 std::map<std::string, double> LanguageModelingTask::evaluate() {
-  const double loss = lm_loss_totals(model_, eval_batches_).mean();
+  const auto totals = lm_loss_totals(model_, eval_batches_);
   model_->train();
-  return {{"loss", loss}, {"ppl", std::exp(loss)}};
+  const double loss = totals.mean();
+  return {{"loss", loss}, {"ppl", std::exp(loss)}, {"mean_token_accuracy", totals.token_accuracy()}};
 }
 
 void LanguageModelingTask::set_training(bool training) {

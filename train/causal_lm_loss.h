@@ -9,8 +9,9 @@
 namespace chosei {
 
 struct LossSum {
-  torch::Tensor sum;       // scalar, differentiable
-  std::int64_t count = 0;  // number of targets summed
+  torch::Tensor sum;         // scalar, differentiable
+  std::int64_t count = 0;    // number of targets summed
+  std::int64_t correct = 0;  // targets that are the argmax of their logits (token accuracy)
 };
 
 // logits (B, T, V) float32, targets (B, T) int64 with -100 where ignored.

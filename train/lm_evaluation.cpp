@@ -16,6 +16,7 @@ LossTotals lm_loss_totals(LlamaForCausalLM& model, const std::vector<PackedBatch
     auto loss = causal_lm_loss(model->forward(b.input_ids, fwd), b.targets);
     totals.sum += loss.sum.item<double>();
     totals.count += loss.count;
+    totals.correct += loss.correct;
   }
   return totals;
 }

@@ -12,8 +12,9 @@ namespace chosei {
 
 struct LossTotals {
   double sum = 0;
-  std::int64_t count = 0;
+  std::int64_t count = 0, correct = 0;
   double mean() const { return count ? sum / double(count) : std::nan(""); }
+  double token_accuracy() const { return count ? double(correct) / double(count) : std::nan(""); }
 };
 
 // Puts the model in eval mode and rebuilds its inference caches first (training may have

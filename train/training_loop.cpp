@@ -136,6 +136,7 @@ TrainResult TrainingLoop::fit() {
   CheckpointStore checkpoints(opt_.out_dir, opt_.keep_checkpoints);
   std::int64_t step = 0;
   double elapsed_before = 0;
+  std::int64_t tokens_seen = 0;  // every process's tokens trained on so far, for "tokens"
   if (opt_.resume_from == "auto") {
     auto latest = checkpoints.latest();
     result.resumed_from = latest ? *latest : "";
@@ -147,6 +148,7 @@ TrainResult TrainingLoop::fit() {
     task_.weights_changed();
     step = state.at("step"), data.epoch = state.at("epoch"), data.cursor = state.at("cursor");
     elapsed_before = state.value("elapsed_s", 0.0);
+    tokens_seen = state.value("tokens_seen", std::int64_t{0});
     result.skipped_nonfinite = state.value("skipped_nonfinite", std::int64_t{0});
     stopping.restore(state);
     if (data.epoch != 0) data.batches = task_.train_batches(data.epoch, opt_.seed);
@@ -219,6 +221,7 @@ TrainResult TrainingLoop::fit() {
         throw std::runtime_error("training diverged: 5 non-finite steps");
     }
     ++step;
+    tokens_seen += outcome.tokens;
     tokens_since_log += outcome.tokens;
     samples_since_log += outcome.samples;
     const double norm = double(std::max<std::int64_t>(1, count));
@@ -233,7 +236,9 @@ TrainResult TrainingLoop::fit() {
                 {"lr", lr},
                 {"grad_norm", outcome.grad_norm},
                 {"tokens_per_s", tps},
-                {"elapsed_s", elapsed}};
+                {"elapsed_s", elapsed},
+                {"total_steps", total},
+                {"tokens", tokens_seen}};
       if (samples_since_log > 0) line["samples_per_s"] = samples_since_log / std::max(dt, 1e-9);
       for (const auto& [k, v] : outcome.metric_sums) {
         if (k.rfind(kMetricUnits, 0) == 0) continue;
@@ -264,7 +269,8 @@ TrainResult TrainingLoop::fit() {
                  {"seed", opt_.seed},
                  {"total_steps", total},
                  {"elapsed_s", elapsed_before + seconds_since(start)},
-                 {"skipped_nonfinite", result.skipped_nonfinite}};
+                 {"skipped_nonfinite", result.skipped_nonfinite},
+                 {"tokens_seen", tokens_seen}};
       state.update(stopping.state());
       checkpoints.save(step, state, save_model_, trainable_, *optimizer_);
     }

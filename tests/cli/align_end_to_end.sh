@@ -24,6 +24,7 @@ fi
 . "$ROOT/tests/cli/kill_after_checkpoint.sh"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+source "$ROOT/tests/cli/two_ranks.sh"
 PREFS="$ROOT/examples/kumo_support/preferences.jsonl"
 grep '"lang": "en"' "$PREFS" >"$WORK/en.jsonl"
 head -n 64 "$WORK/en.jsonl" >"$WORK/train.jsonl"
@@ -81,16 +82,8 @@ REVEAL=(--set method=dpo --set max_steps=1 --set adam_eps=1000 --set learning_ra
   --set out="$WORK/b2" 2>/dev/null
 py "$ROOT/tests/reference/compare_safetensors.py" "$WORK/b8/final/model.safetensors" \
   "$WORK/b2/final/model.safetensors" 5e-5
-port=$((20000 + RANDOM % 20000))
-pids=()
-for rank in 0 1; do
-  RANK=$rank WORLD_SIZE=2 LOCAL_RANK=$rank MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
-    "$CHOSEI" align "${COMMON[@]}" "${REVEAL[@]}" --set batch_size=4 --set grad_accum=1 \
-    --set out="$WORK/ddp" 2>"$WORK/ddp.rank$rank.log" &
-  pids+=($!)
-done
-wait "${pids[0]}" || { cat "$WORK/ddp.rank0.log"; exit 1; }
-wait "${pids[1]}" || { cat "$WORK/ddp.rank1.log"; exit 1; }
+two_ranks "$WORK/ddp" "$CHOSEI" align "${COMMON[@]}" "${REVEAL[@]}" --set batch_size=4 \
+  --set grad_accum=1 --set out="$WORK/ddp"
 py "$ROOT/tests/reference/compare_safetensors.py" "$WORK/b8/final/model.safetensors" \
   "$WORK/ddp/final/model.safetensors" 5e-5
 

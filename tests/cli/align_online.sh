@@ -22,6 +22,7 @@ fi
 . "$ROOT/tests/cli/kill_after_checkpoint.sh"
 WORK="$(mktemp -d)"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+source "$ROOT/tests/cli/two_ranks.sh"
 py() { /usr/bin/python3 "$@"; }
 PREFS="$ROOT/examples/kumo_support/preferences.jsonl"
 grep '"lang": "en"' "$PREFS" >"$WORK/en.jsonl"
@@ -96,16 +97,8 @@ import json, sys
 step = [json.loads(l) for l in open(sys.argv[1])][-1]
 assert step["grad_norm"] > 1e-3 and step["frac_reward_zero_std"] < 1, step  # a real gradient
 PY
-port=$((20000 + RANDOM % 20000))
-pids=()
-for rank in 0 1; do
-  RANK=$rank WORLD_SIZE=2 LOCAL_RANK=$rank MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
-    "$CHOSEI" align "${COMMON[@]}" "${REWARD[@]}" "${REVEAL[@]}" --set batch_size=4 \
-    --set grad_accum=1 --set out="$WORK/gddp" 2>"$WORK/ddp.rank$rank.log" &
-  pids+=($!)
-done
-wait "${pids[0]}" || { cat "$WORK/ddp.rank0.log"; exit 1; }
-wait "${pids[1]}" || { cat "$WORK/ddp.rank1.log"; exit 1; }
+two_ranks "$WORK/ddp" "$CHOSEI" align "${COMMON[@]}" "${REWARD[@]}" "${REVEAL[@]}" --set batch_size=4 \
+  --set grad_accum=1 --set out="$WORK/gddp"
 py "$ROOT/tests/reference/compare_safetensors.py" "$WORK/g8dapo/final/model.safetensors" \
   "$WORK/gddp/final/model.safetensors" 5e-5
 

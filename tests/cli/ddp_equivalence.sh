@@ -10,6 +10,7 @@ CHOSEI="$1"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+source "$ROOT/tests/cli/two_ranks.sh"
 for i in $(seq 1 30); do echo "Refunds take five business days. 返金は5営業日以内です。 Order $i ships today."; done >"$WORK/corpus.txt"
 "$CHOSEI" tokenizer train --vocab-size 400 --out "$WORK/tok" "$WORK/corpus.txt" >/dev/null
 "$CHOSEI" model init --preset tiny --tokenizer "$WORK/tok" --out "$WORK/base" --seed 3 >/dev/null
@@ -22,14 +23,7 @@ COMMON=(--set model="$WORK/base" --set train="$WORK/train.jsonl" --set max_steps
 # ddp OUT [--set ...]: two ranks of the same command.
 ddp() {
   local out="$1"; shift
-  local port=$((20000 + RANDOM % 20000)) pids=()
-  for rank in 0 1; do
-    RANK=$rank WORLD_SIZE=2 LOCAL_RANK=$rank MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
-      "$CHOSEI" sft "${COMMON[@]}" --set out="$out" --set batch_size=4 --set grad_accum=1 "$@" 2>"$out.rank$rank.log" &
-    pids+=($!)
-  done
-  wait "${pids[0]}" || { cat "$out.rank0.log"; exit 1; }
-  wait "${pids[1]}" || { cat "$out.rank1.log"; exit 1; }
+  two_ranks "$out" "$CHOSEI" sft "${COMMON[@]}" --set out="$out" --set batch_size=4 --set grad_accum=1 "$@" || exit 1
 }
 ddp "$WORK/ddp"
 test ! -e "$WORK/ddp/final/model.safetensors.tmp"
