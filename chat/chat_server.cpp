@@ -143,6 +143,7 @@ struct ChatServer::Impl {
     http.get("/v1/fine_tuning/jobs/([^/]+)/events", jobs_route(&J::events));
     http.get("/v1/fine_tuning/jobs/([^/]+)/checkpoints", jobs_route(&J::checkpoints));
     http.del("/v1/models/(.+)", jobs_route(&J::delete_model));
+    http.get("/fine-tuning", page(finetune_page_html));
   }
 
   void open_finetune() {
@@ -155,6 +156,7 @@ struct ChatServer::Impl {
     JobRunnerOptions ro;
     ro.jobs_dir = (dir / "jobs").string();
     ro.program = options.program;
+    ro.settings = options.job_settings;
     ro.on_model = [this](const FineTunedModel& m) { models.add(m.name, m.dir, m.owner); };
     runner = std::make_unique<JobRunner>(*jobs, *files, ro);
     for (const auto& m : jobs->fine_tuned_models()) models.add(m.name, m.dir, m.owner);
@@ -205,10 +207,7 @@ struct ChatServer::Impl {
     http.get("/v1/models", api_as([this](const ApiCaller& c, const HttpRequest&, HttpResponse& r) {
                list_models(models, c, r);
              }));
-    http.get("/", [](const HttpRequest&, HttpResponse& r) {
-      r.content_type = "text/html; charset=utf-8";
-      r.body = chat_page_html();
-    });
+    http.get("/", page(chat_page_html));
     http.get("/health",
              [this](const HttpRequest&, HttpResponse& r) { report_health(draining, r); });
     http.get("/metrics", [this](const HttpRequest&, HttpResponse& r) {
@@ -218,7 +217,8 @@ struct ChatServer::Impl {
     if (runner) add_finetune_routes();
     http.on_transport_error([](HttpResponse& res) {
       if (res.status == 413)
-        send_error(res, ApiError(413, "the request body is too large", "invalid_request_error"));
+        send_error(res, ApiError(413, res.body.empty() ? "the request body is too large" : res.body,
+                                 "invalid_request_error"));
       else if (res.status == 404)
         send_error(res, ApiError(404, "no such endpoint", "invalid_request_error"));
     });

@@ -39,6 +39,7 @@ struct ChatServerOptions {
   std::string data_dir;  // empty: no files or fine-tuning routes
   std::size_t max_upload_bytes = std::size_t(512) << 20;
   std::string program;
+  std::vector<std::string> job_settings;  // run keys for every fine-tuning job
 };
 
 class ChatServer {

@@ -68,11 +68,16 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
   std::map<std::string, std::string> fields;
   std::string current, filename;
   bool file_seen = false, too_large = false, field_too_long = false;
+  std::string repeated;
   std::string write_error;
   const bool whole = read_body(
       [&](const UploadPart& part) {
         current = part.name;
-        if (part.name != "file") return true;
+        if (part.name != "file") {
+          if (fields.count(part.name)) repeated = part.name;
+          fields[part.name];
+          return repeated.empty();
+        }
         if (file_seen) return false;  // one file per upload
         file_seen = true;
         filename = part.filename;
@@ -104,6 +109,7 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
                    "invalid_request_error", "file");
   if (!write_error.empty()) throw ApiError(507, "cannot store the upload: " + write_error, "server_error");
   if (field_too_long) throw invalid_request("a form field is longer than 256 bytes");
+  if (!repeated.empty()) throw invalid_request(repeated + " is given twice", repeated);
   if (!whole)
     throw invalid_request("the body must be multipart/form-data with one `file` and a `purpose`");
   if (!staged) throw invalid_request("file: missing (a multipart part named `file`)", "file");

@@ -93,6 +93,11 @@ struct HttpServer::Impl {
   std::function<void(HttpResponse&)> fill_error;
   std::vector<std::regex> upload_routes;
 
+  static std::string limit_detail(std::size_t limit) {
+    return "the request body is larger than this server's limit of " + std::to_string(limit) +
+           " bytes";
+  }
+
   bool is_upload(const std::string& path) const {
     return std::any_of(upload_routes.begin(), upload_routes.end(),
                        [&](const std::regex& r) { return std::regex_match(path, r); });
@@ -108,12 +113,14 @@ struct HttpServer::Impl {
     return options.max_upload_bytes ? options.max_upload_bytes : options.max_body_bytes;
   }
 
-  void refuse(int status, httplib::Response& res) {
+  // `detail`: what the error message should say (the handler may use it as the message).
+  void refuse(int status, httplib::Response& res, const std::string& detail = "") {
     res.status = status;
     res.set_header("Connection", "close");
     if (!fill_error) return;
     HttpResponse plain;
     plain.status = status;
+    plain.body = detail;
     fill_error(plain);
     res.set_content(plain.body, plain.content_type);
   }
@@ -121,7 +128,8 @@ struct HttpServer::Impl {
   httplib::Server::Handler wrap(HttpHandler handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       // A chunked body has no Content-Length to refuse it by before it is read.
-      if (req.body.size() > options.max_body_bytes) return refuse(413, res);
+      if (req.body.size() > options.max_body_bytes)
+        return refuse(413, res, limit_detail(options.max_body_bytes));
       HttpResponse plain;
       handler(plain_request(req), plain);
       deliver(plain, res);
@@ -135,7 +143,9 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
       std::max(impl_->options.max_body_bytes, impl_->upload_limit()));
   impl_->http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!impl_->too_large(req)) return httplib::Server::HandlerResponse::Unhandled;
-    impl_->refuse(413, res);
+    impl_->refuse(413, res,
+                  Impl::limit_detail(impl_->is_upload(req.path) ? impl_->upload_limit()
+                                                          : impl_->options.max_body_bytes));
     return httplib::Server::HandlerResponse::Handled;
   });
   const auto threads = impl_->options.threads;

@@ -9,5 +9,6 @@ namespace chosei {
 const std::string& chat_page_html();         // GET /: the chat page
 const std::string& label_page_html();        // GET /label: the annotator page
 const std::string& label_admin_page_html();  // GET /label/admin: progress and agreement
+const std::string& finetune_page_html();     // GET /fine-tuning: files, jobs, loss curves
 
 }  // namespace chosei

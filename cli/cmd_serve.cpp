@@ -11,6 +11,7 @@
 #include "chat/chat_server.h"
 #include "chat/label_routes.h"
 #include "cli/commands.h"
+#include "finetune/job_request.h"
 #include "datasets/text_lines.h"
 
 namespace chosei::cli {
@@ -49,6 +50,7 @@ void run_serve(ServeArgs a) {
   o.packs = a.packs;
   o.filters = !a.no_filters;
   o.precision = parse_precision(a.precision);
+  for (const auto& setting : o.job_settings) check_operator_setting(setting);
   if (!o.data_dir.empty()) {
     // Jobs run in this same program (its recipes), wherever it was started from.
     std::error_code ec;
@@ -124,6 +126,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-upload-bytes", a->options.max_upload_bytes,
                   "Largest file upload (413 above)")
       ->capture_default_str();
+  add_repeatable(cmd, "--job-set", a->options.job_settings,
+                 "A run key for every fine-tuning job: key=value (repeatable), e.g. --job-set "
+                 "precision=bf16 --job-set lora.r=16");
   cmd->callback([a] { run_serve(*a); });
 }
 

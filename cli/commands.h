@@ -24,6 +24,7 @@ void add_classifier_commands(CLI::App& app);
 void add_label_commands(CLI::App& app);
 void add_tokenizer_commands(CLI::App& app);
 void add_export_commands(CLI::App& app);
+void add_pipeline_command(CLI::App& app);
 
 // A string option given once per value (--map a=b --map c=d), so that it never swallows a
 // following positional argument.

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   chosei::cli::add_label_commands(app);
   chosei::cli::add_lora_commands(app);
   chosei::cli::add_export_commands(app);
+  chosei::cli::add_pipeline_command(app);
   chosei::install_classifier_runtime();  // classifier filter rules load their models
   try {
     app.parse(argc, argv);

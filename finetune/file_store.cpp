@@ -137,4 +137,16 @@ bool FileStore::remove(const std::string& id, const std::optional<std::string>& 
   return true;
 }
 
+int FileStore::remove_expired(std::int64_t now) {
+  const auto ids = db_.with([&](SqliteDatabase& db) {
+    auto st = db.prepare("SELECT id FROM files WHERE json_extract(object, '$.expires_at') <= ?1");
+    st.bind(1, now);
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.text(0));
+    return out;
+  });
+  for (const auto& id : ids) remove(id, std::nullopt);
+  return static_cast<int>(ids.size());
+}
+
 }  // namespace chosei

@@ -62,6 +62,8 @@ class FileStore {
   ObjectPage list(const std::optional<std::string>& owner, const std::string& purpose,
                   const std::string& after, std::int64_t limit, bool newest_first) const;
   // False when there is no such file for this owner.
+  // Deletes the files whose expires_after has passed (as OpenAI does); returns how many.
+  int remove_expired(std::int64_t now);
   bool remove(const std::string& id, const std::optional<std::string>& owner);
   std::string content_path(const std::string& id) const;
 

@@ -22,16 +22,22 @@ void check_auto_or_int(const json& h, const std::string& key, std::int64_t lo, s
                           param);
 }
 
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// "auto" or a number in (lo, hi] (no upper bound when hi is infinite).
 void check_auto_or_number(const json& h, const std::string& key, double lo, double hi,
-                          bool lo_open, const std::string& param) {
+                          const std::string& param) {
   if (!h.contains(key) || h[key] == "auto") return;
-  const bool ok = h[key].is_number() && (lo_open ? h[key].get<double>() > lo
-                                                 : h[key].get<double>() >= lo) &&
-                  h[key].get<double>() <= hi;
+  const bool ok = h[key].is_number() && h[key].get<double>() > lo && h[key].get<double>() <= hi;
   if (!ok)
-    throw JobRequestError(param + " must be \"auto\" or a number in " + (lo_open ? "(" : "[") +
-                              std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                              h[key].dump(),
+    throw JobRequestError(param + " must be \"auto\" or a number " +
+                              (std::isinf(hi) ? "above " + number_text(lo)
+                                              : "in (" + number_text(lo) + ", " + number_text(hi) + "]") +
+                              ", got " + h[key].dump(),
                           param);
 }
 
@@ -45,8 +51,8 @@ json checked_hyperparameters(const json& h, const std::string& type, const std::
       throw JobRequestError(at + "." + k + " is not a hyperparameter of " + type, at + "." + k);
   check_auto_or_int(h, "n_epochs", 1, 50, at + ".n_epochs");
   check_auto_or_int(h, "batch_size", 1, 256, at + ".batch_size");
-  check_auto_or_number(h, "learning_rate_multiplier", 0, 10, true, at + ".learning_rate_multiplier");
-  if (type == "dpo") check_auto_or_number(h, "beta", 0, 2, true, at + ".beta");
+  check_auto_or_number(h, "learning_rate_multiplier", 0, HUGE_VAL, at + ".learning_rate_multiplier");
+  if (type == "dpo") check_auto_or_number(h, "beta", 0, 2, at + ".beta");
   return h;
 }
 
@@ -190,13 +196,32 @@ std::vector<std::string> recipe_arguments(const RecipeCommand& c) {
     set("eval", c.validation_file);
     set("eval_every", std::to_string(per_epoch));
   }
+  if (type != "dpo") set("packing", "false");  // batch_size counts examples, as OpenAI's
   if (type == "dpo") {
     set("method", "dpo");
     char beta[32];
     std::snprintf(beta, sizeof beta, "%.9g", h.at("beta").get<double>());
     set("beta", beta);
   }
+  for (const auto& s : c.operator_settings) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
   return args;
+}
+
+void check_operator_setting(const std::string& setting) {
+  static const std::vector<std::string> owned = {
+      "model", "train", "out", "eval", "epochs", "max_steps", "batch_size", "learning_rate",
+      "seed", "save_every", "eval_every", "resume_from", "method", "beta", "config"};
+  const auto eq = setting.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw std::invalid_argument("--job-set \"" + setting + "\": expected key=value");
+  const auto key = setting.substr(0, eq);
+  if (std::find(owned.begin(), owned.end(), key) != owned.end())
+    throw std::invalid_argument("--job-set " + key +
+                                ": a job's request decides this key; set run keys such as "
+                                "precision, max_seq_len, packing or lora.r");
 }
 
 std::string fine_tuned_model_name(const std::string& base, const std::string& organization,

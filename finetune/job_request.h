@@ -38,7 +38,14 @@ struct RecipeCommand {
   std::string base_dir, training_file, validation_file, run_dir;
   nlohmann::json method;  // resolved
   std::int64_t seed = 0, examples = 0;
+  // The server operator's run keys for every job (`chosei serve --job-set key=value`:
+  // precision, lora.*, max_seq_len, packing ...), after the job's own.
+  std::vector<std::string> operator_settings;
 };
+
+// Refuses an operator setting that is not key=value or that names a key the job itself
+// decides (model, data, output, schedule, method): those come from the request.
+void check_operator_setting(const std::string& setting);
 
 // The arguments after the program name: "sft" or "align" and its --set keys. The run
 // resumes from its latest checkpoint when it has one (resume_from=auto), so the same command

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "finetune/child_process.h"
+#include "base/child_process.h"
 #include "finetune/job_events.h"
 #include "finetune/job_request.h"
 #include "finetune/object_id.h"
@@ -97,6 +97,7 @@ void JobRunner::serve() {
       std::unique_lock<std::mutex> lock(mutex_);
       if (stopping_) return;
     }
+    files_.remove_expired(unix_seconds());
     validate_waiting();
     auto running = jobs_.with_status("running");  // resumed after a restart first
     auto queued = jobs_.with_status("queued");
@@ -183,6 +184,7 @@ void JobRunner::run(const std::string& id) {
   command.method = job["method"];
   command.seed = job["seed"];
   command.examples = internal.value("examples", std::int64_t{0});
+  command.operator_settings = options_.settings;
   const bool resumed = job["status"] == "running";
   {
     std::lock_guard<std::mutex> lock(mutex_);

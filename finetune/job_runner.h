@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "finetune/file_store.h"
 #include "finetune/job_store.h"
@@ -26,6 +27,7 @@ namespace chosei {
 struct JobRunnerOptions {
   std::string jobs_dir;  // DATA/jobs: one folder per job (run/, log.txt)
   std::string program;   // the chosei executable the recipes run in
+  std::vector<std::string> settings;  // run keys for every job (RecipeCommand::operator_settings)
   // Called when a job's model is ready to serve.
   std::function<void(const FineTunedModel&)> on_model;
   int max_attempts = 3;

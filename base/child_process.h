@@ -1,8 +1,8 @@
 #pragma once
-// ChildProcess: a job's recipe running as its own process (its own process group, stdout and
-// stderr appended to a log file, killed by the kernel if the thread that started it dies),
-// so that a crash in training never takes the server down and a killed server leaves no
-// orphan training behind.
+// ChildProcess: a program running as its own process (its own process group, stdout and
+// stderr appended to a log file, killed by the kernel if the thread that started it dies):
+// a fine-tuning job's recipe, so that a crash in training never takes the server down and a
+// killed server leaves no orphan training behind; a pipeline's stage, likewise.
 
 #include <optional>
 #include <string>
@@ -11,12 +11,17 @@
 
 namespace chosei {
 
+struct ChildOptions {
+  std::string stdout_path;  // empty: stdout goes to the log with stderr
+  std::string working_dir;  // empty: this process's
+};
+
 class ChildProcess {
  public:
   // Starts `program` with `args`; throws std::runtime_error naming the program when it
   // cannot be started.
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::string& log_path);
+               const std::string& log_path, const ChildOptions& options = {});
   ~ChildProcess();  // kills a child still running
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

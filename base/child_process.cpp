@@ -1,4 +1,4 @@
-#include "finetune/child_process.h"
+#include "base/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -27,7 +27,7 @@ int exit_code(int wstatus) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                           const std::string& log_path) {
+                           const std::string& log_path, const ChildOptions& options) {
   // Everything the child needs is made before fork: after it only async-signal-safe calls.
   std::vector<std::string> all = {program};
   all.insert(all.end(), args.begin(), args.end());
@@ -36,10 +36,20 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
   argv.push_back(nullptr);
   const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log < 0) throw std::runtime_error(log_path + ": cannot open: " + std::strerror(errno));
+  int out = log;
+  if (!options.stdout_path.empty()) {
+    out = ::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+      ::close(log);
+      throw std::runtime_error(options.stdout_path + ": cannot open: " + std::strerror(errno));
+    }
+  }
+  const char* dir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(log);
+    if (out != log) ::close(out);
     throw std::runtime_error("cannot start " + program + ": " + std::strerror(errno));
   }
   if (pid_ == 0) {
@@ -51,12 +61,14 @@ ChildProcess::ChildProcess(const std::string& program, const std::vector<std::st
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the server blocks SIGTERM for sigwait
     const int null_in = ::open("/dev/null", O_RDONLY);
     ::dup2(null_in, 0);
-    ::dup2(log, 1);
+    ::dup2(out, 1);
     ::dup2(log, 2);
+    if (dir && ::chdir(dir) != 0) ::_exit(126);
     ::execv(program.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(log);
+  if (out != log) ::close(out);
   ::setpgid(pid_, pid_);  // also here: no race with a kill before the child ran setpgid
 }
 
