@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "formats/gguf_export.h"
 #include "formats/model_dir.h"
+#include "formats/peft_adapter.h"
 
 namespace chosei::cli {
 
@@ -14,6 +15,7 @@ namespace {
 
 struct ExportGgufArgs {
   std::string model, adapter, out, type = "f16", name;
+  bool adapter_only = false;
 };
 
 GgmlType parse_ggml_type(const std::string& type) {
@@ -22,7 +24,25 @@ GgmlType parse_ggml_type(const std::string& type) {
   return GgmlType::Q8_0;
 }
 
+// The adapter alone, for `llama-cli -m base.gguf --lora adapter.gguf`.
+void run_export_gguf_adapter(const ExportGgufArgs& a) {
+  namespace fs = std::filesystem;
+  // --model ADAPTER (its base named in adapter_config.json) or --model BASE --adapter ADAPTER.
+  const bool model_is_adapter = a.adapter.empty();
+  const std::string adapter_dir = model_is_adapter ? a.model : a.adapter;
+  if (!fs::exists(fs::path(adapter_dir) / "adapter_config.json"))
+    throw std::invalid_argument("--adapter-only: " + adapter_dir + " holds no LoRA adapter (adapter_config.json)");
+  LoadedModel m = model_is_adapter ? load_model_dir(a.model) : load_model_with_adapter(a.model, a.adapter);
+  GgufExportOptions options;
+  options.type = parse_ggml_type(a.type);
+  options.name = a.name;
+  auto s = export_gguf_lora_adapter(m, read_lora_config(adapter_dir), a.out, options);
+  std::cout << "wrote " << a.out << ": a " << s.architecture << " LoRA adapter, " << s.tensors
+            << " tensors, " << s.bytes << " bytes (" << a.type << ")\n";
+}
+
 void run_export_gguf(const ExportGgufArgs& a) {
+  if (a.adapter_only) return run_export_gguf_adapter(a);
   LoadedModel m =
       a.adapter.empty() ? load_model_dir(a.model) : load_model_with_adapter(a.model, a.adapter);
   // The tokenizer travels with the adapter when fine-tuning added tokens to it.
@@ -55,6 +75,9 @@ void add_export_commands(CLI::App& app) {
   gguf->add_option("--adapter", a->adapter, "LoRA adapter merged into --model before export")
       ->check(CLI::ExistingDirectory);
   gguf->add_option("--out", a->out, "Output .gguf file")->required();
+  gguf->add_flag("--adapter-only", a->adapter_only,
+                 "Write the LoRA adapter alone as a llama.cpp adapter GGUF (llama-cli --lora) "
+                 "instead of merging it");
   gguf->add_option("--type", a->type, "Matrix element type")
       ->check(CLI::IsMember({"f32", "f16", "q8_0"}))
       ->capture_default_str();

@@ -179,4 +179,53 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
   return summary;
 }
 
+GgufExportSummary export_gguf_lora_adapter(LoadedModel& m, const LoraConfig& adapter,
+                                           const std::string& out, const GgufExportOptions& options) {
+  const ModelConfig& config = m.model->config();
+  if (!adapter.modules_to_save.empty())
+    throw std::invalid_argument(
+        "GGUF adapter export: the adapter saves whole modules (" + adapter.modules_to_save.front() +
+        ": the vocabulary grew for added tokens), which a llama.cpp LoRA cannot carry; export "
+        "it merged instead (without --adapter-only)");
+  if (options.type != GgmlType::F32 && options.type != GgmlType::F16)
+    throw std::invalid_argument("GGUF adapter export writes f32 or f16");
+  GgufExportSummary summary;
+  summary.architecture = gguf_architecture(config.model_type);
+  GgufWriter w;
+  w.set("general.architecture", GgufValue::string(summary.architecture));
+  w.set("general.type", GgufValue::string("adapter"));
+  w.set("general.name",
+        GgufValue::string(options.name.empty() ? std::filesystem::path(m.dir).filename().string()
+                                               : options.name));
+  w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
+  w.set("adapter.type", GgufValue::string("lora"));
+  w.set("adapter.lora.alpha", GgufValue::f32(static_cast<float>(adapter.alpha)));
+  const bool interleave = summary.architecture == "llama";
+  auto add = [&](const std::string& name, torch::Tensor t) {
+    w.add_tensor(name, t.sizes().vec(), options.type,
+                 [t, type = options.type] { return encode_ggml(to_floats(t), type); });
+    ++summary.tensors;
+    summary.bytes += static_cast<std::int64_t>(ggml_type_bytes(options.type, t.numel()));
+  };
+  for (const auto& [module, projection] : adapted_projections(*m.model)) {
+    const std::string base = gguf_tensor_name(module + ".weight");
+    if (base.empty() || base.rfind("blk.", 0) != 0)
+      throw std::invalid_argument("GGUF adapter export: llama.cpp applies no LoRA to " + module);
+    torch::Tensor b = projection->lora_B().detach();
+    if (interleave && base.find(".attn_q.") != std::string::npos)
+      b = interleave_rope_rows(b, config.num_attention_heads);  // W = B A: rows are B's
+    if (interleave && base.find(".attn_k.") != std::string::npos)
+      b = interleave_rope_rows(b, config.num_key_value_heads);
+    add(base + ".lora_a", projection->lora_A().detach());
+    add(base + ".lora_b", b);
+  }
+  if (summary.tensors == 0) throw std::invalid_argument("GGUF adapter export: the model carries no adapter");
+  w.write(out);
+  GgufReader r(out);  // read back, as the full export does
+  if (static_cast<std::int64_t>(r.tensors().size()) != summary.tensors)
+    throw std::runtime_error(out + ": wrote " + std::to_string(summary.tensors) +
+                             " tensors, reads back " + std::to_string(r.tensors().size()));
+  return summary;
+}
+
 }  // namespace chosei

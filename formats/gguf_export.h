@@ -8,6 +8,7 @@
 
 #include "formats/gguf_format.h"
 #include "formats/model_dir.h"
+#include "model/lora.h"
 
 namespace chosei {
 
@@ -28,6 +29,15 @@ struct GgufExportSummary {
 // `tokenizer_dir`'s files. Throws std::invalid_argument naming what cannot be exported.
 GgufExportSummary export_gguf(LoadedModel& model, const std::string& tokenizer_dir,
                               const std::string& out, const GgufExportOptions& options);
+
+// The LoRA adapters attached to `model` (not merged) alone, as llama.cpp's LoRA GGUF
+// (general.type "adapter", adapter.lora.alpha, "<tensor>.lora_a" (r, in) and ".lora_b"
+// (out, r) per adapted matrix, Llama's q/k rows of B in llama.cpp's RoPE order): loaded with
+// `llama-cli -m base.gguf --lora adapter.gguf`, where llama.cpp scales B A by alpha / r as
+// chosei does. `type` F32 or F16. Throws std::invalid_argument for an adapter llama.cpp
+// cannot apply (whole modules saved: embeddings grown for added tokens).
+GgufExportSummary export_gguf_lora_adapter(LoadedModel& model, const LoraConfig& adapter,
+                                           const std::string& out, const GgufExportOptions& options);
 
 // The GGUF architecture for a config.json model_type: llama and mistral → "llama",
 // qwen2 → "qwen2"; throws std::invalid_argument for others.

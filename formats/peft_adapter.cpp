@@ -48,7 +48,7 @@ void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const L
   write_file_atomic((fs::path(dir) / "adapter_config.json").string(), j.dump(2) + "\n");
 }
 
-LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
+LoraConfig read_lora_config(const std::string& dir) {
   const auto config_path = (fs::path(dir) / "adapter_config.json").string();
   auto j = json::parse(read_file(config_path), nullptr, false);
   if (j.is_discarded() || !j.is_object())
@@ -65,6 +65,11 @@ LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
     c.modules_to_save = j["modules_to_save"].get<std::vector<std::string>>();
   c.base_model = j.value("base_model_name_or_path", "");
   c.task_type = j.value("task_type", "CAUSAL_LM");
+  return c;
+}
+
+LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
+  const LoraConfig c = read_lora_config(dir);
   const auto weights = (fs::path(dir) / "adapter_model.safetensors").string();
   if (!fs::exists(weights))
     throw std::runtime_error(

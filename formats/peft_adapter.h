@@ -17,5 +17,7 @@ void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const L
 // Reads adapter_config.json, attaches adapters and loads their weights (and
 // modules_to_save). Throws naming the file on a missing or mismatched tensor.
 LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model);
+// adapter_config.json alone; throws naming the file.
+LoraConfig read_lora_config(const std::string& dir);
 
 }  // namespace chosei

@@ -50,6 +50,17 @@ class LogEcho {
   std::streamoff offset_ = 0;
 };
 
+// Whether argument `arg` names `dir` or something in it (alone, as key=value, in a list).
+bool names_path_in(const std::string& arg, const std::string& dir) {
+  for (auto at = arg.find(dir); at != std::string::npos; at = arg.find(dir, at + 1)) {
+    const auto end = at + dir.size();
+    const bool starts = at == 0 || arg[at - 1] == '=' || arg[at - 1] == ',';
+    const bool ends = end == arg.size() || arg[end] == '/' || arg[end] == ',';
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
 std::string last_lines(const std::string& path, std::size_t n) {
   std::ifstream in(path);
   std::deque<std::string> lines;
@@ -75,7 +86,7 @@ struct Runner {
   PipelineState state;
   std::vector<StageOutcome> outcomes;
   std::size_t from = 0;
-  bool earlier_would_run = false;
+  std::vector<std::pair<std::string, std::string>> would_run;  // --dry-run: stage, directory
 
   Runner(const PipelineFile& f, const PipelineRunOptions& opts)
       : file(f), o(opts), state((fs::path(f.out) / "pipeline_state.json").string()) {
@@ -98,11 +109,14 @@ struct Runner {
     StageOutcome out{file.stages[i].name, "", "", stage_command(file, i), file.stage_dir(i)};
     const auto prefix = "[" + std::to_string(i + 1) + "/" + std::to_string(file.stages.size()) + "] " + out.name;
     const auto record = state.get(out.name);
-    if (earlier_would_run) {
-      out.action = "would run";
-      out.reason = "an earlier stage runs first";
-      return finish(out, prefix);
-    }
+    for (const auto& [name, dir] : would_run)  // its inputs are not written yet
+      if (std::any_of(out.command.begin(), out.command.end(),
+                      [&](const std::string& a) { return names_path_in(a, dir); })) {
+        out.action = "would run";
+        out.reason = "it reads stage " + name + ", which runs first";
+        would_run.emplace_back(out.name, out.dir);
+        return finish(out, prefix);
+      }
     const auto inputs = stage_inputs(out.command, out.dir, file.dir);
     const auto fingerprint = stage_fingerprint(out.command, inputs);
     const bool forced = !o.from.empty() && i >= from;
@@ -126,7 +140,7 @@ struct Runner {
                                                  : "its inputs or settings changed";
     if (o.dry_run) {
       out.action = "would run";
-      earlier_would_run = true;
+      would_run.emplace_back(out.name, out.dir);
       return finish(out, prefix);
     }
     execute(out, fingerprint, forced || record.started != fingerprint, prefix);
@@ -135,7 +149,8 @@ struct Runner {
   void execute(StageOutcome& out, const std::string& fingerprint, bool fresh, const std::string& prefix) {
     if (fresh) fs::remove_all(out.dir);  // nothing of a run on other inputs is resumed
     fs::create_directories(out.dir);
-    state.set(out.name, {fingerprint, state.get(out.name).succeeded, 0, 0});
+    // From here the directory is being rewritten: its last success no longer describes it.
+    state.set(out.name, {fingerprint, "", 0, 0});
     const auto log = stage_log(file, out.name);
     fs::create_directories(fs::path(log).parent_path());
     say(prefix + ": running (" + out.reason + "); log " + log);

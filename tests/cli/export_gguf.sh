@@ -57,6 +57,8 @@ encoded = [json.loads(line)["ids"] for line in subprocess.check_output(
     text=True).splitlines()]
 request = {"file": gguf, "greedy": [{"ids": r["prompt_ids"], "max_tokens": 40} for r in runs],
            "tokenize": texts, "chat": [[{"role": "user", "content": q}] for q in chats]}
+if os.environ.get("LORA_GGUF"):  # a LoRA adapter GGUF applied on the file
+    request["lora"] = os.environ["LORA_GGUF"]
 out = json.loads(subprocess.run(reference, input=json.dumps(request), capture_output=True,
                                 text=True, check=True).stdout)
 total = agree = 0
@@ -81,6 +83,17 @@ for q, r, theirs in zip(chats, runs[len(prompts):], out["chat"]):
 print(f"{gguf}: tokenization of {len(texts)} texts and {len(chats)} chat renderings equal")
 PY
 compare() { python3 "$WORK/compare.py" "$CHOSEI" "$1" "$2" "$3" "$4" bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs"; }
+
+expect_error() {  # PATTERN COMMAND...: fails with a message containing PATTERN, writes nothing
+  local pattern="$1"
+  shift
+  local out
+  if out=$("$@" 2>&1); then
+    echo "expected a failure: $*"
+    exit 1
+  fi
+  grep -q -- "$pattern" <<<"$out" || { echo "expected '$pattern' in: $out"; exit 1; }
+}
 
 echo "== stories260K (SentencePiece)"
 for t in f32 f16; do
@@ -133,6 +146,27 @@ if cmp -s "$WORK/base-f32.gguf" "$WORK/lora-f32-b.gguf"; then
   exit 1
 fi
 
+echo "== an adapter alone, as a llama.cpp LoRA GGUF applied on its base's file"
+# Trained hard enough to change the greedy answers (q_proj is a target: B's rows of q must
+# follow llama.cpp's RoPE order).
+"$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-strong" \
+  --set max_steps=30 --set learning_rate=0.05 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
+  --set lora.alpha=32 --set lora.target_modules=q_proj,k_proj,v_proj,o_proj,up_proj \
+  --set log_every=30 --set seed=3 >/dev/null
+"$CHOSEI" export gguf --model "$WORK/lora-strong/final" --adapter-only --out "$WORK/lora-adapter-f32.gguf" --type f32
+LORA_GGUF="$WORK/lora-adapter-f32.gguf" compare "$WORK/lora-strong/final" "$WORK/base-f32.gguf" 1.0 chat
+"$CHOSEI" export gguf --model "$WORK/llama-run/final" --out "$WORK/base-f16.gguf" --type f16 >/dev/null
+"$CHOSEI" export gguf --model "$WORK/llama-run/final" --adapter "$WORK/lora-strong/final" --adapter-only \
+  --out "$WORK/lora-adapter-f16.gguf" --type f16
+LORA_GGUF="$WORK/lora-adapter-f16.gguf" compare "$WORK/lora-strong/final" "$WORK/base-f16.gguf" 1.0 chat
+# Without the adapter llama.cpp answers otherwise: the adapter is what made them equal.
+if python3 "$WORK/compare.py" "$CHOSEI" "$WORK/lora-strong/final" "$WORK/base-f32.gguf" 1.0 chat \
+  bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs" >/dev/null 2>&1; then
+  echo "the base alone answers as the adapted model: the adapter test proves nothing"
+  exit 1
+fi
+expect_error "holds no LoRA adapter" "$CHOSEI" export gguf --model "$WORK/llama-run/final" --adapter-only --out "$WORK/x.gguf"
+
 echo "== import back: chosei model import --format gguf"
 # same_model A B: greedy ids and tokenization of a few texts equal.
 same_model() {
@@ -165,16 +199,6 @@ done
 cmp "$WORK/llama-f16.gguf" "$WORK/llama-f16-again.gguf"
 
 echo "== refusals"
-expect_error() {  # PATTERN COMMAND...: fails with a message containing PATTERN, writes nothing
-  local pattern="$1"
-  shift
-  local out
-  if out=$("$@" 2>&1); then
-    echo "expected a failure: $*"
-    exit 1
-  fi
-  grep -q -- "$pattern" <<<"$out" || { echo "expected '$pattern' in: $out"; exit 1; }
-}
 cp -r "$WORK/llama-run/final" "$WORK/gpt2ish"
 python3 - "$WORK/gpt2ish/config.json" <<'PY'
 import json, sys

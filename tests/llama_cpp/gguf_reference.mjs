@@ -1,6 +1,6 @@
 // llama.cpp as the reference runtime for chosei's GGUF files (node-llama-cpp@3.21.1, its
 // prebuilt CPU build). Reads one JSON request on stdin:
-//   {"file": "model.gguf", "greedy": [{"ids": [...], "max_tokens": N}],
+//   {"file": "model.gguf", "lora": "adapter.gguf" (optional), "greedy": [{"ids": [...], "max_tokens": N}],
 //    "tokenize": ["text", ...], "chat": [[{"role": "user", "content": "..."}], ...]}
 // and prints one JSON object: the greedy continuations (EOG tokens end them, excluded),
 // llama.cpp's tokenization of each text (no specials added), each chat rendered by the
@@ -14,7 +14,9 @@ const request = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 
 const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error});
 const model = await llama.loadModel({modelPath: request.file});
-const context = await model.createContext({contextSize: 512, threads: 1, sequences: 1});
+// "lora": a LoRA adapter GGUF applied on the model (llama-cli --lora).
+const context = await model.createContext({contextSize: 512, threads: 1, sequences: 1,
+  ...(request.lora ? {lora: {adapters: [{filePath: request.lora}]}} : {})});
 const sequence = context.getSequence();
 
 const greedy = [];
