@@ -35,6 +35,8 @@ def chat(i):
                          {"role": "assistant", "content": f"Order {i} ships today; refunds take five business days."}]}
 with open(f"{out}/train.jsonl", "w") as f:
     for i in range(24): f.write(json.dumps(chat(i)) + "\n")
+with open(f"{out}/val.jsonl", "w") as f:
+    for i in range(100, 112): f.write(json.dumps(chat(i)) + "\n")
 with open(f"{out}/prefs.jsonl", "w") as f:
     for i in range(16):
         f.write(json.dumps({"input": {"messages": [{"role": "user", "content": f"Where is order {i}?"}]},

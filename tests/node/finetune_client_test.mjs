@@ -4,7 +4,8 @@
 // retrieve -> listEvents and checkpoints.list with auto-pagination -> chat.completions with
 // the ft: model -> models.delete; a bad file and a job on it; keys that see only their own.
 // usage: node finetune_client_test.mjs BASE_URL KEY OTHER_KEY ADMIN_KEY BASE_MODEL DATA_DIR
-// DATA_DIR holds train.jsonl (chat), prefs.jsonl (DPO) and bad.jsonl (line 3 broken).
+// DATA_DIR holds train.jsonl and val.jsonl (chat), prefs.jsonl (DPO) and bad.jsonl (line 3
+// broken).
 import OpenAI from "openai";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -39,7 +40,7 @@ const all = async (page) => {
   return out;
 };
 
-let train, prefs;
+let train, prefs, val;
 await check("files.create validates a chat file: processed", async () => {
   train = await upload(client, "train.jsonl");
   assert.equal(train.object, "file");
@@ -52,6 +53,8 @@ await check("files.create validates a chat file: processed", async () => {
   assert.equal(waited.status, "processed");
   prefs = await upload(client, "prefs.jsonl");
   assert.equal(prefs.status, "processed", prefs.status_details);
+  val = await upload(client, "val.jsonl");
+  assert.equal(val.status, "processed", val.status_details);
 });
 
 let bad;
@@ -68,9 +71,9 @@ await check("files.content returns the bytes uploaded", async () => {
 
 await check("files.list paginates (limit 1) newest first; another key sees none", async () => {
   const ids = (await all(await client.files.list({ limit: 1 }))).map((f) => f.id);
-  assert.deepEqual(ids, [bad.id, prefs.id, train.id]);
+  assert.deepEqual(ids, [bad.id, val.id, prefs.id, train.id]);
   const asc = (await all(await client.files.list({ order: "asc" }))).map((f) => f.id);
-  assert.deepEqual(asc, [train.id, prefs.id, bad.id]);
+  assert.deepEqual(asc, [train.id, prefs.id, val.id, bad.id]);
   assert.equal((await all(await other.files.list())).length, 0);
   await assert.rejects(other.files.retrieve(train.id), (e) => e instanceof OpenAI.NotFoundError);
   await assert.rejects(other.files.content(train.id), (e) => e instanceof OpenAI.NotFoundError);
@@ -82,7 +85,7 @@ const hyper = { n_epochs: 2, batch_size: 4, learning_rate_multiplier: 20 };
 let sft;
 await check("jobs.create (supervised) with an Idempotency-Key answers the same job twice", async () => {
   const body = {
-    model: baseModel, training_file: train.id, suffix: "kumo", seed: 7,
+    model: baseModel, training_file: train.id, validation_file: val.id, suffix: "kumo", seed: 7,
     metadata: { team: "support" }, method: { type: "supervised", supervised: { hyperparameters: hyper } },
   };
   sft = await client.fineTuning.jobs.create(body, { headers: { "Idempotency-Key": "sft-once" } });
@@ -143,7 +146,8 @@ await check("listEvents auto-paginates: created ... metrics per step ... succeed
   assert.match(messages[0], /^Created fine-tuning job/);
   assert.ok(messages.includes("Fine-tuning job started"));
   assert.equal(messages.at(-1), "The job has successfully completed");
-  const metrics = events.filter((e) => e.type === "metrics").map((e) => e.data).reverse();
+  const all_metrics = events.filter((e) => e.type === "metrics").map((e) => e.data).reverse();
+  const metrics = all_metrics.filter((m) => "train_loss" in m);
   const steps = metrics.map((m) => m.step);
   // 24 examples, batch 4, 2 epochs: 12 steps, each once.
   assert.deepEqual(steps, Array.from({ length: 12 }, (_, i) => i + 1));
@@ -152,6 +156,11 @@ await check("listEvents auto-paginates: created ... metrics per step ... succeed
     assert.equal(m.total_steps, 12);
   }
   assert.ok(metrics.at(-1).train_loss < metrics[0].train_loss, "the loss did not fall");
+  // The validation file is evaluated at the start and after each epoch.
+  const valid = all_metrics.filter((m) => "valid_loss" in m);
+  assert.deepEqual(valid.map((m) => m.step), [0, 6, 12]);
+  for (const m of valid) assert.ok(m.valid_loss > 0 && m.valid_mean_token_accuracy >= 0, JSON.stringify(m));
+  assert.ok(valid.at(-1).valid_loss < valid[0].valid_loss, "the validation loss did not fall");
   for (const e of events) assert.ok(["info", "warn", "error"].includes(e.level));
 });
 
@@ -163,7 +172,7 @@ await check("checkpoints.list auto-paginates: one per epoch, with metrics and a 
     assert.equal(c.fine_tuning_job_id, sft.id);
     assert.equal(c.fine_tuned_model_checkpoint, `${model}:ckpt-step-${c.step_number}`);
     assert.equal(c.metrics.step, c.step_number);
-    assert.ok(c.metrics.train_loss > 0);
+    assert.ok(c.metrics.train_loss > 0 && c.metrics.valid_loss > 0, JSON.stringify(c.metrics));
   }
 });
 
