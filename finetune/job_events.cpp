@@ -50,6 +50,16 @@ json api_metrics(const json& line) {
   return m;
 }
 
+json metrics_at_step(const std::string& path, std::int64_t step) {
+  json merged = {{"step", step}};
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("step", std::int64_t{-1}) == step) merged.update(api_metrics(j));
+  }
+  return merged;
+}
+
 std::string metrics_message(const json& m) {
   char buf[256];
   std::string s = "Step " + std::to_string(m.value("step", std::int64_t{0}));

@@ -36,6 +36,10 @@ std::string metrics_message(const nlohmann::json& metrics);
 // from a run's metrics.jsonl; empty cells where a step has no such value.
 std::string step_metrics_csv(const std::string& metrics_jsonl_path);
 
+// The API metrics of every metrics.jsonl line logged at `step` (training and evaluation)
+// merged into one object; {"step": step} when there are none.
+nlohmann::json metrics_at_step(const std::string& metrics_jsonl_path, std::int64_t step);
+
 // The steps of the run's checkpoints/step-N directories, ascending.
 std::vector<std::int64_t> checkpoint_steps(const std::string& run_dir);
 

@@ -207,6 +207,7 @@ void JobRunner::run(const std::string& id) {
   ChildProcess child(options_.program, recipe_arguments(command), log_path);
   jobs_.update(id, [&](json&, json& in) { in["pid"] = child.pid(); });
   LineTail metrics((fs::path(run_dir) / "metrics.jsonl").string());
+  recorded_checkpoints_.clear();
   std::optional<int> code;
   bool stopped = false, cancelled = false;
   while (!(code = child.poll())) {
@@ -244,7 +245,7 @@ void JobRunner::record_progress(const std::string& id, LineTail& metrics,
   auto internal = jobs_.internal(id);
   std::int64_t train_step = internal.value("events_step", std::int64_t{-1});
   std::int64_t eval_step = internal.value("events_eval_step", std::int64_t{-1});
-  auto by_step = internal.value("step_metrics", json::object());
+  std::optional<json> trained_tokens;
   bool changed = false;
   for (const auto& line : metrics.new_lines()) {
     auto j = json::parse(line, nullptr, false);
@@ -252,17 +253,20 @@ void JobRunner::record_progress(const std::string& id, LineTail& metrics,
     const auto m = api_metrics(j);
     const std::int64_t step = m["step"];
     const bool eval = m.contains("valid_loss");
+    if (m.contains("trained_tokens")) trained_tokens = m["trained_tokens"];
     auto& last = eval ? eval_step : train_step;
-    by_step[std::to_string(step)].update(m);
-    changed = true;
     if (step <= last) continue;  // recorded before the restart
     last = step;
+    changed = true;
     jobs_.add_event(id, "info", metrics_message(m), m, "metrics");
   }
+  const auto metrics_path = (fs::path(run_dir) / "metrics.jsonl").string();
   for (const auto step : checkpoint_steps(run_dir)) {
-    const auto key = std::to_string(step);
-    json m = by_step.contains(key) ? by_step[key] : json{{"step", step}};
+    if (!recorded_checkpoints_.insert(step).second) continue;  // this run saw it already
+    // A checkpoint is rare: its metrics are read from the log then, not kept per step.
+    json m = metrics_at_step(metrics_path, step);
     m.erase("total_steps");
+    const auto key = std::to_string(step);
     const std::string model = internal.value("model_name", std::string()) + ":ckpt-step-" + key;
     if (jobs_.add_checkpoint(id, step, m, model))
       jobs_.add_event(id, "info", "Checkpoint created at step " + key, {{"step", step}});
@@ -271,11 +275,7 @@ void JobRunner::record_progress(const std::string& id, LineTail& metrics,
   jobs_.update(id, [&](json& o, json& in) {
     in["events_step"] = train_step;
     in["events_eval_step"] = eval_step;
-    in["step_metrics"] = by_step;
-    const auto last = by_step.contains(std::to_string(train_step))
-                          ? by_step[std::to_string(train_step)]
-                          : json::object();
-    if (last.contains("trained_tokens")) o["trained_tokens"] = last["trained_tokens"];
+    if (trained_tokens) o["trained_tokens"] = *trained_tokens;
   });
 }
 

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -71,6 +72,7 @@ class JobRunner {
   bool stopping_ = false, woken_ = false;
   std::string running_;         // the job whose process runs now
   std::atomic<bool> cancel_running_{false};
+  std::set<std::int64_t> recorded_checkpoints_;  // the running job's, seen by this process
 };
 
 // OpenAI's organization_id for an owner (a key's hash): "org-" and its first 12 digits.
