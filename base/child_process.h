@@ -4,9 +4,9 @@
 // a fine-tuning job's recipe, so that a crash in training never takes the server down and a
 // killed server leaves no orphan training behind; a pipeline's stage, likewise.
 
+#include <sys/types.h>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace chosei {

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "chat/api_error.h"
 #include "base/sha256.h"
+#include "chat/api_error.h"
 #include "chat/chat_completions_route.h"
 #include "chat/files_routes.h"
 #include "chat/fine_tuning_routes.h"
@@ -200,10 +200,8 @@ struct ChatServer::Impl {
   }
 
   void add_routes() {
-    http.post("/v1/chat/completions",
-              api_as([this](const ApiCaller& c, const HttpRequest& q, HttpResponse& r) {
-                chat->handle(c, q, r);
-              }));
+    http.post("/v1/chat/completions", api_as([this](const ApiCaller& c, const HttpRequest& q,
+                                                    HttpResponse& r) { chat->handle(c, q, r); }));
     http.get("/v1/models", api_as([this](const ApiCaller& c, const HttpRequest&, HttpResponse& r) {
                list_models(models, c, r);
              }));

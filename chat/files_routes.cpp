@@ -19,13 +19,17 @@ ApiError no_such_file(const std::string& id) {
 // The name a file is listed under: what the client sent, if it is a plain file name.
 std::string checked_filename(const std::string& sent) {
   if (sent.empty()) return "unknown_file";
-  if (sent.size() > 255) throw invalid_request("file: the file name is longer than 255 bytes", "file");
+  if (sent.size() > 255)
+    throw invalid_request("file: the file name is longer than 255 bytes", "file");
   for (unsigned char c : sent)
     if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
-      throw invalid_request("file: the file name must be a plain name without a path or control "
-                            "characters, got \"" + json(sent).dump() + "\"",
-                            "file");
-  if (sent == "." || sent == "..") throw invalid_request("file: the file name is not a name", "file");
+      throw invalid_request(
+          "file: the file name must be a plain name without a path or control "
+          "characters, got \"" +
+              json(sent).dump() + "\"",
+          "file");
+  if (sent == "." || sent == "..")
+    throw invalid_request("file: the file name is not a name", "file");
   return sent;
 }
 
@@ -46,9 +50,8 @@ std::int64_t page_limit(const HttpRequest& req, std::int64_t fallback, std::int6
     n = 0;
   }
   if (n < 1 || n > most)
-    throw invalid_request("limit must be an integer in 1.." + std::to_string(most) + ", got \"" +
-                              v + "\"",
-                          "limit");
+    throw invalid_request(
+        "limit must be an integer in 1.." + std::to_string(most) + ", got \"" + v + "\"", "limit");
   return n;
 }
 
@@ -104,10 +107,12 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
         return true;
       });
   if (too_large)
-    throw ApiError(413, "file: the upload is larger than this server's limit of " +
-                            std::to_string(max_upload_bytes_) + " bytes",
+    throw ApiError(413,
+                   "file: the upload is larger than this server's limit of " +
+                       std::to_string(max_upload_bytes_) + " bytes",
                    "invalid_request_error", "file");
-  if (!write_error.empty()) throw ApiError(507, "cannot store the upload: " + write_error, "server_error");
+  if (!write_error.empty())
+    throw ApiError(507, "cannot store the upload: " + write_error, "server_error");
   if (field_too_long) throw invalid_request("a form field is longer than 256 bytes");
   if (!repeated.empty()) throw invalid_request(repeated + " is given twice", repeated);
   if (!whole)
@@ -143,10 +148,10 @@ void FilesRoutes::list(const ApiCaller& caller, const HttpRequest& req, HttpResp
   if (order != "asc" && order != "desc")
     throw invalid_request("order must be \"asc\" or \"desc\", got \"" + order + "\"", "order");
   try {
-    res.body = list_json(files_.list(caller.scope(), req.query_value("purpose"),
-                                     req.query_value("after"), page_limit(req, 10000, 10000),
-                                     order == "desc"))
-                   .dump();
+    res.body =
+        list_json(files_.list(caller.scope(), req.query_value("purpose"), req.query_value("after"),
+                              page_limit(req, 10000, 10000), order == "desc"))
+            .dump();
   } catch (const std::invalid_argument& e) {
     throw invalid_request(e.what(), "after");
   }

@@ -77,8 +77,7 @@ void FineTuningRoutes::create(const ApiCaller& caller, const HttpRequest& req, H
               {"user_provided_suffix", r["suffix"]}};
   json internal = {
       {"base_dir", models_.directory(model)},
-      {"model_name", fine_tuned_model_name(model, organization, suffix,
-                                           random_object_id("", 8))}};
+      {"model_name", fine_tuned_model_name(model, organization, suffix, random_object_id("", 8))}};
   bool existed = false;
   job = jobs_.create(caller.owner, job, internal, req.header("Idempotency-Key"), &existed);
   if (!existed) jobs_.add_event(id, "info", "Created fine-tuning job: " + id);
@@ -126,8 +125,8 @@ void FineTuningRoutes::checkpoints(const ApiCaller& caller, const HttpRequest& r
   const auto& id = req.path_params.at(0);
   job_of(caller, id);
   try {
-    res.body = list_json(jobs_.checkpoints(id, req.query_value("after"), page_limit(req, 10, 100)))
-                   .dump();
+    res.body =
+        list_json(jobs_.checkpoints(id, req.query_value("after"), page_limit(req, 10, 100))).dump();
   } catch (const std::invalid_argument& e) {
     throw invalid_request(e.what(), "after");
   }
@@ -136,10 +135,9 @@ void FineTuningRoutes::checkpoints(const ApiCaller& caller, const HttpRequest& r
 void FineTuningRoutes::delete_model(const ApiCaller& caller, const HttpRequest& req,
                                     HttpResponse& res) {
   const auto& name = req.path_params.at(0);
-  const auto missing = ApiError(404,
-                                "The model `" + name +
-                                    "` does not exist or you do not have access to it",
-                                "invalid_request_error", "model", "model_not_found");
+  const auto missing =
+      ApiError(404, "The model `" + name + "` does not exist or you do not have access to it",
+               "invalid_request_error", "model", "model_not_found");
   const auto job = jobs_.job_of_model(name);
   if (!job) {
     auto served = models_.find(name);

@@ -145,7 +145,7 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
     if (!impl_->too_large(req)) return httplib::Server::HandlerResponse::Unhandled;
     impl_->refuse(413, res,
                   Impl::limit_detail(impl_->is_upload(req.path) ? impl_->upload_limit()
-                                                          : impl_->options.max_body_bytes));
+                                                                : impl_->options.max_body_bytes));
     return httplib::Server::HandlerResponse::Handled;
   });
   const auto threads = impl_->options.threads;

@@ -33,8 +33,9 @@ struct UploadPart {
 // as each part starts, `data` with its bytes in order. Either returning false stops reading
 // (the response should then say why; the connection is closed). Returns false when reading
 // stopped early or the body was not well-formed multipart.
-using MultipartReader = std::function<bool(const std::function<bool(const UploadPart&)>& part,
-                                           const std::function<bool(const char*, std::size_t)>& data)>;
+using MultipartReader =
+    std::function<bool(const std::function<bool(const UploadPart&)>& part,
+                       const std::function<bool(const char*, std::size_t)>& data)>;
 
 // Where a streamed response writes. write() returns false once the client is gone.
 class StreamSink {

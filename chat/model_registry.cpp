@@ -18,8 +18,7 @@ std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& message
 
 ModelRegistry::~ModelRegistry() { shutdown(); }
 
-void ModelRegistry::add(const std::string& name, const std::string& dir,
-                        const std::string& owner) {
+void ModelRegistry::add(const std::string& name, const std::string& dir, const std::string& owner) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (models_.count(name)) throw std::invalid_argument("a model named " + name + " is served");

@@ -31,8 +31,10 @@ void run_export_gguf_adapter(const ExportGgufArgs& a) {
   const bool model_is_adapter = a.adapter.empty();
   const std::string adapter_dir = model_is_adapter ? a.model : a.adapter;
   if (!fs::exists(fs::path(adapter_dir) / "adapter_config.json"))
-    throw std::invalid_argument("--adapter-only: " + adapter_dir + " holds no LoRA adapter (adapter_config.json)");
-  LoadedModel m = model_is_adapter ? load_model_dir(a.model) : load_model_with_adapter(a.model, a.adapter);
+    throw std::invalid_argument("--adapter-only: " + adapter_dir +
+                                " holds no LoRA adapter (adapter_config.json)");
+  LoadedModel m =
+      model_is_adapter ? load_model_dir(a.model) : load_model_with_adapter(a.model, a.adapter);
   GgufExportOptions options;
   options.type = parse_ggml_type(a.type);
   options.name = a.name;

@@ -28,23 +28,28 @@ void run(const PipelineArgs& a) {
   if (ec) throw std::runtime_error("cannot find this program (/proc/self/exe): " + ec.message());
   if (!a.from.empty()) file.index_of(a.from);
   const auto outcomes = run_pipeline(file, o);
-  for (const auto& s : outcomes) std::cout << s.name << "\t" << s.action << "\t" << s.reason << "\n";
+  for (const auto& s : outcomes)
+    std::cout << s.name << "\t" << s.action << "\t" << s.reason << "\n";
   if (!a.dry_run) std::cerr << "report: " << file.out << "/report.html\n";
 }
 
 }  // namespace
 
 void add_pipeline_command(CLI::App& app) {
-  auto* group = app.add_subcommand("pipeline", "Run a pipeline file: named stages of chosei commands");
+  auto* group =
+      app.add_subcommand("pipeline", "Run a pipeline file: named stages of chosei commands");
   group->require_subcommand(1);
   auto a = std::make_shared<PipelineArgs>();
   auto* cmd = group->add_subcommand(
       "run", "Run the stages in order; a stage unchanged since its last success is skipped");
-  cmd->add_option("file", a->file, "The pipeline file (JSON)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", a->file, "The pipeline file (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--from", a->from, "Run this stage and every later one even if unchanged");
   cmd->add_option("--out", a->out, "Output directory instead of the file's \"out\"");
   cmd->add_flag("--dry-run", a->dry_run, "Say which stages would run and why; run nothing");
-  cmd->add_flag("--quiet", a->quiet, "Do not copy the stages' output here (it stays in their log.txt)");
+  cmd->add_flag("--quiet", a->quiet,
+                "Do not copy the stages' output here (it stays in their log.txt)");
   cmd->callback([a] { run(*a); });
 }
 

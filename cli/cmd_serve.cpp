@@ -11,8 +11,8 @@
 #include "chat/chat_server.h"
 #include "chat/label_routes.h"
 #include "cli/commands.h"
-#include "finetune/job_request.h"
 #include "datasets/text_lines.h"
+#include "finetune/job_request.h"
 
 namespace chosei::cli {
 

@@ -51,16 +51,17 @@ void StagedUpload::finish() {
 }
 
 std::unique_ptr<StagedUpload> FileStore::stage() const {
-  return std::make_unique<StagedUpload>((fs::path(dir_) / random_object_id("upload-", 16)).string());
+  return std::make_unique<StagedUpload>(
+      (fs::path(dir_) / random_object_id("upload-", 16)).string());
 }
 
 std::string FileStore::content_path(const std::string& id) const {
   return (fs::path(dir_) / id).string();
 }
 
-json FileStore::add(StagedUpload& staged, const std::string& owner,
-                    const std::string& filename, const std::string& purpose,
-                    const FileFacts& facts, std::optional<std::int64_t> expires_at) {
+json FileStore::add(StagedUpload& staged, const std::string& owner, const std::string& filename,
+                    const std::string& purpose, const FileFacts& facts,
+                    std::optional<std::int64_t> expires_at) {
   const auto id = random_object_id("file-");
   json object = {{"id", id},
                  {"object", "file"},
@@ -70,14 +71,15 @@ json FileStore::add(StagedUpload& staged, const std::string& owner,
                  {"filename", filename},
                  {"purpose", purpose},
                  {"status", facts.status},
-                 {"status_details", facts.status_details.empty() ? json(nullptr)
-                                                                 : json(facts.status_details)}};
+                 {"status_details",
+                  facts.status_details.empty() ? json(nullptr) : json(facts.status_details)}};
   fs::rename(staged.path(), content_path(id));
   staged.release();
   sync_directory(dir_);
   db_.with([&](SqliteDatabase& db) {
-    db.prepare("INSERT INTO files (id, owner, purpose, object, kind, examples) VALUES (?1, ?2, "
-               "?3, ?4, ?5, ?6)")
+    db.prepare(
+          "INSERT INTO files (id, owner, purpose, object, kind, examples) VALUES (?1, ?2, "
+          "?3, ?4, ?5, ?6)")
         .bind(1, id)
         .bind(2, owner)
         .bind(3, purpose)
@@ -115,8 +117,7 @@ FileFacts FileStore::facts(const std::string& id) const {
 }
 
 ObjectPage FileStore::list(const std::optional<std::string>& owner, const std::string& purpose,
-                           const std::string& after, std::int64_t limit,
-                           bool newest_first) const {
+                           const std::string& after, std::int64_t limit, bool newest_first) const {
   PageQuery q;
   q.table = "files";
   if (owner) q.equals.emplace_back("owner", *owner);
@@ -129,9 +130,8 @@ ObjectPage FileStore::list(const std::optional<std::string>& owner, const std::s
 
 bool FileStore::remove(const std::string& id, const std::optional<std::string>& owner) {
   if (!get(id, owner)) return false;
-  db_.with([&](SqliteDatabase& db) {
-    db.prepare("DELETE FROM files WHERE id = ?1").bind(1, id).run();
-  });
+  db_.with(
+      [&](SqliteDatabase& db) { db.prepare("DELETE FROM files WHERE id = ?1").bind(1, id).run(); });
   std::error_code ignored;
   fs::remove(content_path(id), ignored);
   return true;

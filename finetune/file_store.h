@@ -51,9 +51,8 @@ class FileStore {
   // A new upload in the files folder.
   std::unique_ptr<StagedUpload> stage() const;
   // Moves the finished upload into place and records it; returns the file object.
-  nlohmann::json add(StagedUpload& staged, const std::string& owner,
-                     const std::string& filename, const std::string& purpose,
-                     const FileFacts& facts,
+  nlohmann::json add(StagedUpload& staged, const std::string& owner, const std::string& filename,
+                     const std::string& purpose, const FileFacts& facts,
                      std::optional<std::int64_t> expires_at = std::nullopt);
   std::optional<nlohmann::json> get(const std::string& id,
                                     const std::optional<std::string>& owner) const;

@@ -70,13 +70,12 @@ ObjectPage list_objects(SqliteDatabase& db, const PageQuery& q) {
     where += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 1);
   std::optional<std::int64_t> after_seq;
   if (!q.after.empty()) {
-    auto find = db.prepare("SELECT seq FROM " + q.table + " WHERE id = ?1 AND " +
-                           [&] {
-                             std::string w = "1";
-                             for (std::size_t i = 0; i < q.equals.size(); ++i)
-                               w += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 2);
-                             return w;
-                           }());
+    auto find = db.prepare("SELECT seq FROM " + q.table + " WHERE id = ?1 AND " + [&] {
+      std::string w = "1";
+      for (std::size_t i = 0; i < q.equals.size(); ++i)
+        w += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 2);
+      return w;
+    }());
     find.bind(1, q.after);
     for (std::size_t i = 0; i < q.equals.size(); ++i) find.bind(int(i) + 2, q.equals[i].second);
     if (!find.step()) throw std::invalid_argument("after: no object " + q.after + " in this list");

@@ -33,13 +33,10 @@ std::vector<std::string> LineTail::new_lines() {
 json api_metrics(const json& line) {
   json m = {{"step", line.value("step", std::int64_t{0})}};
   static const std::map<std::string, std::string> renamed = {
-      {"loss", "train_loss"},
-      {"mean_token_accuracy", "train_mean_token_accuracy"},
-      {"eval_loss", "valid_loss"},
-      {"eval_mean_token_accuracy", "valid_mean_token_accuracy"},
-      {"total_steps", "total_steps"},
-      {"tokens", "trained_tokens"}};
-  static const char* dropped[] = {"step", "lr", "epoch", "elapsed_s", "tokens_per_s",
+      {"loss", "train_loss"},         {"mean_token_accuracy", "train_mean_token_accuracy"},
+      {"eval_loss", "valid_loss"},    {"eval_mean_token_accuracy", "valid_mean_token_accuracy"},
+      {"total_steps", "total_steps"}, {"tokens", "trained_tokens"}};
+  static const char* dropped[] = {"step",          "lr",       "epoch", "elapsed_s", "tokens_per_s",
                                   "samples_per_s", "grad_norm"};
   for (const auto& [k, v] : line.items()) {
     if (std::find(std::begin(dropped), std::end(dropped), k) != std::end(dropped)) continue;

@@ -34,11 +34,12 @@ void check_auto_or_number(const json& h, const std::string& key, double lo, doub
   if (!h.contains(key) || h[key] == "auto") return;
   const bool ok = h[key].is_number() && h[key].get<double>() > lo && h[key].get<double>() <= hi;
   if (!ok)
-    throw JobRequestError(param + " must be \"auto\" or a number " +
-                              (std::isinf(hi) ? "above " + number_text(lo)
-                                              : "in (" + number_text(lo) + ", " + number_text(hi) + "]") +
-                              ", got " + h[key].dump(),
-                          param);
+    throw JobRequestError(
+        param + " must be \"auto\" or a number " +
+            (std::isinf(hi) ? "above " + number_text(lo)
+                            : "in (" + number_text(lo) + ", " + number_text(hi) + "]") +
+            ", got " + h[key].dump(),
+        param);
 }
 
 json checked_hyperparameters(const json& h, const std::string& type, const std::string& at) {
@@ -51,7 +52,8 @@ json checked_hyperparameters(const json& h, const std::string& type, const std::
       throw JobRequestError(at + "." + k + " is not a hyperparameter of " + type, at + "." + k);
   check_auto_or_int(h, "n_epochs", 1, 50, at + ".n_epochs");
   check_auto_or_int(h, "batch_size", 1, 256, at + ".batch_size");
-  check_auto_or_number(h, "learning_rate_multiplier", 0, HUGE_VAL, at + ".learning_rate_multiplier");
+  check_auto_or_number(h, "learning_rate_multiplier", 0, HUGE_VAL,
+                       at + ".learning_rate_multiplier");
   if (type == "dpo") check_auto_or_number(h, "beta", 0, 2, at + ".beta");
   return h;
 }
@@ -70,23 +72,24 @@ json checked_method(const json& body) {
     throw JobRequestError("method must be an object with a type", "method.type");
   const std::string type = m["type"];
   if (type != "supervised" && type != "dpo")
-    throw JobRequestError("method.type \"" + type +
-                              "\" is not supported here; use \"supervised\" or \"dpo\"",
-                          "method.type");
+    throw JobRequestError(
+        "method.type \"" + type + "\" is not supported here; use \"supervised\" or \"dpo\"",
+        "method.type");
   json inner = m.contains(type) && !m[type].is_null() ? m[type] : json::object();
-  if (!inner.is_object()) throw JobRequestError("method." + type + " must be an object", "method." + type);
+  if (!inner.is_object())
+    throw JobRequestError("method." + type + " must be an object", "method." + type);
   json h = inner.contains("hyperparameters") ? inner["hyperparameters"] : json(nullptr);
   if (has_legacy) {
     if (type != "supervised" || (!h.is_null() && h != body["hyperparameters"]))
-      throw JobRequestError(
-          "hyperparameters (deprecated) and method." + type +
-              ".hyperparameters disagree; send only method",
-          "hyperparameters");
+      throw JobRequestError("hyperparameters (deprecated) and method." + type +
+                                ".hyperparameters disagree; send only method",
+                            "hyperparameters");
     h = body["hyperparameters"];
   }
   return {{"type", type},
-          {type, {{"hyperparameters",
-                   checked_hyperparameters(h, type, "method." + type + ".hyperparameters")}}}};
+          {type,
+           {{"hyperparameters",
+             checked_hyperparameters(h, type, "method." + type + ".hyperparameters")}}}};
 }
 
 std::string required_string(const json& body, const std::string& key) {
@@ -102,9 +105,9 @@ json checked_metadata(const json& body) {
     throw JobRequestError("metadata must be an object of at most 16 pairs", "metadata");
   for (const auto& [k, v] : m.items())
     if (k.size() > 64 || !v.is_string() || v.get<std::string>().size() > 512)
-      throw JobRequestError("metadata." + k +
-                                ": keys are at most 64 characters, values strings of at most 512",
-                            "metadata");
+      throw JobRequestError(
+          "metadata." + k + ": keys are at most 64 characters, values strings of at most 512",
+          "metadata");
   return m;
 }
 
@@ -129,15 +132,13 @@ json parse_job_request(const json& body) {
                                          c == '_' || c == '.';
                                 });
     if (!ok)
-      throw JobRequestError("suffix must be 1 to 64 letters, digits, '-', '_' or '.', got " +
-                                s.dump(),
-                            "suffix");
+      throw JobRequestError(
+          "suffix must be 1 to 64 letters, digits, '-', '_' or '.', got " + s.dump(), "suffix");
     r["suffix"] = s;
   }
   if (body.contains("seed") && !body["seed"].is_null()) {
     const auto& s = body["seed"];
-    if (!s.is_number_integer() || s.get<std::int64_t>() < 0 ||
-        s.get<std::int64_t>() > 2147483647)
+    if (!s.is_number_integer() || s.get<std::int64_t>() < 0 || s.get<std::int64_t>() > 2147483647)
       throw JobRequestError("seed must be an integer in 0..2147483647, got " + s.dump(), "seed");
     r["seed"] = s;
   } else {
@@ -180,7 +181,8 @@ std::vector<std::string> recipe_arguments(const RecipeCommand& c) {
     args.push_back(key + "=" + value);
   };
   char lr[32];
-  std::snprintf(lr, sizeof lr, "%.9g", kRecipeLearningRate * h.at("learning_rate_multiplier").get<double>());
+  std::snprintf(lr, sizeof lr, "%.9g",
+                kRecipeLearningRate * h.at("learning_rate_multiplier").get<double>());
   set("model", c.base_dir);
   set("train", c.training_file);
   set("out", c.run_dir);
@@ -212,8 +214,9 @@ std::vector<std::string> recipe_arguments(const RecipeCommand& c) {
 
 void check_operator_setting(const std::string& setting) {
   static const std::vector<std::string> owned = {
-      "model", "train", "out", "eval", "epochs", "max_steps", "batch_size", "learning_rate",
-      "seed", "save_every", "eval_every", "resume_from", "method", "beta", "config"};
+      "model",      "train",       "out",           "eval", "epochs",
+      "max_steps",  "batch_size",  "learning_rate", "seed", "save_every",
+      "eval_every", "resume_from", "method",        "beta", "config"};
   const auto eq = setting.find('=');
   if (eq == std::string::npos || eq == 0)
     throw std::invalid_argument("--job-set \"" + setting + "\": expected key=value");

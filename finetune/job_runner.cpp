@@ -101,8 +101,8 @@ void JobRunner::serve() {
     validate_waiting();
     auto running = jobs_.with_status("running");  // resumed after a restart first
     auto queued = jobs_.with_status("queued");
-    const auto next = !running.empty() ? running.front()
-                                       : (!queued.empty() ? queued.front() : std::string());
+    const auto next =
+        !running.empty() ? running.front() : (!queued.empty() ? queued.front() : std::string());
     if (!next.empty()) {
       try {
         run(next);
@@ -136,12 +136,13 @@ void JobRunner::validate(const std::string& id) {
   for (const char* param : {"training_file", "validation_file"}) {
     if (!job[param].is_string()) continue;
     const std::string file_id = job[param];
-    jobs_.add_event(id, "info", std::string("Validating ") +
-                                    (param == std::string("training_file") ? "training" : "validation") +
-                                    " file: " + file_id);
+    jobs_.add_event(id, "info",
+                    std::string("Validating ") +
+                        (param == std::string("training_file") ? "training" : "validation") +
+                        " file: " + file_id);
     const auto file = files_.get(file_id, owner);
-    const std::string code = param == std::string("training_file") ? "invalid_training_file"
-                                                                   : "invalid_validation_file";
+    const std::string code =
+        param == std::string("training_file") ? "invalid_training_file" : "invalid_validation_file";
     if (!file) return fail(id, code, "File " + file_id + " not found", param);
     const auto facts = files_.facts(file_id);
     if (facts.status != "processed")
@@ -311,7 +312,9 @@ void JobRunner::fail(const std::string& id, const std::string& code, const std::
   jobs_.update(id, [&](json& o, json&) {
     o["status"] = "failed";
     o["finished_at"] = unix_seconds();
-    o["error"] = {{"code", code}, {"message", message}, {"param", param.empty() ? json(nullptr) : json(param)}};
+    o["error"] = {{"code", code},
+                  {"message", message},
+                  {"param", param.empty() ? json(nullptr) : json(param)}};
   });
   jobs_.add_event(id, "error", "Fine-tuning job failed: " + message);
 }

@@ -14,8 +14,8 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,8 +26,8 @@
 namespace chosei {
 
 struct JobRunnerOptions {
-  std::string jobs_dir;  // DATA/jobs: one folder per job (run/, log.txt)
-  std::string program;   // the chosei executable the recipes run in
+  std::string jobs_dir;               // DATA/jobs: one folder per job (run/, log.txt)
+  std::string program;                // the chosei executable the recipes run in
   std::vector<std::string> settings;  // run keys for every job (RecipeCommand::operator_settings)
   // Called when a job's model is ready to serve.
   std::function<void(const FineTunedModel&)> on_model;
@@ -70,7 +70,7 @@ class JobRunner {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false, woken_ = false;
-  std::string running_;         // the job whose process runs now
+  std::string running_;  // the job whose process runs now
   std::atomic<bool> cancel_running_{false};
   std::set<std::int64_t> recorded_checkpoints_;  // the running job's, seen by this process
 };

@@ -156,8 +156,9 @@ bool JobStore::add_checkpoint(const std::string& job_id, std::int64_t step, cons
                      {"step_number", step},
                      {"metrics", metrics}};
   return db_.with([&](SqliteDatabase& db) {
-    db.prepare("INSERT OR IGNORE INTO job_checkpoints (id, job_id, step, object) VALUES (?1, ?2, "
-               "?3, ?4)")
+    db.prepare(
+          "INSERT OR IGNORE INTO job_checkpoints (id, job_id, step, object) VALUES (?1, ?2, "
+          "?3, ?4)")
         .bind(1, checkpoint["id"].get<std::string>())
         .bind(2, job_id)
         .bind(3, step)
@@ -179,15 +180,16 @@ ObjectPage JobStore::checkpoints(const std::string& job_id, const std::string& a
 
 std::vector<FineTunedModel> JobStore::fine_tuned_models() const {
   return db_.with([&](SqliteDatabase& db) {
-    auto st = db.prepare("SELECT id, owner, object, internal FROM jobs WHERE status = 'succeeded' "
-                         "ORDER BY seq");
+    auto st = db.prepare(
+        "SELECT id, owner, object, internal FROM jobs WHERE status = 'succeeded' "
+        "ORDER BY seq");
     std::vector<FineTunedModel> out;
     while (st.step()) {
       const auto object = json::parse(st.text(2)), internal = json::parse(st.text(3));
       if (internal.value("model_deleted", false) || !object["fine_tuned_model"].is_string())
         continue;
-      out.push_back({object["fine_tuned_model"], internal.value("model_dir", ""), st.text(1),
-                     st.text(0)});
+      out.push_back(
+          {object["fine_tuned_model"], internal.value("model_dir", ""), st.text(1), st.text(0)});
     }
     return out;
   });

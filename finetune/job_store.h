@@ -37,8 +37,9 @@ class JobStore {
   ObjectPage list(const std::optional<std::string>& owner, const std::string& after,
                   std::int64_t limit, const std::map<std::string, std::string>& metadata) const;
   // Changes a job's object and internal record in one transaction; returns the object.
-  nlohmann::json update(const std::string& id,
-                        const std::function<void(nlohmann::json& object, nlohmann::json& internal)>& change);
+  nlohmann::json update(
+      const std::string& id,
+      const std::function<void(nlohmann::json& object, nlohmann::json& internal)>& change);
   // Jobs in `status`, oldest first.
   std::vector<std::string> with_status(const std::string& status) const;
 

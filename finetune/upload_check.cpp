@@ -58,8 +58,8 @@ std::optional<Finding> not_jsonl(const std::string& path, const UploadCheckOptio
       const auto nl = chunk.find('\n', start);
       line.append(chunk.substr(start, nl == std::string_view::npos ? nl : nl - start));
       if (static_cast<std::int64_t>(line.size()) > o.max_line_bytes)
-        return Finding{number + 1, "line longer than " + std::to_string(o.max_line_bytes) +
-                                       " bytes"};
+        return Finding{number + 1,
+                       "line longer than " + std::to_string(o.max_line_bytes) + " bytes"};
       if (nl == std::string_view::npos) break;
       if (auto f = judge()) return f;
       line.clear();
@@ -98,11 +98,11 @@ FileFacts check_upload(const std::string& path, const std::string& filename,
     facts.examples = r.examples;
   }
   if (facts.examples < o.min_examples)
-    return failed(filename,
-                  {{1, "the file has " + std::to_string(facts.examples) +
-                           " examples; fine-tuning needs at least " +
-                           std::to_string(o.min_examples)}},
-                  1, o);
+    return failed(
+        filename,
+        {{1, "the file has " + std::to_string(facts.examples) +
+                 " examples; fine-tuning needs at least " + std::to_string(o.min_examples)}},
+        1, o);
   return facts;
 }
 

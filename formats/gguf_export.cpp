@@ -180,7 +180,8 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
 }
 
 GgufExportSummary export_gguf_lora_adapter(LoadedModel& m, const LoraConfig& adapter,
-                                           const std::string& out, const GgufExportOptions& options) {
+                                           const std::string& out,
+                                           const GgufExportOptions& options) {
   const ModelConfig& config = m.model->config();
   if (!adapter.modules_to_save.empty())
     throw std::invalid_argument(
@@ -219,7 +220,8 @@ GgufExportSummary export_gguf_lora_adapter(LoadedModel& m, const LoraConfig& ada
     add(base + ".lora_a", projection->lora_A().detach());
     add(base + ".lora_b", b);
   }
-  if (summary.tensors == 0) throw std::invalid_argument("GGUF adapter export: the model carries no adapter");
+  if (summary.tensors == 0)
+    throw std::invalid_argument("GGUF adapter export: the model carries no adapter");
   w.write(out);
   GgufReader r(out);  // read back, as the full export does
   if (static_cast<std::int64_t>(r.tensors().size()) != summary.tensors)

@@ -37,7 +37,8 @@ GgufExportSummary export_gguf(LoadedModel& model, const std::string& tokenizer_d
 // chosei does. `type` F32 or F16. Throws std::invalid_argument for an adapter llama.cpp
 // cannot apply (whole modules saved: embeddings grown for added tokens).
 GgufExportSummary export_gguf_lora_adapter(LoadedModel& model, const LoraConfig& adapter,
-                                           const std::string& out, const GgufExportOptions& options);
+                                           const std::string& out,
+                                           const GgufExportOptions& options);
 
 // The GGUF architecture for a config.json model_type: llama and mistral → "llama",
 // qwen2 → "qwen2"; throws std::invalid_argument for others.

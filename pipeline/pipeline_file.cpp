@@ -15,8 +15,8 @@ namespace {
 
 // Commands that end on their own and write files; servers and interactive ones are not stages.
 const std::vector<std::string> kStageCommands = {
-    "data",     "tokenizer", "model", "pretrain", "sft",  "reward", "align",
-    "eval",     "export",    "lora",  "classifier", "filter", "generate", "label"};
+    "data", "tokenizer", "model", "pretrain",   "sft",    "reward",   "align",
+    "eval", "export",    "lora",  "classifier", "filter", "generate", "label"};
 
 bool plain_name(const std::string& s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -28,7 +28,8 @@ std::vector<std::string> strings(const json& j, const std::string& where) {
   if (!j.is_array()) throw std::invalid_argument(where + " must be a list of strings");
   std::vector<std::string> out;
   for (const auto& v : j) {
-    if (!v.is_string()) throw std::invalid_argument(where + " must be a list of strings, has " + v.dump());
+    if (!v.is_string())
+      throw std::invalid_argument(where + " must be a list of strings, has " + v.dump());
     out.push_back(v);
   }
   return out;
@@ -89,7 +90,8 @@ PipelineFile PipelineFile::load(const std::string& path, const std::string& out_
     const auto where = path + ": stages[" + std::to_string(i) + "]";
     auto s = stage_of(j["stages"][i], where);
     for (const auto& earlier : f.stages)
-      if (earlier.name == s.name) throw std::invalid_argument(where + ": the name \"" + s.name + "\" is used twice");
+      if (earlier.name == s.name)
+        throw std::invalid_argument(where + ": the name \"" + s.name + "\" is used twice");
     if (s.name == "out" || s.name == "dir" || s.name == "logs")
       throw std::invalid_argument(where + ": the name \"" + s.name + "\" is reserved");
     f.stages.push_back(std::move(s));

@@ -30,7 +30,7 @@ struct PipelineFile {
   std::string path;  // the file, absolute
   std::string dir;   // its directory: where stages run
   std::string name;
-  std::string out;   // absolute
+  std::string out;  // absolute
   std::vector<PipelineStage> stages;
 
   // Reads and checks a pipeline file; errors name the file and the stage or field.

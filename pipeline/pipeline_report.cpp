@@ -18,11 +18,14 @@ namespace chosei {
 
 namespace {
 
-void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, double>>& out) {
+void flatten(const json& j, const std::string& prefix,
+             std::vector<std::pair<std::string, double>>& out) {
   for (const auto& [k, v] : j.items()) {
     const auto key = prefix.empty() ? k : prefix + "/" + k;
-    if (v.is_number()) out.emplace_back(key, v.get<double>());
-    else if (v.is_object() && out.size() < 64) flatten(v, key, out);
+    if (v.is_number())
+      out.emplace_back(key, v.get<double>());
+    else if (v.is_object() && out.size() < 64)
+      flatten(v, key, out);
   }
 }
 
@@ -118,8 +121,9 @@ void write_pipeline_report(const PipelineFile& file, const std::vector<StageOutc
       const auto declared = numbers_in(substitute(n, file, i));
       numbers.insert(numbers.end(), declared.begin(), declared.end());
       if (!declared.empty())
-        finals << "<div><h3>" << html_escape(stage.name) << ": " << html_escape(fs::path(substitute(n, file, i)).filename().string())
-               << "</h3>" << numbers_html(declared) << "</div>";
+        finals << "<div><h3>" << html_escape(stage.name) << ": "
+               << html_escape(fs::path(substitute(n, file, i)).filename().string()) << "</h3>"
+               << numbers_html(declared) << "</div>";
     }
     const auto evaluation = last_evaluation((fs::path(o.dir) / "metrics.jsonl").string());
     numbers.insert(numbers.end(), evaluation.begin(), evaluation.end());
@@ -130,7 +134,8 @@ void write_pipeline_report(const PipelineFile& file, const std::vector<StageOutc
          << "</code></td><td>" << html_escape(o.action)
          << (o.reason.empty() ? "" : "<div class=muted>" + html_escape(o.reason) + "</div>")
          << "</td><td>" << (o.action == "ran" || o.action == "failed" ? seconds : "") << "</td><td>"
-         << links_html(file.out, o.dir, stage_log(file, o.name)) << "</td><td>" << numbers_html(numbers) << "</td></tr>\n";
+         << links_html(file.out, o.dir, stage_log(file, o.name)) << "</td><td>"
+         << numbers_html(numbers) << "</td></tr>\n";
   }
   const auto now = std::time(nullptr);
   char when[64];
@@ -145,7 +150,8 @@ void write_pipeline_report(const PipelineFile& file, const std::vector<StageOutc
           "tr.skipped td{color:#4b5563}.finals{display:flex;flex-wrap:wrap;gap:8px 32px}"
        << "</style></head><body><h1>pipeline " << html_escape(file.name) << "</h1><p class=muted>"
        << html_escape(file.path) << " &middot; " << when << "</p>";
-  if (!finals.str().empty()) html << "<h2>Final numbers</h2><div class=finals>" << finals.str() << "</div>";
+  if (!finals.str().empty())
+    html << "<h2>Final numbers</h2><div class=finals>" << finals.str() << "</div>";
   html << "<h2>Stages</h2><table><tr><th>#</th><th>stage</th><th>command</th><th>result</th>"
           "<th>time</th><th>reports</th><th>numbers</th></tr>\n"
        << rows.str() << "</table></body></html>\n";

@@ -28,7 +28,8 @@ bool trains(const std::vector<std::string>& c) {
 }
 
 bool has_setting(const std::vector<std::string>& c, const std::string& key) {
-  return std::any_of(c.begin(), c.end(), [&](const std::string& a) { return a.rfind(key + "=", 0) == 0; });
+  return std::any_of(c.begin(), c.end(),
+                     [&](const std::string& a) { return a.rfind(key + "=", 0) == 0; });
 }
 
 // New bytes of a growing log, copied to the terminal as the stage writes them.
@@ -101,13 +102,15 @@ struct Runner {
     if (o.dry_run) return;
     auto all = outcomes;
     for (std::size_t i = all.size(); i < file.stages.size(); ++i)
-      all.push_back({file.stages[i].name, "not reached", "", stage_command(file, i), file.stage_dir(i)});
+      all.push_back(
+          {file.stages[i].name, "not reached", "", stage_command(file, i), file.stage_dir(i)});
     write_pipeline_report(file, all);
   }
 
   void stage(std::size_t i) {
     StageOutcome out{file.stages[i].name, "", "", stage_command(file, i), file.stage_dir(i)};
-    const auto prefix = "[" + std::to_string(i + 1) + "/" + std::to_string(file.stages.size()) + "] " + out.name;
+    const auto prefix =
+        "[" + std::to_string(i + 1) + "/" + std::to_string(file.stages.size()) + "] " + out.name;
     const auto record = state.get(out.name);
     for (const auto& [name, dir] : would_run)  // its inputs are not written yet
       if (std::any_of(out.command.begin(), out.command.end(),
@@ -134,8 +137,8 @@ struct Runner {
       out.reason = "unchanged since its last success (" + when(record.finished_at) + ")";
       return finish(out, prefix);
     }
-    out.reason = forced ? "--from " + o.from
-                 : record.started.empty() ? "first run"
+    out.reason = forced                          ? "--from " + o.from
+                 : record.started.empty()        ? "first run"
                  : record.started == fingerprint ? "resuming an interrupted run"
                                                  : "its inputs or settings changed";
     if (o.dry_run) {
@@ -146,7 +149,8 @@ struct Runner {
     execute(out, fingerprint, forced || record.started != fingerprint, prefix);
   }
 
-  void execute(StageOutcome& out, const std::string& fingerprint, bool fresh, const std::string& prefix) {
+  void execute(StageOutcome& out, const std::string& fingerprint, bool fresh,
+               const std::string& prefix) {
     if (fresh) fs::remove_all(out.dir);  // nothing of a run on other inputs is resumed
     fs::create_directories(out.dir);
     // From here the directory is being rewritten: its last success no longer describes it.
@@ -174,8 +178,8 @@ struct Runner {
       out.reason = "exit status " + std::to_string(*code);
       outcomes.push_back(out);
       report();
-      throw std::runtime_error("stage " + out.name + " failed (exit status " + std::to_string(*code) +
-                               "); log " + log + ":" + last_lines(log, 5));
+      throw std::runtime_error("stage " + out.name + " failed (exit status " +
+                               std::to_string(*code) + "); log " + log + ":" + last_lines(log, 5));
     }
     state.set(out.name, {fingerprint, fingerprint, out.seconds,
                          static_cast<std::int64_t>(std::time(nullptr))});
@@ -184,8 +188,10 @@ struct Runner {
   }
 
   void finish(StageOutcome& out, const std::string& prefix) {
-    if (out.action != "ran") say(prefix + ": " + out.action + " (" + out.reason + ")");
-    else say(prefix + ": done in " + std::to_string(static_cast<int>(out.seconds + 0.5)) + " s");
+    if (out.action != "ran")
+      say(prefix + ": " + out.action + " (" + out.reason + ")");
+    else
+      say(prefix + ": done in " + std::to_string(static_cast<int>(out.seconds + 0.5)) + " s");
     outcomes.push_back(out);
     report();
   }
@@ -207,7 +213,8 @@ std::vector<std::string> stage_command(const PipelineFile& file, std::size_t sta
   return args;
 }
 
-std::vector<StageOutcome> run_pipeline(const PipelineFile& file, const PipelineRunOptions& options) {
+std::vector<StageOutcome> run_pipeline(const PipelineFile& file,
+                                       const PipelineRunOptions& options) {
   if (!options.dry_run) fs::create_directories(file.out);
   Runner r(file, options);
   for (std::size_t i = 0; i < file.stages.size(); ++i) r.stage(i);

@@ -1,7 +1,7 @@
 #pragma once
 // Runs a pipeline's stages in order, each as `chosei <command>` in its own process (run in
-// the pipeline file's directory, writing OUT/NAME, its output in OUT/logs/NAME.log), skipping a stage whose
-// fingerprint (stage_fingerprint.h) equals the one of its last success. Training stages
+// the pipeline file's directory, writing OUT/NAME, its output in OUT/logs/NAME.log), skipping a
+// stage whose fingerprint (stage_fingerprint.h) equals the one of its last success. Training stages
 // (pretrain, sft, align, reward train) get resume_from=auto unless the command says
 // otherwise, so a pipeline run again after a crash continues the interrupted stage from its
 // last checkpoint. OUT/report.html is rewritten after every stage.
@@ -15,10 +15,10 @@
 namespace chosei {
 
 struct PipelineRunOptions {
-  std::string from;              // run this stage and every later one even if unchanged
-  bool dry_run = false;          // say what would run, run nothing
-  bool echo_logs = true;         // copy each stage's output to `progress` as it runs
-  std::string program;           // the chosei executable
+  std::string from;       // run this stage and every later one even if unchanged
+  bool dry_run = false;   // say what would run, run nothing
+  bool echo_logs = true;  // copy each stage's output to `progress` as it runs
+  std::string program;    // the chosei executable
   std::ostream* progress = nullptr;
 };
 

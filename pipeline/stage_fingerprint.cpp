@@ -64,7 +64,8 @@ std::string path_fingerprint(const std::string& path) {
     if (e.is_regular_file()) files.push_back(fs::relative(e.path(), path).string());
   std::sort(files.begin(), files.end());
   Sha256 h;
-  for (const auto& f : files) h.update(f + "\n" + sha256_file((fs::path(path) / f).string()) + "\n");
+  for (const auto& f : files)
+    h.update(f + "\n" + sha256_file((fs::path(path) / f).string()) + "\n");
   return h.hex();
 }
 

@@ -65,7 +65,8 @@ std::map<std::string, double> LanguageModelingTask::evaluate() {
   const auto totals = lm_loss_totals(model_, eval_batches_);
   model_->train();
   const double loss = totals.mean();
-  return {{"loss", loss}, {"ppl", std::exp(loss)}, {"mean_token_accuracy", totals.token_accuracy()}};
+  return {
+      {"loss", loss}, {"ppl", std::exp(loss)}, {"mean_token_accuracy", totals.token_accuracy()}};
 }
 
 void LanguageModelingTask::set_training(bool training) {

@@ -46,42 +46,51 @@ TEST(JobRequest, ErrorsNameTheParameterPath) {
   EXPECT_EQ(param_of({{"model", "m"}}), "training_file");
   EXPECT_EQ(param_of({{"model", "m"}, {"training_file", "f"}, {"suffix", "a b"}}), "suffix");
   EXPECT_EQ(param_of({{"model", "m"}, {"training_file", "f"}, {"seed", -1}}), "seed");
+  EXPECT_EQ(
+      param_of({{"model", "m"},
+                {"training_file", "f"},
+                {"method", {{"type", "dpo"}, {"dpo", {{"hyperparameters", {{"beta", 3}}}}}}}}),
+      "method.dpo.hyperparameters.beta");
   EXPECT_EQ(param_of({{"model", "m"},
                       {"training_file", "f"},
-                      {"method", {{"type", "dpo"}, {"dpo", {{"hyperparameters", {{"beta", 3}}}}}}}}),
-            "method.dpo.hyperparameters.beta");
-  EXPECT_EQ(param_of({{"model", "m"},
-                      {"training_file", "f"},
-                      {"method", {{"type", "supervised"},
-                                  {"supervised", {{"hyperparameters", {{"beta", 0.1}}}}}}}}),
+                      {"method",
+                       {{"type", "supervised"},
+                        {"supervised", {{"hyperparameters", {{"beta", 0.1}}}}}}}}),
             "method.supervised.hyperparameters.beta");
-  EXPECT_EQ(param_of({{"model", "m"}, {"training_file", "f"}, {"method", {{"type", "reinforcement"}}}}),
-            "method.type");
-  EXPECT_EQ(param_of({{"model", "m"}, {"training_file", "f"}, {"hyperparameters", {{"batch_size", 257}}}}),
-            "hyperparameters.batch_size");
+  EXPECT_EQ(
+      param_of({{"model", "m"}, {"training_file", "f"}, {"method", {{"type", "reinforcement"}}}}),
+      "method.type");
+  EXPECT_EQ(
+      param_of(
+          {{"model", "m"}, {"training_file", "f"}, {"hyperparameters", {{"batch_size", 257}}}}),
+      "hyperparameters.batch_size");
   EXPECT_EQ(param_of({{"model", "m"},
                       {"training_file", "f"},
                       {"hyperparameters", {{"n_epochs", 2}}},
-                      {"method", {{"type", "supervised"},
-                                  {"supervised", {{"hyperparameters", {{"n_epochs", 3}}}}}}}}),
+                      {"method",
+                       {{"type", "supervised"},
+                        {"supervised", {{"hyperparameters", {{"n_epochs", 3}}}}}}}}),
             "hyperparameters");
 }
 
 TEST(JobRequest, TheDeprecatedHyperparametersAreSupervisedAndAutoIsResolved) {
-  const auto r = parse_job_request(
-      {{"model", "m"}, {"training_file", "f"}, {"hyperparameters", {{"n_epochs", 4}}}, {"seed", 9}});
+  const auto r = parse_job_request({{"model", "m"},
+                                    {"training_file", "f"},
+                                    {"hyperparameters", {{"n_epochs", 4}}},
+                                    {"seed", 9}});
   EXPECT_EQ(r["method"]["type"], "supervised");
   EXPECT_EQ(r["method"]["supervised"]["hyperparameters"]["n_epochs"], 4);
   EXPECT_EQ(r["seed"], 9);
   EXPECT_TRUE(r["validation_file"].is_null());
   const auto h = resolve_hyperparameters(r["method"], 2000);
-  EXPECT_EQ(h["n_epochs"], 4);         // given
-  EXPECT_EQ(h["batch_size"], 4);       // round(0.002 * 2000)
+  EXPECT_EQ(h["n_epochs"], 4);    // given
+  EXPECT_EQ(h["batch_size"], 4);  // round(0.002 * 2000)
   EXPECT_EQ(h["learning_rate_multiplier"], 1.0);
   const auto small = resolve_hyperparameters(r["method"], 24);
   EXPECT_EQ(small["batch_size"], 1);  // at least one
   const auto dpo = resolve_hyperparameters(
-      parse_job_request({{"model", "m"}, {"training_file", "f"}, {"method", {{"type", "dpo"}}}})["method"],
+      parse_job_request(
+          {{"model", "m"}, {"training_file", "f"}, {"method", {{"type", "dpo"}}}})["method"],
       100);
   EXPECT_EQ(dpo["beta"], 0.1);
   EXPECT_EQ(dpo["n_epochs"], default_epochs(100));
@@ -94,13 +103,16 @@ TEST(JobRequest, TheRecipeCommandCarriesTheResolvedNumbersAndTheOperatorsKeys) {
   c.run_dir = "/data/jobs/ftjob-a/run";
   c.method = {{"type", "supervised"},
               {"supervised",
-               {{"hyperparameters", {{"n_epochs", 3}, {"batch_size", 4}, {"learning_rate_multiplier", 2.0}}}}}};
+               {{"hyperparameters",
+                 {{"n_epochs", 3}, {"batch_size", 4}, {"learning_rate_multiplier", 2.0}}}}}};
   c.seed = 5;
   c.examples = 10;
   c.operator_settings = {"precision=bf16"};
   const auto args = recipe_arguments(c);
   ASSERT_EQ(args.front(), "sft");
-  auto has = [&](const std::string& s) { return std::find(args.begin(), args.end(), s) != args.end(); };
+  auto has = [&](const std::string& s) {
+    return std::find(args.begin(), args.end(), s) != args.end();
+  };
   for (const char* s : {"model=/models/base", "epochs=3", "batch_size=4", "learning_rate=0.0002",
                         "seed=5", "save_every=3", "resume_from=auto", "packing=false"})
     EXPECT_TRUE(has(s)) << s;
@@ -112,7 +124,8 @@ TEST(JobRequest, TheRecipeCommandCarriesTheResolvedNumbersAndTheOperatorsKeys) {
 
 TEST(JobRequest, AFineTunedModelsNameKeepsItsRootBase) {
   EXPECT_EQ(fine_tuned_model_name("base", "org-1", "kumo", "abc"), "ft:base:org-1:kumo:abc");
-  EXPECT_EQ(fine_tuned_model_name("ft:base:org-1:kumo:abc", "org-1", "", "def"), "ft:base:org-1::def");
+  EXPECT_EQ(fine_tuned_model_name("ft:base:org-1:kumo:abc", "org-1", "", "def"),
+            "ft:base:org-1::def");
 }
 
 json job_object(const std::string& id, const json& metadata = nullptr) {
@@ -125,7 +138,8 @@ TEST(JobStore, PagesOwnersIdempotencyAndCheckpointsOncePerStep) {
   JobStore jobs(db);
   bool existed = true;
   for (int i = 0; i < 5; ++i)
-    jobs.create("alice", job_object("job" + std::to_string(i), i % 2 ? json{{"team", "a"}} : json(nullptr)),
+    jobs.create("alice",
+                job_object("job" + std::to_string(i), i % 2 ? json{{"team", "a"}} : json(nullptr)),
                 json::object(), "", &existed);
   EXPECT_FALSE(existed);
   jobs.create("bob", job_object("bobs"), json::object(), "k", &existed);
@@ -193,7 +207,8 @@ TEST(FileStore, OwnersSeeTheirOwnAndExpiredFilesAreRemoved) {
     abandoned->write("partial", 7);
   }
   std::size_t entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path / "files")) entries += !e.is_directory();
+  for (const auto& e : std::filesystem::directory_iterator(dir.path / "files"))
+    entries += !e.is_directory();
   EXPECT_EQ(entries, 1u);
 }
 
@@ -232,7 +247,8 @@ TEST(UploadCheck, FindingsNameTheFileAndLine) {
 TEST(CausalLmLoss, TokenAccuracyCountsArgmaxHitsOverTargets) {
   // Two positions are targets: at t=0 the argmax (index 2) is the target, at t=1 the target
   // (0) is not the argmax (1); t=2 is ignored even though its argmax would hit.
-  const auto logits = torch::tensor({0.1f, 0.2f, 3.0f, 2.0f, 5.0f, 0.0f, 0.0f, 0.0f, 9.0f}).view({1, 3, 3});
+  const auto logits =
+      torch::tensor({0.1f, 0.2f, 3.0f, 2.0f, 5.0f, 0.0f, 0.0f, 0.0f, 9.0f}).view({1, 3, 3});
   const auto targets = torch::tensor({2, 0, -100}, torch::kInt64).view({1, 3});
   const auto loss = causal_lm_loss(logits, targets);
   EXPECT_EQ(loss.count, 2);
