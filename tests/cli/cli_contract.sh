@@ -38,6 +38,7 @@ expect_error() {  # expect_error NAME PATTERN COMMAND... : non-zero exit, one li
 
 check "help lists commands" bash -c "'$CHOSEI' --help | grep -q generate && '$CHOSEI' --help | grep -q tokenizer"
 check "generate --help shows defaults" bash -c "'$CHOSEI' generate --help | grep -q 'max-new-tokens.*256'"
+check "the issue-14 flags exist" bash -c "'$CHOSEI' pipeline run --help | grep -q -- --dry-run && '$CHOSEI' pipeline run --help | grep -q -- --from && '$CHOSEI' serve --help | grep -q -- --data-dir && '$CHOSEI' serve --help | grep -q -- --max-upload-bytes && '$CHOSEI' export gguf --help | grep -q -- --adapter-only"
 
 if [ -d "$DATA/derived_hf_llama_stories260K" ]; then
   HF="$DATA/derived_hf_llama_stories260K"

@@ -122,7 +122,7 @@ curl -s "${A[@]}" "$BASE/v1/fine_tuning/jobs" -H 'Content-Type: application/json
   >"$WORK/body"
 JOB=$(field "['id']")
 get() { curl -s "${A[@]}" "$BASE/v1/fine_tuning/jobs/$JOB${1:-}"; }
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
   get /checkpoints | grep -q ckpt-step- && break
   sleep 0.1
 done
@@ -143,7 +143,7 @@ db_contents >"$WORK/before.txt"
 for _ in $(seq 1 50); do pgrep -f "$WORK/data/jobs/$JOB" >/dev/null || break; sleep 0.1; done
 ! pgrep -f "$WORK/data/jobs/$JOB" >/dev/null
 start_server
-for _ in $(seq 1 1200); do
+for _ in $(seq 1 3000); do
   status=$(get | py -c 'import json,sys; print(json.load(sys.stdin)["status"])')
   case "$status" in succeeded | failed | cancelled) break ;; esac
   sleep 0.1
