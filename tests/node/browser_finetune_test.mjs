@@ -40,8 +40,9 @@ try {
   await page.click("#upload");
   await page.waitForFunction((n) => document.getElementById("upload-result").textContent.startsWith(n + ": processed"), markup)
     .catch(async (e) => { throw new Error(e.message + "; the page shows: " + await text(page, "#upload-result")); });
+  // (the list refreshes after the upload's answer is shown)
+  await page.waitForFunction((n) => document.getElementById("files").textContent.includes(n), markup);
   assert.equal(await page.locator("#files img").count(), 0);
-  assert.ok((await text(page, "#files")).includes(markup));
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   // The good file, then a job on it from the form.
   await page.setInputFiles("#upload-file", path.join(dataDir, "train.jsonl"));
