@@ -55,6 +55,7 @@ printf 'key-alice\nkey-bob\n' >"$WORK/keys.txt"
 start_server() {
   "$CHOSEI" serve --model base="$WORK/base" --port 0 --api-keys-file "$WORK/keys.txt" \
     --admin-key key-admin --data-dir "$WORK/data" --max-upload-bytes 16000000 --threads 1 \
+    --job-set max_seq_len=96 \
     >>"$WORK/serve.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 200); do
@@ -178,7 +179,20 @@ assert messages[-1] == "The job has successfully completed", messages[-3:]
 cps = [e for e in events if e["message"].startswith("Checkpoint created")]
 assert [c["data"]["step"] for c in cps] == [200, 400, 600, 800, 1000, 1200], cps
 PY
+# The operator's --job-set reached the recipe; the job's own numbers stayed the job's.
+py - "$WORK/data/jobs/$JOB/run/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["max_seq_len"] == 96 and c["packing"] is False and c["batch_size"] == 1 and c["epochs"] == 6, c
+PY
 kill -TERM "$PID"
 wait "$PID"
 PID=""
+# A --job-set key that the request decides is refused at start, naming it.
+if "$CHOSEI" serve --model base="$WORK/base" --data-dir "$WORK/data2" --job-set model=/elsewhere \
+  --port 0 >"$WORK/refused.log" 2>&1; then
+  echo "--job-set model= was accepted"
+  exit 1
+fi
+grep -q "job-set model: a job's request decides this key" "$WORK/refused.log"
 echo "finetune_api: all checks passed"
