@@ -1,5 +1,6 @@
 #include "pipeline/pipeline_report.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -64,16 +65,26 @@ std::string numbers_html(const std::vector<std::pair<std::string, double>>& numb
   return s;
 }
 
-// Reports a stage wrote (its directory and one level down) and its log, as relative links.
+// Reports a stage wrote (HTML files in its directory, and one level down) and its log, as
+// relative links.
 std::string links_html(const std::string& out, const std::string& dir, const std::string& log) {
   std::vector<fs::path> found;
   std::error_code ec;
-  if (fs::exists(fs::path(dir) / "report.html")) found.push_back(fs::path(dir) / "report.html");
-  if (fs::is_directory(dir, ec))
+  auto html_in = [&](const fs::path& d) {
+    std::vector<fs::path> files;
+    for (const auto& f : fs::directory_iterator(d, ec))
+      if (f.is_regular_file() && f.path().extension() == ".html") files.push_back(f.path());
+    std::sort(files.begin(), files.end());
+    found.insert(found.end(), files.begin(), files.end());
+  };
+  if (fs::is_directory(dir, ec)) {
+    html_in(dir);
+    std::vector<fs::path> subdirs;
     for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.is_directory())
-        for (const auto& f : fs::directory_iterator(e.path(), ec))
-          if (f.path().extension() == ".html") found.push_back(f.path());
+      if (e.is_directory() && e.path().filename() != "checkpoints") subdirs.push_back(e.path());
+    std::sort(subdirs.begin(), subdirs.end());
+    for (const auto& d : subdirs) html_in(d);
+  }
   if (fs::exists(log)) found.push_back(log);
   std::string s;
   for (const auto& p : found) {
@@ -133,8 +144,12 @@ void write_pipeline_report(const PipelineFile& file, const std::vector<StageOutc
          << html_escape(o.name) << "</b></td><td><code>" << html_escape(command_text(o.command))
          << "</code></td><td>" << html_escape(o.action)
          << (o.reason.empty() ? "" : "<div class=muted>" + html_escape(o.reason) + "</div>")
-         << "</td><td>" << (o.action == "ran" || o.action == "failed" ? seconds : "") << "</td><td>"
-         << links_html(file.out, o.dir, stage_log(file, o.name)) << "</td><td>"
+         << "</td><td>"
+         << (o.action == "ran" || o.action == "failed" ? std::string(seconds)
+             : o.action == "skipped" && o.seconds > 0
+                 ? "<span class=muted>last " + std::string(seconds) + "</span>"
+                 : std::string())
+         << "</td><td>" << links_html(file.out, o.dir, stage_log(file, o.name)) << "</td><td>"
          << numbers_html(numbers) << "</td></tr>\n";
   }
   const auto now = std::time(nullptr);

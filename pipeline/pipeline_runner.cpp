@@ -135,6 +135,7 @@ struct Runner {
     if (!forced && record.succeeded == fingerprint && fs::exists(out.dir)) {
       out.action = o.dry_run ? "would skip" : "skipped";
       out.reason = "unchanged since its last success (" + when(record.finished_at) + ")";
+      out.seconds = record.seconds;  // what that success took
       return finish(out, prefix);
     }
     out.reason = forced                          ? "--from " + o.from
