@@ -33,8 +33,8 @@ std::string checked_filename(const std::string& sent) {
   return sent;
 }
 
-// The form fields other than the file (small: at most this many bytes each).
-constexpr std::size_t kMaxFieldBytes = 256;
+// The form fields other than the file: few and small (they fit the transport's allowance).
+constexpr std::size_t kMaxFieldBytes = 256, kMaxFields = 8;
 
 }  // namespace
 
@@ -55,14 +55,21 @@ std::int64_t page_limit(const HttpRequest& req, std::int64_t fallback, std::int6
   return n;
 }
 
-json list_json(const ObjectPage& page) {
+std::string list_body(const std::function<ObjectPage()>& list) {
+  ObjectPage page;
+  try {
+    page = list();
+  } catch (const std::invalid_argument& e) {
+    throw invalid_request(e.what(), "after");
+  }
   json data = json::array();
   for (const auto& o : page.data) data.push_back(o);
-  return {{"object", "list"},
-          {"data", data},
-          {"has_more", page.has_more},
-          {"first_id", page.data.empty() ? json(nullptr) : page.data.front()["id"]},
-          {"last_id", page.data.empty() ? json(nullptr) : page.data.back()["id"]}};
+  return json{{"object", "list"},
+              {"data", data},
+              {"has_more", page.has_more},
+              {"first_id", page.data.empty() ? json(nullptr) : page.data.front()["id"]},
+              {"last_id", page.data.empty() ? json(nullptr) : page.data.back()["id"]}}
+      .dump();
 }
 
 void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpResponse& res,
@@ -70,7 +77,7 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
   std::unique_ptr<StagedUpload> staged;
   std::map<std::string, std::string> fields;
   std::string current, filename;
-  bool file_seen = false, too_large = false, field_too_long = false;
+  bool file_seen = false, too_large = false, field_too_long = false, too_many_fields = false;
   std::string repeated;
   std::string write_error;
   const bool whole = read_body(
@@ -78,6 +85,7 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
         current = part.name;
         if (part.name != "file") {
           if (fields.count(part.name)) repeated = part.name;
+          if (fields.size() >= kMaxFields) return !(too_many_fields = true);
           fields[part.name];
           return repeated.empty();
         }
@@ -114,6 +122,7 @@ void FilesRoutes::upload(const ApiCaller& caller, const HttpRequest&, HttpRespon
   if (!write_error.empty())
     throw ApiError(507, "cannot store the upload: " + write_error, "server_error");
   if (field_too_long) throw invalid_request("a form field is longer than 256 bytes");
+  if (too_many_fields) throw invalid_request("more than 8 form fields");
   if (!repeated.empty()) throw invalid_request(repeated + " is given twice", repeated);
   if (!whole)
     throw invalid_request("the body must be multipart/form-data with one `file` and a `purpose`");
@@ -147,14 +156,11 @@ void FilesRoutes::list(const ApiCaller& caller, const HttpRequest& req, HttpResp
   const auto order = req.query_value("order", "desc");
   if (order != "asc" && order != "desc")
     throw invalid_request("order must be \"asc\" or \"desc\", got \"" + order + "\"", "order");
-  try {
-    res.body =
-        list_json(files_.list(caller.scope(), req.query_value("purpose"), req.query_value("after"),
-                              page_limit(req, 10000, 10000), order == "desc"))
-            .dump();
-  } catch (const std::invalid_argument& e) {
-    throw invalid_request(e.what(), "after");
-  }
+  const auto limit = page_limit(req, 10000, 10000);
+  res.body = list_body([&] {
+    return files_.list(caller.scope(), req.query_value("purpose"), req.query_value("after"), limit,
+                       order == "desc");
+  });
 }
 
 void FilesRoutes::get(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res) {

@@ -6,6 +6,8 @@
 // Another key's file is 404, as if it did not exist.
 
 #include <cstddef>
+#include <functional>
+#include <string>
 
 #include "chat/api_caller.h"
 #include "chat/http_transport.h"
@@ -32,7 +34,8 @@ class FilesRoutes {
 
 // A list route's `limit` query parameter: `fallback` when absent; 400 outside 1..most.
 std::int64_t page_limit(const HttpRequest& req, std::int64_t fallback, std::int64_t most);
-// {"object": "list", "data", "has_more", "first_id", "last_id"}.
-nlohmann::json list_json(const ObjectPage& page);
+// A list route's body: {"object": "list", "data", "has_more", "first_id", "last_id"} of the
+// page `list()` returns; an `after` that names no object of the list is a 400.
+std::string list_body(const std::function<ObjectPage()>& list);
 
 }  // namespace chosei

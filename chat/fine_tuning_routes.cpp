@@ -86,13 +86,10 @@ void FineTuningRoutes::create(const ApiCaller& caller, const HttpRequest& req, H
 }
 
 void FineTuningRoutes::list(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res) {
-  try {
-    auto page = jobs_.list(caller.scope(), req.query_value("after"), page_limit(req, 20, 100),
-                           metadata_filter(req));
-    res.body = json{{"object", "list"}, {"data", page.data}, {"has_more", page.has_more}}.dump();
-  } catch (const std::invalid_argument& e) {
-    throw invalid_request(e.what(), "after");
-  }
+  const auto limit = page_limit(req, 20, 100);
+  res.body = list_body([&] {
+    return jobs_.list(caller.scope(), req.query_value("after"), limit, metadata_filter(req));
+  });
 }
 
 void FineTuningRoutes::get(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res) {
@@ -112,24 +109,16 @@ void FineTuningRoutes::cancel(const ApiCaller& caller, const HttpRequest& req, H
 void FineTuningRoutes::events(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res) {
   const auto& id = req.path_params.at(0);
   job_of(caller, id);
-  try {
-    auto page = jobs_.events(id, req.query_value("after"), page_limit(req, 20, 1000));
-    res.body = json{{"object", "list"}, {"data", page.data}, {"has_more", page.has_more}}.dump();
-  } catch (const std::invalid_argument& e) {
-    throw invalid_request(e.what(), "after");
-  }
+  const auto limit = page_limit(req, 20, 1000);
+  res.body = list_body([&] { return jobs_.events(id, req.query_value("after"), limit); });
 }
 
 void FineTuningRoutes::checkpoints(const ApiCaller& caller, const HttpRequest& req,
                                    HttpResponse& res) {
   const auto& id = req.path_params.at(0);
   job_of(caller, id);
-  try {
-    res.body =
-        list_json(jobs_.checkpoints(id, req.query_value("after"), page_limit(req, 10, 100))).dump();
-  } catch (const std::invalid_argument& e) {
-    throw invalid_request(e.what(), "after");
-  }
+  const auto limit = page_limit(req, 10, 100);
+  res.body = list_body([&] { return jobs_.checkpoints(id, req.query_value("after"), limit); });
 }
 
 void FineTuningRoutes::delete_model(const ApiCaller& caller, const HttpRequest& req,

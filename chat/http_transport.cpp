@@ -31,6 +31,8 @@ HttpRequest plain_request(const httplib::Request& req) {
   return r;
 }
 
+constexpr std::size_t kUploadFieldAllowance = 64 << 10;
+
 std::size_t content_length(const httplib::Request& req) {
   const auto v = req.get_header_value("Content-Length");
   if (v.empty()) return 0;
@@ -105,9 +107,12 @@ struct HttpServer::Impl {
 
   // Refused from the headers, before a byte of the body is read: the upload routes' limit
   // for them, the body limit for every other route.
+  // The limit of a request to `path`, and what a refusal says.
+  std::size_t limit_for(const std::string& path) const {
+    return is_upload(path) ? upload_limit() + kUploadFieldAllowance : options.max_body_bytes;
+  }
   bool too_large(const httplib::Request& req) const {
-    const auto limit = is_upload(req.path) ? upload_limit() : options.max_body_bytes;
-    return content_length(req) > limit;
+    return content_length(req) > limit_for(req.path);
   }
   std::size_t upload_limit() const {
     return options.max_upload_bytes ? options.max_upload_bytes : options.max_body_bytes;
@@ -140,7 +145,7 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->http.set_payload_max_length(
-      std::max(impl_->options.max_body_bytes, impl_->upload_limit()));
+      std::max(impl_->options.max_body_bytes, impl_->upload_limit() + kUploadFieldAllowance));
   impl_->http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!impl_->too_large(req)) return httplib::Server::HandlerResponse::Unhandled;
     impl_->refuse(413, res,
@@ -182,8 +187,10 @@ void HttpServer::post_upload(const std::string& path, UploadHandler handler) {
     MultipartReader read_body = [&](const std::function<bool(const UploadPart&)>& part,
                                     const std::function<bool(const char*, std::size_t)>& data) {
       if (!req.is_multipart_form_data()) return false;
+      // A backstop for bodies without Content-Length: the handler enforces the limit on the
+      // file itself (its message names it); form fields get room beside it.
       std::size_t total = 0;
-      const auto limit = impl_->upload_limit();
+      const auto limit = impl_->upload_limit() + kUploadFieldAllowance;
       read_all = reader(
           [&](const httplib::MultipartFormData& f) {
             return part(UploadPart{f.name, f.filename, f.content_type});

@@ -39,7 +39,6 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
     sm->loop->shutdown();
     throw std::invalid_argument("a model named " + name + " is served");
   }
-  dirs_[name] = dir;
 }
 
 bool ModelRegistry::remove(const std::string& name) {
@@ -50,16 +49,14 @@ bool ModelRegistry::remove(const std::string& name) {
     if (it == models_.end()) return false;
     sm = it->second;
     models_.erase(it);
-    dirs_.erase(name);
   }
   sm->loop->shutdown();
   return true;
 }
 
 std::string ModelRegistry::directory(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = dirs_.find(name);
-  return it == dirs_.end() ? "" : it->second;
+  const auto sm = find(name);
+  return sm ? sm->loaded.dir : "";
 }
 
 std::shared_ptr<ServedModel> ModelRegistry::find(const std::string& name) const {

@@ -61,7 +61,6 @@ class ModelRegistry {
   DecodingLimits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<ServedModel>> models_;
-  std::map<std::string, std::string> dirs_;
 };
 
 }  // namespace chosei

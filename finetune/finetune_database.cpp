@@ -60,35 +60,30 @@ std::int64_t unix_seconds() {
       .count();
 }
 
-}  // namespace chosei
-
-namespace chosei {
-
 ObjectPage list_objects(SqliteDatabase& db, const PageQuery& q) {
-  std::string where = "1";
+  // ?1 is the cursor (the id `after` names, then its seq); the column values follow.
+  std::string where;
   for (std::size_t i = 0; i < q.equals.size(); ++i)
-    where += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 1);
+    where += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 2);
+  auto bind_equals = [&](SqliteStatement& st) {
+    for (std::size_t i = 0; i < q.equals.size(); ++i) st.bind(int(i) + 2, q.equals[i].second);
+  };
   std::optional<std::int64_t> after_seq;
   if (!q.after.empty()) {
-    auto find = db.prepare("SELECT seq FROM " + q.table + " WHERE id = ?1 AND " + [&] {
-      std::string w = "1";
-      for (std::size_t i = 0; i < q.equals.size(); ++i)
-        w += " AND " + q.equals[i].first + " = ?" + std::to_string(i + 2);
-      return w;
-    }());
+    auto find = db.prepare("SELECT seq FROM " + q.table + " WHERE id = ?1" + where);
     find.bind(1, q.after);
-    for (std::size_t i = 0; i < q.equals.size(); ++i) find.bind(int(i) + 2, q.equals[i].second);
+    bind_equals(find);
     if (!find.step()) throw std::invalid_argument("after: no object " + q.after + " in this list");
     after_seq = find.int64(0);
   }
-  const int after_index = int(q.equals.size()) + 1;
-  if (after_seq)
-    where += std::string(" AND seq ") + (q.newest_first ? "<" : ">") + " ?" +
-             std::to_string(after_index);
-  auto st = db.prepare("SELECT object FROM " + q.table + " WHERE " + where + " ORDER BY seq " +
-                       (q.newest_first ? "DESC" : "ASC"));
-  for (std::size_t i = 0; i < q.equals.size(); ++i) st.bind(int(i) + 1, q.equals[i].second);
-  if (after_seq) st.bind(after_index, *after_seq);
+  // Without a filter on the objects the database stops at the page: one row more than the
+  // limit tells whether more follow.
+  const std::string limit = q.keep ? "" : " LIMIT " + std::to_string(q.limit + 1);
+  auto st = db.prepare("SELECT object FROM " + q.table + " WHERE (?1 IS NULL OR seq " +
+                       (q.newest_first ? "<" : ">") + " ?1)" + where + " ORDER BY seq " +
+                       (q.newest_first ? "DESC" : "ASC") + limit);
+  st.bind(1, after_seq);
+  bind_equals(st);
   ObjectPage page;
   while (st.step()) {
     auto object = nlohmann::json::parse(st.text(0));

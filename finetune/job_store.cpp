@@ -29,12 +29,10 @@ json JobStore::create(const std::string& owner, const json& object, const json& 
         .bind(2, owner)
         .bind(3, object.at("status").get<std::string>())
         .bind(4, object.dump())
-        .bind(5, internal.dump());
-    if (idempotency_key.empty())
-      st.bind_null(6);
-    else
-      st.bind(6, idempotency_key);
-    st.run();
+        .bind(5, internal.dump())
+        .bind(6,
+              idempotency_key.empty() ? std::nullopt : std::optional<std::string>(idempotency_key))
+        .run();
     result = object;
   });
   return result;
@@ -138,8 +136,13 @@ json JobStore::add_event(const std::string& job_id, const std::string& level,
 
 ObjectPage JobStore::events(const std::string& job_id, const std::string& after,
                             std::int64_t limit) const {
+  return page_of_job("job_events", job_id, after, limit);
+}
+
+ObjectPage JobStore::page_of_job(const std::string& table, const std::string& job_id,
+                                 const std::string& after, std::int64_t limit) const {
   PageQuery q;
-  q.table = "job_events";
+  q.table = table;
   q.equals.emplace_back("job_id", job_id);
   q.after = after;
   q.limit = limit;
@@ -170,12 +173,7 @@ bool JobStore::add_checkpoint(const std::string& job_id, std::int64_t step, cons
 
 ObjectPage JobStore::checkpoints(const std::string& job_id, const std::string& after,
                                  std::int64_t limit) const {
-  PageQuery q;
-  q.table = "job_checkpoints";
-  q.equals.emplace_back("job_id", job_id);
-  q.after = after;
-  q.limit = limit;
-  return db_.with([&](SqliteDatabase& db) { return list_objects(db, q); });
+  return page_of_job("job_checkpoints", job_id, after, limit);
 }
 
 std::vector<FineTunedModel> JobStore::fine_tuned_models() const {

@@ -62,6 +62,10 @@ class JobStore {
   std::optional<std::string> job_of_model(const std::string& name) const;
 
  private:
+  // Newest first: a job's events or checkpoints.
+  ObjectPage page_of_job(const std::string& table, const std::string& job_id,
+                         const std::string& after, std::int64_t limit) const;
+
   FinetuneDatabase& db_;
 };
 

@@ -147,10 +147,10 @@ struct Runner {
       would_run.emplace_back(out.name, out.dir);
       return finish(out, prefix);
     }
-    execute(out, fingerprint, forced || record.started != fingerprint, prefix);
+    execute(i, out, fingerprint, forced || record.started != fingerprint, prefix);
   }
 
-  void execute(StageOutcome& out, const std::string& fingerprint, bool fresh,
+  void execute(std::size_t i, StageOutcome& out, const std::string& fingerprint, bool fresh,
                const std::string& prefix) {
     if (fresh) fs::remove_all(out.dir);  // nothing of a run on other inputs is resumed
     fs::create_directories(out.dir);
@@ -161,8 +161,8 @@ struct Runner {
     say(prefix + ": running (" + out.reason + "); log " + log);
     ChildOptions co;
     co.working_dir = file.dir;
-    const auto& stdout_file = file.stages[outcomes.size()].stdout_file;
-    if (!stdout_file.empty()) co.stdout_path = substitute(stdout_file, file, outcomes.size());
+    const auto& stdout_file = file.stages[i].stdout_file;
+    if (!stdout_file.empty()) co.stdout_path = substitute(stdout_file, file, i);
     const auto start = std::chrono::steady_clock::now();
     ChildProcess child(o.program, out.command, log, co);
     LogEcho echo(log, o.echo_logs ? o.progress : nullptr);

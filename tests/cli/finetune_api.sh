@@ -111,6 +111,10 @@ grep -q "purpose is required" "$WORK/body"
 head -c 20000000 /dev/zero >"$WORK/in/too_big.jsonl"
 [ "$(upload -F "file=@$WORK/in/too_big.jsonl")" = 413 ]
 grep -q "larger than this server's limit of 16000000 bytes" <<<"$(field "['error']['message']")"
+# Without a Content-Length (chunked), the file is cut at the limit as it streams in.
+head -c 16100000 /dev/zero >"$WORK/in/just_over.jsonl"
+[ "$(upload -H 'Transfer-Encoding: chunked' -F "file=@$WORK/in/just_over.jsonl")" = 413 ]
+grep -q "file: the upload is larger than this server's limit of 16000000 bytes" <<<"$(field "['error']['message']")"
 test -z "$(find "$WORK/data/files" -name 'upload-*')"
 [ "$(du -sk "$WORK/data/files" | cut -f1)" -lt 12000 ]  # the 9 MB line was kept as a file; 20 MB not
 [ "$(curl -s "$BASE/health")" = '{"status":"ok"}' ]
