@@ -34,9 +34,15 @@ HttpServerOptions transport_options(const ChatServerOptions& o) {
   h.port = o.port;
   h.max_body_bytes = o.max_body_bytes;
   if (!o.data_dir.empty()) h.max_upload_bytes = o.max_upload_bytes;
-  // A request holds its HTTP thread while it waits and streams (the threads mostly sleep):
-  // enough of them that every queued and decoding request has one, and 429 comes from the
-  // queue rather than from connections waiting to be accepted.
+  h.connections = o.connections;
+  // Uploads wait beside the files they become (the same file system, not a small /tmp).
+  if (h.connections.spool_dir.empty() && !o.data_dir.empty()) {
+    h.connections.spool_dir = (std::filesystem::path(o.data_dir) / "tmp").string();
+    std::filesystem::create_directories(h.connections.spool_dir);
+  }
+  // A request holds its answering thread while it waits and streams (the threads mostly
+  // sleep): enough of them that every queued and decoding request has one, and 429 comes from
+  // the queue rather than from requests waiting for a thread. Reading requests holds none.
   h.threads = o.max_queue + static_cast<std::size_t>(o.max_batch) * o.models.size() + 8;
   return h;
 }
@@ -209,16 +215,15 @@ struct ChatServer::Impl {
     http.get("/health",
              [this](const HttpRequest&, HttpResponse& r) { report_health(draining, r); });
     http.get("/metrics", [this](const HttpRequest&, HttpResponse& r) {
-      report_metrics(models, metrics, filters.get(), r);
+      report_metrics(models, metrics, filters.get(), http.connection_stats(), r);
     });
     if (labels) add_label_routes();
     if (runner) add_finetune_routes();
     http.on_transport_error([](HttpResponse& res) {
-      if (res.status == 413)
-        send_error(res, ApiError(413, res.body.empty() ? "the request body is too large" : res.body,
-                                 "invalid_request_error"));
-      else if (res.status == 404)
-        send_error(res, ApiError(404, "no such endpoint", "invalid_request_error"));
+      if (res.status == 404 && res.body.empty()) res.body = "no such endpoint";
+      if (res.body.empty()) res.body = "the request cannot be served";
+      send_error(res, ApiError(res.status, res.body,
+                               res.status >= 500 ? "server_error" : "invalid_request_error"));
     });
   }
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/precision.h"
+#include "chat/connection_loop.h"
 #include "filters/filter_engine.h"
 
 namespace chosei {
@@ -28,6 +29,7 @@ struct ChatServerOptions {
   std::int64_t max_batch = 8;
   std::int64_t max_tokens = 1024;        // per request, and the default
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+  ConnectionLimits connections;          // timeouts and open-connection limits (503 above)
   Precision precision = Precision::kFP32;
   // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
   std::string label_db;  // empty: no labeling routes

@@ -9,8 +9,16 @@ void report_health(bool draining, HttpResponse& res) {
 }
 
 void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics,
-                    const FilterEngine* filters, HttpResponse& res) {
+                    const FilterEngine* filters, const ConnectionStats& connections,
+                    HttpResponse& res) {
   std::map<std::string, double> gauges;
+  gauges["chosei_http_connections_open"] = double(connections.open);
+  gauges["chosei_http_connections{state=\"idle\"}"] = double(connections.idle);
+  gauges["chosei_http_connections{state=\"reading\"}"] = double(connections.reading);
+  gauges["chosei_http_connections{state=\"answering\"}"] = double(connections.handling);
+  gauges["chosei_http_connections_accepted_total"] = double(connections.accepted);
+  gauges["chosei_http_connections_refused_total"] = double(connections.refused);
+  gauges["chosei_http_connections_timed_out_total"] = double(connections.timed_out);
   if (filters) {  // the time classifier rules add to requests and streams
     const auto t = filters->classifier_timing();
     gauges["chosei_filter_classifier_calls_total"] = double(t.calls);

@@ -10,9 +10,12 @@
 namespace chosei {
 
 void report_health(bool draining, HttpResponse& res);
-// Prometheus text: request, token, latency and filter counters, per-model queue gauges, and
-// the calls and seconds spent in classifier filter rules.
+// Prometheus text: request, token, latency and filter counters, per-model queue gauges, the
+// calls and seconds spent in classifier filter rules, and the connections: open by state
+// (idle between requests, reading one that has not fully arrived, being answered) and the
+// totals accepted, refused (503 over the limits) and closed for a timeout.
 void report_metrics(const ModelRegistry& models, const ServerMetrics& metrics,
-                    const FilterEngine* filters, HttpResponse& res);
+                    const FilterEngine* filters, const ConnectionStats& connections,
+                    HttpResponse& res);
 
 }  // namespace chosei

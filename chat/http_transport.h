@@ -1,7 +1,7 @@
 #pragma once
-// HttpServer: the HTTP transport under every route (the only code that knows cpp-httplib).
-// Routes see plain requests and fill plain responses, either whole or streamed through a
-// sink, so the OpenAI routes, labeling pages and fine-tuning API never include httplib.
+// HttpServer: the HTTP/1.1 transport under every route. Routes see plain requests and fill
+// plain responses, either whole or streamed through a sink; the connections themselves (reading,
+// timeouts, limits, keep-alive) are the ConnectionLoop's.
 
 #include <cstddef>
 #include <functional>
@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "chat/connection_loop.h"
 
 namespace chosei {
 
@@ -64,7 +66,11 @@ struct HttpServerOptions {
   int port = 8080;                       // 0: any free port
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413 before a handler runs
   std::size_t max_upload_bytes = 0;      // the limit of post_upload routes (0: max_body_bytes)
-  std::size_t threads = 8;               // requests handled at once
+  // Requests answered at once. A request reaches one of these threads only when it has been
+  // read whole (uploads wait in a file under `connections.spool_dir`), so slow clients never
+  // hold one; waiting for a model and streaming its answer does.
+  std::size_t threads = 8;
+  ConnectionLimits connections;  // timeouts, open connections in all and per client address
 };
 
 class HttpServer {
@@ -83,6 +89,8 @@ class HttpServer {
 
   // Binds and returns the port; throws std::runtime_error naming host and port.
   int bind();
+  // Open connections by what they are doing, and the counts of refused and timed-out ones.
+  ConnectionStats connection_stats() const;
   // Serves until stop().
   void listen();
   void stop();

@@ -108,6 +108,25 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", a->options.max_body_bytes, "Largest request body (413 above)")
       ->capture_default_str();
+  auto& limits = a->options.connections;
+  cmd->add_option("--max-connections", limits.max_connections,
+                  "Open connections in all (503 with Retry-After above)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-client", limits.max_connections_per_client,
+                  "Open connections from one client address (503 above)")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", limits.header_timeout_s,
+                  "Seconds from a request's first byte to the end of its headers")
+      ->capture_default_str();
+  cmd->add_option("--body-timeout", limits.body_timeout_s,
+                  "Longest pause in seconds while a request body arrives")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", limits.idle_timeout_s,
+                  "Seconds a kept-alive connection may wait for its next request")
+      ->capture_default_str();
+  cmd->add_option("--send-timeout", limits.send_timeout_s,
+                  "Longest pause in seconds while a client reads a response")
+      ->capture_default_str();
   cmd->add_option("--precision", a->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();

@@ -231,11 +231,12 @@ void JobRunner::run(const std::string& id) {
   record_progress(id, metrics, run_dir);
   if (stopped) return;  // the job stays running; the next start resumes it
   if (cancelled) {
-    jobs_.update(id, [&](json& o, json&) {
-      o["status"] = "cancelled";
-      o["finished_at"] = unix_seconds();
-    });
-    jobs_.add_event(id, "info", "Fine-tuning job cancelled");
+    jobs_.update(id,
+                 [&](json& o, json&) {
+                   o["status"] = "cancelled";
+                   o["finished_at"] = unix_seconds();
+                 },
+                 {{"info", "Fine-tuning job cancelled"}});
     return;
   }
   finish(id, *code, run_dir, log_path);
@@ -295,28 +296,31 @@ void JobRunner::finish(const std::string& id, int exit_code, const std::string& 
   staged->finish();
   FileFacts facts;
   const auto result = files_.add(*staged, owner, "step_metrics.csv", "fine-tune-results", facts);
-  jobs_.update(id, [&](json& o, json& in) {
-    o["status"] = "succeeded";
-    o["fine_tuned_model"] = model;
-    o["finished_at"] = unix_seconds();
-    o["result_files"] = json::array({result["id"]});
-    in["model_dir"] = final_dir;
-  });
+  // Served before it is announced: a client that sees "succeeded" can use the model at once.
   if (options_.on_model) options_.on_model({model, final_dir, owner, id});
-  jobs_.add_event(id, "info", "New fine-tuned model created: " + model);
-  jobs_.add_event(id, "info", "The job has successfully completed");
+  jobs_.update(id,
+               [&](json& o, json& in) {
+                 o["status"] = "succeeded";
+                 o["fine_tuned_model"] = model;
+                 o["finished_at"] = unix_seconds();
+                 o["result_files"] = json::array({result["id"]});
+                 in["model_dir"] = final_dir;
+               },
+               {{"info", "New fine-tuned model created: " + model},
+                {"info", "The job has successfully completed"}});
 }
 
 void JobRunner::fail(const std::string& id, const std::string& code, const std::string& message,
                      const std::string& param) {
-  jobs_.update(id, [&](json& o, json&) {
-    o["status"] = "failed";
-    o["finished_at"] = unix_seconds();
-    o["error"] = {{"code", code},
-                  {"message", message},
-                  {"param", param.empty() ? json(nullptr) : json(param)}};
-  });
-  jobs_.add_event(id, "error", "Fine-tuning job failed: " + message);
+  jobs_.update(id,
+               [&](json& o, json&) {
+                 o["status"] = "failed";
+                 o["finished_at"] = unix_seconds();
+                 o["error"] = {{"code", code},
+                               {"message", message},
+                               {"param", param.empty() ? json(nullptr) : json(param)}};
+               },
+               {{"error", "Fine-tuning job failed: " + message}});
 }
 
 json JobRunner::cancel(const std::string& id) {

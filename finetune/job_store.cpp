@@ -86,9 +86,12 @@ ObjectPage JobStore::list(const std::optional<std::string>& owner, const std::st
 }
 
 json JobStore::update(const std::string& id,
-                      const std::function<void(json& object, json& internal)>& change) {
+                      const std::function<void(json& object, json& internal)>& change,
+                      const std::vector<EventLine>& events) {
   json object;
   db_.transaction([&](SqliteDatabase& db) {
+    for (const auto& [level, message] : events)
+      insert_event(db, id, level, message, nullptr, "message");
     auto st = db.prepare("SELECT object, internal FROM jobs WHERE id = ?1");
     st.bind(1, id);
     if (!st.step()) throw std::invalid_argument("no job " + id);
@@ -117,6 +120,12 @@ std::vector<std::string> JobStore::with_status(const std::string& status) const 
 
 json JobStore::add_event(const std::string& job_id, const std::string& level,
                          const std::string& message, const json& data, const std::string& type) {
+  return db_.with(
+      [&](SqliteDatabase& db) { return insert_event(db, job_id, level, message, data, type); });
+}
+
+json JobStore::insert_event(SqliteDatabase& db, const std::string& job_id, const std::string& level,
+                            const std::string& message, const json& data, const std::string& type) {
   json event = {{"object", "fine_tuning.job.event"},
                 {"id", random_object_id("ftevent-")},
                 {"created_at", unix_seconds()},
@@ -124,13 +133,11 @@ json JobStore::add_event(const std::string& job_id, const std::string& level,
                 {"message", message},
                 {"data", data.is_null() ? json::object() : data},
                 {"type", type}};
-  db_.with([&](SqliteDatabase& db) {
-    db.prepare("INSERT INTO job_events (id, job_id, object) VALUES (?1, ?2, ?3)")
-        .bind(1, event["id"].get<std::string>())
-        .bind(2, job_id)
-        .bind(3, event.dump())
-        .run();
-  });
+  db.prepare("INSERT INTO job_events (id, job_id, object) VALUES (?1, ?2, ?3)")
+      .bind(1, event["id"].get<std::string>())
+      .bind(2, job_id)
+      .bind(3, event.dump())
+      .run();
   return event;
 }
 

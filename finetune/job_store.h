@@ -36,10 +36,14 @@ class JobStore {
   std::string owner(const std::string& id) const;
   ObjectPage list(const std::optional<std::string>& owner, const std::string& after,
                   std::int64_t limit, const std::map<std::string, std::string>& metadata) const;
-  // Changes a job's object and internal record in one transaction; returns the object.
+  // An event to add with a change, in the same transaction: (level, message).
+  using EventLine = std::pair<std::string, std::string>;
+  // Changes a job's object and internal record in one transaction, with `events` added in it
+  // (a reader never sees a finished job without its last events); returns the object.
   nlohmann::json update(
       const std::string& id,
-      const std::function<void(nlohmann::json& object, nlohmann::json& internal)>& change);
+      const std::function<void(nlohmann::json& object, nlohmann::json& internal)>& change,
+      const std::vector<EventLine>& events = {});
   // Jobs in `status`, oldest first.
   std::vector<std::string> with_status(const std::string& status) const;
 
@@ -62,6 +66,9 @@ class JobStore {
   std::optional<std::string> job_of_model(const std::string& name) const;
 
  private:
+  static nlohmann::json insert_event(SqliteDatabase& db, const std::string& job_id,
+                                     const std::string& level, const std::string& message,
+                                     const nlohmann::json& data, const std::string& type);
   // Newest first: a job's events or checkpoints.
   ObjectPage page_of_job(const std::string& table, const std::string& job_id,
                          const std::string& after, std::int64_t limit) const;

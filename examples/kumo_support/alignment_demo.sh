@@ -2,16 +2,19 @@
 # Alignment demo (scripts/demo step 10): the fine-tuned Kumo model, the Kumo reward model and
 # Kumo's output rules (the built-in pii pack and no_prices_pack.json: the assistant never
 # quotes a price) turn into
-#   1. DPO on on-policy pairs, two rounds: the current model samples six answers to each
+#   1. DPO on on-policy pairs, in rounds: the current model samples six answers to each
 #      training prompt, the reward model (trained on the Kumo preference pairs) picks the best
-#      of them and the written answer over the worst sample, DPO trains on them; judged
-#      against the SFT model on the held-out prompts (bar: win rate >= 0.70);
+#      of them and the written answer over the worst sample, DPO trains on them; after each
+#      round the model is judged against the SFT model on a development split of the training
+#      prompts (every eighth, never made into pairs), and the best round by that judgment is
+#      the DPO model, judged once on the held-out prompts (bar: win rate >= 0.70);
 #   2. RLOO from the SFT model with the reward model and the safety penalty, on the training
 #      prompts plus red-team training prompts; the violation rate on the held-out red-team
 #      prompts before and after, the mean reward and the KL to the reference (report.html);
 #   3. the RLOO model served by `chosei serve` with those filters on.
 # Held-out prompts (the SFT split's validation conversations, redteam_eval.jsonl) are only
-# measured, never trained on.
+# measured, never trained on, and nothing is chosen by them: the round is chosen on the
+# development prompts.
 #
 # usage: alignment_demo.sh CHOSEI OUT
 set -euo pipefail
@@ -29,12 +32,17 @@ python3 "$K/make_redteam.py" "$A"
 python3 - "$OUT/data/train.jsonl" "$A/redteam_train.jsonl" "$A" <<'PY'
 import json, sys
 train, redteam, out = sys.argv[1:4]
-# The training conversations' first questions, and the same followed by their written answer.
-with open(f"{out}/train_prompts.jsonl", "w") as p, open(f"{out}/train_references.jsonl", "w") as r:
+# The training conversations' first questions, and the same followed by their written answer;
+# every eighth question is a development prompt instead: DPO never makes pairs of it, and the
+# DPO round is chosen by the judgment on it.
+with open(f"{out}/train_prompts.jsonl", "w") as p, open(f"{out}/train_references.jsonl", "w") as r, \
+        open(f"{out}/dpo_prompts.jsonl", "w") as d, open(f"{out}/dev_prompts.jsonl", "w") as dev:
     for n, line in enumerate(open(train, encoding="utf-8")):
         m = json.loads(line)["messages"]
         first = next(i for i, t in enumerate(m) if t["role"] == "assistant")
-        p.write(json.dumps({"id": f"train-{n + 1}", "messages": m[:first]}, ensure_ascii=False) + "\n")
+        prompt = json.dumps({"id": f"train-{n + 1}", "messages": m[:first]}, ensure_ascii=False) + "\n"
+        p.write(prompt)
+        (dev if n % 8 == 7 else d).write(prompt)
         r.write(json.dumps({"id": f"train-{n + 1}", "messages": m[:first + 1]}, ensure_ascii=False) + "\n")
 # Online training prompts: the training questions and the red-team training ones four times
 # over (a quarter of the prompts), so the safety term is seen every step.
@@ -47,22 +55,26 @@ with open(f"{out}/rl_prompts.jsonl", "w") as p:
             p.write(json.dumps(r, ensure_ascii=False) + "\n")
 PY
 
-judge() {  # MODEL BASELINE OUT_JSON [extra eval options]
-  local model="$1" baseline="$2" out="$3"
-  shift 3
-  "$CHOSEI" eval --model "$model" --baseline "$baseline" --judge "$RM" --prompts "$HELDOUT" \
+judge_on() {  # PROMPTS MODEL BASELINE OUT_JSON [extra eval options]
+  local prompts="$1" model="$2" baseline="$3" out="$4"
+  shift 4
+  "$CHOSEI" eval --model "$model" --baseline "$baseline" --judge "$RM" --prompts "$prompts" \
     --samples 4 --temperature 0.7 --max-new-tokens 96 --json "$@" >"$out"
 }
+judge() { judge_on "$HELDOUT" "$@"; }  # MODEL BASELINE OUT_JSON [extra eval options]
+win_rate() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["win_rate"])' "$1"; }
 
-echo "-- DPO on on-policy pairs (the reward model's best of six samples and the written answer vs the worst sample), ${DPO_ROUNDS:-2} rounds"
+echo "-- DPO on on-policy pairs (the reward model's best of six samples and the written answer vs the worst sample), up to ${DPO_ROUNDS:-3} rounds chosen on the development prompts"
 # Iterative DPO (Xiong et al. 2024, arXiv 2312.11456): each round the current model samples
 # six answers per training prompt; the reward model picks the best of them and the training
 # conversation's written answer as chosen, the worst sample as rejected; DPO (its reference:
 # the model the round starts from) trains on them with the chosen answer's NLL (sft_weight).
+# The rounds stop when the development win rate over SFT stops rising; the best round is kept.
 "$CHOSEI" reward score --model "$RM" --jsonl "$A/train_references.jsonl" >"$A/train_reference_scores.jsonl"
 POLICY="$SFT"
-for round in $(seq 1 "${DPO_ROUNDS:-2}"); do
-  "$CHOSEI" eval --model "$POLICY" --baseline "$POLICY" --judge "$RM" --prompts "$A/train_prompts.jsonl" \
+BEST="" BEST_DEV=0
+for round in $(seq 1 "${DPO_ROUNDS:-3}"); do
+  "$CHOSEI" eval --model "$POLICY" --baseline "$POLICY" --judge "$RM" --prompts "$A/dpo_prompts.jsonl" \
     --samples 6 --temperature 1.0 --max-new-tokens 96 --seed $((10 + round)) --batch 32 \
     --out "$A/samples.$round.jsonl" >/dev/null
   python3 "$K/best_worst_pairs.py" "$A/samples.$round.jsonl" "$A/train_references.jsonl" \
@@ -73,8 +85,17 @@ for round in $(seq 1 "${DPO_ROUNDS:-2}"); do
     --set beta=0.2 --set sft_weight=1.0 --set max_seq_len=512 --set warmup_steps=5 \
     --set log_every=40 --set seed=1
   POLICY="$A/dpo.$round/final"
+  judge_on "$A/dev_prompts.jsonl" "$POLICY" "$SFT" "$A/dpo_dev.$round.json"
+  dev=$(win_rate "$A/dpo_dev.$round.json")
+  echo "round $round: development win rate over SFT $dev"
+  if python3 -c 'import sys; sys.exit(float(sys.argv[1]) <= float(sys.argv[2]))' "$dev" "$BEST_DEV"; then
+    BEST="$POLICY" BEST_DEV="$dev"
+  else
+    break
+  fi
 done
-rm -rf "$A/dpo" && cp -r "$POLICY" "$A/dpo"
+echo "DPO model: $BEST (development win rate $BEST_DEV)"
+rm -rf "$A/dpo" && cp -r "$BEST" "$A/dpo"
 judge "$A/dpo" "$SFT" "$A/dpo_judged.json"
 python3 - "$A/dpo_judged.json" <<'PY'
 import json, sys
