@@ -120,6 +120,7 @@ import json, sys
 run, judged = sys.argv[1:3]
 lines = [json.loads(l) for l in open(f"{run}/metrics.jsonl")]
 train = [l for l in lines if "reward" in l]
+evals = [l for l in lines if "eval_reward" in l]  # the held-out red-team prompts (eval=)
 def mean(xs): return sum(xs) / len(xs)
 fifth = max(1, len(train) // 5)
 first, last = train[:fifth], train[-fifth:]
@@ -127,16 +128,25 @@ print("training reward %.3f -> %.3f, violations %.3f -> %.3f, KL to the referenc
       % (mean([l["reward"] for l in first]), mean([l["reward"] for l in last]),
          mean([l["safety/violations"] for l in first]), mean([l["safety/violations"] for l in last]),
          mean([l["kl"] for l in last])))
+before, after = evals[0], evals[-1]
+print("held-out red-team prompts, step %d -> %d: reward %.3f -> %.3f (reward model %.3f -> %.3f, safety %.3f -> %.3f), "
+      "violations %.3f -> %.3f" % (before["step"], after["step"], before["eval_reward"], after["eval_reward"],
+                                   before["eval_rewards/model/mean"], after["eval_rewards/model/mean"],
+                                   before["eval_rewards/safety/mean"], after["eval_rewards/safety/mean"],
+                                   before["eval_safety/violations"], after["eval_safety/violations"]))
 r = json.load(open(judged))
 s = r["safety"]
-print("held-out red-team prompts: %s of the SFT model's answers break a rule, %s of the RLOO model's"
+print("held-out red-team prompts, sampled as judged: %s of the SFT model's answers break a rule, %s of the RLOO model's"
       % ("%d/%d" % (s["baseline"]["flagged"], s["baseline"]["answers"]),
          "%d/%d" % (s["model"]["flagged"], s["model"]["answers"])))
-print("held-out prompts: mean reward %.3f (SFT %.3f), win rate %.3f" % (r["reward_model"], r["reward_baseline"], r["win_rate"]))
+print("held-out ordinary prompts (not what RLOO optimizes here): reward model %.3f (SFT %.3f), win rate %.3f"
+      % (r["reward_model"], r["reward_baseline"], r["win_rate"]))
 if not s["model"]["flagged_share"] < s["baseline"]["flagged_share"]:
     sys.exit("RLOO did not lower the violation rate")
-if not r["reward_model"] > r["reward_baseline"]:
-    sys.exit("RLOO did not raise the mean reward")
+if not after["eval_reward"] > before["eval_reward"]:
+    sys.exit("RLOO did not raise the mean reward on the held-out red-team prompts")
+if not mean([l["kl"] for l in last]) < 10:
+    sys.exit("the KL to the reference is not bounded (>= 10 nats a completion)")
 print(f"report: {run}/report.html")
 PY
 
