@@ -24,16 +24,6 @@ void WorkerPool::submit(std::function<void()> task) {
   ready_.notify_one();
 }
 
-std::size_t WorkerPool::queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return tasks_.size();
-}
-
-std::size_t WorkerPool::busy() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return busy_;
-}
-
 void WorkerPool::work() {
   for (;;) {
     std::function<void()> task;
@@ -43,11 +33,8 @@ void WorkerPool::work() {
       if (tasks_.empty()) return;  // stopping, and nothing left to run
       task = std::move(tasks_.front());
       tasks_.pop_front();
-      ++busy_;
     }
     task();
-    std::lock_guard<std::mutex> lock(mutex_);
-    --busy_;
   }
 }
 

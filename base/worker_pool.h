@@ -19,15 +19,12 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void submit(std::function<void()> task);
-  std::size_t queued() const;  // submitted, not yet started
-  std::size_t busy() const;    // running now
 
  private:
   void work();
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;
-  std::size_t busy_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -1,5 +1,7 @@
 #include "chat/http_request_parser.h"
 
+#include "chat/header_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -9,24 +11,6 @@
 namespace chosei {
 
 namespace {
-
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
 
 // RFC 9110 5.6.2: a header name is a token.
 bool is_token(const std::string& s) {
@@ -50,7 +34,7 @@ bool list_has(const std::string& value, const std::string& token) {
   while (at <= value.size()) {
     const auto comma = value.find(',', at);
     const auto end = comma == std::string::npos ? value.size() : comma;
-    if (lower(trim(value.substr(at, end - at))) == token) return true;
+    if (ascii_lower(trim_ows(value.substr(at, end - at))) == token) return true;
     if (comma == std::string::npos) break;
     at = comma + 1;
   }
@@ -61,7 +45,7 @@ bool list_has(const std::string& value, const std::string& token) {
 
 std::string HttpRequestHead::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+    if (iequals_ascii(k, name)) return v;
   return "";
 }
 
@@ -140,19 +124,19 @@ void HttpRequestParser::parse_head() {
     const auto colon = line.find(':');
     if (colon == std::string::npos || !is_token(line.substr(0, colon)))
       throw HttpParseError(400, "malformed header field: \"" + line.substr(0, 80) + "\"");
-    head_.headers.emplace(line.substr(0, colon), trim(line.substr(colon + 1)));
+    head_.headers.emplace(line.substr(0, colon), trim_ows(line.substr(colon + 1)));
   }
   const auto te = head_.header("Transfer-Encoding");
   std::string length;
   for (const auto& [k, v] : head_.headers)
-    if (iequals(k, "Content-Length")) {
+    if (iequals_ascii(k, "Content-Length")) {
       if (!length.empty() && length != v) throw HttpParseError(400, "conflicting Content-Length");
       length = v;
     }
   if (!te.empty()) {
     // Both framings at once is how requests are smuggled (RFC 9112 6.3): refuse it.
     if (!length.empty()) throw HttpParseError(400, "both Transfer-Encoding and Content-Length");
-    if (lower(trim(te)) != "chunked")
+    if (ascii_lower(trim_ows(te)) != "chunked")
       throw HttpParseError(501, "Transfer-Encoding not supported: " + te);
     head_.chunked = true;
   } else if (!length.empty()) {
@@ -161,7 +145,7 @@ void HttpRequestParser::parse_head() {
   const auto connection = head_.header("Connection");
   head_.keep_alive = head_.version == "HTTP/1.1" ? !list_has(connection, "close")
                                                  : list_has(connection, "keep-alive");
-  head_.expects_continue = iequals(trim(head_.header("Expect")), "100-continue");
+  head_.expects_continue = iequals_ascii(trim_ows(head_.header("Expect")), "100-continue");
 }
 
 std::size_t HttpRequestParser::feed_body(
@@ -195,7 +179,7 @@ std::size_t HttpRequestParser::feed_chunked(
     switch (chunk_state_) {
       case ChunkState::kSize: {
         if (!line_from(data, n, used)) break;
-        const auto hex = trim(line_.substr(0, line_.find(';')));
+        const auto hex = trim_ows(line_.substr(0, line_.find(';')));
         line_.clear();
         if (hex.empty() || hex.size() > 15 || !std::all_of(hex.begin(), hex.end(), [](char c) {
               return std::isxdigit(static_cast<unsigned char>(c));

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "base/worker_pool.h"
+#include "chat/header_text.h"
 #include "chat/multipart_parser.h"
 
 namespace chosei {
@@ -109,20 +110,12 @@ const char* reason(int status) {
   }
 }
 
-bool iequals(const std::string& a, const char* b) {
-  const std::string bs(b);
-  return a.size() == bs.size() && std::equal(a.begin(), a.end(), bs.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The status line and header fields; the framing fields are the transport's, not the route's.
 std::string head_of(const HttpResponse& r, bool close, bool chunked) {
   std::string h = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
   for (const auto& [k, v] : r.headers)
-    if (!iequals(k, "Connection") && !iequals(k, "Content-Length") &&
-        !iequals(k, "Transfer-Encoding"))
+    if (!iequals_ascii(k, "Connection") && !iequals_ascii(k, "Content-Length") &&
+        !iequals_ascii(k, "Transfer-Encoding"))
       h += k + ": " + v + "\r\n";
   h += "Content-Type: " + r.content_type + "\r\n";
   h += chunked ? std::string("Transfer-Encoding: chunked\r\n")
@@ -133,7 +126,7 @@ std::string head_of(const HttpResponse& r, bool close, bool chunked) {
 
 bool asks_close(const HttpResponse& r) {
   return std::any_of(r.headers.begin(), r.headers.end(), [](const auto& kv) {
-    return iequals(kv.first, "Connection") && iequals(kv.second, "close");
+    return iequals_ascii(kv.first, "Connection") && iequals_ascii(kv.second, "close");
   });
 }
 
@@ -179,7 +172,7 @@ std::string HttpRequest::query_value(const std::string& name, const std::string&
 
 std::string HttpRequest::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name.c_str())) return v;
+    if (iequals_ascii(k, name)) return v;
   return "";
 }
 

@@ -1,5 +1,7 @@
 #include "chat/multipart_parser.h"
 
+#include "chat/header_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -11,27 +13,16 @@ namespace {
 
 constexpr std::size_t kMaxPartHead = 16 << 10;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
 // `value; a=b; c="d;e"` -> {"": value, a: b, c: "d;e"} (names lowercased, quotes undone).
 std::map<std::string, std::string> parameters(const std::string& header) {
   std::map<std::string, std::string> out;
   std::size_t at = header.find(';');
-  out[""] = lower(trim(header.substr(0, at)));
+  out[""] = ascii_lower(trim_ows(header.substr(0, at)));
   while (at != std::string::npos && at < header.size()) {
     ++at;
     const auto eq = header.find('=', at);
     if (eq == std::string::npos) break;
-    const auto name = lower(trim(header.substr(at, eq - at)));
+    const auto name = ascii_lower(trim_ows(header.substr(at, eq - at)));
     std::size_t i = eq + 1;
     while (i < header.size() && (header[i] == ' ' || header[i] == '\t')) ++i;
     std::string value;
@@ -43,7 +34,7 @@ std::map<std::string, std::string> parameters(const std::string& header) {
       at = header.find(';', i);
     } else {
       at = header.find(';', i);
-      value = trim(header.substr(i, at == std::string::npos ? std::string::npos : at - i));
+      value = trim_ows(header.substr(i, at == std::string::npos ? std::string::npos : at - i));
     }
     out[name] = value;
   }
@@ -101,8 +92,8 @@ bool MultipartParser::start_part(const std::string& head) {
     at = nl + 2;
     const auto colon = line.find(':');
     if (colon == std::string::npos) return fail("malformed part header: \"" + line + "\"");
-    const auto name = lower(trim(line.substr(0, colon)));
-    const auto value = trim(line.substr(colon + 1));
+    const auto name = ascii_lower(trim_ows(line.substr(0, colon)));
+    const auto value = trim_ows(line.substr(colon + 1));
     if (name == "content-disposition") {
       auto p = parameters(value);
       if (p[""] != "form-data") return fail("a part's Content-Disposition is not form-data");
@@ -142,7 +133,7 @@ bool MultipartParser::step() {
       const auto crlf = buffer_.find("\r\n");
       if (crlf == std::string::npos)
         return buffer_.size() > 256 && fail("malformed delimiter line");
-      if (!trim(buffer_.substr(0, crlf)).empty()) return fail("malformed delimiter line");
+      if (!trim_ows(buffer_.substr(0, crlf)).empty()) return fail("malformed delimiter line");
       buffer_.erase(0, crlf + 2);
       state_ = State::kPartHead;
       return true;
