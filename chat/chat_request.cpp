@@ -8,17 +8,6 @@ namespace {
 
 using json = nlohmann::json;
 
-double number_in(const json& body, const std::string& key, double fallback, double lo, double hi) {
-  if (!body.contains(key) || body[key].is_null()) return fallback;
-  if (!body[key].is_number()) throw invalid_request(key + " must be a number", key, "invalid_type");
-  const double v = body[key].get<double>();
-  if (!(v >= lo && v <= hi))
-    throw invalid_request(key + " must be between " + json(lo).dump() + " and " + json(hi).dump() +
-                              ", got " + json(v).dump(),
-                          key, "invalid_value");
-  return v;
-}
-
 std::string content_text(const json& content, const std::string& param) {
   if (content.is_string()) return content.get<std::string>();
   if (content.is_null()) return "";
@@ -67,62 +56,65 @@ std::vector<ChatMessage> parse_messages(const json& body) {
   return out;
 }
 
-std::vector<std::string> parse_stop(const json& body) {
-  if (!body.contains("stop") || body["stop"].is_null()) return {};
-  const auto& s = body["stop"];
-  if (s.is_string()) return {s.get<std::string>()};
-  if (!s.is_array() || s.size() > 4)
-    throw invalid_request("stop must be a string or an array of up to 4 strings", "stop",
+ResponseFormat parse_response_format(const json& body, const std::string& raw) {
+  ResponseFormat f;
+  if (!body.contains("response_format") || body["response_format"].is_null()) return f;
+  const auto& rf = body["response_format"];
+  if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
+    throw invalid_request("response_format must be an object with a \"type\"", "response_format",
                           "invalid_type");
-  std::vector<std::string> out;
-  for (const auto& x : s) {
-    if (!x.is_string()) throw invalid_request("stop must contain strings", "stop", "invalid_type");
-    out.push_back(x.get<std::string>());
+  f.type = rf["type"].get<std::string>();
+  if (f.type == "text" || f.type == "json_object") return f;
+  if (f.type != "json_schema")
+    throw invalid_request("response_format.type must be text, json_object or json_schema",
+                          "response_format.type", "invalid_value");
+  const std::string param = "response_format.json_schema";
+  if (!rf.contains("json_schema") || !rf["json_schema"].is_object())
+    throw invalid_request(param + " is required and must be an object", param, "invalid_type");
+  const auto& js = rf["json_schema"];
+  if (js.contains("name") && js["name"].is_string()) f.name = js["name"].get<std::string>();
+  if (js.contains("strict") && js["strict"].is_boolean()) f.strict = js["strict"].get<bool>();
+  if (!js.contains("schema")) {
+    f.schema = nlohmann::ordered_json::object();  // OpenAI: no schema admits any JSON object
+    f.schema["type"] = "object";
+    return f;
   }
-  return out;
+  auto ordered = raw.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(raw, nullptr, false);
+  if (!ordered.is_discarded() && ordered.is_object())
+    f.schema = ordered["response_format"]["json_schema"]["schema"];
+  else
+    f.schema = nlohmann::ordered_json::parse(js["schema"].dump());
+  return f;
 }
 
 }  // namespace
 
-ChatRequest parse_chat_request(const json& body) {
+ChatRequest parse_chat_request(const json& body, const RequestLimits& limits,
+                               const std::string& raw) {
   if (!body.is_object()) throw invalid_request("the request body must be a JSON object");
+  refuse_unknown_fields(body, {"messages", "logprobs", "top_logprobs", "response_format", "tools",
+                               "tool_choice", "parallel_tool_calls"});
   ChatRequest r;
-  if (!body.contains("model") || !body["model"].is_string())
-    throw invalid_request("model is required and must be a string", "model");
-  r.model = body["model"].get<std::string>();
+  parse_generation_params(body, limits, r);
   r.messages = parse_messages(body);
-  r.temperature = number_in(body, "temperature", 1.0, 0.0, 2.0);
-  r.top_p = number_in(body, "top_p", 1.0, 0.0, 1.0);
-  if (r.top_p == 0) r.temperature = 0;  // all mass on the top token: greedy
-  r.presence_penalty = number_in(body, "presence_penalty", 0.0, -2.0, 2.0);
-  r.frequency_penalty = number_in(body, "frequency_penalty", 0.0, -2.0, 2.0);
-  for (const char* key : {"max_completion_tokens", "max_tokens"}) {
-    if (!body.contains(key) || body[key].is_null() || r.max_tokens) continue;
-    if (!body[key].is_number_integer() || body[key].get<std::int64_t>() < 1)
-      throw invalid_request(std::string(key) + " must be a positive integer", key, "invalid_value");
-    r.max_tokens = body[key].get<std::int64_t>();
+  if (body.contains("logprobs") && !body["logprobs"].is_null()) {
+    if (!body["logprobs"].is_boolean())
+      throw invalid_request("logprobs must be a boolean", "logprobs", "invalid_type");
+    r.logprobs = body["logprobs"].get<bool>();
   }
-  r.stop = parse_stop(body);
-  if (body.contains("seed") && !body["seed"].is_null()) {
-    if (!body["seed"].is_number_integer())
-      throw invalid_request("seed must be an integer", "seed", "invalid_type");
-    r.seed = static_cast<std::uint64_t>(body["seed"].get<std::int64_t>());
+  if (body.contains("top_logprobs") && !body["top_logprobs"].is_null()) {
+    const auto& t = body["top_logprobs"];
+    if (!t.is_number_integer() || t.get<std::int64_t>() < 0 || t.get<std::int64_t>() > 20)
+      throw invalid_request("top_logprobs must be an integer from 0 to 20", "top_logprobs",
+                            "invalid_value");
+    if (!r.logprobs)
+      throw invalid_request("top_logprobs requires logprobs to be true", "top_logprobs",
+                            "invalid_value");
+    r.top_logprobs = t.get<std::int64_t>();
   }
-  if (body.contains("n") && !body["n"].is_null() && body["n"] != 1)
-    throw invalid_request("only n = 1 is supported", "n", "unsupported_value");
+  r.response_format = parse_response_format(body, raw);
   if (body.contains("tools") && !body["tools"].is_null() && !body["tools"].empty())
     throw invalid_request("tools are not supported", "tools", "unsupported_value");
-  if (body.contains("stream") && !body["stream"].is_null()) {
-    if (!body["stream"].is_boolean())
-      throw invalid_request("stream must be a boolean", "stream", "invalid_type");
-    r.stream = body["stream"].get<bool>();
-  }
-  if (body.contains("stream_options") && body["stream_options"].is_object()) {
-    const auto& so = body["stream_options"];
-    if (so.contains("include_usage") && so["include_usage"].is_boolean())
-      r.include_usage = so["include_usage"].get<bool>();
-  }
-  if (body.contains("user") && body["user"].is_string()) r.user = body["user"].get<std::string>();
   return r;
 }
 

@@ -8,24 +8,29 @@
 #include <string>
 #include <vector>
 
+#include "chat/generation_params.h"
 #include "tokenizer/chat_template.h"
 
 namespace chosei {
 
-struct ChatRequest {
-  std::string model;
-  std::vector<ChatMessage> messages;  // "developer" arrives as "system"
-  double temperature = 1.0;
-  double top_p = 1.0;
-  std::optional<std::int64_t> max_tokens;  // max_completion_tokens or max_tokens
-  std::vector<std::string> stop;
-  std::optional<std::uint64_t> seed;
-  double presence_penalty = 0, frequency_penalty = 0;
-  bool stream = false;
-  bool include_usage = false;  // stream_options.include_usage
-  std::string user;
+// response_format: free text, any JSON object, or JSON that a schema admits.
+struct ResponseFormat {
+  std::string type = "text";      // text | json_object | json_schema
+  std::string name;               // json_schema.name
+  bool strict = false;            // json_schema.strict (the schema is always enforced)
+  nlohmann::ordered_json schema;  // json_schema.schema, properties in the order written
 };
 
-ChatRequest parse_chat_request(const nlohmann::json& body);
+struct ChatRequest : GenerationParams {
+  std::vector<ChatMessage> messages;  // "developer" arrives as "system"
+  bool logprobs = false;
+  std::int64_t top_logprobs = 0;  // 0..20, with logprobs
+  ResponseFormat response_format;
+};
+
+// `raw` is the body's text: a JSON schema is read from it again to keep its properties'
+// order (nlohmann::json sorts keys); without it they come in sorted order.
+ChatRequest parse_chat_request(const nlohmann::json& body, const RequestLimits& limits = {},
+                               const std::string& raw = "");
 
 }  // namespace chosei

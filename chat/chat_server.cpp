@@ -7,6 +7,7 @@
 #include "base/sha256.h"
 #include "chat/api_error.h"
 #include "chat/chat_completions_route.h"
+#include "chat/completions_route.h"
 #include "chat/files_routes.h"
 #include "chat/fine_tuning_routes.h"
 #include "chat/health_route.h"
@@ -63,6 +64,7 @@ struct ChatServer::Impl {
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
   std::unique_ptr<ChatCompletionsRoute> chat;
+  std::unique_ptr<CompletionsRoute> completions;
   std::unique_ptr<LabelRoutes> labels;
   std::unique_ptr<FinetuneDatabase> finetune_db;
   std::unique_ptr<FileStore> files;
@@ -208,6 +210,8 @@ struct ChatServer::Impl {
   void add_routes() {
     http.post("/v1/chat/completions", api_as([this](const ApiCaller& c, const HttpRequest& q,
                                                     HttpResponse& r) { chat->handle(c, q, r); }));
+    http.post("/v1/completions", api_as([this](const ApiCaller& c, const HttpRequest& q,
+                                               HttpResponse& r) { completions->handle(c, q, r); }));
     http.get("/v1/models", api_as([this](const ApiCaller& c, const HttpRequest&, HttpResponse& r) {
                list_models(models, c, r);
              }));
@@ -238,9 +242,13 @@ ChatServer::ChatServer(ChatServerOptions options)
         LabelRouteOptions{impl_->options.label_db, impl_->options.annotators,
                           impl_->options.label_admin_key, impl_->options.label_lease_seconds});
   if (!impl_->options.data_dir.empty()) impl_->open_finetune();
-  impl_->chat =
-      std::make_unique<ChatCompletionsRoute>(impl_->models, impl_->filters.get(), impl_->metrics,
-                                             impl_->options.max_tokens, impl_->in_flight);
+  const RequestLimits limits{impl_->options.max_n};
+  impl_->chat = std::make_unique<ChatCompletionsRoute>(impl_->models, impl_->filters.get(),
+                                                       impl_->metrics, impl_->options.max_tokens,
+                                                       impl_->in_flight, limits);
+  impl_->completions = std::make_unique<CompletionsRoute>(impl_->models, impl_->filters.get(),
+                                                          impl_->metrics, impl_->options.max_tokens,
+                                                          impl_->in_flight, limits);
   impl_->add_routes();
 }
 

@@ -7,14 +7,50 @@
 
 namespace chosei {
 
-ServedModel::ServedModel(std::string name, LoadedModel loaded, ChatTemplate chat_template)
+ServedModel::ServedModel(std::string name, LoadedModel loaded,
+                         std::optional<ChatTemplate> chat_template)
     : name(std::move(name)), loaded(std::move(loaded)), chat_template(std::move(chat_template)) {
-  stop_ids = stop_token_ids(this->loaded.eos_ids(), this->chat_template, tokenizer());
+  stop_ids = this->chat_template
+                 ? stop_token_ids(this->loaded.eos_ids(), *this->chat_template, tokenizer())
+                 : this->loaded.eos_ids();
 }
 
 std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& messages) const {
-  return chat_template.render(tokenizer(), messages, /*add_generation_prompt=*/true).ids;
+  if (!chat_template) throw std::logic_error("the model " + name + " has no chat template");
+  return chat_template->render(tokenizer(), messages, /*add_generation_prompt=*/true).ids;
 }
+
+void ServedModel::build_vocabulary() const {
+  std::call_once(vocabulary_once_, [this] {
+    token_bytes_ = std::make_unique<TokenBytes>(tokenizer());
+    trie_ = std::make_unique<VocabularyTrie>(*token_bytes_);
+  });
+}
+
+const TokenBytes& ServedModel::token_bytes() const {
+  build_vocabulary();
+  return *token_bytes_;
+}
+
+const VocabularyTrie& ServedModel::vocabulary_trie() const {
+  build_vocabulary();
+  return *trie_;
+}
+
+namespace {
+
+// The model's template when it names one we know, else ChatML when its tokenizer has
+// ChatML's tokens (our own models); otherwise none: a base model.
+std::optional<ChatTemplate> served_template(const LoadedModel& m) {
+  const auto& config = m.tokenizer.config;
+  if (!config.chat_template.empty()) return choose_chat_template(config);
+  auto chatml = ChatTemplate::by_name("chatml");
+  for (const auto& special : chatml.special_tokens())
+    if (m.tokenizer.tokenizer->token_to_id(special) < 0) return std::nullopt;
+  return chatml;
+}
+
+}  // namespace
 
 ModelRegistry::~ModelRegistry() { shutdown(); }
 
@@ -25,7 +61,7 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
   }
   auto loaded = load_model_dir(dir);
   loaded.model->set_precision(limits_.precision);
-  auto tmpl = choose_chat_template(loaded.tokenizer.config);
+  auto tmpl = served_template(loaded);
   auto sm = std::make_shared<ServedModel>(name, std::move(loaded), tmpl);
   sm->owner = owner;
   sm->created = static_cast<std::int64_t>(std::time(nullptr));

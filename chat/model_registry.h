@@ -7,29 +7,44 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/precision.h"
 #include "formats/model_dir.h"
 #include "generate/generation_loop.h"
+#include "generate/token_bytes.h"
+#include "generate/vocabulary_trie.h"
 #include "tokenizer/chat_template.h"
 
 namespace chosei {
 
 struct ServedModel {
-  ServedModel(std::string name, LoadedModel loaded, ChatTemplate chat_template);
+  // No template: a base model, served for legacy completions only.
+  ServedModel(std::string name, LoadedModel loaded, std::optional<ChatTemplate> chat_template);
   std::string name;
   std::string owner;  // "" : every key's; else the owner of the key whose job made it
   std::int64_t created = 0;
   LoadedModel loaded;
-  ChatTemplate chat_template;
+  std::optional<ChatTemplate> chat_template;
   std::vector<TokenId> stop_ids;  // EOS and the template's end of turn
   std::unique_ptr<GenerationLoop> loop;
 
   const Tokenizer& tokenizer() const { return *loaded.tokenizer.tokenizer; }
   // The prompt the model continues for `messages` (the generation prompt appended).
+  // Throws std::logic_error without a chat template.
   std::vector<TokenId> render(const std::vector<ChatMessage>& messages) const;
+  // Each token's bytes and the vocabulary's trie, for log-probabilities and constrained
+  // decoding; built on first use (once), then shared by every request.
+  const TokenBytes& token_bytes() const;
+  const VocabularyTrie& vocabulary_trie() const;
+
+ private:
+  mutable std::once_flag vocabulary_once_;
+  mutable std::unique_ptr<TokenBytes> token_bytes_;
+  mutable std::unique_ptr<VocabularyTrie> trie_;
+  void build_vocabulary() const;
 };
 
 struct DecodingLimits {

@@ -106,6 +106,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-tokens", a->options.max_tokens, "Most tokens per completion")
       ->capture_default_str();
+  cmd->add_option("--max-n", a->options.max_n, "Most choices per request (n)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 128));
   cmd->add_option("--max-body-bytes", a->options.max_body_bytes, "Largest request body (413 above)")
       ->capture_default_str();
   auto& limits = a->options.connections;

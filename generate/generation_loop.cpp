@@ -1,6 +1,7 @@
 #include "generate/generation_loop.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "generate/batch_decoder.h"
 #include "generate/text_stream.h"
@@ -16,6 +17,7 @@ struct GenerationLoop::Row {
   TokenId next = 0;
   TokenId end_token = -1;  // the EOS id that finished the row
   std::string finish_reason;
+  std::vector<char> mask;  // the constraint's, reused step to step
 
   std::vector<TokenId> completion() const {
     std::vector<TokenId> ids(history.begin() + static_cast<std::ptrdiff_t>(job->prompt.size()),
@@ -64,8 +66,35 @@ GenerationLoopStats GenerationLoop::stats() const {
 }
 
 // Takes the first text piece and the finish checks for a freshly sampled token.
+TokenId GenerationLoop::pick(Row& row, const float* logits, std::int64_t V) {
+  auto& job = *row.job;
+  if (!job.constraint) return row.sampler->sample(logits, V, row.history);
+  const std::int64_t left =
+      std::min(job.max_tokens - row.generated, context_ - static_cast<std::int64_t>(row.history.size()));
+  // Sampling freely and checking is exact (an allowed draw has the constrained distribution's
+  // probability); log-probabilities need the masked distribution itself.
+  if (!row.sampler->wants_logprobs()) {
+    const TokenId free = row.sampler->sample(logits, V, row.history);
+    if (job.constraint->allows(free, left)) return free;
+  }
+  row.mask.assign(static_cast<std::size_t>(V), 0);
+  // When nothing finishes within the budget, keep to the language and end at the length cap.
+  if (!job.constraint->fill_mask(row.mask, left) &&
+      !job.constraint->fill_mask(row.mask, std::numeric_limits<std::int64_t>::max() / 4))
+    return -1;
+  return row.sampler->sample(logits, V, row.history, &row.mask);
+}
+
 bool GenerationLoop::accept(Row& row, TokenId next) {
   const auto& job = *row.job;
+  if (next < 0) {
+    row.finish_reason = "length";
+    return false;
+  }
+  if (job.constraint) job.constraint->accept(next);
+  if (job.on_logprob && row.sampler->wants_logprobs() &&
+      std::find(job.eos_ids.begin(), job.eos_ids.end(), next) == job.eos_ids.end())
+    job.on_logprob(row.sampler->last_logprob());
   if (std::find(job.eos_ids.begin(), job.eos_ids.end(), next) != job.eos_ids.end()) {
     row.finish_reason = "stop";
     row.end_token = next;
@@ -79,7 +108,7 @@ bool GenerationLoop::accept(Row& row, TokenId next) {
     row.finish_reason = "cancelled";
     return false;
   }
-  if (row.text->stopped()) {
+  if (row.text->stopped() || (job.constraint && job.constraint->finished())) {
     row.finish_reason = "stop";
     return false;
   }
@@ -115,8 +144,7 @@ void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
     summary.prompt_tokens = static_cast<std::int64_t>(job->prompt.size());
     try {
       auto logits = batch.add(job->prompt).contiguous();
-      const TokenId next =
-          row.sampler->sample(logits.data_ptr<float>(), logits.numel(), row.history);
+      const TokenId next = pick(row, logits.data_ptr<float>(), logits.numel());
       if (accept(row, next)) {
         rows.push_back(std::move(row));
         continue;
@@ -162,8 +190,7 @@ void GenerationLoop::run() {
     }
     std::vector<bool> done(rows.size(), false);
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      const TokenId next = rows[r].sampler->sample(
-          logits[static_cast<std::int64_t>(r)].data_ptr<float>(), V, rows[r].history);
+      const TokenId next = pick(rows[r], logits[static_cast<std::int64_t>(r)].data_ptr<float>(), V);
       done[r] = !accept(rows[r], next);
     }
     for (std::size_t k = rows.size(); k-- > 0;) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "generate/sampler.h"
+#include "generate/token_constraint.h"
 #include "model/llama_model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -35,7 +36,12 @@ struct GenerationJob {
   SamplingOptions sampling;
   std::vector<std::string> stop;
   std::vector<TokenId> eos_ids;
-  // Both run on the loop thread. on_text gets each newly final piece of text and returns
+  // When set, every token is one the constraint allows (constrained decoding).
+  std::shared_ptr<TokenConstraint> constraint;
+  // All callbacks run on the loop thread. on_logprob (sampling.top_logprobs >= 0) gets each
+  // generated token's log-probabilities before its text.
+  std::function<void(const TokenLogprob&)> on_logprob;
+  // on_text gets each newly final piece of text and returns
   // false when the client is gone (the job is cancelled).
   std::function<bool(const std::string&)> on_text;
   std::function<void(const GenerationSummary&)> on_done;
@@ -64,6 +70,9 @@ class GenerationLoop {
   void run();
   void admit(std::vector<Row>& rows, class BatchDecoder& batch);
   bool accept(Row& row, TokenId next);  // false when the row is finished
+  // Samples the row's next token from its logits, within its constraint; -1 when the
+  // constraint leaves nothing to choose.
+  TokenId pick(Row& row, const float* logits, std::int64_t vocab);
 
   LlamaForCausalLM model_;
   std::shared_ptr<const Tokenizer> tokenizer_;

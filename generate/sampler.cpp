@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <unordered_map>
@@ -18,8 +19,7 @@ Sampler::Sampler(const SamplingOptions& options) : options_(options), rng_(optio
   if (options.top_k < 0) throw std::invalid_argument("top_k must be >= 0");
 }
 
-TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<TokenId>& history) {
-  work_.assign(logits, logits + V);
+void Sampler::apply_penalties(std::int64_t V, const std::vector<TokenId>& history) {
   if (options_.repetition_penalty != 1.0) {
     std::unordered_set<TokenId> seen(history.begin(), history.end());
     const float r = static_cast<float>(options_.repetition_penalty);
@@ -33,6 +33,47 @@ TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<T
       if (id >= 0 && id < V)
         work_[id] -= static_cast<float>(c * options_.frequency_penalty + options_.presence_penalty);
   }
+}
+
+TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<TokenId>& history,
+                        const std::vector<char>* allowed) {
+  work_.assign(logits, logits + V);
+  apply_penalties(V, history);
+  if (allowed) {
+    const float off = -std::numeric_limits<float>::infinity();
+    for (std::int64_t i = 0; i < V; ++i)
+      if (!(*allowed)[static_cast<std::size_t>(i)]) work_[i] = off;
+  }
+  const TokenId chosen = choose(V);
+  if (wants_logprobs()) record_logprob(V, chosen);
+  return chosen;
+}
+
+// log p_i = z_i / t - logsumexp(z / t) over the whole vocabulary, t = 1 when greedy.
+void Sampler::record_logprob(std::int64_t V, TokenId chosen) {
+  const double inv_t = options_.temperature > 0 ? 1.0 / options_.temperature : 1.0;
+  const double top = *std::max_element(work_.begin(), work_.end());
+  double sum = 0;
+  for (std::int64_t i = 0; i < V; ++i) sum += std::exp((work_[i] - top) * inv_t);
+  const double log_z = std::log(sum);
+  auto logprob = [&](std::int32_t i) {
+    return static_cast<float>((work_[i] - top) * inv_t - log_z);
+  };
+  logprob_.id = chosen;
+  logprob_.logprob = logprob(chosen);
+  logprob_.top.clear();
+  const auto n = std::min<std::int64_t>(options_.top_logprobs, V);
+  if (n == 0) return;
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(V));
+  std::iota(ids.begin(), ids.end(), 0);
+  std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), [&](std::int32_t a, std::int32_t b) {
+    return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
+  });
+  for (std::int64_t i = 0; i < n && std::isfinite(work_[ids[i]]); ++i)
+    logprob_.top.emplace_back(ids[i], logprob(ids[i]));
+}
+
+TokenId Sampler::choose(std::int64_t V) {
   if (options_.temperature == 0) {
     return static_cast<TokenId>(std::max_element(work_.begin(), work_.end()) - work_.begin());
   }
@@ -57,9 +98,10 @@ TokenId Sampler::sample(const float* logits, std::int64_t V, const std::vector<T
     sum += probs[i] = std::exp((work_[order_[i]] - max_logit) * inv_t);
   // Nucleus: the smallest prefix whose mass reaches top_p.
   std::int64_t n = keep;
+  while (n > 1 && probs[n - 1] == 0) --n;  // masked tokens: never drawn
   if (options_.top_p < 1.0) {
     double cum = 0;
-    for (std::int64_t i = 0; i < keep; ++i) {
+    for (std::int64_t i = 0; i < n; ++i) {
       cum += probs[i] / sum;
       if (cum >= options_.top_p) {
         n = i + 1;

@@ -65,12 +65,38 @@ TEST(ChatRequest, EveryMalformedFieldIsA400NamingIt) {
                                                         {"stop", "[1]"},
                                                         {"seed", "\"s\""},
                                                         {"stream", "\"yes\""},
-                                                        {"n", "2"},
+                                                        {"n", "0"},
+                                                        {"n", "9"},
+                                                        {"logprobs", "1"},
+                                                        {"top_logprobs", "3"},
+                                                        {"response_format", "\"json\""},
+                                                        {"logit_bias", "{\"1\": 5}"},
+                                                        {"functions", "[]"},
+                                                        {"frobnicate", "true"},
                                                         {"tools", "[{}]"}})
     EXPECT_EQ(param_of(R"({"model": "m", )" + ok_messages + ", \"" + field + "\": " + value + "}"),
               field)
         << field << " = " << value;
   EXPECT_EQ(param_of(R"({"model": "m", )" + ok_messages + "}"), "<accepted>");
+  // Documented as accepted and ignored; explicit nulls are defaults.
+  EXPECT_EQ(param_of(R"({"model": "m", "store": false, "metadata": {"a": "b"}, "logit_bias": null, )" +
+                     ok_messages + "}"),
+            "<accepted>");
+}
+
+TEST(ChatRequest, ChoicesLogprobsAndResponseFormat) {
+  const std::string raw = R"({"model": "m", "messages": [{"role": "user", "content": "x"}],
+    "n": 3, "logprobs": true, "top_logprobs": 4, "response_format": {"type": "json_schema",
+    "json_schema": {"name": "p", "strict": true, "schema": {"type": "object",
+    "properties": {"zeta": {"type": "string"}, "alpha": {"type": "integer"}}}}}})";
+  auto r = parse_chat_request(json::parse(raw), {}, raw);
+  EXPECT_EQ(r.n, 3);
+  EXPECT_TRUE(r.logprobs);
+  EXPECT_EQ(r.top_logprobs, 4);
+  EXPECT_EQ(r.response_format.type, "json_schema");
+  EXPECT_TRUE(r.response_format.strict);
+  // The schema keeps the order it was written in (the order properties are generated in).
+  EXPECT_EQ(r.response_format.schema["properties"].begin().key(), "zeta");
 }
 
 }  // namespace

@@ -52,8 +52,10 @@ TEST(ModelRegistry, AddsModelsWhileServingAndKeepsNamesUnique) {
   for (const auto& p : decode(*second, {1, 403}, 40)) b += p;
   EXPECT_EQ(a, expected);
   EXPECT_EQ(b, expected);
-  // stories260K has no chat template: ChatML, whose end-of-turn it lacks; EOS stops.
-  EXPECT_EQ(second->chat_template.name(), "chatml");
+  // stories260K has no chat template and lacks ChatML's tokens: a base model (legacy
+  // completions only); EOS stops.
+  EXPECT_FALSE(second->chat_template.has_value());
+  EXPECT_THROW(second->render({{"user", "hi"}}), std::logic_error);
   EXPECT_EQ(second->stop_ids, second->loaded.eos_ids());
 }
 

@@ -1,0 +1,71 @@
+#pragma once
+// GenerationChannel: what the generation jobs of one request (one per choice, `n` of them)
+// hand from the loop thread to the HTTP thread. The loop only appends raw text pieces and
+// log-probabilities; the output filter runs on the HTTP thread (drain), because a classifier
+// rule costs milliseconds and every stream batched on the loop would wait for it.
+//
+// Log-probabilities name tokens, so they must not leak what the output filter holds back:
+// without a filter they go out with the text; with one they wait for the choice's end and
+// go out only if the filter passed its text unchanged (otherwise they are withheld).
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "chat/server_metrics.h"
+#include "filters/stream_filter.h"
+#include "generate/generation_loop.h"
+
+namespace chosei {
+
+struct ChoiceChannel {
+  // Written by the loop thread, under the channel's mutex.
+  std::deque<std::string> pieces;
+  std::vector<TokenLogprob> logprobs;
+  bool done = false;
+  GenerationSummary summary;
+  // The HTTP thread's (also under the mutex where the loop reads them).
+  bool blocked = false, done_reported = false;
+  std::shared_ptr<StreamFilter> filter;  // null: no output filter
+  std::vector<TokenLogprob> held;        // logprobs waiting for the filter's verdict
+};
+
+struct GenerationChannel {
+  explicit GenerationChannel(std::size_t choices) : choices(choices) {}
+  std::mutex mutex;
+  std::condition_variable ready;
+  bool client_gone = false;
+  std::vector<ChoiceChannel> choices;
+
+  // The job's callbacks for choice `index` (they keep the channel alive).
+  static void connect(const std::shared_ptr<GenerationChannel>& ch, std::size_t index,
+                      GenerationJob& job);
+  void cancel();  // the client is gone: every job stops at its next piece
+};
+
+// What the HTTP thread may send now for one choice, after the output filter.
+struct DrainedChoice {
+  std::size_t index = 0;
+  std::vector<std::string> pieces;
+  std::vector<TokenLogprob> logprobs;
+  bool done = false, blocked = false;
+  bool logprobs_withheld = false;  // the filter changed the text
+  GenerationSummary summary;
+};
+
+// Waits until some choice has news, and takes the news of every choice that has any. A block
+// is flagged on its choice, and the loop stops that job at its next piece.
+std::vector<DrainedChoice> drain(GenerationChannel& ch, ServerMetrics& metrics);
+// Drains until every choice is done; the whole text and log-probabilities of each.
+struct WholeChoice {
+  std::string text;
+  std::vector<TokenLogprob> logprobs;
+  bool blocked = false, logprobs_withheld = false;
+  GenerationSummary summary;
+};
+std::vector<WholeChoice> drain_all(GenerationChannel& ch, ServerMetrics& metrics);
+
+}  // namespace chosei
