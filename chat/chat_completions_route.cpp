@@ -86,9 +86,9 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
     throw ApiError(404, "The model `" + r.model + "` does not exist", "invalid_request_error",
                    "model", "model_not_found");
   if (!sm->chat_template)
-    throw invalid_request("the model `" + r.model +
-                              "` has no chat template (a base model): use POST /v1/completions",
-                          "model", "no_chat_template");
+    throw invalid_request(
+        "the model `" + r.model + "` has no chat template (a base model): use POST /v1/completions",
+        "model", "no_chat_template");
   const auto grammar = response_grammar(r.response_format);
   auto ch = std::make_shared<GenerationChannel>(static_cast<std::size_t>(r.n));
   const std::string refusal = screen_input(r);
@@ -103,6 +103,11 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
                     : respond_json(sm, r, ch, res, started);
   }
   add_output_filters(r, *ch);
+  if (grammar && filters_)
+    for (auto& c : ch->choices) {
+      c.grammar_rules = grammar;
+      c.grammar = std::make_unique<GrammarMatcher>(*grammar);
+    }
   ChoiceJobs jobs;
   jobs.prompt = sm->render(r.messages);
   const auto prompt_tokens = static_cast<std::int64_t>(jobs.prompt.size());
@@ -123,8 +128,7 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
   respond_json(sm, r, ch, res, started);
 }
 
-void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm,
-                                        const ChatRequest& r,
+void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm, const ChatRequest& r,
                                         std::shared_ptr<GenerationChannel> ch, HttpResponse& res,
                                         double started) {
   auto whole = drain_all(*ch, metrics_);
@@ -143,9 +147,9 @@ void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm,
   }
   metrics_.tokens(prompt_tokens, completion_tokens);
   metrics_.latency(now_s() - started);
-  res.body = chat_completion_json(completion_id(), sm->name, choices, prompt_tokens,
-                                  completion_tokens)
-                 .dump(-1, ' ', false, json::error_handler_t::replace);
+  res.body =
+      chat_completion_json(completion_id(), sm->name, choices, prompt_tokens, completion_tokens)
+          .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
@@ -190,8 +194,8 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
                                    lp)))
           return false;
       }
-      const std::vector<TokenLogprob> rest(d.logprobs.begin() + static_cast<std::ptrdiff_t>(sent_logprobs),
-                                           d.logprobs.end());
+      const std::vector<TokenLogprob> rest(
+          d.logprobs.begin() + static_cast<std::ptrdiff_t>(sent_logprobs), d.logprobs.end());
       if (!d.done) {
         if (!rest.empty() && !write(chat_chunk_json(id, created, model, json::object(), nullptr,
                                                     d.index, lp_json(rest))))
@@ -206,8 +210,7 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       --*remaining;
     }
     if (*remaining > 0) return true;
-    if (include_usage &&
-        !write(usage_chunk_json(id, created, model, usage->first, usage->second)))
+    if (include_usage && !write(usage_chunk_json(id, created, model, usage->first, usage->second)))
       return false;
     if (!sink.write("data: [DONE]\n\n")) return false;
     metrics.tokens(usage->first, usage->second);

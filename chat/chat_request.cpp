@@ -79,7 +79,8 @@ ResponseFormat parse_response_format(const json& body, const std::string& raw) {
     f.schema["type"] = "object";
     return f;
   }
-  auto ordered = raw.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(raw, nullptr, false);
+  auto ordered =
+      raw.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(raw, nullptr, false);
   if (!ordered.is_discarded() && ordered.is_object())
     f.schema = ordered["response_format"]["json_schema"]["schema"];
   else

@@ -243,12 +243,12 @@ ChatServer::ChatServer(ChatServerOptions options)
                           impl_->options.label_admin_key, impl_->options.label_lease_seconds});
   if (!impl_->options.data_dir.empty()) impl_->open_finetune();
   const RequestLimits limits{impl_->options.max_n};
-  impl_->chat = std::make_unique<ChatCompletionsRoute>(impl_->models, impl_->filters.get(),
-                                                       impl_->metrics, impl_->options.max_tokens,
-                                                       impl_->in_flight, limits);
-  impl_->completions = std::make_unique<CompletionsRoute>(impl_->models, impl_->filters.get(),
-                                                          impl_->metrics, impl_->options.max_tokens,
-                                                          impl_->in_flight, limits);
+  impl_->chat =
+      std::make_unique<ChatCompletionsRoute>(impl_->models, impl_->filters.get(), impl_->metrics,
+                                             impl_->options.max_tokens, impl_->in_flight, limits);
+  impl_->completions =
+      std::make_unique<CompletionsRoute>(impl_->models, impl_->filters.get(), impl_->metrics,
+                                         impl_->options.max_tokens, impl_->in_flight, limits);
   impl_->add_routes();
 }
 

@@ -30,8 +30,8 @@ void parse_prompts(const json& body, CompletionRequest& r) {
   if (token_list(p)) return r.prompts.emplace_back(ids_of(p)), void();
   if (!p.is_array() || p.empty())
     throw invalid_request(
-        "prompt must be a string, an array of strings, or token ids (an array or arrays)",
-        "prompt", "invalid_type");
+        "prompt must be a string, an array of strings, or token ids (an array or arrays)", "prompt",
+        "invalid_type");
   for (std::size_t i = 0; i < p.size(); ++i) {
     if (p[i].is_string())
       r.prompts.emplace_back(p[i].get<std::string>());
@@ -63,14 +63,12 @@ CompletionRequest parse_completion_request(const json& body, const RequestLimits
   if (body.contains("logprobs") && !body["logprobs"].is_null()) {
     const auto& l = body["logprobs"];
     if (!l.is_number_integer() || l.get<int>() < 0 || l.get<int>() > 5)
-      throw invalid_request("logprobs must be an integer from 0 to 5", "logprobs",
-                            "invalid_value");
+      throw invalid_request("logprobs must be an integer from 0 to 5", "logprobs", "invalid_value");
     r.logprobs = l.get<int>();
   }
   if (r.echo && r.logprobs >= 0)
-    throw invalid_request(
-        "echo with logprobs (the prompt's log-probabilities) is not supported", "echo",
-        "unsupported_value");
+    throw invalid_request("echo with logprobs (the prompt's log-probabilities) is not supported",
+                          "echo", "unsupported_value");
   return r;
 }
 

@@ -120,11 +120,12 @@ void CompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm,
     const std::string head = r.echo ? prompt.text : "";
     json logprobs = nullptr;
     if (r.logprobs >= 0 && !w.logprobs_withheld)
-      logprobs = completion_logprobs_json(w.logprobs, sm->token_bytes(), sm->tokenizer(),
-                                          head.size());
+      logprobs =
+          completion_logprobs_json(w.logprobs, sm->token_bytes(), sm->tokenizer(), head.size());
     const std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
     choices.push_back(completion_choice_json(k, head + w.text, finish, logprobs));
-    if (k % static_cast<std::size_t>(r.n) == 0) prompt_tokens += static_cast<std::int64_t>(prompt.ids.size());
+    if (k % static_cast<std::size_t>(r.n) == 0)
+      prompt_tokens += static_cast<std::int64_t>(prompt.ids.size());
     completion_tokens += w.summary.completion_tokens;
   }
   metrics_.tokens(prompt_tokens, completion_tokens);
@@ -162,7 +163,9 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       json lp = nullptr;
       if (logprobs && !lps.empty()) {
         lp = completion_logprobs_json(lps, sm->token_bytes(), sm->tokenizer(), (*offsets)[index]);
-        for (auto t : lps) (*offsets)[index] += sm->token_bytes().usable(t.id) ? sm->token_bytes().of(t.id).size() : 0;
+        for (auto t : lps)
+          (*offsets)[index] +=
+              sm->token_bytes().usable(t.id) ? sm->token_bytes().of(t.id).size() : 0;
       }
       const json chunk = text_completion_json(
           id, created, model, json::array({completion_choice_json(index, text, finish, lp)}),

@@ -36,19 +36,22 @@ bool has_news(const ChoiceChannel& c) {
 // Runs the output filter over one choice's raw news (HTTP thread, without the lock).
 void filter_news(ChoiceChannel& c, std::deque<std::string>& raw, DrainedChoice& d,
                  ServerMetrics& metrics, std::mutex& mutex) {
-  for (auto& piece : raw) {
-    std::string released = c.filter ? c.filter->push(piece) : std::move(piece);
-    if (!released.empty()) d.pieces.push_back(std::move(released));
-  }
+  bool broke_grammar = c.grammar && c.blocked;  // once broken, nothing more is sent
+  auto release = [&](std::string text) {
+    if (text.empty() || broke_grammar) return;
+    if (c.grammar && !c.grammar->accept(text)) {
+      broke_grammar = true;
+      return;
+    }
+    d.pieces.push_back(std::move(text));
+  };
+  for (auto& piece : raw) release(c.filter ? c.filter->push(piece) : std::move(piece));
   if (!c.filter) return;
   c.held.insert(c.held.end(), d.logprobs.begin(), d.logprobs.end());
   d.logprobs.clear();
-  if (d.done) {
-    std::string rest = c.filter->finish();
-    if (!rest.empty()) d.pieces.push_back(std::move(rest));
-  }
+  if (d.done) release(c.filter->finish());
   std::lock_guard<std::mutex> lock(mutex);
-  if (c.filter->blocked() && !c.blocked) {
+  if ((c.filter->blocked() || broke_grammar) && !c.blocked) {
     c.blocked = true;
     metrics.filter_decision("output", "stream", "block");
   }

@@ -7,6 +7,7 @@
 // Log-probabilities name tokens, so they must not leak what the output filter holds back:
 // without a filter they go out with the text; with one they wait for the choice's end and
 // go out only if the filter passed its text unchanged (otherwise they are withheld).
+// A constrained choice whose filtered text would leave its grammar ends as blocked.
 
 #include <condition_variable>
 #include <deque>
@@ -18,6 +19,7 @@
 #include "chat/server_metrics.h"
 #include "filters/stream_filter.h"
 #include "generate/generation_loop.h"
+#include "generate/grammar_matcher.h"
 
 namespace chosei {
 
@@ -31,6 +33,11 @@ struct ChoiceChannel {
   bool blocked = false, done_reported = false;
   std::shared_ptr<StreamFilter> filter;  // null: no output filter
   std::vector<TokenLogprob> held;        // logprobs waiting for the filter's verdict
+  // With a constrained output (JSON), the filtered text must stay in the language: a
+  // redaction that would break it (a phone-like number replaced by "[PHONE]") ends the choice
+  // as a block instead, before the piece is sent.
+  std::shared_ptr<const Grammar> grammar_rules;  // what `grammar` reads
+  std::unique_ptr<GrammarMatcher> grammar;
 };
 
 struct GenerationChannel {

@@ -11,9 +11,8 @@ namespace {
 using json = nlohmann::json;
 
 const std::set<std::string> kShared = {"model", "temperature", "top_p", "max_tokens",
-                                       "max_completion_tokens", "stop", "seed",
-                                       "presence_penalty", "frequency_penalty", "n", "stream",
-                                       "stream_options", "user",
+                                       "max_completion_tokens", "stop", "seed", "presence_penalty",
+                                       "frequency_penalty", "n", "stream", "stream_options", "user",
                                        // accepted and documented as ignored (README)
                                        "metadata", "store", "service_tier"};
 
@@ -81,11 +80,10 @@ void parse_generation_params(const json& body, const RequestLimits& limits, Gene
   }
   if (body.contains("n") && !body["n"].is_null()) {
     const auto& n = body["n"];
-    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 ||
-        n.get<std::int64_t>() > limits.max_n)
-      throw invalid_request("n must be an integer from 1 to " + std::to_string(limits.max_n) +
-                                " (serve --max-n)",
-                            "n", "invalid_value");
+    if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > limits.max_n)
+      throw invalid_request(
+          "n must be an integer from 1 to " + std::to_string(limits.max_n) + " (serve --max-n)",
+          "n", "invalid_value");
     r.n = n.get<std::int64_t>();
   }
   if (body.contains("stream") && !body["stream"].is_null()) {

@@ -72,8 +72,8 @@ std::string token_text(TokenId id, const TokenBytes& bytes, const Tokenizer& tok
 
 json byte_list(TokenId id, const TokenBytes& bytes, const Tokenizer& tok) {
   json out = json::array();
-  for (unsigned char b : (id >= 0 && id < bytes.size() && bytes.usable(id)) ? bytes.of(id)
-                                                                           : tok.id_to_token(id))
+  for (unsigned char b :
+       (id >= 0 && id < bytes.size() && bytes.usable(id)) ? bytes.of(id) : tok.id_to_token(id))
     out.push_back(static_cast<int>(b));
   return out;
 }
@@ -108,15 +108,19 @@ json completion_logprobs_json(const std::vector<TokenLogprob>& logprobs, const T
     for (const auto& [id, value] : lp.top) top[token_text(id, bytes, tok)] = value;
     tops.push_back(top);
     offsets.push_back(offset);
-    offset += (lp.id >= 0 && lp.id < bytes.size() && bytes.usable(lp.id)) ? bytes.of(lp.id).size() : 0;
+    offset +=
+        (lp.id >= 0 && lp.id < bytes.size() && bytes.usable(lp.id)) ? bytes.of(lp.id).size() : 0;
   }
-  return {{"tokens", tokens}, {"token_logprobs", values}, {"top_logprobs", tops},
+  return {{"tokens", tokens},
+          {"token_logprobs", values},
+          {"top_logprobs", tops},
           {"text_offset", offsets}};
 }
 
 json completion_choice_json(std::size_t index, const std::string& text, const json& finish_reason,
                             const json& logprobs) {
-  return {{"index", index}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
+  return {
+      {"index", index}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", finish_reason}};
 }
 
 json text_completion_json(const std::string& id, std::int64_t created, const std::string& model,

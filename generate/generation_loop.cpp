@@ -69,8 +69,8 @@ GenerationLoopStats GenerationLoop::stats() const {
 TokenId GenerationLoop::pick(Row& row, const float* logits, std::int64_t V) {
   auto& job = *row.job;
   if (!job.constraint) return row.sampler->sample(logits, V, row.history);
-  const std::int64_t left =
-      std::min(job.max_tokens - row.generated, context_ - static_cast<std::int64_t>(row.history.size()));
+  const std::int64_t left = std::min(job.max_tokens - row.generated,
+                                     context_ - static_cast<std::int64_t>(row.history.size()));
   // Sampling freely and checking is exact (an allowed draw has the constrained distribution's
   // probability); log-probabilities need the masked distribution itself.
   if (!row.sampler->wants_logprobs()) {

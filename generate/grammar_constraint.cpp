@@ -19,8 +19,7 @@ bool GrammarConstraint::is_eos(TokenId id) const {
 }
 
 // After this token, tokens_left - 1 remain: the shortest completion must fit in them.
-bool GrammarConstraint::fits(const GrammarMatcher::Stacks& after,
-                             std::int64_t tokens_left) const {
+bool GrammarConstraint::fits(const GrammarMatcher::Stacks& after, std::int64_t tokens_left) const {
   return !after.empty() && matcher_.min_bytes(after) <= tokens_left - 1;
 }
 

@@ -75,7 +75,8 @@ std::int64_t GrammarMatcher::min_bytes(const Stacks& stacks) const {
   std::int64_t best = std::numeric_limits<std::int64_t>::max();
   for (auto s : stacks) {
     std::int64_t total = 0;
-    for (auto f = s; f >= 0; f = frames_[f].parent) total += grammar_.min_bytes_from(frames_[f].pos);
+    for (auto f = s; f >= 0; f = frames_[f].parent)
+      total += grammar_.min_bytes_from(frames_[f].pos);
     best = std::min(best, total);
   }
   return best;

@@ -71,8 +71,8 @@ class JsonGrammarBuilder {
 std::int32_t JsonGrammarBuilder::repeat(const Seq& item, std::int64_t min, std::int64_t max,
                                         const std::string& at) {
   if (min > kMaxRepeat || max > kMaxRepeat)
-    throw JsonSchemaError(at, "a length or count above " + std::to_string(kMaxRepeat) +
-                                  " is not supported");
+    throw JsonSchemaError(
+        at, "a length or count above " + std::to_string(kMaxRepeat) + " is not supported");
   Seq head;
   for (std::int64_t i = 0; i < min; ++i) head.insert(head.end(), item.begin(), item.end());
   std::int32_t tail;
@@ -110,8 +110,8 @@ std::int32_t JsonGrammarBuilder::utf8_char() {
 // digits, then (unless `integer`) a fraction and an exponent.
 std::int32_t JsonGrammarBuilder::number_rule(bool natural, bool integer) {
   const auto digits15 = repeat(ref(digit_), 0, 15, "");
-  const auto whole = rule(fresh("integer-part"),
-                          {lit("0"), cat({one(Grammar::range('1', '9')), ref(digits15)})});
+  const auto whole =
+      rule(fresh("integer-part"), {lit("0"), cat({one(Grammar::range('1', '9')), ref(digits15)})});
   Seq body = natural ? ref(whole) : Seq{};
   if (!natural) {
     const auto sign = rule(fresh("sign"), {{}, lit("-")});
@@ -120,7 +120,7 @@ std::int32_t JsonGrammarBuilder::number_rule(bool natural, bool integer) {
   if (integer) return rule(fresh(natural ? "natural" : "integer"), {body});
   const auto frac_digits = repeat(ref(digit_), 1, 15, "");
   const auto frac = rule(fresh("fraction"), {{}, cat({lit("."), ref(frac_digits)})});
-  const auto exp_digits = repeat(ref(digit_), 1, 3, "");
+  const auto exp_digits = repeat(ref(digit_), 1, 2, "");  // below 1e116: never infinite
   const auto exp_sign = rule(fresh("exponent-sign"), {{}, lit("+"), lit("-")});
   const auto exp = rule(fresh("exponent"),
                         {{}, cat({one(Grammar::bytes("eE")), ref(exp_sign), ref(exp_digits)})});
@@ -135,11 +135,10 @@ void JsonGrammarBuilder::build_common() {
   digit_ = rule("digit", {one(Grammar::range('0', '9'))});
   const auto hex = Grammar::bytes("0123456789abcdefABCDEF");
   // \u escapes never name a lone surrogate (D800-DFFF), which strict parsers refuse.
-  const auto unicode = rule(
-      "unicode-escape",
-      {{Grammar::bytes("0123456789abcABC"), hex, hex, hex},
-       {Grammar::bytes("dD"), Grammar::range('0', '7'), hex, hex},
-       {Grammar::bytes("efEF"), hex, hex, hex}});
+  const auto unicode =
+      rule("unicode-escape", {{Grammar::bytes("0123456789abcABC"), hex, hex, hex},
+                              {Grammar::bytes("dD"), Grammar::range('0', '7'), hex, hex},
+                              {Grammar::bytes("efEF"), hex, hex, hex}});
   const auto escape =
       rule("escape", {one(Grammar::bytes("\"\\/bfnrt")), cat({lit("u"), ref(unicode)})});
   E ascii = Grammar::any_except("\"\\", 0x20);
@@ -157,12 +156,13 @@ void JsonGrammarBuilder::build_common() {
   null_ = rule("null", {lit("null")});
   value_ = g_.rule("value");
   // object ::= "{" ws ( "}" | member more ), more ::= "}" | "," ws member more
-  const auto member = rule("member", {cat({ref(string_), ws(), lit(":"), ws(), ref(value_), ws()})});
+  const auto member =
+      rule("member", {cat({ref(string_), ws(), lit(":"), ws(), ref(value_), ws()})});
   const auto more = g_.rule("members");
   g_.add(more, lit("}"));
   g_.add(more, cat({lit(","), ws(), ref(member), ref(more)}));
-  object_ = rule("object", {cat({lit("{"), ws(), lit("}")}),
-                            cat({lit("{"), ws(), ref(member), ref(more)})});
+  object_ = rule("object",
+                 {cat({lit("{"), ws(), lit("}")}), cat({lit("{"), ws(), ref(member), ref(more)})});
   const auto elements = g_.rule("elements");
   g_.add(elements, lit("]"));
   g_.add(elements, cat({lit(","), ws(), ref(value_), ws(), ref(elements)}));
@@ -171,10 +171,9 @@ void JsonGrammarBuilder::build_common() {
   for (auto r : {object_, array_, string_, number_, boolean_, null_}) g_.add(value_, ref(r));
 }
 
-
-const std::set<std::string> kAnnotations = {
-    "title", "description", "$schema", "$id", "$comment", "default", "examples",
-    "deprecated", "readOnly", "writeOnly", "$defs", "definitions"};
+const std::set<std::string> kAnnotations = {"title",    "description", "$schema",  "$id",
+                                            "$comment", "default",     "examples", "deprecated",
+                                            "readOnly", "writeOnly",   "$defs",    "definitions"};
 const std::map<std::string, std::set<std::string>> kKeywordsOf = {
     {"object", {"properties", "required", "additionalProperties"}},
     {"array", {"items", "minItems", "maxItems"}},
@@ -230,8 +229,7 @@ std::int32_t JsonGrammarBuilder::compile_string(const json& schema, const std::s
 }
 
 std::int32_t JsonGrammarBuilder::compile_array(const json& schema, const std::string& at) {
-  const auto item =
-      schema.contains("items") ? compile(schema["items"], at + "/items") : value_;
+  const auto item = schema.contains("items") ? compile(schema["items"], at + "/items") : value_;
   const auto min = count_in(schema, "minItems", 0, at);
   const auto max = count_in(schema, "maxItems", kUnbounded, at);
   if (max != kUnbounded && max < min)
@@ -273,8 +271,8 @@ std::int32_t JsonGrammarBuilder::compile_object(const json& schema, const std::s
     const auto more = g_.rule(fresh("entries"));
     g_.add(more, lit("}"));
     g_.add(more, cat({lit(","), ws(), ref(member), ref(more)}));
-    return rule(fresh("dictionary"), {cat({lit("{"), ws(), lit("}")}),
-                                      cat({lit("{"), ws(), ref(member), ref(more)})});
+    return rule(fresh("dictionary"),
+                {cat({lit("{"), ws(), lit("}")}), cat({lit("{"), ws(), ref(member), ref(more)})});
   }
   if (properties.empty() && !extra.is_boolean() && !extra.is_object())
     throw JsonSchemaError(at + "/additionalProperties", "must be a boolean or a schema");
@@ -333,13 +331,31 @@ std::int32_t JsonGrammarBuilder::compile(const json& schema, const std::string& 
     throw JsonSchemaError(at, "the schema false admits nothing");
   }
   if (!schema.is_object()) throw JsonSchemaError(at, "a schema must be an object");
-  for (const char* k : {"pattern", "format", "oneOf", "not", "if", "then", "else", "prefixItems",
-                        "contains", "patternProperties", "propertyNames", "minProperties",
-                        "maxProperties", "dependentRequired", "dependentSchemas", "maximum",
-                        "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-                        "unevaluatedProperties", "unevaluatedItems", "$dynamicRef"})
+  for (const char* k : {"pattern",
+                        "format",
+                        "oneOf",
+                        "not",
+                        "if",
+                        "then",
+                        "else",
+                        "prefixItems",
+                        "contains",
+                        "patternProperties",
+                        "propertyNames",
+                        "minProperties",
+                        "maxProperties",
+                        "dependentRequired",
+                        "dependentSchemas",
+                        "maximum",
+                        "exclusiveMinimum",
+                        "exclusiveMaximum",
+                        "multipleOf",
+                        "unevaluatedProperties",
+                        "unevaluatedItems",
+                        "$dynamicRef"})
     if (schema.contains(k))
-      throw JsonSchemaError(at + "/" + k, std::string("the keyword \"") + k + "\" is not supported");
+      throw JsonSchemaError(at + "/" + k,
+                            std::string("the keyword \"") + k + "\" is not supported");
   if (schema.contains("uniqueItems") && schema["uniqueItems"] != json(false))
     throw JsonSchemaError(at + "/uniqueItems", "uniqueItems is not supported");
   if (schema.contains("$ref")) {
@@ -367,8 +383,10 @@ std::int32_t JsonGrammarBuilder::compile(const json& schema, const std::string& 
   }
   json type = schema.value("type", json());
   if (type.is_null()) {
-    if (schema.contains("properties") || schema.contains("required")) type = "object";
-    else if (schema.contains("items")) type = "array";
+    if (schema.contains("properties") || schema.contains("required"))
+      type = "object";
+    else if (schema.contains("items"))
+      type = "array";
     else {
       for (auto it = schema.begin(); it != schema.end(); ++it)
         if (!kAnnotations.count(it.key()) && it.key() != "additionalProperties")

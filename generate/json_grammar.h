@@ -3,7 +3,8 @@
 // object ("json_object"), or the values a JSON Schema admits ("json_schema"), compiled the
 // way llama.cpp's json-schema-to-grammar does. The output is compact JSON with optional
 // spaces and newlines between tokens; strings are valid UTF-8 with escapes that never
-// encode a lone surrogate; integers have at most 16 digits (exact in a double).
+// encode a lone surrogate; numbers have at most 16 integer digits and a two-digit exponent
+// (finite as a double; integers below 2^53 are exact).
 //
 // Supported: type (one or a list), properties, required, additionalProperties (a schema
 // without properties makes a dictionary; with properties, only the listed ones are

@@ -50,8 +50,7 @@ TokenBytes::TokenBytes(const Tokenizer& tok) {
       bytes = text.substr(anchor_text.size());
       if (bytes.find(kReplacement) != std::string::npos) {
         std::string raw;
-        if (!chars_to_bytes(piece, &raw) || piece.find(kReplacement) != std::string::npos)
-          continue;
+        if (!chars_to_bytes(piece, &raw) || piece.find(kReplacement) != std::string::npos) continue;
         bytes = std::move(raw);
       }
     }

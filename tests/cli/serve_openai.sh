@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `chosei serve` end to end: a tiny model fine-tuned here (so it answers, and leaks a fake
-# AWS key when asked for the deploy key), served with an API key; then the official openai
-# npm client (tests/node/openai_client_test.mjs), the web page in headless Chromium
+# AWS key when asked for the deploy key), served with an API key beside its random-weight
+# initialization and a base model; then the official openai npm client
+# (tests/node/openai_client_test.mjs, and tests/node/openai_api_features_test.mjs: n,
+# log-probabilities checked against PyTorch, JSON output, legacy completions), the web page in headless Chromium
 # (tests/node/browser_chat_test.mjs, screenshot in BUILD/test-artifacts), hostile requests
 # with curl, and a graceful SIGTERM that lets an in-flight stream finish.
 set -euo pipefail
@@ -29,7 +31,10 @@ done >"$WORK/train.jsonl"
   --set max_steps=150 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=128 \
   --set log_every=50 >/dev/null
 
-"$CHOSEI" serve --model tiny="$WORK/run/final" --model raw="$WORK/init" --port 0 --api-key test-key --max-batch 8 \
+# A base model without a chat template: legacy completions only.
+BASE_MODEL="$ROOT/../shared/data/derived_hf_llama_stories260K"
+"$CHOSEI" serve --model tiny="$WORK/run/final" --model raw="$WORK/init" --model base="$BASE_MODEL" \
+  --port 0 --api-key test-key --max-batch 8 \
   --max-body-bytes 65536 --threads 1 >"$WORK/serve.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
@@ -38,6 +43,18 @@ BASE=$(sed -n 's/^listening on //p' "$WORK/serve.log")
 echo "server at $BASE"
 
 node "$ROOT/tests/node/openai_client_test.mjs" "$BASE/v1" test-key tiny
+# The random-weight model also without filters: its JSON holds phone-like numbers, which the
+# PII filter would turn into content_filter endings (see the filtered JSON check).
+"$CHOSEI" serve --model raw="$WORK/init" --port 0 --no-filters --threads 1 >"$WORK/serve_raw.log" 2>&1 &
+PID_RAW=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve_raw.log" && break; sleep 0.1; done
+BASE_RAW=$(sed -n 's/^listening on //p' "$WORK/serve_raw.log")
+node "$ROOT/tests/node/openai_api_features_test.mjs" "$BASE/v1" test-key tiny raw base "$WORK/logprobs.json" \
+  "$BASE_RAW/v1"
+kill -TERM "$PID_RAW"
+wait "$PID_RAW"
+# The served log-probabilities against PyTorch's log_softmax of the same weights.
+/usr/bin/python3 "$ROOT/tests/reference/logprobs_reference.py" "$WORK/run/final" "$WORK/logprobs.json"
 
 # The web page in headless Chromium; the screenshot is kept as a test artifact.
 ARTIFACTS="$(cd "$(dirname "$CHOSEI")" && pwd)/test-artifacts"

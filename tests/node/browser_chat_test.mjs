@@ -20,7 +20,7 @@ try {
   await page.dispatchEvent("#api-key", "change");
   await page.waitForFunction(() => document.querySelectorAll("#model option").length > 0);
   const options = await page.locator("#model option").allTextContents();
-  assert.deepEqual(options.sort(), ["raw", "tiny"]);
+  assert.deepEqual(options.sort(), ["base", "raw", "tiny"]);
   await page.selectOption("#model", "tiny");
 
   // Enter during IME composition confirms the conversion; it must not send.

@@ -19,7 +19,7 @@ const ask = (content, extra = {}) => ({
 await check("models.list() names every served model", async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.ok(ids.includes(model) && ids.length === 2, JSON.stringify(ids));
+  assert.ok(ids.includes(model) && ids.length === 3, JSON.stringify(ids));
 });
 
 let greedy;

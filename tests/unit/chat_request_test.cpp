@@ -79,9 +79,10 @@ TEST(ChatRequest, EveryMalformedFieldIsA400NamingIt) {
         << field << " = " << value;
   EXPECT_EQ(param_of(R"({"model": "m", )" + ok_messages + "}"), "<accepted>");
   // Documented as accepted and ignored; explicit nulls are defaults.
-  EXPECT_EQ(param_of(R"({"model": "m", "store": false, "metadata": {"a": "b"}, "logit_bias": null, )" +
-                     ok_messages + "}"),
-            "<accepted>");
+  EXPECT_EQ(
+      param_of(R"({"model": "m", "store": false, "metadata": {"a": "b"}, "logit_bias": null, )" +
+               ok_messages + "}"),
+      "<accepted>");
 }
 
 TEST(ChatRequest, ChoicesLogprobsAndResponseFormat) {

@@ -30,16 +30,17 @@ int standing(const Grammar& g, const std::string& text) {
 
 TEST(JsonGrammar, AnyObjectAcceptsJsonObjectsOnly) {
   const auto g = json_object_grammar();
-  for (const std::string ok : {"{}", "{\"a\":1}", "{ \"a\" : [1, -2.5e+3, \"x\\u00e9\\n\", true, null, {}] }",
-                               "{\"k\":\"h\xC3\xA9 \xF0\x9F\xA6\x99\"}", "{\"a\":{\"b\":[[]]}}"}) {
+  for (const std::string ok :
+       {"{}", "{\"a\":1}", "{ \"a\" : [1, -2.5e+3, \"x\\u00e9\\n\", true, null, {}] }",
+        "{\"k\":\"h\xC3\xA9 \xF0\x9F\xA6\x99\"}", "{\"a\":{\"b\":[[]]}}"}) {
     EXPECT_EQ(standing(*g, ok), 2) << ok;
     EXPECT_TRUE(nlohmann::json::parse(ok).is_object()) << ok;
   }
   for (const std::string prefix : {"{", "{\"a\":", "{\"a\":[1,", "{\"a\":tr", "{\"a\":\"\\u00"})
     EXPECT_EQ(standing(*g, prefix), 1) << prefix;
-  for (const std::string bad : {"[1]", "{\"a\":01}", "{\"a\":1,}", "{a:1}", "{\"a\":\"\\ud800\"}",
-                                "{\"a\":\"\xFF\"}", "{\"a\":\"\xC3(\"}", "{\"a\":\"\x01\"}",
-                                "{\"a\":1}x", "{\"a\":.5}", "{\"a\":TRUE}"})
+  for (const std::string bad :
+       {"[1]", "{\"a\":01}", "{\"a\":1,}", "{a:1}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\xFF\"}",
+        "{\"a\":\"\xC3(\"}", "{\"a\":\"\x01\"}", "{\"a\":1}x", "{\"a\":.5}", "{\"a\":TRUE}"})
     EXPECT_EQ(standing(*g, bad), 0) << bad;
   EXPECT_EQ(GrammarMatcher(*g).min_bytes_to_accept(), 2);  // "{}"
 }
@@ -62,15 +63,18 @@ const char* kPersonSchema = R"({
 TEST(JsonSchemaGrammar, AdmitsTheSchemasInstancesInOrder) {
   const auto g = json_schema_grammar(ojson::parse(kPersonSchema));
   for (const std::string ok :
-       {"{\"name\":\"bob\",\"age\":3,\"tags\":[]}", "{\"name\":\"\",\"age\":0,\"tags\":[\"a\",\"b\"]}",
-        "{\"name\":\"bob\",\"age\":30,\"tags\":[\"b\"],\"nick\":null,\"home\":{\"city\":\"Kyoto\"}}",
+       {"{\"name\":\"bob\",\"age\":3,\"tags\":[]}",
+        "{\"name\":\"\",\"age\":0,\"tags\":[\"a\",\"b\"]}",
+        "{\"name\":\"bob\",\"age\":30,\"tags\":[\"b\"],\"nick\":null,\"home\":{\"city\":\"Kyoto\"}"
+        "}",
         "{ \"name\" : \"x\" , \"age\" : 1 , \"tags\" : [ ] , \"home\" : {\"city\":\"Kyoto\"} }"})
     EXPECT_EQ(standing(*g, ok), 2) << ok;
   for (const std::string bad :
        {"{\"age\":3}", "{\"name\":\"bobbyy\"", "{\"name\":\"b\",\"age\":-1",
         "{\"name\":\"b\",\"age\":1.5", "{\"name\":\"b\",\"age\":1,\"tags\":[\"a\",\"b\",\"a\"]}",
-        "{\"name\":\"b\",\"age\":1,\"tags\":[\"c\"]}", "{\"name\":\"b\",\"age\":1,\"tags\":[],\"x\":1}",
-        "{\"age\":1,\"name\":\"b\"", "{\"name\":\"b\",\"age\":1,\"tags\":[],\"home\":{\"city\":\"Nara\"}}"})
+        "{\"name\":\"b\",\"age\":1,\"tags\":[\"c\"]}",
+        "{\"name\":\"b\",\"age\":1,\"tags\":[],\"x\":1}", "{\"age\":1,\"name\":\"b\"",
+        "{\"name\":\"b\",\"age\":1,\"tags\":[],\"home\":{\"city\":\"Nara\"}}"})
     EXPECT_EQ(standing(*g, bad), 0) << bad;
   // {"name":"","age":0,"tags":[]} is the shortest instance.
   EXPECT_EQ(GrammarMatcher(*g).min_bytes_to_accept(), 29);
@@ -153,7 +157,8 @@ void decode_randomly(const std::string& tokenizer_file, const std::shared_ptr<co
     if (!person) continue;
     ASSERT_TRUE(parsed.contains("name") && parsed["name"].is_string()) << text;
     EXPECT_LE(parsed["name"].get<std::string>().size(), 5u * 4);  // 5 characters of UTF-8
-    ASSERT_TRUE(parsed["age"].is_number_integer() && parsed["age"].get<std::int64_t>() >= 0) << text;
+    ASSERT_TRUE(parsed["age"].is_number_integer() && parsed["age"].get<std::int64_t>() >= 0)
+        << text;
     ASSERT_TRUE(parsed["tags"].is_array() && parsed["tags"].size() <= 2) << text;
     for (const auto& tag : parsed["tags"]) EXPECT_TRUE(tag == "a" || tag == "b") << text;
   }
