@@ -15,6 +15,7 @@
 #include "align/preference_optimization_task.h"
 #include "base/allocator_tuning.h"
 #include "base/atomic_file.h"
+#include "bench/decode_options_bench.h"
 #include "bench/filter_bench.h"
 #include "classifier/classifier_runtime.h"
 #include "formats/model_dir.h"
@@ -277,10 +278,12 @@ int main(int argc, char** argv) {
     if (cmd == "filter" && (argc == 3 || argc == 4))
       return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
     if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);
+    if (cmd == "decode-options" && argc == 5)
+      return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
     if (cmd == "generate" && argc == 6)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
-                 "TOKENS PRECISION THREADS\n";
+                 "TOKENS PRECISION THREADS | decode-options DIR TOKENS THREADS | ...\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "chosei_bench: " << e.what() << "\n";
