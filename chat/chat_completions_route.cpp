@@ -6,8 +6,10 @@
 #include "chat/chat_request.h"
 #include "chat/choice_jobs.h"
 #include "chat/openai_format.h"
+#include "chat/tool_call_reply.h"
 #include "generate/grammar_constraint.h"
 #include "generate/json_grammar.h"
+#include "generate/triggered_constraint.h"
 
 namespace chosei {
 
@@ -33,6 +35,40 @@ std::shared_ptr<const Grammar> response_grammar(const ResponseFormat& f) {
     throw invalid_request(std::string("response_format.json_schema.schema: ") + e.what(),
                           "response_format.json_schema.schema", "invalid_schema");
   }
+}
+
+// The grammar of tool calls: for a forced call (tool_choice required or a named function)
+// the whole reply, from the syntax's prefix on; for tool_choice auto (`after_trigger`) what
+// follows the trigger of one call. Arguments are what the function's parameters admit.
+std::shared_ptr<const Grammar> call_grammar(const ServedModel& sm, const ToolRequest& t,
+                                            bool after_trigger) {
+  std::vector<ToolFunction> functions;
+  std::vector<std::size_t> index;
+  for (std::size_t i = 0; i < t.functions.size(); ++i)
+    if (t.choice != "function" || t.functions[i].name == t.forced) {
+      functions.push_back(t.functions[i]);
+      index.push_back(i);
+    }
+  const auto syntax = tool_call_syntax(*sm.chat_template);
+  std::string head = syntax.prefix + "{\"name\": ";
+  if (after_trigger) head.erase(0, syntax.trigger.size());
+  try {
+    return tool_call_grammar(functions, head, syntax.arguments_key, syntax.suffix,
+                             syntax.separator,
+                             !after_trigger && t.parallel && t.choice == "required");
+  } catch (const JsonSchemaError& e) {
+    const auto slash = e.pointer().find('/', 1);
+    const auto i = index.at(std::stoul(e.pointer().substr(1, slash - 1)));
+    const std::string param = "tools[" + std::to_string(i) + "].function.parameters";
+    throw invalid_request(param + ": " + e.what(), param, "unsupported_schema");
+  }
+}
+
+bool mentions_tools(const ChatRequest& r) {
+  if (!r.tools.functions.empty()) return true;
+  for (const auto& m : r.messages)
+    if (m.role == "tool" || !m.tool_calls.empty()) return true;
+  return false;
 }
 
 std::string finish_reason_of(const DrainedChoice& d) {
@@ -89,7 +125,15 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
     throw invalid_request(
         "the model `" + r.model + "` has no chat template (a base model): use POST /v1/completions",
         "model", "no_chat_template");
-  const auto grammar = response_grammar(r.response_format);
+  if (mentions_tools(r) && !supports_tools(*sm->chat_template))
+    throw invalid_request("the model `" + r.model + "` uses the " + sm->chat_template->name() +
+                              " chat template, which has no tool-calling convention (chatml and "
+                              "llama3 have)",
+                          "tools", "unsupported_value");
+  const bool forced = r.tools.active() && r.tools.choice != "auto";
+  const auto grammar = forced ? call_grammar(*sm, r.tools, false) : response_grammar(r.response_format);
+  const auto lazy_call =
+      r.tools.active() && !forced ? call_grammar(*sm, r.tools, true) : nullptr;
   auto ch = std::make_shared<GenerationChannel>(static_cast<std::size_t>(r.n));
   const std::string refusal = screen_input(r);
   if (!refusal.empty()) {  // answered without the model, as a content_filter finish
@@ -97,7 +141,8 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
       c.pieces.push_back(refusal);
       c.done = true;
       c.summary.finish_reason = "content_filter";
-      c.summary.prompt_tokens = static_cast<std::int64_t>(sm->render(r.messages).size());
+      c.summary.prompt_tokens =
+          static_cast<std::int64_t>(sm->render(r.messages, r.tools.definitions).size());
     }
     return r.stream ? respond_stream(sm, r, ch, res, started)
                     : respond_json(sm, r, ch, res, started);
@@ -109,7 +154,7 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
       c.grammar = std::make_unique<GrammarMatcher>(*grammar);
     }
   ChoiceJobs jobs;
-  jobs.prompt = sm->render(r.messages);
+  jobs.prompt = sm->render(r.messages, r.tools.definitions);
   const auto prompt_tokens = static_cast<std::int64_t>(jobs.prompt.size());
   if (prompt_tokens >= sm->loop->context())
     throw invalid_request("the messages take " + std::to_string(prompt_tokens) +
@@ -122,6 +167,12 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
     jobs.constraint = [sm, grammar]() -> std::shared_ptr<TokenConstraint> {
       return std::make_shared<GrammarConstraint>(grammar, sm->token_bytes(), sm->vocabulary_trie(),
                                                  sm->stop_ids);
+    };
+  else if (lazy_call)  // prose is free; a call, once begun, is well-formed
+    jobs.constraint = [sm, lazy_call]() -> std::shared_ptr<TokenConstraint> {
+      return std::make_shared<TriggeredConstraint>(tool_call_syntax(*sm->chat_template).trigger,
+                                                   lazy_call, sm->token_bytes(),
+                                                   sm->vocabulary_trie(), sm->stop_ids);
     };
   submit_choices(*sm, r, jobs, ch);
   if (r.stream) return respond_stream(sm, r, ch, res, started);
@@ -137,11 +188,23 @@ void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm, c
   for (std::size_t i = 0; i < whole.size(); ++i) {
     const auto& w = whole[i];
     if (w.summary.finish_reason == "error") throw ApiError(500, w.summary.error, "server_error");
-    const std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
+    std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
     json logprobs = nullptr;
     if (r.logprobs && !w.logprobs_withheld)
       logprobs = chat_logprobs_json(w.logprobs, sm->token_bytes(), sm->tokenizer());
-    choices.push_back(chat_choice_json(i, w.text, finish, logprobs));
+    auto choice = chat_choice_json(i, w.text, finish, logprobs);
+    if (r.tools.active() && !w.blocked) {
+      ToolCallReply reply(*sm->chat_template, r.tools.choice != "auto");
+      std::string content = reply.push(w.text);
+      auto parsed = reply.finish();
+      content += parsed.content;
+      if (!parsed.calls.empty()) {
+        choice["message"]["content"] = content.empty() ? json(nullptr) : json(content);
+        choice["message"]["tool_calls"] = tool_calls_json(parsed.calls, false);
+        choice["finish_reason"] = "tool_calls";
+      }
+    }
+    choices.push_back(choice);
     prompt_tokens = w.summary.prompt_tokens;
     completion_tokens += w.summary.completion_tokens;
   }
@@ -162,6 +225,10 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
   auto begun = std::make_shared<bool>(false);
   auto remaining = std::make_shared<std::size_t>(ch->choices.size());
   auto usage = std::make_shared<std::pair<std::int64_t, std::int64_t>>(0, 0);
+  auto replies = std::make_shared<std::vector<std::unique_ptr<ToolCallReply>>>(ch->choices.size());
+  if (r.tools.active())
+    for (auto& reply : *replies)
+      reply = std::make_unique<ToolCallReply>(*sm->chat_template, r.tools.choice != "auto");
   res.content_type = "text/event-stream";
   res.headers.emplace_back("Cache-Control", "no-cache");
   ++open_streams_;  // a stream outlives its handler: draining waits for it too
@@ -183,7 +250,10 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
                                    nullptr, i)))
           return false;
     }
-    for (const auto& d : drain(*ch, metrics)) {
+    for (auto& d : drain(*ch, metrics)) {
+      auto& reply = (*replies)[d.index];
+      if (reply)
+        for (auto& piece : d.pieces) piece = reply->push(piece);
       std::size_t sent_logprobs = 0;
       for (std::size_t k = 0; k < d.pieces.size(); ++k) {
         // The log-probabilities known so far ride on the piece they belong to (or the last).
@@ -202,7 +272,21 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
           return false;
         continue;
       }
-      if (!write(chat_chunk_json(id, created, model, json::object(), finish_reason_of(d), d.index,
+      std::string finish = finish_reason_of(d);
+      if (reply && !d.blocked) {  // the held text: content, or tool_calls deltas
+        auto parsed = reply->finish();
+        if (!parsed.content.empty() &&
+            !write(chat_chunk_json(id, created, model, {{"content", parsed.content}}, nullptr, d.index)))
+          return false;
+        if (!parsed.calls.empty()) {
+          finish = "tool_calls";
+          if (!write(chat_chunk_json(id, created, model,
+                                     {{"tool_calls", tool_calls_json(parsed.calls, true)}}, nullptr,
+                                     d.index)))
+            return false;
+        }
+      }
+      if (!write(chat_chunk_json(id, created, model, json::object(), finish, d.index,
                                  lp_json(rest))))
         return false;
       usage->first = d.summary.prompt_tokens;

@@ -31,6 +31,27 @@ std::string content_text(const json& content, const std::string& param) {
   return text;
 }
 
+std::vector<ToolCall> parse_tool_calls_field(const json& calls, const std::string& param) {
+  if (!calls.is_array())
+    throw invalid_request(param + " must be an array", param, "invalid_type");
+  std::vector<ToolCall> out;
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const std::string at = param + "[" + std::to_string(i) + "]";
+    const auto& c = calls[i];
+    if (!c.is_object() || !c.contains("function") || !c["function"].is_object() ||
+        !c["function"].contains("name") || !c["function"]["name"].is_string())
+      throw invalid_request(at + " must be {\"type\": \"function\", \"function\": {\"name\", "
+                                 "\"arguments\"}}",
+                            at, "invalid_type");
+    const auto& f = c["function"];
+    ToolCall call{c.value("id", ""), f["name"].get<std::string>(), "{}"};
+    if (f.contains("arguments") && f["arguments"].is_string())
+      call.arguments = f["arguments"].get<std::string>();
+    out.push_back(call);
+  }
+  return out;
+}
+
 std::vector<ChatMessage> parse_messages(const json& body) {
   if (!body.contains("messages")) throw invalid_request("messages is required", "messages");
   const auto& list = body["messages"];
@@ -45,15 +66,68 @@ std::vector<ChatMessage> parse_messages(const json& body) {
                             "invalid_type");
     std::string role = m["role"].get<std::string>();
     if (role == "developer") role = "system";
-    if (role != "system" && role != "user" && role != "assistant")
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
       throw invalid_request("role \"" + role +
-                                "\" is not supported (system, developer, user, "
-                                "assistant)",
+                                "\" is not supported (system, developer, user, assistant, tool)",
                             param + ".role", "unsupported_value");
-    out.push_back(
-        {role, content_text(m.contains("content") ? m["content"] : json(), param + ".content")});
+    ChatMessage msg{role, content_text(m.contains("content") ? m["content"] : json(),
+                                       param + ".content")};
+    if (role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null())
+      msg.tool_calls = parse_tool_calls_field(m["tool_calls"], param + ".tool_calls");
+    if (role == "tool" && m.contains("tool_call_id") && m["tool_call_id"].is_string())
+      msg.tool_call_id = m["tool_call_id"].get<std::string>();
+    out.push_back(std::move(msg));
   }
   return out;
+}
+
+// tools: [{"type": "function", "function": {"name", "description"?, "parameters"?}}];
+// tool_choice: "none" | "auto" | "required" | {"type": "function", "function": {"name"}}.
+ToolRequest parse_tools(const json& body, const std::string& raw) {
+  ToolRequest t;
+  if (!body.contains("tools") || body["tools"].is_null()) return t;
+  const auto& tools = body["tools"];
+  if (!tools.is_array()) throw invalid_request("tools must be an array", "tools", "invalid_type");
+  const auto ordered = raw.empty() ? nlohmann::ordered_json()
+                                   : nlohmann::ordered_json::parse(raw, nullptr, false);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const std::string at = "tools[" + std::to_string(i) + "]";
+    const auto& tool = tools[i];
+    if (!tool.is_object() || tool.value("type", "") != "function" || !tool.contains("function") ||
+        !tool["function"].is_object() || !tool["function"].contains("name") ||
+        !tool["function"]["name"].is_string())
+      throw invalid_request(at + " must be {\"type\": \"function\", \"function\": {\"name\", ...}}",
+                            at, "invalid_type");
+    nlohmann::ordered_json def = ordered.is_object() && ordered.contains("tools")
+                                     ? ordered["tools"][i]
+                                     : nlohmann::ordered_json::parse(tool.dump());
+    ToolFunction f{tool["function"]["name"].get<std::string>(),
+                   def["function"].value("parameters", nlohmann::ordered_json())};
+    t.functions.push_back(f);
+    t.definitions.push_back(def.dump());
+  }
+  if (body.contains("tool_choice") && !body["tool_choice"].is_null()) {
+    const auto& c = body["tool_choice"];
+    if (c.is_string() && (c == "none" || c == "auto" || c == "required")) {
+      t.choice = c.get<std::string>();
+    } else if (c.is_object() && c.contains("function") && c["function"].is_object() &&
+               c["function"].contains("name") && c["function"]["name"].is_string()) {
+      t.choice = "function";
+      t.forced = c["function"]["name"].get<std::string>();
+      bool known = false;
+      for (const auto& f : t.functions) known = known || f.name == t.forced;
+      if (!known)
+        throw invalid_request("tool_choice names the function " + t.forced + ", which tools lacks",
+                              "tool_choice", "invalid_value");
+    } else {
+      throw invalid_request(
+          "tool_choice must be none, auto, required or {\"type\": \"function\", ...}",
+          "tool_choice", "invalid_value");
+    }
+  }
+  if (body.contains("parallel_tool_calls") && body["parallel_tool_calls"].is_boolean())
+    t.parallel = body["parallel_tool_calls"].get<bool>();
+  return t;
 }
 
 ResponseFormat parse_response_format(const json& body, const std::string& raw) {
@@ -114,8 +188,10 @@ ChatRequest parse_chat_request(const json& body, const RequestLimits& limits,
     r.top_logprobs = t.get<std::int64_t>();
   }
   r.response_format = parse_response_format(body, raw);
-  if (body.contains("tools") && !body["tools"].is_null() && !body["tools"].empty())
-    throw invalid_request("tools are not supported", "tools", "unsupported_value");
+  r.tools = parse_tools(body, raw);
+  if (r.tools.choice != "auto" && r.tools.choice != "none" && r.response_format.type != "text")
+    throw invalid_request("a forced tool call and response_format cannot be combined",
+                          "tool_choice", "invalid_value");
   return r;
 }
 

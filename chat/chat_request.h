@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chat/generation_params.h"
+#include "generate/json_grammar.h"
 #include "tokenizer/chat_template.h"
 
 namespace chosei {
@@ -21,11 +22,22 @@ struct ResponseFormat {
   nlohmann::ordered_json schema;  // json_schema.schema, properties in the order written
 };
 
+// tools and tool_choice: which functions the model is told of and must, may or must not call.
+struct ToolRequest {
+  std::vector<ToolFunction> functions;  // tools[].function: name and parameters
+  std::vector<std::string> definitions;  // each tool as JSON text, for the prompt
+  std::string choice = "auto";           // none | auto | required | function
+  std::string forced;                    // the function named by tool_choice
+  bool parallel = true;                  // parallel_tool_calls
+  bool active() const { return !functions.empty() && choice != "none"; }
+};
+
 struct ChatRequest : GenerationParams {
   std::vector<ChatMessage> messages;  // "developer" arrives as "system"
   bool logprobs = false;
   std::int64_t top_logprobs = 0;  // 0..20, with logprobs
   ResponseFormat response_format;
+  ToolRequest tools;
 };
 
 // `raw` is the body's text: a JSON schema is read from it again to keep its properties'

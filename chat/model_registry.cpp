@@ -15,9 +15,10 @@ ServedModel::ServedModel(std::string name, LoadedModel loaded,
                  : this->loaded.eos_ids();
 }
 
-std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& messages) const {
+std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& messages,
+                                         const std::vector<std::string>& tools) const {
   if (!chat_template) throw std::logic_error("the model " + name + " has no chat template");
-  return chat_template->render(tokenizer(), messages, /*add_generation_prompt=*/true).ids;
+  return chat_template->render(tokenizer(), messages, /*add_generation_prompt=*/true, tools).ids;
 }
 
 void ServedModel::build_vocabulary() const {

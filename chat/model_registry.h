@@ -34,7 +34,8 @@ struct ServedModel {
   const Tokenizer& tokenizer() const { return *loaded.tokenizer.tokenizer; }
   // The prompt the model continues for `messages` (the generation prompt appended).
   // Throws std::logic_error without a chat template.
-  std::vector<TokenId> render(const std::vector<ChatMessage>& messages) const;
+  std::vector<TokenId> render(const std::vector<ChatMessage>& messages,
+                              const std::vector<std::string>& tools = {}) const;
   // Each token's bytes and the vocabulary's trie, for log-probabilities and constrained
   // decoding; built on first use (once), then shared by every request.
   const TokenBytes& token_bytes() const;

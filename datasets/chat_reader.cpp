@@ -20,6 +20,7 @@ namespace {
 Conversation from_openai(const json& j) {
   Conversation c;
   c.turns = message_list(j["messages"], "messages");
+  if (j.contains("tools") && !j["tools"].is_null()) c.tools = tool_definitions(j["tools"]);
   return c;
 }
 
@@ -30,6 +31,7 @@ Conversation from_sharegpt(const json& j) {
   std::string system = string_field(j, "system", false);
   if (!system.empty()) c.turns.push_back({"system", system, std::nullopt});
   for (const auto& m : j["conversations"]) c.turns.push_back(sharegpt_turn(m));
+  if (j.contains("tools") && !j["tools"].is_null()) c.tools = tool_definitions(j["tools"]);
   return c;
 }
 

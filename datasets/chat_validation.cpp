@@ -13,8 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "content", "name", "function_call", "weight"};
-const std::set<std::string> kKnownRoles = {"system", "user", "assistant", "function"};
+const std::set<std::string> kKnownKeys = {"role", "content", "name", "function_call", "weight",
+                                          "tool_calls", "tool_call_id"};
+const std::set<std::string> kKnownRoles = {"system", "user", "assistant", "function", "tool"};
 
 class ExampleChecker {
  public:
@@ -30,7 +31,8 @@ class ExampleChecker {
   void check_message(const json& m, std::size_t index) {
     const std::string at = "message " + std::to_string(index + 1);
     if (!m.is_object()) return error("data_type", at + " is not an object");
-    if (!m.contains("role") || !m.contains("content"))
+    const bool calls = m.contains("tool_calls") || m.contains("function_call");
+    if (!m.contains("role") || (!m.contains("content") && !calls))
       error("message_missing_key", at + " lacks \"role\" or \"content\"");
     for (auto it = m.begin(); it != m.end(); ++it)
       if (!kKnownKeys.count(it.key())) {
@@ -47,7 +49,8 @@ class ExampleChecker {
                         !((c->is_array() || c->is_object()) && c->empty()) &&
                         !(c->is_boolean() && !c->get<bool>()) &&
                         !(c->is_number() && c->get<double>() == 0);
-    if ((!truthy && !m.contains("function_call")) || !is_str)
+    if (calls && !truthy) return;  // a call needs no text (OpenAI's tool-calling examples)
+    if (!truthy || !is_str)
       error("missing_content", at + " has no text content");
     else if (c->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
       error("empty_turn", at + " is only whitespace");
@@ -97,7 +100,7 @@ void check_example(const std::string& line_text, const std::string& path, std::s
     has_system |= role == "system";
     has_user |= role == "user";
     has_assistant |= role == "assistant";
-    if (role == previous_role && !repeated) {
+    if (role == previous_role && role != "tool" && !repeated) {  // parallel results may follow
       check.error("consecutive_same_role", "messages " + std::to_string(i) + " and " +
                                                std::to_string(i + 1) + " are both " + role);
       repeated = true;

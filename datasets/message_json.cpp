@@ -9,11 +9,26 @@ namespace chosei {
 
 using nlohmann::json;
 
+namespace {
+
+// A call's arguments as compact JSON text, from an object or a JSON string.
+std::string call_arguments(const json& f) {
+  if (!f.contains("arguments") || f["arguments"].is_null()) return "{}";
+  const auto& a = f["arguments"];
+  if (a.is_object()) return a.dump();
+  const auto parsed = a.is_string() ? json::parse(a.get<std::string>(), nullptr, false) : json();
+  if (!parsed.is_object()) throw RecordError{"invalid_tool_call", "tool call arguments are not a JSON object"};
+  return parsed.dump();
+}
+
+}  // namespace
+
 std::string normalize_role(const std::string& role) {
-  if (role == "system" || role == "user" || role == "assistant") return role;
+  if (role == "system" || role == "user" || role == "assistant" || role == "tool") return role;
+  if (role == "function" || role == "observation") return "tool";
   if (role == "human") return "user";
   if (role == "gpt" || role == "bot" || role == "model") return "assistant";
-  throw RecordError{"unrecognized_role", "role \"" + role + "\" is not system, user or assistant"};
+  throw RecordError{"unrecognized_role", "role \"" + role + "\" is not system, user, assistant or tool"};
 }
 
 std::string content_text(const json& c) {
@@ -48,12 +63,29 @@ std::string string_field(const json& j, const char* key, bool required) {
   return j[key].get<std::string>();
 }
 
+// OpenAI's tool_calls: [{"type": "function", "function": {"name", "arguments": "<JSON>"}}].
+std::vector<std::pair<std::string, std::string>> tool_call_list(const json& calls) {
+  if (!calls.is_array()) throw RecordError{"wrong_type", "tool_calls is not a list"};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& c : calls) {
+    const json& f = c.is_object() && c.contains("function") ? c["function"] : c;
+    if (!f.is_object() || !f.contains("name") || !f["name"].is_string())
+      throw RecordError{"wrong_type", "a tool call lacks a function name"};
+    out.push_back({f["name"].get<std::string>(), call_arguments(f)});
+  }
+  return out;
+}
+
 Turn message_turn(const json& m) {
   if (!m.is_object()) throw RecordError{"data_type", "a message is not an object"};
-  if (!m.contains("role") || !m.contains("content"))
+  const bool calls = m.contains("tool_calls") && !m["tool_calls"].is_null();
+  if (!m.contains("role") || (!m.contains("content") && !calls))
     throw RecordError{"message_missing_key", "a message lacks \"role\" or \"content\""};
   if (!m["role"].is_string()) throw RecordError{"wrong_type", "role is not a string"};
-  Turn t{normalize_role(m["role"].get<std::string>()), content_text(m["content"]), std::nullopt};
+  const bool no_content = !m.contains("content") || m["content"].is_null();
+  Turn t{normalize_role(m["role"].get<std::string>()),
+         calls && no_content ? "" : content_text(m["content"]), std::nullopt, {}};
+  if (calls) t.tool_calls = tool_call_list(m["tool_calls"]);
   for (const char* key : {"weight", "loss_weight"})
     if (m.contains(key)) {
       if (!m[key].is_number())
@@ -75,10 +107,35 @@ Turn sharegpt_turn(const json& m) {
   if (!m.is_object() || !m.contains("from") || !m.contains("value") || !m["from"].is_string())
     throw RecordError{"message_missing_key", "a turn lacks \"from\" or \"value\""};
   const std::string from = m["from"].get<std::string>();
-  if (from == "function_call" || from == "observation")
-    throw RecordError{"unsupported_role",
-                      "tool-calling turns (\"" + from + "\") are not supported yet"};
-  return {normalize_role(from), content_text(m["value"]), std::nullopt};
+  if (from == "function_call") {  // LLaMA-Factory: {"name", "arguments"} as the value's JSON
+    const auto call = json::parse(content_text(m["value"]), nullptr, false);
+    if (call.is_discarded() || !call.is_object() || !call.contains("name") ||
+        !call["name"].is_string())
+      throw RecordError{"invalid_tool_call",
+                        "a function_call turn is not {\"name\", \"arguments\"} JSON"};
+    return {"assistant", "", std::nullopt, {{call["name"].get<std::string>(), call_arguments(call)}}};
+  }
+  return {normalize_role(from), content_text(m["value"]), std::nullopt, {}};
+}
+
+std::vector<std::string> tool_definitions(const json& tools) {
+  using ojson = nlohmann::ordered_json;
+  // LLaMA-Factory keeps the list as a JSON string: parsed in order, keys stay as written.
+  ojson list = tools.is_string() ? ojson::parse(tools.get<std::string>(), nullptr, false)
+                                 : ojson::parse(tools.dump());
+  if (tools.is_string() && tools.get<std::string>().empty()) return {};
+  if (!list.is_array()) throw RecordError{"wrong_type", "tools is not a list of functions"};
+  std::vector<std::string> out;
+  for (const auto& t : list) {
+    const ojson f = t.is_object() && t.contains("function") ? t["function"] : t;
+    if (!f.is_object() || !f.contains("name") || !f["name"].is_string())
+      throw RecordError{"wrong_type", "a tool lacks a function name"};
+    ojson def = ojson::object();
+    def["type"] = "function";
+    def["function"] = f;
+    out.push_back(def.dump());
+  }
+  return out;
 }
 
 void for_each_json_record(const std::string& path,

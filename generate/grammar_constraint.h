@@ -25,6 +25,9 @@ class GrammarConstraint : public TokenConstraint {
   bool fill_mask(std::vector<char>& mask, std::int64_t tokens_left) override;
   void accept(TokenId id) override;
   bool finished() const override;
+  // Takes raw bytes (what follows a trigger inside one token); false when they leave the
+  // language.
+  bool accept_bytes(const std::string& bytes) { return matcher_.accept(bytes); }
 
  private:
   bool is_eos(TokenId id) const;

@@ -34,6 +34,11 @@ class JsonGrammarBuilder {
   }
 
   std::int32_t any_object() const { return object_; }
+  std::int32_t add_rule(const std::string& name, std::initializer_list<Seq> alternatives) {
+    return rule(fresh(name), alternatives);
+  }
+  void add_alternative(std::int32_t r, Seq alternative) { g_.add(r, std::move(alternative)); }
+  std::int32_t new_rule(const std::string& name) { return g_.rule(fresh(name)); }
   std::int32_t compile(const json& schema, const std::string& at);
 
  private:
@@ -420,6 +425,34 @@ std::shared_ptr<const Grammar> json_schema_grammar(const json& schema) {
   JsonGrammarBuilder b(schema);
   const auto root = b.compile(schema, "");
   return b.finish(root);
+}
+
+}  // namespace chosei
+
+namespace chosei {
+
+std::shared_ptr<const Grammar> tool_call_grammar(const std::vector<ToolFunction>& functions,
+                                                 const std::string& head,
+                                                 const std::string& arguments_key,
+                                                 const std::string& tail,
+                                                 const std::string& separator, bool many) {
+  if (functions.empty()) throw std::invalid_argument("no function to call");
+  JsonGrammarBuilder b;
+  const auto named = b.new_rule("named-call");
+  for (std::size_t i = 0; i < functions.size(); ++i) {
+    const auto& f = functions[i];
+    const auto args = f.parameters.is_null() ? b.any_object()
+                                             : b.compile(f.parameters, "/" + std::to_string(i));
+    b.add_alternative(named, cat({lit(json(f.name).dump() + ", " + json(arguments_key).dump() + ": "),
+                                  one(Grammar::ref(args))}));
+  }
+  const auto call = b.add_rule(
+      "call", {cat({lit(head), one(Grammar::ref(named)), lit("}" + tail)})});
+  if (!many || separator.empty()) return b.finish(call);
+  const auto more = b.new_rule("more-calls");
+  b.add_alternative(more, {});
+  b.add_alternative(more, cat({lit(separator), one(Grammar::ref(call)), one(Grammar::ref(more))}));
+  return b.finish(b.add_rule("calls", {cat({one(Grammar::ref(call)), one(Grammar::ref(more))})}));
 }
 
 }  // namespace chosei

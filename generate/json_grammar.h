@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "generate/grammar.h"
 
@@ -37,6 +38,22 @@ class JsonSchemaError : public std::invalid_argument {
 // Any JSON object.
 std::shared_ptr<const Grammar> json_object_grammar();
 // The JSON texts `schema` admits (within the limits above).
+// A function a tool call may name, with its parameters' schema (null: any object).
+struct ToolFunction {
+  std::string name;
+  nlohmann::ordered_json parameters;
+};
+// Tool calls as a template writes them (tokenizer/tool_calls.h's ToolCallSyntax): `head`
+// "<one of functions>", "<arguments_key>": <its parameters>} `tail`, and with `many` more
+// calls after `separator` (each again head ... tail). head is the syntax's prefix plus
+// {"name": , less what a trigger already wrote. A parameters schema the compiler does not
+// support throws JsonSchemaError with the pointer under /<function index>.
+std::shared_ptr<const Grammar> tool_call_grammar(const std::vector<ToolFunction>& functions,
+                                                 const std::string& head,
+                                                 const std::string& arguments_key,
+                                                 const std::string& tail,
+                                                 const std::string& separator, bool many);
+
 // An ordered_json, because properties are produced in the order the schema lists them.
 std::shared_ptr<const Grammar> json_schema_grammar(const nlohmann::ordered_json& schema);
 

@@ -22,8 +22,11 @@ std::vector<TokenId> stop_token_ids(const std::vector<TokenId>& eos_ids, const C
 
 std::vector<ChatMessage> conversation_messages(const Conversation& conversation) {
   std::vector<ChatMessage> out;
-  for (const auto& t : conversation.turns)
-    out.push_back({t.role, t.content, !(t.weight && *t.weight == 0.0)});
+  for (const auto& t : conversation.turns) {
+    ChatMessage m{t.role, t.content, !(t.weight && *t.weight == 0.0)};
+    for (const auto& [name, arguments] : t.tool_calls) m.tool_calls.push_back({"", name, arguments});
+    out.push_back(std::move(m));
+  }
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "tokenizer/tool_calls.h"
+
 namespace chosei {
 
 namespace {
@@ -177,9 +179,11 @@ std::vector<TokenId> ChatTemplate::end_of_turn_ids(const Tokenizer& tokenizer) c
   return ids;
 }
 
-RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMessage>& messages,
-                                  bool add_generation_prompt) const {
+RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMessage>& given,
+                                  bool add_generation_prompt,
+                                  const std::vector<std::string>& tools) const {
   const auto& spec = spec_named(name_);
+  const auto messages = uses_tools(given, tools) ? tool_messages(*this, given, tools) : given;
   RenderedChat r;
   auto emit = [&](const std::string& markup, bool label) {
     encode_markup(tok, spec, markup, r.ids);
@@ -194,6 +198,12 @@ RenderedChat ChatTemplate::render(const Tokenizer& tok, const std::vector<ChatMe
   const bool llama2 = name_ == "llama2";
   std::string pending_system;  // llama2 and gemma fold the system prompt into the first user turn
   for (const auto& m : messages) {
+    if (m.role == "ipython" && name_ == "llama3") {  // Llama 3.1's tool results
+      emit("<|start_header_id|>ipython<|end_header_id|>\n\n", false);
+      emit_content(m.content, false);
+      emit(spec.close, false);
+      continue;
+    }
     if (m.role != "system" && m.role != "user" && m.role != "assistant")
       throw std::invalid_argument("chat message role \"" + m.role +
                                   "\" is not system, user or assistant");

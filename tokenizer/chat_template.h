@@ -12,10 +12,19 @@
 
 namespace chosei {
 
+// A function call an assistant message makes (OpenAI's tool_calls[].function).
+struct ToolCall {
+  std::string id;         // "call_..." (empty in training data)
+  std::string name;
+  std::string arguments;  // a JSON object, as text
+};
+
 struct ChatMessage {
-  std::string role;  // system | user | assistant
+  std::string role;  // system | user | assistant | tool (a tool's result)
   std::string content;
   bool labeled = true;  // an assistant message with weight 0 is context, not a target
+  std::vector<ToolCall> tool_calls = {};  // assistant: the calls it makes
+  std::string tool_call_id = {};          // tool: the call it answers
 };
 
 struct RenderedChat {
@@ -44,8 +53,11 @@ class ChatTemplate {
   // The ids of end_of_turn() that `tokenizer` knows: generation stops at any of them.
   std::vector<TokenId> end_of_turn_ids(const Tokenizer& tokenizer) const;
 
+  // `tools`: function definitions as JSON text ({"type": "function", "function": {...}});
+  // with tools, tool calls or tool results the messages pass through the template's
+  // tool-calling convention first (tokenizer/tool_calls.h).
   RenderedChat render(const Tokenizer& tokenizer, const std::vector<ChatMessage>& messages,
-                      bool add_generation_prompt) const;
+                      bool add_generation_prompt, const std::vector<std::string>& tools = {}) const;
 
  private:
   explicit ChatTemplate(std::string name) : name_(std::move(name)) {}

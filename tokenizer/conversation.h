@@ -6,18 +6,24 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace chosei {
 
 struct Turn {
-  std::string role;  // system | user | assistant
+  std::string role;  // system | user | assistant | tool (a tool's result, never a target)
   std::string content;
   std::optional<double> weight;  // OpenAI's per-message "weight": 0 masks an assistant turn
+  // An assistant turn's function calls: (name, arguments as JSON text).
+  std::vector<std::pair<std::string, std::string>> tool_calls = {};
 };
 
 struct Conversation {
   std::vector<Turn> turns;
+  // The functions the conversation may call, each as OpenAI's {"type": "function",
+  // "function": {...}} JSON text.
+  std::vector<std::string> tools;
   std::map<std::string, std::string> fields;  // extra top-level string fields (e.g. "intent")
   std::string source;                         // file the example came from
   std::size_t line = 0;  // its line (JSONL, CSV) or element number (JSON array)

@@ -70,7 +70,7 @@ status() { curl -s -o "$WORK/body" -w '%{http_code}' -H 'Authorization: Bearer t
 U="$BASE/v1/chat/completions"
 [ "$(status "$U" -d '{not json')" = 400 ]
 [ "$(status "$U" -d '{"model":"tiny","messages":[{"role":"user","content":5}]}')" = 400 ]
-[ "$(status "$U" -d '{"model":"tiny","messages":[{"role":"tool","content":"x"}]}')" = 400 ]
+[ "$(status "$U" -d '{"model":"tiny","messages":[{"role":"robot","content":"x"}]}')" = 400 ]
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U" -d '{}')" = 401 ]
 head -c 100000 /dev/zero | tr '\0' 'a' >"$WORK/big"
 [ "$(status "$U" --data-binary @"$WORK/big")" = 413 ]

@@ -46,7 +46,7 @@ TEST(ChatRequest, EveryMalformedFieldIsA400NamingIt) {
   EXPECT_EQ(param_of(R"({"messages": [{"role": "user", "content": "x"}]})"), "model");
   EXPECT_EQ(param_of(R"({"model": "m"})"), "messages");
   EXPECT_EQ(param_of(R"({"model": "m", "messages": []})"), "messages");
-  EXPECT_EQ(param_of(R"({"model": "m", "messages": [{"role": "tool", "content": "x"}]})"),
+  EXPECT_EQ(param_of(R"({"model": "m", "messages": [{"role": "robot", "content": "x"}]})"),
             "messages[0].role");
   EXPECT_EQ(param_of(R"({"model": "m", "messages": [{"role": "user", "content": 5}]})"),
             "messages[0].content");
@@ -73,7 +73,7 @@ TEST(ChatRequest, EveryMalformedFieldIsA400NamingIt) {
                                                         {"logit_bias", "{\"1\": 5}"},
                                                         {"functions", "[]"},
                                                         {"frobnicate", "true"},
-                                                        {"tools", "[{}]"}})
+                                                        {"tools", "{}"}})
     EXPECT_EQ(param_of(R"({"model": "m", )" + ok_messages + ", \"" + field + "\": " + value + "}"),
               field)
         << field << " = " << value;
