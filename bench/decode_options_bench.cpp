@@ -31,8 +31,8 @@ double tokens_per_second(GenerationLoop& loop, const LoadedModel& m, const Token
     job->sampling.seed = seed;
     if (mode == Mode::kLogprobs) job->sampling.top_logprobs = 5;
     if (mode == Mode::kJson)
-      job->constraint = std::make_shared<GrammarConstraint>(json_object_grammar(), bytes, trie,
-                                                            m.eos_ids());
+      job->constraint =
+          std::make_shared<GrammarConstraint>(json_object_grammar(), bytes, trie, m.eos_ids());
     std::promise<GenerationSummary> done;
     job->on_done = [&](const GenerationSummary& s) { done.set_value(s); };
     if (!loop.submit(job)) throw std::runtime_error("the generation queue refused a job");
@@ -50,8 +50,8 @@ int bench_decode_options(const std::string& dir, std::int64_t tokens, int thread
   const Tokenizer* tok = m.tokenizer.tokenizer.get();
   const TokenBytes bytes(*tok);
   const VocabularyTrie trie(bytes);
-  GenerationLoop loop(m.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}), 1,
-                      4, m.model->config().max_position_embeddings);
+  GenerationLoop loop(m.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}), 1, 4,
+                      m.model->config().max_position_embeddings);
   tokens_per_second(loop, m, bytes, trie, Mode::kPlain, 16);  // warm-up
   const double plain = tokens_per_second(loop, m, bytes, trie, Mode::kPlain, tokens);
   const double logprobs = tokens_per_second(loop, m, bytes, trie, Mode::kLogprobs, tokens);

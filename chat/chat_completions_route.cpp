@@ -53,8 +53,7 @@ std::shared_ptr<const Grammar> call_grammar(const ServedModel& sm, const ToolReq
   std::string head = syntax.prefix + "{\"name\": ";
   if (after_trigger) head.erase(0, syntax.trigger.size());
   try {
-    return tool_call_grammar(functions, head, syntax.arguments_key, syntax.suffix,
-                             syntax.separator,
+    return tool_call_grammar(functions, head, syntax.arguments_key, syntax.suffix, syntax.separator,
                              !after_trigger && t.parallel && t.choice == "required");
   } catch (const JsonSchemaError& e) {
     const auto slash = e.pointer().find('/', 1);
@@ -131,9 +130,9 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
                               "llama3 have)",
                           "tools", "unsupported_value");
   const bool forced = r.tools.active() && r.tools.choice != "auto";
-  const auto grammar = forced ? call_grammar(*sm, r.tools, false) : response_grammar(r.response_format);
-  const auto lazy_call =
-      r.tools.active() && !forced ? call_grammar(*sm, r.tools, true) : nullptr;
+  const auto grammar =
+      forced ? call_grammar(*sm, r.tools, false) : response_grammar(r.response_format);
+  const auto lazy_call = r.tools.active() && !forced ? call_grammar(*sm, r.tools, true) : nullptr;
   auto ch = std::make_shared<GenerationChannel>(static_cast<std::size_t>(r.n));
   const std::string refusal = screen_input(r);
   if (!refusal.empty()) {  // answered without the model, as a content_filter finish
@@ -276,7 +275,8 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       if (reply && !d.blocked) {  // the held text: content, or tool_calls deltas
         auto parsed = reply->finish();
         if (!parsed.content.empty() &&
-            !write(chat_chunk_json(id, created, model, {{"content", parsed.content}}, nullptr, d.index)))
+            !write(chat_chunk_json(id, created, model, {{"content", parsed.content}}, nullptr,
+                                   d.index)))
           return false;
         if (!parsed.calls.empty()) {
           finish = "tool_calls";
@@ -286,8 +286,8 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
             return false;
         }
       }
-      if (!write(chat_chunk_json(id, created, model, json::object(), finish, d.index,
-                                 lp_json(rest))))
+      if (!write(
+              chat_chunk_json(id, created, model, json::object(), finish, d.index, lp_json(rest))))
         return false;
       usage->first = d.summary.prompt_tokens;
       usage->second += d.summary.completion_tokens;

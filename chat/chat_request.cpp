@@ -32,8 +32,7 @@ std::string content_text(const json& content, const std::string& param) {
 }
 
 std::vector<ToolCall> parse_tool_calls_field(const json& calls, const std::string& param) {
-  if (!calls.is_array())
-    throw invalid_request(param + " must be an array", param, "invalid_type");
+  if (!calls.is_array()) throw invalid_request(param + " must be an array", param, "invalid_type");
   std::vector<ToolCall> out;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const std::string at = param + "[" + std::to_string(i) + "]";
@@ -67,11 +66,11 @@ std::vector<ChatMessage> parse_messages(const json& body) {
     std::string role = m["role"].get<std::string>();
     if (role == "developer") role = "system";
     if (role != "system" && role != "user" && role != "assistant" && role != "tool")
-      throw invalid_request("role \"" + role +
-                                "\" is not supported (system, developer, user, assistant, tool)",
-                            param + ".role", "unsupported_value");
-    ChatMessage msg{role, content_text(m.contains("content") ? m["content"] : json(),
-                                       param + ".content")};
+      throw invalid_request(
+          "role \"" + role + "\" is not supported (system, developer, user, assistant, tool)",
+          param + ".role", "unsupported_value");
+    ChatMessage msg{
+        role, content_text(m.contains("content") ? m["content"] : json(), param + ".content")};
     if (role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null())
       msg.tool_calls = parse_tool_calls_field(m["tool_calls"], param + ".tool_calls");
     if (role == "tool" && m.contains("tool_call_id") && m["tool_call_id"].is_string())
@@ -88,8 +87,8 @@ ToolRequest parse_tools(const json& body, const std::string& raw) {
   if (!body.contains("tools") || body["tools"].is_null()) return t;
   const auto& tools = body["tools"];
   if (!tools.is_array()) throw invalid_request("tools must be an array", "tools", "invalid_type");
-  const auto ordered = raw.empty() ? nlohmann::ordered_json()
-                                   : nlohmann::ordered_json::parse(raw, nullptr, false);
+  const auto ordered =
+      raw.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(raw, nullptr, false);
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const std::string at = "tools[" + std::to_string(i) + "]";
     const auto& tool = tools[i];

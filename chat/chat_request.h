@@ -24,7 +24,7 @@ struct ResponseFormat {
 
 // tools and tool_choice: which functions the model is told of and must, may or must not call.
 struct ToolRequest {
-  std::vector<ToolFunction> functions;  // tools[].function: name and parameters
+  std::vector<ToolFunction> functions;   // tools[].function: name and parameters
   std::vector<std::string> definitions;  // each tool as JSON text, for the prompt
   std::string choice = "auto";           // none | auto | required | function
   std::string forced;                    // the function named by tool_choice

@@ -36,7 +36,6 @@ ParsedReply ToolCallReply::finish() {
   return r;
 }
 
-
 nlohmann::json tool_calls_json(std::vector<ToolCall>& calls, bool with_index) {
   static std::mt19937_64 rng(std::random_device{}());
   static std::mutex m;

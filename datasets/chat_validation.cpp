@@ -13,8 +13,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kKnownKeys = {"role", "content", "name", "function_call", "weight",
-                                          "tool_calls", "tool_call_id"};
+const std::set<std::string> kKnownKeys = {"role",   "content",    "name",        "function_call",
+                                          "weight", "tool_calls", "tool_call_id"};
 const std::set<std::string> kKnownRoles = {"system", "user", "assistant", "function", "tool"};
 
 class ExampleChecker {

@@ -16,11 +16,11 @@ std::string conversation_to_openai_json(const Conversation& c) {
       if (!t.content.empty()) m["content"] = t.content;
       m["tool_calls"] = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < t.tool_calls.size(); ++i)
-        m["tool_calls"].push_back({{"id", "call_" + std::to_string(i)},
-                                   {"type", "function"},
-                                   {"function",
-                                    {{"name", t.tool_calls[i].first},
-                                     {"arguments", t.tool_calls[i].second}}}});
+        m["tool_calls"].push_back(
+            {{"id", "call_" + std::to_string(i)},
+             {"type", "function"},
+             {"function",
+              {{"name", t.tool_calls[i].first}, {"arguments", t.tool_calls[i].second}}}});
     }
     if (t.weight) m["weight"] = *t.weight;
     j["messages"].push_back(m);

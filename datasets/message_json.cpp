@@ -17,7 +17,8 @@ std::string call_arguments(const json& f) {
   const auto& a = f["arguments"];
   if (a.is_object()) return a.dump();
   const auto parsed = a.is_string() ? json::parse(a.get<std::string>(), nullptr, false) : json();
-  if (!parsed.is_object()) throw RecordError{"invalid_tool_call", "tool call arguments are not a JSON object"};
+  if (!parsed.is_object())
+    throw RecordError{"invalid_tool_call", "tool call arguments are not a JSON object"};
   return parsed.dump();
 }
 
@@ -28,7 +29,8 @@ std::string normalize_role(const std::string& role) {
   if (role == "function" || role == "observation") return "tool";
   if (role == "human") return "user";
   if (role == "gpt" || role == "bot" || role == "model") return "assistant";
-  throw RecordError{"unrecognized_role", "role \"" + role + "\" is not system, user, assistant or tool"};
+  throw RecordError{"unrecognized_role",
+                    "role \"" + role + "\" is not system, user, assistant or tool"};
 }
 
 std::string content_text(const json& c) {
@@ -84,7 +86,9 @@ Turn message_turn(const json& m) {
   if (!m["role"].is_string()) throw RecordError{"wrong_type", "role is not a string"};
   const bool no_content = !m.contains("content") || m["content"].is_null();
   Turn t{normalize_role(m["role"].get<std::string>()),
-         calls && no_content ? "" : content_text(m["content"]), std::nullopt, {}};
+         calls && no_content ? "" : content_text(m["content"]),
+         std::nullopt,
+         {}};
   if (calls) t.tool_calls = tool_call_list(m["tool_calls"]);
   for (const char* key : {"weight", "loss_weight"})
     if (m.contains(key)) {
@@ -113,7 +117,8 @@ Turn sharegpt_turn(const json& m) {
         !call["name"].is_string())
       throw RecordError{"invalid_tool_call",
                         "a function_call turn is not {\"name\", \"arguments\"} JSON"};
-    return {"assistant", "", std::nullopt, {{call["name"].get<std::string>(), call_arguments(call)}}};
+    return {
+        "assistant", "", std::nullopt, {{call["name"].get<std::string>(), call_arguments(call)}}};
   }
   return {normalize_role(from), content_text(m["value"]), std::nullopt, {}};
 }

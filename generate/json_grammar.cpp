@@ -441,13 +441,14 @@ std::shared_ptr<const Grammar> tool_call_grammar(const std::vector<ToolFunction>
   const auto named = b.new_rule("named-call");
   for (std::size_t i = 0; i < functions.size(); ++i) {
     const auto& f = functions[i];
-    const auto args = f.parameters.is_null() ? b.any_object()
-                                             : b.compile(f.parameters, "/" + std::to_string(i));
-    b.add_alternative(named, cat({lit(json(f.name).dump() + ", " + json(arguments_key).dump() + ": "),
-                                  one(Grammar::ref(args))}));
+    const auto args =
+        f.parameters.is_null() ? b.any_object() : b.compile(f.parameters, "/" + std::to_string(i));
+    b.add_alternative(named,
+                      cat({lit(json(f.name).dump() + ", " + json(arguments_key).dump() + ": "),
+                           one(Grammar::ref(args))}));
   }
-  const auto call = b.add_rule(
-      "call", {cat({lit(head), one(Grammar::ref(named)), lit("}" + tail)})});
+  const auto call =
+      b.add_rule("call", {cat({lit(head), one(Grammar::ref(named)), lit("}" + tail)})});
   if (!many || separator.empty()) return b.finish(call);
   const auto more = b.new_rule("more-calls");
   b.add_alternative(more, {});

@@ -37,7 +37,7 @@ class TriggeredConstraint : public TokenConstraint {
   const TokenBytes& bytes_;
   const VocabularyTrie& trie_;
   std::vector<TokenId> eos_ids_;
-  std::string window_;                     // the last free bytes (shorter than the trigger)
+  std::string window_;                       // the last free bytes (shorter than the trigger)
   std::unique_ptr<GrammarConstraint> call_;  // set inside a call
 };
 

@@ -24,7 +24,8 @@ std::vector<ChatMessage> conversation_messages(const Conversation& conversation)
   std::vector<ChatMessage> out;
   for (const auto& t : conversation.turns) {
     ChatMessage m{t.role, t.content, !(t.weight && *t.weight == 0.0)};
-    for (const auto& [name, arguments] : t.tool_calls) m.tool_calls.push_back({"", name, arguments});
+    for (const auto& [name, arguments] : t.tool_calls)
+      m.tool_calls.push_back({"", name, arguments});
     out.push_back(std::move(m));
   }
   return out;

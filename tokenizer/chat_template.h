@@ -14,7 +14,7 @@ namespace chosei {
 
 // A function call an assistant message makes (OpenAI's tool_calls[].function).
 struct ToolCall {
-  std::string id;         // "call_..." (empty in training data)
+  std::string id;  // "call_..." (empty in training data)
   std::string name;
   std::string arguments;  // a JSON object, as text
 };

@@ -65,7 +65,8 @@ bool supports_tools(const ChatTemplate& tmpl) {
 }
 
 ToolCallSyntax tool_call_syntax(const ChatTemplate& tmpl) {
-  if (tmpl.name() == "chatml") return {"<tool_call>\n", "arguments", "\n</tool_call>", "\n", "<tool_call>"};
+  if (tmpl.name() == "chatml")
+    return {"<tool_call>\n", "arguments", "\n</tool_call>", "\n", "<tool_call>"};
   if (tmpl.name() == "llama3") return {"", "parameters", "", "", "{\"name\": "};
   throw std::invalid_argument("the " + tmpl.name() +
                               " chat template has no tool-calling convention (chatml and "
@@ -88,7 +89,8 @@ std::vector<ChatMessage> tool_messages(const ChatTemplate& tmpl,
   std::size_t start = 0;
   if (!tools.empty() && chatml) {
     std::string system;
-    if (!messages.empty() && messages[0].role == "system") system = messages[start++].content + "\n\n";
+    if (!messages.empty() && messages[0].role == "system")
+      system = messages[start++].content + "\n\n";
     std::string listed;
     for (const auto& t : tools) listed += (listed.empty() ? "" : "\n") + t;
     out.push_back({"system", system + kChatmlTools + listed + kChatmlToolsEnd});
@@ -116,7 +118,8 @@ std::vector<ChatMessage> tool_messages(const ChatTemplate& tmpl,
     }
     if (!m.tool_calls.empty()) {
       std::string calls;
-      for (const auto& c : m.tool_calls) calls += (calls.empty() ? "" : "\n") + call_text(syntax, c);
+      for (const auto& c : m.tool_calls)
+        calls += (calls.empty() ? "" : "\n") + call_text(syntax, c);
       plain.content = trim(m.content).empty() ? calls : m.content + "\n" + calls;
     }
     out.push_back(std::move(plain));
@@ -130,8 +133,10 @@ ParsedReply parse_tool_calls(const ChatTemplate& tmpl, const std::string& reply)
   if (tmpl.name() == "llama3") {
     ToolCall call;
     const std::string t = trim(reply);
-    if (!t.empty() && t[0] == '{' && read_call(t, &call)) r.calls.push_back(call);
-    else r.content = reply;
+    if (!t.empty() && t[0] == '{' && read_call(t, &call))
+      r.calls.push_back(call);
+    else
+      r.content = reply;
     return r;
   }
   std::size_t pos = reply.find(syntax.trigger);

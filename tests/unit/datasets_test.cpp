@@ -129,7 +129,8 @@ TEST(Validation, EveryErrorKindNamesItsLine) {
           "not json\n[1]\n{\"messages\":[]}\n"
           "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"user\",\"content\":"
           "\"b\"},{\"role\":\"assistant\",\"content\":\" \"}]}\n"
-          "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\",\"extra\":1},{\"role\":\"user\"}]}\n"
+          "{\"messages\":[{\"role\":\"robot\",\"content\":\"x\",\"extra\":1},{\"role\":\"user\"}]}"
+          "\n"
           "{\"messages\":[{\"role\":\"user\",\"content\":\"\xff\"}]}\n");
   auto r = validate_chat_jsonl(path);
   EXPECT_FALSE(r.ok());
@@ -149,6 +150,33 @@ TEST(Validation, EveryErrorKindNamesItsLine) {
   std::set<std::size_t> lines;
   for (const auto& e : r.errors) lines.insert(e.line);
   EXPECT_EQ(lines, (std::set<std::size_t>{2, 3, 4, 5, 6, 7}));
+}
+
+// OpenAI's tool-calling fine-tuning format: an assistant message with tool_calls and no
+// content, then (parallel) tool results, is a clean example; read back, the calls and the
+// tools survive, and writing it out keeps them.
+TEST(Validation, ToolCallingExamplesAreCleanAndRoundTrip) {
+  const std::string line =
+      R"({"messages":[{"role":"user","content":"Weather in Kyoto and Nara?"},)"
+      R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"weather","arguments":"{\"city\": \"Kyoto\"}"}},)"
+      R"({"id":"c2","type":"function","function":{"name":"weather","arguments":"{\"city\": \"Nara\"}"}}]},)"
+      R"({"role":"tool","tool_call_id":"c1","content":"sunny"},{"role":"tool","tool_call_id":"c2","content":"rain"},)"
+      R"({"role":"assistant","content":"Kyoto is sunny; Nara has rain."}],)"
+      R"("tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object"}}}]})";
+  auto path = write_temp("tools.jsonl", line + "\n");
+  auto r = validate_chat_jsonl(path);
+  EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].message);
+  auto data = read_chat_dataset(path);
+  ASSERT_EQ(data.conversations.size(), 1u);
+  const auto& c = data.conversations[0];
+  ASSERT_EQ(c.turns[1].tool_calls.size(), 2u);
+  EXPECT_EQ(c.turns[1].tool_calls[1].first, "weather");
+  EXPECT_EQ(c.turns[1].tool_calls[1].second, R"({"city":"Nara"})");
+  EXPECT_EQ(c.turns[2].role, "tool");
+  ASSERT_EQ(c.tools.size(), 1u);
+  const auto again = nlohmann::json::parse(conversation_to_openai_json(c));
+  EXPECT_EQ(again["messages"][1]["tool_calls"][0]["function"]["arguments"], R"({"city":"Kyoto"})");
+  EXPECT_EQ(again["tools"][0]["function"]["name"], "weather");
 }
 
 TEST(Validation, DefaultEpochsFollowTheNotebook) {

@@ -27,8 +27,12 @@ TEST(ToolCalls, ChatmlWritesQwenStyleToolsCallsAndResults) {
   const auto tmpl = ChatTemplate::by_name("chatml");
   ChatMessage call{"assistant", ""};
   call.tool_calls.push_back({"", "search_recipes", R"({"ingredients": ["rice"]})"});
-  const auto out = tool_messages(tmpl, {{"system", "Be brief."}, {"user", "I have rice."}, call,
-                                        {"tool", R"({"recipes": []})", false}, {"tool", "ok", false}},
+  const auto out = tool_messages(tmpl,
+                                 {{"system", "Be brief."},
+                                  {"user", "I have rice."},
+                                  call,
+                                  {"tool", R"({"recipes": []})", false},
+                                  {"tool", "ok", false}},
                                  {kTool});
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0].role, "system");
@@ -56,9 +60,11 @@ TEST(ToolCalls, Llama3PutsToolsInTheFirstUserMessageAndResultsInIpython) {
   const auto tmpl = ChatTemplate::by_name("llama3");
   ChatMessage call{"assistant", ""};
   call.tool_calls.push_back({"", "search_recipes", R"({"ingredients":["rice"]})"});
-  const auto out = tool_messages(tmpl, {{"user", "I have rice."}, call, {"tool", "[]", false}}, {kTool});
+  const auto out =
+      tool_messages(tmpl, {{"user", "I have rice."}, call, {"tool", "[]", false}}, {kTool});
   ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0].content.rfind("Given the following functions, please respond with a JSON", 0), 0u);
+  EXPECT_EQ(out[0].content.rfind("Given the following functions, please respond with a JSON", 0),
+            0u);
   EXPECT_NE(out[0].content.find("    \"type\": \"function\""), std::string::npos);  // indent 4
   EXPECT_EQ(out[0].content.substr(out[0].content.size() - 12), "I have rice.");
   EXPECT_EQ(out[1].content,
@@ -68,9 +74,11 @@ TEST(ToolCalls, Llama3PutsToolsInTheFirstUserMessageAndResultsInIpython) {
 
 TEST(ToolCalls, RepliesReadBackIntoCalls) {
   const auto chatml = ChatTemplate::by_name("chatml");
-  auto r = parse_tool_calls(chatml,
-                            "Let me look.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n"
-                            "</tool_call>\n<tool_call>\n{\"name\": \"b\", \"arguments\": \"{\\\"y\\\": 2}\"}\n</tool_call>");
+  auto r =
+      parse_tool_calls(chatml,
+                       "Let me look.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {\"x\": 1}}\n"
+                       "</tool_call>\n<tool_call>\n{\"name\": \"b\", \"arguments\": \"{\\\"y\\\": "
+                       "2}\"}\n</tool_call>");
   EXPECT_EQ(r.content, "Let me look.");
   ASSERT_EQ(r.calls.size(), 2u);
   EXPECT_EQ(r.calls[0].name, "a");
@@ -106,11 +114,14 @@ TEST(ToolCalls, GlaiveDataRendersWithCallsLabeledAndResultsMasked) {
       std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
   const auto r = tmpl.render(*tok.tokenizer, conversation_messages(c), false, c.tools);
   std::vector<TokenId> learned, context;
-  for (std::size_t i = 0; i < r.ids.size(); ++i) (r.assistant_mask[i] ? learned : context).push_back(r.ids[i]);
-  const std::string learned_text = tok.tokenizer->decode(learned), context_text = tok.tokenizer->decode(context);
-  EXPECT_NE(learned_text.find("<tool_call>\n{\"name\": \"search_recipes\", \"arguments\": "
-                              "{\"ingredients\":[\"chicken\",\"bell peppers\",\"rice\"]}}\n</tool_call>"),
-            std::string::npos)
+  for (std::size_t i = 0; i < r.ids.size(); ++i)
+    (r.assistant_mask[i] ? learned : context).push_back(r.ids[i]);
+  const std::string learned_text = tok.tokenizer->decode(learned),
+                    context_text = tok.tokenizer->decode(context);
+  EXPECT_NE(
+      learned_text.find("<tool_call>\n{\"name\": \"search_recipes\", \"arguments\": "
+                        "{\"ingredients\":[\"chicken\",\"bell peppers\",\"rice\"]}}\n</tool_call>"),
+      std::string::npos)
       << learned_text;
   EXPECT_EQ(learned_text.find("<tool_response>"), std::string::npos);
   EXPECT_EQ(learned_text.find("Chicken and Rice Casserole\", \"ingredients\""), std::string::npos);
@@ -126,8 +137,9 @@ TEST(TriggeredConstraint, AStartedCallIsWellFormedUnderRandomLogits) {
   const Tokenizer& tok = *loaded.tokenizer;
   const TokenBytes bytes(tok);
   const VocabularyTrie trie(bytes);
-  const auto body = tool_call_grammar({{"search_recipes", nlohmann::ordered_json::parse(kTool)["function"]["parameters"]}},
-                                      "\n{\"name\": ", "arguments", "\n</tool_call>", "", false);
+  const auto body = tool_call_grammar(
+      {{"search_recipes", nlohmann::ordered_json::parse(kTool)["function"]["parameters"]}},
+      "\n{\"name\": ", "arguments", "\n</tool_call>", "", false);
   const auto V = tok.vocab_size();
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0, 3);
