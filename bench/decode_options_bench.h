@@ -9,7 +9,9 @@
 
 namespace chosei {
 
-// Prints "plain_tokens_per_s A logprobs_tokens_per_s B json_tokens_per_s C".
+// Prints "plain_tokens_per_s A logprobs_tokens_per_s B json_tokens_per_s C json_mask_ms D
+// json_masked_steps E" (D: milliseconds per full-vocabulary mask; E: the share of steps whose
+// free draw was refused and needed one).
 int bench_decode_options(const std::string& model_dir, std::int64_t tokens, int threads);
 
 }  // namespace chosei
