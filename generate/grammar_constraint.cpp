@@ -38,24 +38,42 @@ bool GrammarConstraint::allows(TokenId id, std::int64_t tokens_left) {
   return ok;
 }
 
+// Every token that keeps the output in the language, with the fewest bytes that then
+// complete it (the budget check happens per step, on this list).
 void GrammarConstraint::walk(std::int32_t node, const GrammarMatcher::Stacks& state,
-                             std::int64_t tokens_left, std::vector<char>& mask, bool& any) {
+                             Candidates& out) {
   GrammarMatcher::Stacks next;
   for (const auto& [byte, child] : trie_.node(node).children) {
     const auto mark = matcher_.mark();
     matcher_.advance(state, byte, next);
     if (!next.empty()) {
-      if (fits(next, tokens_left))
-        for (auto id : trie_.node(child).tokens) mask[static_cast<std::size_t>(id)] = 1, any = true;
-      walk(child, next, tokens_left, mask, any);
+      const auto& tokens = trie_.node(child).tokens;
+      if (!tokens.empty()) {
+        const auto need = matcher_.min_bytes(next);
+        for (auto id : tokens) out.emplace_back(id, need);
+      }
+      walk(child, next, out);
     }
     matcher_.rewind(mark);
   }
 }
 
+// States recur (every character inside a JSON string leaves the same stacks), so the walk's
+// result is kept per state: a recurring state costs one pass over its candidates.
+const GrammarConstraint::Candidates& GrammarConstraint::candidates() {
+  const auto key = matcher_.signature(matcher_.stacks());
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  if (cache_.size() >= kCachedStates) cache_.clear();
+  Candidates found;
+  walk(VocabularyTrie::kRoot, matcher_.stacks(), found);
+  return cache_.emplace(key, std::move(found)).first->second;
+}
+
 bool GrammarConstraint::fill_mask(std::vector<char>& mask, std::int64_t tokens_left) {
   bool any = false;
-  walk(VocabularyTrie::kRoot, matcher_.stacks(), tokens_left, mask, any);
+  for (const auto& [id, need] : candidates())
+    if (need <= tokens_left - 1) mask[static_cast<std::size_t>(id)] = 1, any = true;
   if (matcher_.accepted())
     for (auto id : eos_ids_)
       if (id >= 0 && static_cast<std::size_t>(id) < mask.size()) mask[id] = 1, any = true;

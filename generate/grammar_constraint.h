@@ -7,6 +7,8 @@
 // complete; when nothing can follow it, finished() ends the row.
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "generate/grammar_matcher.h"
@@ -32,8 +34,11 @@ class GrammarConstraint : public TokenConstraint {
  private:
   bool is_eos(TokenId id) const;
   bool fits(const GrammarMatcher::Stacks& after, std::int64_t tokens_left) const;
-  void walk(std::int32_t node, const GrammarMatcher::Stacks& state, std::int64_t tokens_left,
-            std::vector<char>& mask, bool& any);
+  using Candidates = std::vector<std::pair<TokenId, std::int64_t>>;  // token, bytes to finish
+  void walk(std::int32_t node, const GrammarMatcher::Stacks& state, Candidates& out);
+  const Candidates& candidates();
+  static constexpr std::size_t kCachedStates = 64;
+  std::unordered_map<std::string, Candidates> cache_;
 
   std::shared_ptr<const Grammar> grammar_;
   const TokenBytes& bytes_;

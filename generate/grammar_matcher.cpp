@@ -82,6 +82,16 @@ std::int64_t GrammarMatcher::min_bytes(const Stacks& stacks) const {
   return best;
 }
 
+std::string GrammarMatcher::signature(const Stacks& stacks) const {
+  std::vector<std::int32_t> positions;
+  for (auto s : stacks) {
+    for (auto f = s; f >= 0; f = frames_[f].parent) positions.push_back(frames_[f].pos);
+    positions.push_back(-1);
+  }
+  return std::string(reinterpret_cast<const char*>(positions.data()),
+                     positions.size() * sizeof(std::int32_t));
+}
+
 bool GrammarMatcher::accepted(const Stacks& stacks) const {
   return std::find(stacks.begin(), stacks.end(), -1) != stacks.end();
 }

@@ -36,6 +36,9 @@ class GrammarMatcher {
   void advance(const Stacks& from, unsigned char byte, Stacks& to);
   std::int64_t min_bytes(const Stacks& stacks) const;
   bool accepted(const Stacks& stacks) const;
+  // The stacks' content (every frame's position, top to bottom): equal for equal states
+  // whatever their frame ids.
+  std::string signature(const Stacks& stacks) const;
   std::size_t mark() const { return frames_.size(); }
   void rewind(std::size_t mark) { frames_.resize(mark); }
 
