@@ -19,6 +19,7 @@ void submit_choices(const ServedModel& sm, const GenerationParams& r, const Choi
     job->sampling.frequency_penalty = r.frequency_penalty;
     job->sampling.seed = seed + static_cast<std::uint64_t>(i);
     job->sampling.top_logprobs = spec.top_logprobs;
+    job->prompt_logprobs = spec.prompt_logprobs;
     job->stop = r.stop;
     job->eos_ids = sm.stop_ids;
     if (spec.constraint) job->constraint = spec.constraint();

@@ -16,7 +16,8 @@ namespace chosei {
 struct ChoiceJobs {
   std::vector<TokenId> prompt;
   std::int64_t max_tokens = 256;
-  int top_logprobs = -1;  // -1: no log-probabilities
+  int top_logprobs = -1;     // -1: no log-probabilities
+  int prompt_logprobs = -1;  // >= 0: score the prompt too (legacy echo with logprobs)
   // Each choice's constraint (null: free text); called once per choice.
   std::function<std::shared_ptr<TokenConstraint>()> constraint;
   std::size_t first_index = 0;  // the channel slot of choice 0 (several prompts share one)

@@ -53,7 +53,12 @@ CompletionRequest parse_completion_request(const json& body, const RequestLimits
   if (rest.contains("best_of") && rest["best_of"] == json(1)) rest.erase("best_of");
   refuse_unknown_fields(rest, {"prompt", "echo", "logprobs"});
   CompletionRequest r;
-  parse_generation_params(body, limits, r);
+  // max_tokens 0 with echo scores the prompt and generates nothing (lm-eval's loglikelihood).
+  const bool score_only = body.contains("max_tokens") && body["max_tokens"] == json(0) &&
+                          body.value("echo", false) == true;
+  if (score_only) rest = body, rest.erase("max_tokens");
+  parse_generation_params(score_only ? rest : body, limits, r);
+  if (score_only) r.max_tokens = 0;
   parse_prompts(body, r);
   if (body.contains("echo") && !body["echo"].is_null()) {
     if (!body["echo"].is_boolean())
@@ -66,9 +71,10 @@ CompletionRequest parse_completion_request(const json& body, const RequestLimits
       throw invalid_request("logprobs must be an integer from 0 to 5", "logprobs", "invalid_value");
     r.logprobs = l.get<int>();
   }
-  if (r.echo && r.logprobs >= 0)
-    throw invalid_request("echo with logprobs (the prompt's log-probabilities) is not supported",
-                          "echo", "unsupported_value");
+  if (r.echo && r.logprobs >= 0 && r.stream)
+    throw invalid_request(
+        "echo with logprobs (the prompt's log-probabilities) is answered whole, not streamed",
+        "stream", "unsupported_value");
   return r;
 }
 

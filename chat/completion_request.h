@@ -15,7 +15,7 @@ namespace chosei {
 struct CompletionRequest : GenerationParams {
   // Each prompt as text, or as token ids when the client sent ids.
   std::vector<std::variant<std::string, std::vector<TokenId>>> prompts;
-  bool echo = false;
+  bool echo = false;  // with logprobs: the prompt's tokens are scored too (the first: null)
   int logprobs = -1;  // -1: none; 0..5 alternatives
 };
 

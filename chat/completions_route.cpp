@@ -1,6 +1,7 @@
 #include "chat/completions_route.h"
 
 #include <chrono>
+#include <limits>
 
 #include "chat/api_error.h"
 #include "chat/choice_jobs.h"
@@ -99,6 +100,7 @@ void CompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& req, H
     jobs.prompt = prompts[p].ids;
     jobs.max_tokens = max_tokens;
     jobs.top_logprobs = r.logprobs;
+    if (r.echo && r.logprobs >= 0) jobs.prompt_logprobs = r.logprobs;
     jobs.first_index = first;
     submit_choices(*sm, r, jobs, ch);
   }
@@ -119,9 +121,27 @@ void CompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm,
     const auto& prompt = prompts[k / static_cast<std::size_t>(r.n)];
     const std::string head = r.echo ? prompt.text : "";
     json logprobs = nullptr;
-    if (r.logprobs >= 0 && !w.logprobs_withheld)
-      logprobs =
-          completion_logprobs_json(w.logprobs, sm->token_bytes(), sm->tokenizer(), head.size());
+    if (r.logprobs >= 0 && !w.logprobs_withheld) {
+      std::vector<TokenLogprob> all;
+      if (r.echo) {  // the prompt's tokens first; the first has nothing before it (null)
+        TokenLogprob first;
+        first.id = prompt.ids[0];
+        first.logprob = std::numeric_limits<float>::quiet_NaN();
+        all.push_back(first);
+        all.insert(all.end(), w.prompt_logprobs.begin(), w.prompt_logprobs.end());
+      }
+      all.insert(all.end(), w.logprobs.begin(), w.logprobs.end());
+      // Offsets index the answer's text: the echoed prompt may lack bytes its tokens carry.
+      std::int64_t start = 0;
+      if (r.echo) {
+        std::int64_t prompt_bytes = 0;
+        for (auto id : prompt.ids)
+          if (sm->token_bytes().usable(id))
+            prompt_bytes += static_cast<std::int64_t>(sm->token_bytes().of(id).size());
+        start = std::min<std::int64_t>(0, static_cast<std::int64_t>(head.size()) - prompt_bytes);
+      }
+      logprobs = completion_logprobs_json(all, sm->token_bytes(), sm->tokenizer(), start);
+    }
     const std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
     choices.push_back(completion_choice_json(k, head + w.text, finish, logprobs));
     if (k % static_cast<std::size_t>(r.n) == 0)
@@ -151,7 +171,7 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
     for (std::size_t i = 0; i < n; ++i) echoes.push_back(echo ? p.text : "");
   }
   auto state = std::make_shared<std::pair<std::size_t, std::int64_t>>(ch->choices.size(), 0);
-  auto offsets = std::make_shared<std::vector<std::size_t>>(ch->choices.size(), 0);
+  auto offsets = std::make_shared<std::vector<std::int64_t>>(ch->choices.size(), 0);
   auto begun = std::make_shared<bool>(false);
   res.content_type = "text/event-stream";
   res.headers.emplace_back("Cache-Control", "no-cache");
@@ -164,8 +184,9 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       if (logprobs && !lps.empty()) {
         lp = completion_logprobs_json(lps, sm->token_bytes(), sm->tokenizer(), (*offsets)[index]);
         for (auto t : lps)
-          (*offsets)[index] +=
-              sm->token_bytes().usable(t.id) ? sm->token_bytes().of(t.id).size() : 0;
+          (*offsets)[index] += sm->token_bytes().usable(t.id)
+                                   ? static_cast<std::int64_t>(sm->token_bytes().of(t.id).size())
+                                   : 0;
       }
       const json chunk = text_completion_json(
           id, created, model, json::array({completion_choice_json(index, text, finish, lp)}),
@@ -177,7 +198,7 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
     if (!*begun) {
       *begun = true;
       for (std::size_t k = 0; k < echoes.size(); ++k) {
-        (*offsets)[k] = echoes[k].size();
+        (*offsets)[k] = static_cast<std::int64_t>(echoes[k].size());
         if (!echoes[k].empty() && !write(k, echoes[k], nullptr, {})) return false;
       }
     }

@@ -14,6 +14,10 @@ void GenerationChannel::connect(const std::shared_ptr<GenerationChannel>& ch, st
     std::lock_guard<std::mutex> lock(ch->mutex);
     ch->choices[index].logprobs.push_back(lp);
   };
+  job.on_prompt_logprobs = [ch, index](const std::vector<TokenLogprob>& lps) {
+    std::lock_guard<std::mutex> lock(ch->mutex);
+    ch->choices[index].prompt_logprobs = lps;
+  };
   job.on_done = [ch, index](const GenerationSummary& s) {
     std::lock_guard<std::mutex> lock(ch->mutex);
     ch->choices[index].summary = s;
@@ -105,6 +109,8 @@ std::vector<WholeChoice> drain_all(GenerationChannel& ch, ServerMetrics& metrics
       w.logprobs_withheld = w.logprobs_withheld || d.logprobs_withheld;
       if (d.done) {
         w.summary = d.summary;
+        std::lock_guard<std::mutex> lock(ch.mutex);
+        w.prompt_logprobs = ch.choices[d.index].prompt_logprobs;
         --remaining;
       }
     }

@@ -27,6 +27,7 @@ struct ChoiceChannel {
   // Written by the loop thread, under the channel's mutex.
   std::deque<std::string> pieces;
   std::vector<TokenLogprob> logprobs;
+  std::vector<TokenLogprob> prompt_logprobs;  // when the prompt was scored
   bool done = false;
   GenerationSummary summary;
   // The HTTP thread's (also under the mutex where the loop reads them).
@@ -69,7 +70,7 @@ std::vector<DrainedChoice> drain(GenerationChannel& ch, ServerMetrics& metrics);
 // Drains until every choice is done; the whole text and log-probabilities of each.
 struct WholeChoice {
   std::string text;
-  std::vector<TokenLogprob> logprobs;
+  std::vector<TokenLogprob> logprobs, prompt_logprobs;
   bool blocked = false, logprobs_withheld = false;
   GenerationSummary summary;
 };

@@ -1,6 +1,8 @@
 #include "chat/openai_format.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <random>
@@ -98,18 +100,24 @@ json chat_logprobs_json(const std::vector<TokenLogprob>& logprobs, const TokenBy
 }
 
 json completion_logprobs_json(const std::vector<TokenLogprob>& logprobs, const TokenBytes& bytes,
-                              const Tokenizer& tok, std::size_t offset) {
+                              const Tokenizer& tok, std::int64_t offset) {
   json tokens = json::array(), values = json::array(), tops = json::array(),
        offsets = json::array();
   for (const auto& lp : logprobs) {
     tokens.push_back(token_text(lp.id, bytes, tok));
-    values.push_back(lp.logprob);
-    json top = json::object();
-    for (const auto& [id, value] : lp.top) top[token_text(id, bytes, tok)] = value;
-    tops.push_back(top);
-    offsets.push_back(offset);
-    offset +=
-        (lp.id >= 0 && lp.id < bytes.size() && bytes.usable(lp.id)) ? bytes.of(lp.id).size() : 0;
+    if (std::isnan(lp.logprob)) {  // an echoed prompt's first token: nothing to condition on
+      values.push_back(nullptr);
+      tops.push_back(nullptr);
+    } else {
+      values.push_back(lp.logprob);
+      json top = json::object();
+      for (const auto& [id, value] : lp.top) top[token_text(id, bytes, tok)] = value;
+      tops.push_back(top);
+    }
+    offsets.push_back(std::max<std::int64_t>(0, offset));
+    offset += (lp.id >= 0 && lp.id < bytes.size() && bytes.usable(lp.id))
+                  ? static_cast<std::int64_t>(bytes.of(lp.id).size())
+                  : 0;
   }
   return {{"tokens", tokens},
           {"token_logprobs", values},

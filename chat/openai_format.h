@@ -38,10 +38,12 @@ nlohmann::json chat_chunk_json(const std::string& id, std::int64_t created,
 nlohmann::json chat_logprobs_json(const std::vector<TokenLogprob>& logprobs,
                                   const TokenBytes& bytes, const Tokenizer& tokenizer);
 // Legacy completions' shape: {tokens, token_logprobs, top_logprobs: [{token: logprob}],
-// text_offset}, offsets counted from `offset` in the choice's text.
+// text_offset}, offsets counted from `offset` in the choice's text (negative when the text
+// lacks bytes the first tokens carry, as the leading space SentencePiece strips; offsets
+// never go below 0). A NaN logprob is written null (an echoed prompt's first token).
 nlohmann::json completion_logprobs_json(const std::vector<TokenLogprob>& logprobs,
                                         const TokenBytes& bytes, const Tokenizer& tokenizer,
-                                        std::size_t offset);
+                                        std::int64_t offset);
 
 // A legacy "text_completion" (POST /v1/completions) and its stream chunks.
 nlohmann::json completion_choice_json(std::size_t index, const std::string& text,

@@ -13,7 +13,7 @@ BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::
       valid_(torch::zeros({max_rows, capacity}, torch::kBool)),
       positions_(static_cast<std::size_t>(max_rows), 0) {}
 
-torch::Tensor BatchDecoder::add(const std::vector<TokenId>& prompt) {
+torch::Tensor BatchDecoder::add(const std::vector<TokenId>& prompt, torch::Tensor* all_logits) {
   const auto P = static_cast<std::int64_t>(prompt.size());
   if (rows_ == max_rows_) throw std::length_error("no free row in the batch");
   if (P == 0 || P >= capacity_)
@@ -23,9 +23,11 @@ torch::Tensor BatchDecoder::add(const std::vector<TokenId>& prompt) {
   KvCache single(model_->config(), 1, P);
   ForwardOptions fwd;
   fwd.cache = &single;
-  fwd.last_position_only = true;
+  fwd.last_position_only = all_logits == nullptr;
   auto ids = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end()), torch::kLong);
-  auto logits = model_->forward(ids.unsqueeze(0), fwd).reshape({-1});
+  auto logits = model_->forward(ids.unsqueeze(0), fwd).squeeze(0);
+  if (all_logits) *all_logits = logits;
+  logits = logits.select(0, logits.size(0) - 1).contiguous();
   make_room(P);
   const auto row = rows_++;
   const auto col = cache_.length();

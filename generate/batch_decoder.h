@@ -29,9 +29,10 @@ class BatchDecoder {
   // Longest sequence a row can hold.
   std::int64_t capacity() const { return capacity_; }
 
-  // Prefills `prompt` as a new last row; returns its next-token logits (V floats).
+  // Prefills `prompt` as a new last row; returns its next-token logits (V floats). With
+  // `all_logits`, it also receives every position's logits (P, V) (for prompt scoring).
   // Throws std::length_error when no row is free or the prompt cannot fit.
-  torch::Tensor add(const std::vector<TokenId>& prompt);
+  torch::Tensor add(const std::vector<TokenId>& prompt, torch::Tensor* all_logits = nullptr);
   // Feeds one token per active row (in row order); returns logits (rows, V).
   torch::Tensor step(const std::vector<TokenId>& tokens);
   // Drops `row`; the last row moves into its place (callers move their state the same way).

@@ -120,6 +120,33 @@ bool GenerationLoop::accept(Row& row, TokenId next) {
   return true;
 }
 
+namespace {
+
+// log_softmax(logits[t - 1])[prompt[t]] for t >= 1, and the `top` most likely alternatives.
+std::vector<TokenLogprob> score_prompt(const torch::Tensor& logits,
+                                       const std::vector<TokenId>& prompt, int top) {
+  const auto lp =
+      torch::log_softmax(logits.to(torch::kFloat64), -1).to(torch::kFloat32).contiguous();
+  std::vector<TokenLogprob> out;
+  for (std::size_t t = 1; t < prompt.size(); ++t) {
+    const auto row = lp[static_cast<std::int64_t>(t - 1)];
+    TokenLogprob e;
+    e.id = prompt[t];
+    e.logprob = row[prompt[t]].item<float>();
+    if (top > 0) {
+      auto best = row.topk(std::min<std::int64_t>(top, row.size(0)));
+      auto values = std::get<0>(best), ids = std::get<1>(best);
+      for (std::int64_t k = 0; k < values.size(0); ++k)
+        e.top.emplace_back(static_cast<TokenId>(ids[k].item<std::int64_t>()),
+                           values[k].item<float>());
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
   while (static_cast<std::int64_t>(rows.size()) < max_batch_) {
     std::shared_ptr<GenerationJob> job;
@@ -143,7 +170,16 @@ void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
     GenerationSummary summary;
     summary.prompt_tokens = static_cast<std::int64_t>(job->prompt.size());
     try {
-      auto logits = batch.add(job->prompt).contiguous();
+      torch::Tensor all;
+      auto logits = batch.add(job->prompt, job->prompt_logprobs >= 0 ? &all : nullptr).contiguous();
+      if (all.defined() && job->on_prompt_logprobs)
+        job->on_prompt_logprobs(score_prompt(all, job->prompt, job->prompt_logprobs));
+      if (job->max_tokens <= 0) {  // scoring only
+        batch.remove(batch.rows() - 1);
+        summary.finish_reason = "length";
+        if (job->on_done) job->on_done(summary);
+        continue;
+      }
       const TokenId next = pick(row, logits.data_ptr<float>(), logits.numel());
       if (accept(row, next)) {
         rows.push_back(std::move(row));

@@ -41,6 +41,11 @@ struct GenerationJob {
   // All callbacks run on the loop thread. on_logprob (sampling.top_logprobs >= 0) gets each
   // generated token's log-probabilities before its text.
   std::function<void(const TokenLogprob&)> on_logprob;
+  // >= 0: the prompt is scored first: on_prompt_logprobs gets, for every prompt token after
+  // the first, log_softmax of the raw logits before it (temperature 1, no penalties) at that
+  // token, with this many alternatives. max_tokens 0 then only scores.
+  int prompt_logprobs = -1;
+  std::function<void(const std::vector<TokenLogprob>&)> on_prompt_logprobs;
   // on_text gets each newly final piece of text and returns
   // false when the client is gone (the job is cancelled).
   std::function<bool(const std::string&)> on_text;

@@ -97,8 +97,16 @@ await check("legacy completions' greedy log-probabilities (recomputed in PyTorch
     const lp = r.choices[0].logprobs;
     assert.equal(lp.tokens.length, r.usage.completion_tokens);
     assert.equal(lp.tokens.join(""), r.choices[0].text);
+    // echo with max_tokens 0 scores the prompt itself (lm-eval's loglikelihood requests).
+    const scored = await client.completions.create({ model: trained, prompt, max_tokens: 0,
+      echo: true, logprobs: 2 });
+    const s = scored.choices[0].logprobs;
+    assert.equal(s.tokens.length, prompt.length);
+    assert.equal(s.token_logprobs[0], null);
+    assert.equal(scored.usage.completion_tokens, 0);
     cases.push({ prompt, token_logprobs: lp.token_logprobs,
-      top_logprobs: lp.top_logprobs.map((t) => Object.values(t).sort((a, b) => b - a)) });
+      top_logprobs: lp.top_logprobs.map((t) => Object.values(t).sort((a, b) => b - a)),
+      prompt_logprobs: s.token_logprobs.slice(1) });
   }
   writeFileSync(outJson, JSON.stringify(cases));
 });

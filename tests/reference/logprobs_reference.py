@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Recomputes greedy decoding's log-probabilities with the PyTorch reference forward pass.
+"""Recomputes served log-probabilities with the PyTorch reference forward pass: greedy decoding's
+and, for echo with max_tokens 0, the prompt's own (log_softmax at each token given those before).
 
 For each case (prompt ids, the server's token_logprobs and top_logprobs values, from
 tests/node/openai_api_features_test.mjs) it decodes greedily itself, teacher-forcing its own
@@ -26,7 +27,16 @@ def main():
     weights = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     cases = json.load(open(cases_path))
     worst = 0.0
+    scored = 0
     for case in cases:
+        prompt = list(case["prompt"])
+        with torch.no_grad():
+            prompt_lp = torch.log_softmax(forward(cfg, weights, prompt).double(), dim=-1)
+        for t, served in enumerate(case.get("prompt_logprobs", []), start=1):
+            ref = prompt_lp[t - 1, prompt[t]].item()
+            worst = max(worst, abs(ref - served))
+            assert abs(ref - served) < TOLERANCE, ("prompt", prompt, t, ref, served)
+            scored += 1
         ids = list(case["prompt"])
         for step, (served, served_top) in enumerate(zip(case["token_logprobs"], case["top_logprobs"])):
             with torch.no_grad():
@@ -40,7 +50,7 @@ def main():
                 worst = max(worst, abs(a - b))
                 assert abs(a - b) < TOLERANCE, (case["prompt"], step, top, served_top)
             ids.append(chosen)
-    print(f"logprobs: {sum(len(c['token_logprobs']) for c in cases)} greedy steps equal PyTorch's log_softmax (max |diff| {worst:.2e})")
+    print(f"logprobs: {sum(len(c['token_logprobs']) for c in cases)} greedy steps and {scored} scored prompt tokens equal PyTorch's log_softmax (max |diff| {worst:.2e})")
 
 
 if __name__ == "__main__":
