@@ -280,10 +280,18 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
           return false;
         if (!parsed.calls.empty()) {
           finish = "tool_calls";
-          if (!write(chat_chunk_json(id, created, model,
-                                     {{"tool_calls", tool_calls_json(parsed.calls, true)}}, nullptr,
-                                     d.index)))
-            return false;
+          // As OpenAI streams a call: id, type and name with empty arguments, then the
+          // arguments (clients concatenate by index).
+          auto calls = tool_calls_json(parsed.calls, true);
+          for (auto& call : calls) {
+            json head = call, rest = {{"index", call["index"]},
+                                      {"function", {{"arguments", call["function"]["arguments"]}}}};
+            head["function"]["arguments"] = "";
+            for (const auto& delta : {head, rest})
+              if (!write(chat_chunk_json(id, created, model, {{"tool_calls", json::array({delta})}},
+                                         nullptr, d.index)))
+                return false;
+          }
         }
       }
       if (!write(
