@@ -83,6 +83,27 @@ static int bench_generate(const std::string& dir, std::int64_t tokens, const std
   return 0;
 }
 
+// Time to first token for a P-token prompt (ids 3 + (k * 7919) mod (V - 3), as
+// bench/llama_cpp_prefill.mjs feeds llama.cpp): the prefill into the KV cache and the first
+// greedy token, after one warm-up run.
+static int bench_prefill(const std::string& dir, std::int64_t P, int threads) {
+  set_compute_threads(threads);
+  auto m = load_model_dir(dir);
+  const auto V = m.model->config().vocab_size;
+  std::vector<TokenId> prompt;
+  for (std::int64_t k = 0; k < P; ++k)
+    prompt.push_back(static_cast<TokenId>(3 + (k * 7919) % (V - 3)));
+  GenerateOptions opt;
+  opt.max_new_tokens = 1;
+  opt.sampling.temperature = 0;
+  generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+  auto t0 = Clock::now();
+  generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+  const double s = seconds_since(t0);
+  std::cout << "prompt_tokens_per_s " << P / s << " ttft_ms " << 1000 * s << "\n";
+  return 0;
+}
+
 // Full fine-tuning steps on random tokens: forward, loss, backward, AdamW.
 static int bench_sft(const std::string& dir, std::int64_t T, std::int64_t B, std::int64_t steps,
                      const std::string& precision, int threads) {
@@ -278,6 +299,8 @@ int main(int argc, char** argv) {
     if (cmd == "filter" && (argc == 3 || argc == 4))
       return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
     if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);
+    if (cmd == "prefill" && argc == 5)
+      return bench_prefill(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
     if (cmd == "decode-options" && argc == 5)
       return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
     if (cmd == "generate" && argc == 6)
