@@ -23,9 +23,16 @@ done >"$WORK/train.jsonl"
 start() {
   "$CHOSEI" serve --model tiny="$WORK/init" --port 0 --max-batch 16 --threads 1 "$@" >"$WORK/serve.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
+  # Up to 60 s: beside the rest of the suite on 2 cores a start can take more than 10.
+  for _ in $(seq 1 600); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
   BASE=$(sed -n 's/^listening on //p' "$WORK/serve.log")
-  [ -n "$BASE" ] || { cat "$WORK/serve.log"; exit 1; }
+  [ -n "$BASE" ] || { echo "chosei serve did not start:"; cat "$WORK/serve.log"; exit 1; }
+}
+stop() {
+  kill -TERM "$PID"
+  local rc=0
+  wait "$PID" || rc=$?
+  [ "$rc" = 0 ] || { echo "chosei serve exited $rc after SIGTERM:"; cat "$WORK/serve.log"; exit 1; }
 }
 start --max-connections-per-client 48
 before=$(ls /proc/$PID/fd | wc -l)
@@ -34,8 +41,7 @@ after=$(ls /proc/$PID/fd | wc -l)
 echo "descriptors: $before before, $after after"
 [ "$after" -le $((before + 2)) ]
 
-kill -TERM "$PID"
-wait "$PID"
+stop
 start --body-timeout 2
 echo "== a stalled upload is closed at the body timeout (2 s), counted in /metrics"
 python3 - "$BASE" <<'PY'
@@ -70,6 +76,5 @@ assert ask(b"GET /health HTTP/1.1\r\nX: " + b"a" * 70000 + b"\r\n\r\n").startswi
 assert ask(b"GET /health HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 200"), "still serving"
 print("ok")
 PY
-kill -TERM "$PID"
-wait "$PID"
+stop
 PID=""
