@@ -1,7 +1,5 @@
 #include "chat/chat_completions_route.h"
 
-#include <chrono>
-
 #include "chat/api_error.h"
 #include "chat/chat_request.h"
 #include "chat/choice_jobs.h"
@@ -16,10 +14,6 @@ namespace chosei {
 using json = nlohmann::json;
 
 namespace {
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // The grammar response_format asks for; null for free text. A schema feature the compiler
 // does not implement is a 400 that names it.
@@ -70,12 +64,6 @@ bool mentions_tools(const ChatRequest& r) {
   return false;
 }
 
-std::string finish_reason_of(const DrainedChoice& d) {
-  std::string finish = d.blocked ? "content_filter" : d.summary.finish_reason;
-  if (finish == "cancelled" || finish == "error") finish = "stop";
-  return finish;
-}
-
 }  // namespace
 
 ChatCompletionsRoute::ChatCompletionsRoute(ModelRegistry& models, const FilterEngine* filters,
@@ -88,17 +76,17 @@ ChatCompletionsRoute::ChatCompletionsRoute(ModelRegistry& models, const FilterEn
       open_streams_(open_streams),
       limits_(limits) {}
 
-std::string ChatCompletionsRoute::screen_input(ChatRequest& r) {
-  if (!filters_) return "";
+bool ChatCompletionsRoute::screen_input(ChatRequest& r) {
+  if (!filters_) return false;
   for (auto& m : r.messages) {
     if (m.role != "user") continue;
     auto result = filters_->check(m.content, FilterDirection::kInput);
     for (const auto& match : result.matches)
       metrics_.filter_decision("input", match.rule, to_string(result.decision));
-    if (result.decision == FilterDecision::kBlock) return "I can't help with that request.";
+    if (result.decision == FilterDecision::kBlock) return true;
     if (result.decision == FilterDecision::kRedact) m.content = result.redacted;
   }
-  return "";
+  return false;
 }
 
 void ChatCompletionsRoute::add_output_filters(const ChatRequest& r, GenerationChannel& ch) const {
@@ -112,7 +100,7 @@ void ChatCompletionsRoute::add_output_filters(const ChatRequest& r, GenerationCh
 
 void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& req,
                                   HttpResponse& res) {
-  const double started = now_s();
+  const double started = monotonic_seconds();
   auto body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw invalid_request("the request body is not valid JSON");
   auto r = parse_chat_request(body, limits_, req.body);
@@ -134,15 +122,10 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
       forced ? call_grammar(*sm, r.tools, false) : response_grammar(r.response_format);
   const auto lazy_call = r.tools.active() && !forced ? call_grammar(*sm, r.tools, true) : nullptr;
   auto ch = std::make_shared<GenerationChannel>(static_cast<std::size_t>(r.n));
-  const std::string refusal = screen_input(r);
-  if (!refusal.empty()) {  // answered without the model, as a content_filter finish
-    for (auto& c : ch->choices) {
-      c.pieces.push_back(refusal);
-      c.done = true;
-      c.summary.finish_reason = "content_filter";
-      c.summary.prompt_tokens =
-          static_cast<std::int64_t>(sm->render(r.messages, r.tools.definitions).size());
-    }
+  if (screen_input(r)) {  // answered without the model, as a content_filter finish
+    const auto prompt_tokens =
+        static_cast<std::int64_t>(sm->render(r.messages, r.tools.definitions).size());
+    for (auto& c : ch->choices) answer_refused(c, prompt_tokens);
     return r.stream ? respond_stream(sm, r, ch, res, started)
                     : respond_json(sm, r, ch, res, started);
   }
@@ -187,7 +170,7 @@ void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm, c
   for (std::size_t i = 0; i < whole.size(); ++i) {
     const auto& w = whole[i];
     if (w.summary.finish_reason == "error") throw ApiError(500, w.summary.error, "server_error");
-    std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
+    std::string finish = reported_finish_reason(w.summary, w.blocked);
     json logprobs = nullptr;
     if (r.logprobs && !w.logprobs_withheld)
       logprobs = chat_logprobs_json(w.logprobs, sm->token_bytes(), sm->tokenizer());
@@ -208,7 +191,7 @@ void ChatCompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm, c
     completion_tokens += w.summary.completion_tokens;
   }
   metrics_.tokens(prompt_tokens, completion_tokens);
-  metrics_.latency(now_s() - started);
+  metrics_.latency(monotonic_seconds() - started);
   res.body =
       chat_completion_json(completion_id(), sm->name, choices, prompt_tokens, completion_tokens)
           .dump(-1, ' ', false, json::error_handler_t::replace);
@@ -271,7 +254,7 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
           return false;
         continue;
       }
-      std::string finish = finish_reason_of(d);
+      std::string finish = reported_finish_reason(d.summary, d.blocked);
       if (reply && !d.blocked) {  // the held text: content, or tool_calls deltas
         auto parsed = reply->finish();
         if (!parsed.content.empty() &&
@@ -306,7 +289,7 @@ void ChatCompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       return false;
     if (!sink.write("data: [DONE]\n\n")) return false;
     metrics.tokens(usage->first, usage->second);
-    metrics.latency(now_s() - started);
+    metrics.latency(monotonic_seconds() - started);
     sink.done();
     return true;
   };

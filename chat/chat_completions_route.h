@@ -33,7 +33,8 @@ class ChatCompletionsRoute {
   void handle(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res);
 
  private:
-  std::string screen_input(ChatRequest& r);
+  // Redacts user messages in place; true when one is blocked.
+  bool screen_input(ChatRequest& r);
   void add_output_filters(const ChatRequest& r, GenerationChannel& ch) const;
   void respond_json(std::shared_ptr<const ServedModel> sm, const ChatRequest& r,
                     std::shared_ptr<GenerationChannel> ch, HttpResponse& res, double started);

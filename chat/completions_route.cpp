@@ -1,6 +1,5 @@
 #include "chat/completions_route.h"
 
-#include <chrono>
 #include <limits>
 
 #include "chat/api_error.h"
@@ -18,16 +17,6 @@ struct CompletionsRoute::Prompt {
   bool refused = false;  // blocked by an input filter
 };
 
-namespace {
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-const char kRefusal[] = "I can't help with that request.";
-
-}  // namespace
-
 CompletionsRoute::CompletionsRoute(ModelRegistry& models, const FilterEngine* filters,
                                    ServerMetrics& metrics, std::int64_t max_tokens,
                                    std::atomic<int>& open_streams, RequestLimits limits)
@@ -39,7 +28,7 @@ CompletionsRoute::CompletionsRoute(ModelRegistry& models, const FilterEngine* fi
       limits_(limits) {}
 
 void CompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& req, HttpResponse& res) {
-  const double started = now_s();
+  const double started = monotonic_seconds();
   auto body = json::parse(req.body, nullptr, false);
   if (body.is_discarded()) throw invalid_request("the request body is not valid JSON");
   auto r = parse_completion_request(body, limits_);
@@ -84,13 +73,9 @@ void CompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& req, H
   for (std::size_t p = 0; p < prompts.size(); ++p) {
     const std::size_t first = p * static_cast<std::size_t>(r.n);
     if (prompts[p].refused) {
-      for (std::int64_t i = 0; i < r.n; ++i) {
-        auto& c = ch->choices[first + static_cast<std::size_t>(i)];
-        c.pieces.push_back(kRefusal);
-        c.done = true;
-        c.summary.finish_reason = "content_filter";
-        c.summary.prompt_tokens = static_cast<std::int64_t>(prompts[p].ids.size());
-      }
+      for (std::int64_t i = 0; i < r.n; ++i)
+        answer_refused(ch->choices[first + static_cast<std::size_t>(i)],
+                       static_cast<std::int64_t>(prompts[p].ids.size()));
       continue;
     }
     for (std::int64_t i = 0; filters_ && i < r.n; ++i)
@@ -142,14 +127,14 @@ void CompletionsRoute::respond_json(std::shared_ptr<const ServedModel> sm,
       }
       logprobs = completion_logprobs_json(all, sm->token_bytes(), sm->tokenizer(), start);
     }
-    const std::string finish = w.blocked ? "content_filter" : w.summary.finish_reason;
+    const std::string finish = reported_finish_reason(w.summary, w.blocked);
     choices.push_back(completion_choice_json(k, head + w.text, finish, logprobs));
     if (k % static_cast<std::size_t>(r.n) == 0)
       prompt_tokens += static_cast<std::int64_t>(prompt.ids.size());
     completion_tokens += w.summary.completion_tokens;
   }
   metrics_.tokens(prompt_tokens, completion_tokens);
-  metrics_.latency(now_s() - started);
+  metrics_.latency(monotonic_seconds() - started);
   res.body = text_completion_json(completion_id("cmpl-"), unix_now(), sm->name, choices,
                                   usage_json(prompt_tokens, completion_tokens))
                  .dump(-1, ' ', false, json::error_handler_t::replace);
@@ -210,9 +195,8 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
           return false;
         continue;
       }
-      std::string finish = d.blocked ? "content_filter" : d.summary.finish_reason;
-      if (finish == "cancelled" || finish == "error") finish = "stop";
-      if (!write(d.index, text, finish, d.logprobs)) return false;
+      if (!write(d.index, text, reported_finish_reason(d.summary, d.blocked), d.logprobs))
+        return false;
       state->second += d.summary.completion_tokens;
       --state->first;
     }
@@ -223,7 +207,7 @@ void CompletionsRoute::respond_stream(std::shared_ptr<const ServedModel> sm,
       return false;
     if (!sink.write("data: [DONE]\n\n")) return false;
     metrics.tokens(prompt_tokens, state->second);
-    metrics.latency(now_s() - started);
+    metrics.latency(monotonic_seconds() - started);
     sink.done();
     return true;
   };

@@ -1,5 +1,7 @@
 #include "chat/generation_channel.h"
 
+#include <chrono>
+
 namespace chosei {
 
 void GenerationChannel::connect(const std::shared_ptr<GenerationChannel>& ch, std::size_t index,
@@ -29,6 +31,23 @@ void GenerationChannel::connect(const std::shared_ptr<GenerationChannel>& ch, st
 void GenerationChannel::cancel() {
   std::lock_guard<std::mutex> lock(mutex);
   client_gone = true;
+}
+
+std::string reported_finish_reason(const GenerationSummary& s, bool blocked) {
+  if (blocked) return "content_filter";
+  if (s.finish_reason == "cancelled" || s.finish_reason == "error") return "stop";
+  return s.finish_reason;
+}
+
+void answer_refused(ChoiceChannel& c, std::int64_t prompt_tokens) {
+  c.pieces.push_back("I can't help with that request.");
+  c.done = true;
+  c.summary.finish_reason = "content_filter";
+  c.summary.prompt_tokens = prompt_tokens;
+}
+
+double monotonic_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 namespace {

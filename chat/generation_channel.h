@@ -64,6 +64,14 @@ struct DrainedChoice {
   GenerationSummary summary;
 };
 
+// The finish_reason a client sees: content_filter when the filter blocked the choice; a job
+// that was cancelled or failed mid-stream ends as "stop" (its text so far stands).
+std::string reported_finish_reason(const GenerationSummary& summary, bool blocked);
+// Fills `c` with the answer to a prompt the input filters refused: no model run.
+void answer_refused(ChoiceChannel& c, std::int64_t prompt_tokens);
+// Monotonic seconds, for the latency metric.
+double monotonic_seconds();
+
 // Waits until some choice has news, and takes the news of every choice that has any. A block
 // is flagged on its choice, and the loop stops that job at its next piece.
 std::vector<DrainedChoice> drain(GenerationChannel& ch, ServerMetrics& metrics);

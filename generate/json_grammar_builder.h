@@ -64,7 +64,6 @@ class JsonGrammarBuilder {
   }
   std::string fresh(const std::string& base) { return base + "-" + std::to_string(counter_++); }
   Seq ref(std::int32_t r) const { return one(Grammar::ref(r)); }
-  Seq ref_seq(std::int32_t r) const { return ref(r); }
   Seq ws() const { return ref(ws_); }
 
   // `item` repeated min..max times (max kUnbounded: no limit).

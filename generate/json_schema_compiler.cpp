@@ -52,7 +52,7 @@ std::int32_t JsonGrammarBuilder::compile_ref(const std::string& ref, const std::
     throw JsonSchemaError(at + "/$ref", "the reference " + ref + " points at nothing");
   const auto r = g_.rule("ref " + ref);  // made before compiling, so recursion finds it
   refs_.emplace(ref, r);
-  g_.add(r, ref_seq(compile(root_[pointer], ref.substr(1))));
+  g_.add(r, this->ref(compile(root_[pointer], ref.substr(1))));
   return r;
 }
 
