@@ -1,13 +1,16 @@
 // chosei_bench: the measurements bench/run compares with peers.
 //   chosei_bench encode TOKENIZER FILE            -> "encode_mb_per_s <x> tokens <n>"
 //   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
-//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16 THREADS -> "tokens_per_s <x>"
+//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16|bf16-only|q8_0 THREADS [PROMPT] -> "tokens_per_s <x> weight_mb <m> rss_mb <r>"
+//   chosei_bench prefill MODEL_DIR P THREADS [fp32|bf16|q8_0] -> "prompt_tokens_per_s <x> ..."
+//   chosei_bench bandwidth THREADS                -> "gb_per_s <x>" (memory read)
 //   chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
 //   chosei_bench rloo MODEL_DIR T N P K STEPS THREADS -> "samples_per_s <x> ..."
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -20,6 +23,7 @@
 #include "classifier/classifier_runtime.h"
 #include "formats/model_dir.h"
 #include "formats/score_model_dir.h"
+#include "generate/batch_decoder.h"
 #include "generate/generation.h"
 #include "model/compute_threads.h"
 #include "model/matvec.h"
@@ -63,50 +67,103 @@ static int bench_train(const std::string& file, std::int64_t vocab) {
   return 0;
 }
 
-static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& precision,
-                          int threads) {
+// Resident set size of this process in MB (VmRSS).
+static double rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+// Greedy decoding speed through the server's path (BatchDecoder, one row): after a prompt of
+// PROMPT ids (3 + (k * 7919) mod (V - 3), as bench/llama_cpp_decode.mjs feeds llama.cpp; the
+// BOS alone when 0), the time from the first generated token to the TOKENS-th.
+// WEIGHTS: fp32 (the parameters), bf16 (LibTorch's bf16 precision and the engine's bf16
+// copy, as `--precision bf16`), or bf16-only / q8_0 (`--weights`: the packed copy alone).
+static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& weights,
+                          int threads, std::int64_t prompt_length) {
   set_compute_threads(threads);
   auto m = load_model_dir(dir);
-  m.model->set_precision(parse_precision(precision));
-  GenerateOptions opt;
-  opt.max_new_tokens = tokens;
-  opt.sampling.temperature = 0;  // no EOS ids: always exactly `tokens` steps
-  std::vector<TokenId> prompt = {
-      m.tokenizer.tokenizer->bos_id() >= 0 ? m.tokenizer.tokenizer->bos_id() : 0};
-  GenerateOptions warm = opt;
-  warm.max_new_tokens = 8;
-  generate(m.model, *m.tokenizer.tokenizer, prompt, warm);
-  auto t0 = Clock::now();
-  auto r = generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
-  double s = seconds_since(t0);
-  std::cout << "tokens_per_s " << r.ids.size() / s << "\n";
+  if (weights == "bf16") m.model->set_precision(Precision::kBF16);
+  if (weights == "bf16-only") m.model->decode_with(WeightType::kBF16);
+  if (weights == "q8_0") m.model->decode_with(WeightType::kQ8_0);
+  const auto V = m.model->config().vocab_size;
+  std::vector<TokenId> prompt;
+  for (std::int64_t k = 0; k < prompt_length; ++k)
+    prompt.push_back(static_cast<TokenId>(3 + (k * 7919) % (V - 3)));
+  if (prompt.empty())
+    prompt.push_back(m.tokenizer.tokenizer->bos_id() >= 0 ? m.tokenizer.tokenizer->bos_id() : 0);
+  auto run = [&](std::int64_t n) {
+    BatchDecoder batch(m.model, 1, static_cast<std::int64_t>(prompt.size()) + n + 1);
+    TokenId next = batch.add(prompt).argmax().item<std::int64_t>();
+    auto t0 = Clock::now();
+    for (std::int64_t i = 1; i < n; ++i) next = batch.step({next})[0].argmax().item<std::int64_t>();
+    return (n - 1) / seconds_since(t0);
+  };
+  run(8);
+  const double tokens_per_s = run(tokens);
+  std::cout << "tokens_per_s " << tokens_per_s << " weight_mb "
+            << m.model->decode_engine().weight_bytes() / 1e6 << " rss_mb " << rss_mb() << "\n";
   return 0;
 }
 
 // Time to first token for a P-token prompt (ids 3 + (k * 7919) mod (V - 3), as
 // bench/llama_cpp_prefill.mjs feeds llama.cpp): the prefill into the KV cache and the first
 // greedy token, after one warm-up run.
-static int bench_prefill(const std::string& dir, std::int64_t P, int threads) {
+static int bench_prefill(const std::string& dir, std::int64_t P, int threads,
+                         const std::string& weights) {
   set_compute_threads(threads);
   auto m = load_model_dir(dir);
+  if (weights == "q8_0") m.model->decode_with(WeightType::kQ8_0);
+  if (weights == "bf16") m.model->decode_with(WeightType::kBF16);
   const auto V = m.model->config().vocab_size;
   std::vector<TokenId> prompt;
   for (std::int64_t k = 0; k < P; ++k)
     prompt.push_back(static_cast<TokenId>(3 + (k * 7919) % (V - 3)));
-  GenerateOptions opt;
-  opt.max_new_tokens = 1;
-  opt.sampling.temperature = 0;
-  generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+  // The server's path: the prompt joins a batch (one decode-engine pass), then its first token.
+  auto serve_once = [&] {
+    BatchDecoder batch(m.model, 1, P + 1);
+    return batch.add(prompt).argmax().item<std::int64_t>();
+  };
+  serve_once();
   auto t0 = Clock::now();
-  generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+  serve_once();
   const double s = seconds_since(t0);
+  // generate()'s path: LibTorch's forward over the prompt (f32 weights only).
+  double torch_s = 0;
+  if (!m.model->decode_only()) {
+    GenerateOptions opt;
+    opt.max_new_tokens = 1;
+    opt.sampling.temperature = 0;
+    generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+    t0 = Clock::now();
+    generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
+    torch_s = seconds_since(t0);
+  }
   // The KV cache holds fp32 keys and values for every layer and KV head (model/kv_cache.cpp);
   // llama.cpp's default cache is f16, half of it.
   const auto& c = m.model->config();
   const auto kv_bytes =
       2 * c.num_hidden_layers * c.num_key_value_heads * c.effective_head_dim() * 4;
-  std::cout << "prompt_tokens_per_s " << P / s << " ttft_ms " << 1000 * s << " kv_bytes_per_token "
-            << kv_bytes << "\n";
+  std::cout << "prompt_tokens_per_s " << P / s << " ttft_ms " << 1000 * s
+            << " torch_prompt_tokens_per_s " << (torch_s > 0 ? P / torch_s : 0)
+            << " kv_bytes_per_token " << kv_bytes << "\n";
+  return 0;
+}
+
+// Memory read bandwidth: the best of 5 sums over 256 MB of floats.
+static int bench_bandwidth(int threads) {
+  set_compute_threads(threads);
+  auto t = torch::ones({std::int64_t{64} << 20});
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    volatile float sum = t.sum().item<float>();
+    (void)sum;
+    best = std::max(best, t.numel() * 4.0 / seconds_since(t0) / 1e9);
+  }
+  std::cout << "gb_per_s " << best << "\n";
   return 0;
 }
 
@@ -305,12 +362,15 @@ int main(int argc, char** argv) {
     if (cmd == "filter" && (argc == 3 || argc == 4))
       return bench_filter_check(argv[2], argc == 4 && std::string(argv[3]) == "all");
     if (cmd == "stream" && argc == 3) return bench_filter_stream(argv[2]);
-    if (cmd == "prefill" && argc == 5)
-      return bench_prefill(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
+    if (cmd == "prefill" && (argc == 5 || argc == 6))
+      return bench_prefill(argv[2], std::stoll(argv[3]), std::stoi(argv[4]),
+                           argc == 6 ? argv[5] : "fp32");
+    if (cmd == "bandwidth" && argc == 3) return bench_bandwidth(std::stoi(argv[2]));
     if (cmd == "decode-options" && argc == 5)
       return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
-    if (cmd == "generate" && argc == 6)
-      return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]));
+    if (cmd == "generate" && (argc == 6 || argc == 7))
+      return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]),
+                            argc == 7 ? std::stoll(argv[6]) : 0);
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
                  "TOKENS PRECISION THREADS | decode-options DIR TOKENS THREADS | ...\n";
     return 2;

@@ -1,33 +1,34 @@
 // llama.cpp's greedy decoding speed on a GGUF file (node-llama-cpp@3.21.1's prebuilt CPU
 // build, installed under tests/llama_cpp by scripts/setup): the peer of `chosei_bench
-// generate` on the same weights. From the BOS token, TOKENS tokens one at a time (EOS does
-// not stop it, as chosei_bench ignores it), after 8 warm-up tokens; the time includes
-// node-llama-cpp's per-token JavaScript step, which weighs on a tiny model only.
-// usage: node llama_cpp_decode.mjs FILE.gguf TOKENS THREADS -> "tokens_per_s <x>"
+// generate` on the same weights. After a prompt of PROMPT ids (id k = 3 + (k * 7919) mod
+// (VOCAB - 3), as chosei_bench feeds; the BOS alone when 0), the time from the first
+// generated token to the TOKENS-th (EOS does not stop it), after a warm-up run. The time
+// includes node-llama-cpp's per-token JavaScript step, which weighs on a tiny model only.
+// usage: node llama_cpp_decode.mjs FILE.gguf TOKENS THREADS [PROMPT VOCAB] -> "tokens_per_s <x>"
 const lib = new URL("../tests/llama_cpp/node_modules/node-llama-cpp/dist/index.js", import.meta.url);
 const { getLlama, LlamaLogLevel } = await import(lib.href);
 
-const [file, tokensArg, threadsArg] = process.argv.slice(2);
+const [file, tokensArg, threadsArg, promptArg = "0", vocabArg = "0"] = process.argv.slice(2);
 const tokens = Number(tokensArg), threads = Number(threadsArg);
+const P = Number(promptArg), V = Number(vocabArg);
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath: file });
-const context = await model.createContext({ contextSize: Math.max(512, tokens + 16), threads, sequences: 1 });
+const context = await model.createContext({
+  contextSize: Math.max(512, P + tokens + 16), batchSize: Math.max(512, P), threads, sequences: 1 });
 const sequence = context.getSequence();
-const bos = model.tokens.bos ?? 0;
+const prompt = P > 0 ? Array.from({ length: P }, (_, k) => 3 + ((k * 7919) % (V - 3))) : [model.tokens.bos ?? 0];
 
 async function decode(n) {
   await sequence.clearHistory();
-  let count = 0;
-  for await (const token of sequence.evaluate([bos], { temperature: 0 })) {
+  let count = 0, t0 = 0n;
+  for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
     void token;
-    if (++count >= n) break;
+    if (++count === 1) t0 = process.hrtime.bigint();
+    if (count >= n) break;
   }
-  return count;
+  return (n - 1) / (Number(process.hrtime.bigint() - t0) / 1e9);
 }
 await decode(8);
-const t0 = process.hrtime.bigint();
-const n = await decode(tokens);
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(`tokens_per_s ${(n / seconds).toFixed(1)}`);
+console.log(`tokens_per_s ${(await decode(tokens)).toFixed(1)}`);
 await model.dispose();
 await llama.dispose();

@@ -32,6 +32,7 @@ struct ChatServerOptions {
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   ConnectionLimits connections;          // timeouts and open-connection limits (503 above)
   Precision precision = Precision::kFP32;
+  std::string weights;  // "" (the precision's), "f32", "bf16" or "q8_0" (`--weights`)
   // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
   std::string label_db;  // empty: no labeling routes
   std::map<std::string, std::string> annotators;

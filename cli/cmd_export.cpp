@@ -21,6 +21,7 @@ struct ExportGgufArgs {
 GgmlType parse_ggml_type(const std::string& type) {
   if (type == "f32") return GgmlType::F32;
   if (type == "f16") return GgmlType::F16;
+  if (type == "bf16") return GgmlType::BF16;
   return GgmlType::Q8_0;
 }
 
@@ -81,7 +82,7 @@ void add_export_commands(CLI::App& app) {
                  "Write the LoRA adapter alone as a llama.cpp adapter GGUF (llama-cli --lora) "
                  "instead of merging it");
   gguf->add_option("--type", a->type, "Matrix element type")
-      ->check(CLI::IsMember({"f32", "f16", "q8_0"}))
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}))
       ->capture_default_str();
   gguf->add_option("--name", a->name, "general.name (default: the model directory's name)");
   gguf->callback([a] { run_export_gguf(*a); });

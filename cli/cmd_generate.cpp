@@ -18,7 +18,7 @@ namespace chosei::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, prompt, precision = "fp32";
+  std::string model, prompt, precision = "fp32", weights;
   std::int64_t max_new_tokens = 256;
   SamplingOptions sampling;
   std::vector<std::string> stop;
@@ -49,6 +49,7 @@ void run_generate(const GenerateArgs& a) {
   set_threads(a.threads);
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
+  use_decode_weights(*m.model, a.weights);
   GenerateOptions opt;
   opt.max_new_tokens = a.max_new_tokens;
   opt.sampling = a.sampling;
@@ -98,6 +99,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--precision", args->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
+  cmd->add_option("--weights", args->weights, kWeightsHelp)
+      ->check(CLI::IsMember({"f32", "bf16", "q8_0"}));
   cmd->add_flag("--json", args->json,
                 "Print one JSON object: prompt_ids, ids (generated, EOS excluded), text, "
                 "finish_reason");

@@ -20,7 +20,7 @@ namespace {
 
 struct ServeArgs {
   std::vector<std::string> models, api_keys, packs;
-  std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file;
+  std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file, weights;
   int port = 8080, threads = 0;
   bool no_filters = false;
   ChatServerOptions options;
@@ -50,6 +50,7 @@ void run_serve(ServeArgs a) {
   o.packs = a.packs;
   o.filters = !a.no_filters;
   o.precision = parse_precision(a.precision);
+  o.weights = a.weights;
   for (const auto& setting : o.job_settings) check_operator_setting(setting);
   if (!o.data_dir.empty()) {
     // Jobs run in this same program (its recipes), wherever it was started from.
@@ -133,6 +134,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--precision", a->precision, "Compute precision")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
+  cmd->add_option("--weights", a->weights, kWeightsHelp)
+      ->check(CLI::IsMember({"f32", "bf16", "q8_0"}));
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

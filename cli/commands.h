@@ -6,7 +6,8 @@
 
 namespace chosei {
 struct ChatServerOptions;
-}
+class LlamaForCausalLMImpl;
+}  // namespace chosei
 
 namespace chosei::cli {
 
@@ -41,6 +42,13 @@ std::pair<std::string, std::string> parse_named_dir(const std::string& option,
 
 // Runs the server until SIGTERM or SIGINT, then drains it (cmd_serve.cpp).
 void serve_until_signal(const chosei::ChatServerOptions& options, const std::string& program);
+
+// --weights: the weights decoding reads ("" leaves the precision's; bf16 and q8_0 keep only
+// the packed copy, freeing the fp32 parameters). Throws naming a bad value.
+void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights);
+inline const char* kWeightsHelp =
+    "Weights decoding reads: f32, bf16 (half the bytes) or q8_0 (8-bit blocks, ~27% of the "
+    "f32 bytes, llama.cpp's Q8_0); bf16 and q8_0 free the fp32 copy";
 
 // Sizes LibTorch's intra-op pool: `threads` > 0 as given, else OMP_NUM_THREADS, else every core.
 void set_threads(int threads);

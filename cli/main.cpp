@@ -10,10 +10,15 @@
 #include "classifier/classifier_runtime.h"
 #include "cli/commands.h"
 #include "model/compute_threads.h"
+#include "model/llama_model.h"
 
 namespace chosei::cli {
 
 void set_threads(int threads) { set_compute_threads(resolve_thread_count(threads)); }
+
+void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights) {
+  if (!weights.empty()) model.decode_with(parse_weight_type(weights));
+}
 
 }  // namespace chosei::cli
 

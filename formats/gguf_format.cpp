@@ -107,14 +107,16 @@ std::string ggml_type_name(GgmlType type) {
       return "F16";
     case GgmlType::Q8_0:
       return "Q8_0";
+    case GgmlType::BF16:
+      return "BF16";
   }
   throw std::invalid_argument("unknown ggml type " + std::to_string(static_cast<int>(type)));
 }
 
 GgmlType ggml_type_from_u32(std::uint32_t value, const std::string& tensor) {
-  if (value == 0 || value == 1 || value == 8) return static_cast<GgmlType>(value);
+  if (value == 0 || value == 1 || value == 8 || value == 30) return static_cast<GgmlType>(value);
   throw std::invalid_argument("GGUF tensor " + tensor + ": ggml type " + std::to_string(value) +
-                              " is not supported (F32 0, F16 1, Q8_0 8)");
+                              " is not supported (F32 0, F16 1, Q8_0 8, BF16 30)");
 }
 
 std::uint64_t ggml_type_bytes(GgmlType type, std::int64_t elements) {
@@ -122,6 +124,7 @@ std::uint64_t ggml_type_bytes(GgmlType type, std::int64_t elements) {
     case GgmlType::F32:
       return 4ull * static_cast<std::uint64_t>(elements);
     case GgmlType::F16:
+    case GgmlType::BF16:
       return 2ull * static_cast<std::uint64_t>(elements);
     case GgmlType::Q8_0:
       if (elements % kQ8_0BlockSize != 0)
@@ -140,6 +143,8 @@ std::uint32_t gguf_file_type(GgmlType type) {
       return 1;
     case GgmlType::Q8_0:
       return 7;
+    case GgmlType::BF16:
+      return 32;
   }
   return 0;
 }

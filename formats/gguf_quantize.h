@@ -7,12 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "base/half_float.h"
 #include "formats/gguf_format.h"
 
 namespace chosei {
-
-std::uint16_t fp32_to_fp16(float value);
-float fp16_to_fp32(std::uint16_t half);
 
 // `values` in `type`'s bytes; Q8_0 needs a multiple of 32 values (whole rows of blocks).
 std::string encode_ggml(const std::vector<float>& values, GgmlType type);

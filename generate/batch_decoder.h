@@ -2,12 +2,12 @@
 // BatchDecoder: decodes many sequences together, one token each per step, while sequences
 // join and leave at any step (continuous batching, as vLLM and llama.cpp's server do).
 //
-// All rows share one KV cache whose columns are written in step: a row that joins gets its
-// prompt prefilled alone and copied into fresh columns, so every row owns a scattered set of
-// columns. A per-row column mask and per-row positions make each row see only its own
-// tokens, at its own positions; the logits equal those of decoding the row alone. Active
-// rows stay packed at the front (a leaving row is replaced by the last one), and the
-// columns are compacted when the cache fills.
+// Each row owns one row of a shared KV cache and keeps position p in column p, so rows of
+// different lengths decode in one pass of the decode engine (model/decode_engine.h) with
+// no masks: a row's logits equal those of decoding it alone (the engine's sums do not
+// depend on the batch). Requests that join together are prefilled together, in one
+// forward pass. Active rows stay packed at the front: a leaving row is replaced by the
+// last one.
 
 #include <torch/torch.h>
 
@@ -21,7 +21,7 @@ namespace chosei {
 
 class BatchDecoder {
  public:
-  // `capacity`: cache columns; must exceed the longest sequence (prompt + generated).
+  // `capacity`: positions per row; must exceed the longest sequence (prompt + generated).
   BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::int64_t capacity);
 
   std::int64_t rows() const { return rows_; }
@@ -33,6 +33,13 @@ class BatchDecoder {
   // `all_logits`, it also receives every position's logits (P, V) (for prompt scoring).
   // Throws std::length_error when no row is free or the prompt cannot fit.
   torch::Tensor add(const std::vector<TokenId>& prompt, torch::Tensor* all_logits = nullptr);
+  // Prefills several prompts in one forward pass as new last rows, in order; returns each
+  // one's next-token logits. `all_logits`, empty or one entry per prompt (null where not
+  // wanted), receives every position's logits as add does.
+  std::vector<torch::Tensor> add(const std::vector<std::vector<TokenId>>& prompts,
+                                 const std::vector<torch::Tensor*>& all_logits = {});
+  // Why `prompt` cannot join (empty when it can fit a free row).
+  std::string refusal(const std::vector<TokenId>& prompt) const;
   // Feeds one token per active row (in row order); returns logits (rows, V).
   torch::Tensor step(const std::vector<TokenId>& tokens);
   // Drops `row`; the last row moves into its place (callers move their state the same way).
@@ -41,13 +48,9 @@ class BatchDecoder {
   std::int64_t length(std::int64_t row) const { return positions_[row]; }
 
  private:
-  void make_room(std::int64_t columns);
-  void compact();
-
   LlamaForCausalLM& model_;
   std::int64_t max_rows_, capacity_, rows_ = 0;
   KvCache cache_;
-  torch::Tensor valid_;                  // (max_rows, capacity) bool: the row's own columns
   std::vector<std::int64_t> positions_;  // tokens held per row (its next position)
 };
 

@@ -147,61 +147,110 @@ std::vector<TokenLogprob> score_prompt(const torch::Tensor& logits,
 
 }  // namespace
 
-void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
-  while (static_cast<std::int64_t>(rows.size()) < max_batch_) {
-    std::shared_ptr<GenerationJob> job;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (queue_.empty()) return;
-      job = queue_.front();
-      queue_.pop_front();
-      stats_.queued = queue_.size();
+GenerationLoop::Row GenerationLoop::make_row(std::shared_ptr<GenerationJob> job) const {
+  Row row;
+  row.job = std::move(job);
+  auto sampling = row.job->sampling;
+  sampling.penalty_from = row.job->prompt.size();
+  row.sampler = std::make_unique<Sampler>(sampling);
+  const auto& prompt = row.job->prompt;
+  const std::size_t context = std::min<std::size_t>(prompt.size(), 4);
+  row.text = std::make_unique<TextStream>(
+      *tokenizer_, row.job->stop, std::vector<TokenId>(prompt.end() - context, prompt.end()));
+  row.history = prompt;
+  return row;
+}
+
+// A joined row's first token from its prompt's logits; false when the job is already over
+// (scoring only, or finished at its first token), after reporting it done.
+bool GenerationLoop::start(Row& row, const torch::Tensor& last, const torch::Tensor& all) {
+  auto& job = *row.job;
+  GenerationSummary summary;
+  summary.prompt_tokens = static_cast<std::int64_t>(job.prompt.size());
+  try {
+    if (all.defined() && job.on_prompt_logprobs)
+      job.on_prompt_logprobs(score_prompt(all, job.prompt, job.prompt_logprobs));
+    if (job.max_tokens <= 0) {  // scoring only
+      summary.finish_reason = "length";
+      if (job.on_done) job.on_done(summary);
+      return false;
     }
-    Row row;
-    row.job = job;
-    auto sampling = job->sampling;
-    sampling.penalty_from = job->prompt.size();
-    row.sampler = std::make_unique<Sampler>(sampling);
-    const std::size_t context = std::min<std::size_t>(job->prompt.size(), 4);
-    row.text = std::make_unique<TextStream>(
-        *tokenizer_, job->stop,
-        std::vector<TokenId>(job->prompt.end() - context, job->prompt.end()));
-    row.history = job->prompt;
-    GenerationSummary summary;
-    summary.prompt_tokens = static_cast<std::int64_t>(job->prompt.size());
-    try {
-      torch::Tensor all;
-      auto logits = batch.add(job->prompt, job->prompt_logprobs >= 0 ? &all : nullptr).contiguous();
-      if (all.defined() && job->on_prompt_logprobs)
-        job->on_prompt_logprobs(score_prompt(all, job->prompt, job->prompt_logprobs));
-      if (job->max_tokens <= 0) {  // scoring only
-        batch.remove(batch.rows() - 1);
-        summary.finish_reason = "length";
-        if (job->on_done) job->on_done(summary);
-        continue;
-      }
-      const TokenId next = pick(row, logits.data_ptr<float>(), logits.numel());
-      if (accept(row, next)) {
-        rows.push_back(std::move(row));
-        continue;
-      }
-      batch.remove(batch.rows() - 1);
-      const std::string rest = row.text->finish();
-      if (!rest.empty() && job->on_text && row.finish_reason != "cancelled") job->on_text(rest);
-      summary.finish_reason = row.finish_reason;
-      summary.completion_tokens = row.generated;
-      summary.tokens = row.completion();
-    } catch (const std::exception& e) {
-      summary.finish_reason = "error";
-      summary.error = e.what();
-    }
-    if (job->on_done) job->on_done(summary);
+    auto logits = last.contiguous();
+    if (accept(row, pick(row, logits.data_ptr<float>(), logits.numel()))) return true;
+    const std::string rest = row.text->finish();
+    if (!rest.empty() && job.on_text && row.finish_reason != "cancelled") job.on_text(rest);
+    summary.finish_reason = row.finish_reason;
+    summary.completion_tokens = row.generated;
+    summary.tokens = row.completion();
+  } catch (const std::exception& e) {
+    summary.finish_reason = "error";
+    summary.error = e.what();
   }
+  if (job.on_done) job.on_done(summary);
+  return false;
+}
+
+namespace {
+void fail(GenerationJob& job, const std::string& why) {
+  GenerationSummary summary;
+  summary.prompt_tokens = static_cast<std::int64_t>(job.prompt.size());
+  summary.finish_reason = "error";
+  summary.error = why;
+  if (job.on_done) job.on_done(summary);
+}
+}  // namespace
+
+// Every waiting job that has a free row joins now, and their prompts are prefilled together
+// in one forward pass (not one request, nor one token, at a time).
+void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
+  std::vector<Row> joining;
+  std::vector<std::pair<std::shared_ptr<GenerationJob>, std::string>> refused;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (static_cast<std::int64_t>(rows.size() + joining.size()) < max_batch_ && !queue_.empty()) {
+      auto job = queue_.front();
+      queue_.pop_front();
+      const std::string why = batch.refusal(job->prompt);
+      if (!why.empty()) {
+        refused.emplace_back(std::move(job), why);
+        continue;
+      }
+      joining.push_back(make_row(std::move(job)));
+    }
+    stats_.queued = queue_.size();
+  }
+  for (auto& [job, why] : refused) fail(*job, why);
+  if (joining.empty()) return;
+  std::vector<std::vector<TokenId>> prompts;
+  std::vector<torch::Tensor> all(joining.size());
+  std::vector<torch::Tensor*> wanted;
+  for (std::size_t j = 0; j < joining.size(); ++j) {
+    prompts.push_back(joining[j].job->prompt);
+    wanted.push_back(joining[j].job->prompt_logprobs >= 0 ? &all[j] : nullptr);
+  }
+  std::vector<torch::Tensor> last;
+  try {
+    last = batch.add(prompts, wanted);
+  } catch (const std::exception& e) {
+    for (auto& row : joining) fail(*row.job, e.what());
+    return;
+  }
+  const auto first = static_cast<std::int64_t>(rows.size());
+  std::vector<bool> going(joining.size());
+  for (std::size_t j = 0; j < joining.size(); ++j) going[j] = start(joining[j], last[j], all[j]);
+  // Finished rows leave from the back, the batch's last row taking each one's place.
+  for (std::size_t j = joining.size(); j-- > 0;) {
+    if (going[j]) continue;
+    batch.remove(first + static_cast<std::int64_t>(j));
+    if (j != joining.size() - 1) joining[j] = std::move(joining.back());
+    joining.pop_back();
+  }
+  for (auto& row : joining) rows.push_back(std::move(row));
 }
 
 void GenerationLoop::run() {
   c10::InferenceMode inference;
-  BatchDecoder batch(model_, max_batch_, std::max<std::int64_t>(2 * context_, 64));
+  BatchDecoder batch(model_, max_batch_, context_ + 1);
   std::vector<Row> rows;
   for (;;) {
     {

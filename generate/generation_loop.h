@@ -74,6 +74,8 @@ class GenerationLoop {
   struct Row;
   void run();
   void admit(std::vector<Row>& rows, class BatchDecoder& batch);
+  Row make_row(std::shared_ptr<GenerationJob> job) const;
+  bool start(Row& row, const torch::Tensor& last, const torch::Tensor& all);
   bool accept(Row& row, TokenId next);  // false when the row is finished
   // Samples the row's next token from its logits, within its constraint; -1 when the
   // constraint leaves nothing to choose.

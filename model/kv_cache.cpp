@@ -11,9 +11,11 @@ KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t cap
     : batch_(batch), capacity_(capacity), rows_(batch) {
   const auto shape = std::vector<std::int64_t>{batch, config.num_key_value_heads, capacity,
                                                config.effective_head_dim()};
+  // Uninitialized: a column is read only after it was written, and pages of columns no row
+  // reaches are never touched (a batch's cache is sized for the longest context).
   for (std::int64_t l = 0; l < config.num_hidden_layers; ++l) {
-    keys_.push_back(torch::zeros(shape));
-    values_.push_back(torch::zeros(shape));
+    keys_.push_back(torch::empty(shape));
+    values_.push_back(torch::empty(shape));
   }
 }
 

@@ -38,6 +38,10 @@ class KvCache {
   // Row `dst` takes row `src`'s positions at the given columns, in order, from column 0.
   void gather_row(std::int64_t src, std::int64_t dst, const torch::Tensor& columns);
   void set_length(std::int64_t length);
+  // Layer `layer`'s keys or values, (batch, NKV, capacity, HD) contiguous fp32, for the
+  // decode engine, which writes each row at its own positions.
+  float* keys(std::int64_t layer) { return keys_.at(layer).data_ptr<float>(); }
+  float* values(std::int64_t layer) { return values_.at(layer).data_ptr<float>(); }
 
  private:
   std::vector<torch::Tensor> keys_, values_;

@@ -163,7 +163,7 @@ void RotaryTable::grow(std::int64_t max_positions) {
 
 torch::Tensor RotaryTable::apply(const torch::Tensor& x, const torch::Tensor& positions,
                                  std::int64_t max_position, std::int64_t contiguous_start) {
-  if (max_position > max_positions_) grow(std::max(max_position, 2 * max_positions_));
+  reserve(max_position);
   const auto B = positions.size(0), T = positions.size(1);
   torch::Tensor cos, sin;
   if (B == 1 && contiguous_start >= 0) {  // plain decoding: a view, no gather

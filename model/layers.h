@@ -94,6 +94,13 @@ class RotaryTable {
   torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions,
                       std::int64_t max_position, std::int64_t contiguous_start = -1);
   std::int64_t max_positions() const { return max_positions_; }
+  // Grows the tables to cover positions [0, max_position).
+  void reserve(std::int64_t max_position) {
+    if (max_position > max_positions_) grow(std::max(max_position, 2 * max_positions_));
+  }
+  // (max_positions, HD) fp32: cos, and sin with rotate_half's sign ([-sin, sin]).
+  const torch::Tensor& cos_table() const { return cos_; }
+  const torch::Tensor& sin_table() const { return sin_; }
 
  private:
   void grow(std::int64_t max_positions);

@@ -1,5 +1,7 @@
 #include "model/llama_model.h"
 
+#include "base/allocator_tuning.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -142,6 +144,8 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
 
 torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
                                                   const ForwardOptions& options) {
+  if (decode_only_)
+    throw std::logic_error("this model keeps only its decoding weights: no hidden states");
   return model->forward(ids, options, precision_);
 }
 
@@ -163,8 +167,72 @@ torch::Tensor LlamaForCausalLMImpl::head_product(const torch::Tensor& hidden) {
   return project(hidden, w16, {}, precision_);
 }
 
+WeightType LlamaForCausalLMImpl::decode_weights() const {
+  if (decode_weights_) return *decode_weights_;
+  return precision_ == Precision::kBF16 ? WeightType::kBF16 : WeightType::kF32;
+}
+
+DecodeEngine& LlamaForCausalLMImpl::decode_engine() {
+  const auto type = decode_weights();
+  if (decode_only_) {
+    if (!engine_->matches(type))
+      throw std::logic_error(std::string("this model keeps only its ") +
+                             weight_type_name(engine_->weight_type()) + " decoding weights");
+    return *engine_;
+  }
+  if (!engine_ || !engine_->matches(type)) {
+    engine_.reset();  // before packing the new one: one copy of the weights at a time
+    engine_ = std::make_shared<DecodeEngine>(*this, type);
+  }
+  return *engine_;
+}
+
+void LlamaForCausalLMImpl::keep_only_decode_weights() {
+  auto& engine = decode_engine();
+  engine.own_weights();
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters()) p.set_data(torch::empty({0}));
+  decode_only_ = true;
+  invalidate_precision_caches(*this);  // drops LibTorch's copies, keeps the engine
+  return_freed_memory();
+}
+
+// Every row of ids (B, T) continues at the cache's length (a temporary cache without one).
+torch::Tensor LlamaForCausalLMImpl::engine_forward(const torch::Tensor& ids,
+                                                   const ForwardOptions& options) {
+  if (torch::GradMode::is_enabled() || options.positions.defined() ||
+      options.attention_mask.defined())
+    throw std::logic_error(
+        "this model keeps only its decoding weights: no training, masks or explicit positions");
+  const auto B = ids.size(0), T = ids.size(1);
+  std::optional<KvCache> scratch;
+  KvCache* cache = options.cache;
+  if (!cache) cache = &scratch.emplace(config_, B, T);
+  const auto start = cache->length();
+  auto flat = ids.to(torch::kLong).contiguous();
+  const auto* tokens = flat.data_ptr<std::int64_t>();
+  std::vector<DecodeInput> inputs;
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t t = 0; t < T; ++t)
+      inputs.push_back({tokens[b * T + t], b, start + t, !options.last_position_only || t == T - 1});
+  auto logits = decode_engine().forward(inputs, *cache);
+  cache->advance(T);
+  return logits.view({B, options.last_position_only ? 1 : T, -1});
+}
+
+// Decoding steps (one new token per row, every row at the cache's length, no mask, no
+// gradients) run on the decode engine; prompts, packed or masked batches and training run
+// on LibTorch.
+bool LlamaForCausalLMImpl::takes_engine_path(const torch::Tensor& ids,
+                                             const ForwardOptions& options) const {
+  return options.cache && ids.dim() == 2 && ids.size(1) == 1 && !torch::GradMode::is_enabled() &&
+         !options.positions.defined() && !options.attention_mask.defined() &&
+         ids.size(0) <= options.cache->batch();
+}
+
 torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids,
                                             const ForwardOptions& options) {
+  if (decode_only_ || takes_engine_path(ids, options)) return engine_forward(ids, options);
   auto h = hidden_states(ids, options);
   if (options.last_position_only) h = h.narrow(1, h.size(1) - 1, 1);
   return logits_from_hidden(h);
@@ -193,7 +261,10 @@ void invalidate_precision_caches(torch::nn::Module& root) {
     if (auto* proj = m->as<ProjectionImpl>()) proj->invalidate_cache();
     if (auto* attn = m->as<LlamaAttentionImpl>()) attn->reset_fused();
     if (auto* mlp = m->as<LlamaMlpImpl>()) mlp->reset_fused();
-    if (auto* lm = m->as<LlamaForCausalLMImpl>()) lm->clear_tied_head_cache();
+    if (auto* lm = m->as<LlamaForCausalLMImpl>()) {
+      lm->clear_tied_head_cache();
+      lm->clear_decode_engine();  // kept when it is all the model has
+    }
   }
 }
 

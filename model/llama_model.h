@@ -14,7 +14,11 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+#include <optional>
+
 #include "base/precision.h"
+#include "model/decode_engine.h"
 #include "model/kv_cache.h"
 #include "model/layers.h"
 #include "model/model_config.h"
@@ -84,6 +88,7 @@ class LlamaBackboneImpl : public torch::nn::Module {
   torch::nn::Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RmsNorm norm{nullptr};
+  RotaryTable& rotary() { return rope_; }
 
  private:
   RotaryTable rope_;
@@ -109,6 +114,23 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   void clear_tied_head_cache() { tied_head_bf16_ = torch::Tensor(); }
 
   void set_precision(Precision precision) { precision_ = precision; }
+  // The weights decoding reads (model/decode_engine.h): by default f32 or bf16 after the
+  // precision; q8_0 on request (`--weights q8_0`).
+  void set_decode_weights(std::optional<WeightType> type) { decode_weights_ = type; }
+  WeightType decode_weights() const;
+  // The engine for the current weights, packed on first use and after any invalidation.
+  DecodeEngine& decode_engine();
+  void clear_decode_engine() { if (!decode_only_) engine_.reset(); }
+  // Packs the decode engine, then frees the fp32 parameters: a q8_0 model then holds about
+  // a quarter of the f32 bytes. Afterwards every forward pass runs on the engine (prompts
+  // included); training, masks and explicit positions are refused.
+  void keep_only_decode_weights();
+  bool decode_only() const { return decode_only_; }
+  // `--weights`: decode with `type`; bf16 and q8_0 keep only their packed copy.
+  void decode_with(WeightType type) {
+    set_decode_weights(type);
+    if (type != WeightType::kF32) keep_only_decode_weights();
+  }
   Precision precision() const { return precision_; }
   const ModelConfig& config() const { return config_; }
 
@@ -120,6 +142,11 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   Precision precision_ = Precision::kFP32;
   torch::Tensor head_product(const torch::Tensor& hidden);  // in the compute dtype
   torch::Tensor tied_head_bf16_;  // inference copy of the tied embedding for bf16
+  std::optional<WeightType> decode_weights_;
+  std::shared_ptr<DecodeEngine> engine_;
+  bool decode_only_ = false;
+  torch::Tensor engine_forward(const torch::Tensor& ids, const ForwardOptions& options);
+  bool takes_engine_path(const torch::Tensor& ids, const ForwardOptions& options) const;
 };
 TORCH_MODULE(LlamaForCausalLM);
 
