@@ -1,0 +1,33 @@
+#pragma once
+// The inner products of the decode engine (model/decode_engine.h), without LibTorch:
+// blocks of up to 4 weight rows against up to 4 input rows, so that one pass over the
+// weights (the bytes that bound decoding) serves up to 4 sequences of a batch, and one
+// load of an input serves 4 weight rows.
+//
+// Every (weight row, input row) sum runs in one fixed order whatever the block's shape,
+// so a sequence's logits do not depend on which other sequences share its batch.
+// AVX512 kernels where the CPU has them (bf16 needs AVX512-BF16), plain loops elsewhere.
+
+#include <cstdint>
+
+namespace chosei {
+
+// y[i * ldy + r] = sum_c w[r * ldw + c] * x[i * ldx + c], r < nr <= 4, i < ni <= 4.
+void dot_block_f32(const float* w, std::int64_t ldw, int nr, const float* x, std::int64_t ldx,
+                   int ni, std::int64_t C, float* y, std::int64_t ldy);
+// bf16 weights and inputs (raw bfloat16 bits), products accumulated in fp32.
+void dot_block_bf16(const std::uint16_t* w, std::int64_t ldw, int nr, const std::uint16_t* x,
+                    std::int64_t ldx, int ni, std::int64_t C, float* y, std::int64_t ldy);
+// Q8_0 weights (int8 values `wq`, fp16 scales `wd`, C / 32 per row) against Q8_0 inputs
+// held as int16 values `xq` with fp32 scales `xd`: per block of 32, the integer dot product
+// times both scales (ggml's vec_dot_q8_0_q8_0). C is a multiple of 32.
+void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, int nr,
+                    const std::int16_t* xq, const float* xd, std::int64_t ldx, int ni,
+                    std::int64_t C, float* y, std::int64_t ldy);
+
+// sum_i a[i] * b[i]
+float dot_f32(const float* a, const float* b, std::int64_t n);
+// y[i] += a * x[i]
+void axpy_f32(float a, const float* x, float* y, std::int64_t n);
+
+}  // namespace chosei

@@ -1,0 +1,235 @@
+// The decode engine against LibTorch's forward pass (the reference path): f32 decoding
+// gives the same greedy tokens and logits within float rounding; a row's logits do not
+// depend on its batch; joined prompts prefill as they would alone; bf16 and q8_0 products
+// match scalar references written here from the formats' definitions, and whole models on
+// those weights stay within the stated tolerances of the fp32 reference.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "base/half_float.h"
+#include "base/q8_0_blocks.h"
+#include "formats/model_dir.h"
+#include "generate/batch_decoder.h"
+#include "generate/generation.h"
+#include "model/decode_engine.h"
+#include "model/weight_matrix.h"
+#include "tests/unit/test_data.h"
+
+namespace chosei {
+namespace {
+
+// A random model with grouped-query attention and q/k/v biases (Qwen2's layout), so the
+// engine's GQA, bias and untied-head paths are all exercised.
+LlamaForCausalLM random_model(bool tied) {
+  ModelConfig c;
+  c.model_type = "qwen2";
+  c.vocab_size = 320;
+  c.hidden_size = 64;
+  c.intermediate_size = 96;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = 2;
+  c.max_position_embeddings = 128;
+  c.attention_bias = true;
+  c.tie_word_embeddings = tied;
+  c.rms_norm_eps = 1e-6;
+  LlamaForCausalLM model(c);
+  model->initialize(7);
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->named_parameters())  // biases and norms away from 0 and 1
+    if (p.key().find("bias") != std::string::npos || p.key().find("norm") != std::string::npos)
+      p.value().add_(torch::randn(p.value().sizes()) * 0.1);
+  model->invalidate_precision_cache();
+  return model;
+}
+
+// Greedy continuation by full forward passes without a cache: LibTorch's path only.
+std::vector<TokenId> reference_greedy(LlamaForCausalLM& model, std::vector<TokenId> ids,
+                                      int steps) {
+  torch::NoGradGuard no_grad;
+  std::vector<TokenId> out;
+  for (int s = 0; s < steps; ++s) {
+    auto t = torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).unsqueeze(0);
+    auto logits = model->forward(t);
+    const TokenId next = logits[0][-1].argmax().item<std::int64_t>();
+    out.push_back(next);
+    ids.push_back(next);
+  }
+  return out;
+}
+
+// Engine greedy decoding from a prompt prefilled by the engine too (BatchDecoder).
+std::vector<TokenId> engine_greedy(LlamaForCausalLM& model, const std::vector<TokenId>& prompt,
+                                   int steps) {
+  BatchDecoder batch(model, 1, static_cast<std::int64_t>(prompt.size()) + steps + 1);
+  std::vector<TokenId> out{batch.add(prompt).argmax().item<std::int64_t>()};
+  while (static_cast<int>(out.size()) < steps)
+    out.push_back(batch.step({out.back()})[0].argmax().item<std::int64_t>());
+  return out;
+}
+
+TEST(DecodeEngine, F32GreedyDecodingEqualsTheLibTorchPathTokenForToken) {
+  CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
+  auto m = load_model_dir(dir);
+  const std::vector<TokenId> prompt = {1, 403, 407, 261, 339};
+  const auto expected = reference_greedy(m.model, prompt, 48);
+  EXPECT_EQ(engine_greedy(m.model, prompt, 48), expected);
+  // generate(): LibTorch prefill, then engine steps through the model's forward.
+  GenerateOptions opt;
+  opt.max_new_tokens = 48;
+  opt.sampling.temperature = 0;
+  EXPECT_EQ(generate(m.model, *m.tokenizer.tokenizer, prompt, opt).ids, expected);
+  for (bool tied : {true, false}) {
+    auto model = random_model(tied);
+    EXPECT_EQ(engine_greedy(model, {3, 17, 250, 9}, 40), reference_greedy(model, {3, 17, 250, 9}, 40))
+        << (tied ? "tied" : "untied");
+  }
+}
+
+TEST(DecodeEngine, PrefillLogitsMatchTheLibTorchForwardAtEveryPosition) {
+  auto model = random_model(false);
+  const std::vector<TokenId> prompt = {5, 88, 301, 2, 2, 140, 77, 19, 256, 3, 64};
+  torch::NoGradGuard no_grad;
+  auto expected = model->forward(torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0))[0];
+  BatchDecoder batch(model, 2, 32);
+  torch::Tensor all;
+  batch.add(prompt, &all);
+  ASSERT_EQ(all.sizes(), expected.sizes());
+  EXPECT_LT((all - expected).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(DecodeEngine, ARowsLogitsDoNotDependOnItsBatch) {
+  auto model = random_model(true);
+  const std::vector<std::vector<TokenId>> prompts = {{1, 2, 3}, {40, 41}, {7, 8, 9, 10, 11, 12}, {300}};
+  BatchDecoder alone(model, 1, 64), together(model, 4, 64);
+  // Joined in one prefill pass, then stepped together: bitwise the logits of row 2 alone.
+  auto joined = together.add(prompts);
+  auto single = alone.add(prompts[2]);
+  EXPECT_TRUE(torch::equal(joined[2], single));
+  std::vector<TokenId> next;
+  for (const auto& l : joined) next.push_back(l.argmax().item<std::int64_t>());
+  for (int s = 0; s < 12; ++s) {
+    auto both = together.step(next);
+    auto one = alone.step({next[2]});
+    ASSERT_TRUE(torch::equal(both[2], one[0])) << "step " << s;
+    for (std::int64_t r = 0; r < 4; ++r) next[r] = both[r].argmax().item<std::int64_t>();
+  }
+}
+
+TEST(DecodeEngine, ACacheRowThatIsFullIsAnErrorNamingItsCapacity) {
+  auto model = random_model(true);
+  BatchDecoder batch(model, 1, 6);
+  TokenId next = static_cast<TokenId>(batch.add({1, 2, 3, 4}).argmax().item<std::int64_t>());
+  next = static_cast<TokenId>(batch.step({next})[0].argmax().item<std::int64_t>());
+  try {
+    batch.step({next});
+    batch.step({next});
+    FAIL() << "expected the full row to be refused";
+  } catch (const std::length_error& e) {
+    EXPECT_NE(std::string(e.what()).find("6 positions"), std::string::npos) << e.what();
+  }
+}
+
+// Reference products written from the formats' definitions, in double.
+std::vector<double> bf16_reference(const std::vector<float>& w, const std::vector<float>& x,
+                                   std::int64_t rows, std::int64_t cols) {
+  std::vector<double> y(static_cast<std::size_t>(rows));
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c)
+      y[r] += double(bf16_to_fp32(fp32_to_bf16(w[r * cols + c]))) *
+              double(bf16_to_fp32(fp32_to_bf16(x[c])));
+  return y;
+}
+
+std::vector<double> f32_reference(const std::vector<float>& w, const std::vector<float>& x,
+                                  std::int64_t rows, std::int64_t cols) {
+  std::vector<double> y(static_cast<std::size_t>(rows));
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) y[r] += double(w[r * cols + c]) * double(x[c]);
+  return y;
+}
+
+std::vector<double> q8_0_reference(const std::vector<float>& w, const std::vector<float>& x,
+                                   std::int64_t rows, std::int64_t cols) {
+  std::vector<float> wd(w.size()), xd(x.size());
+  std::vector<std::uint16_t> s(w.size() / 32);
+  std::vector<std::int8_t> q(w.size());
+  quantize_q8_0(w.data(), static_cast<std::int64_t>(w.size()), s.data(), q.data());
+  dequantize_q8_0(s.data(), q.data(), static_cast<std::int64_t>(w.size()), wd.data());
+  quantize_q8_0(x.data(), cols, s.data(), q.data());  // the activations, as llama.cpp does
+  dequantize_q8_0(s.data(), q.data(), cols, xd.data());
+  std::vector<double> y(static_cast<std::size_t>(rows));
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c) y[r] += double(wd[r * cols + c]) * double(xd[c]);
+  return y;
+}
+
+TEST(WeightMatrix, Bf16AndQ8_0ProductsMatchScalarReferences) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const std::int64_t rows = 37, cols = 96;  // a partial block of rows and a bf16 tail
+  std::vector<float> w(rows * cols), x(cols);
+  for (auto& v : w) v = normal(rng);
+  for (auto& v : x) v = normal(rng);
+  for (auto type : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0}) {
+    WeightMatrix m({{w.data(), 20}, {w.data() + 20 * cols, rows - 20}}, cols, type);
+    std::vector<float> y(rows);
+    m.multiply(x.data(), 1, y.data());
+    const auto ref = type == WeightType::kQ8_0   ? q8_0_reference(w, x, rows, cols)
+                     : type == WeightType::kBF16 ? bf16_reference(w, x, rows, cols)
+                                                 : f32_reference(w, x, rows, cols);
+    // fp32 accumulation of 96 products of magnitude ~1: a few 1e-6 of the sum's scale.
+    for (std::int64_t r = 0; r < rows; ++r)
+      EXPECT_NEAR(y[r], ref[r], 2e-4) << weight_type_name(type) << " row " << r;
+  }
+  EXPECT_EQ(WeightMatrix({{w.data(), rows}}, cols, WeightType::kQ8_0).bytes(),
+            rows * cols + rows * cols / 32 * 2);
+}
+
+// The model's weights replaced by their q8_0 values: the reference for q8_0 decoding,
+// whose only other difference is the activations' 8-bit rounding.
+void round_weights_to_q8_0(LlamaForCausalLM& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->named_parameters()) {
+    auto& t = p.value();
+    if (t.dim() != 2 || t.size(1) % 32 != 0) continue;
+    auto c = t.contiguous();
+    std::vector<std::uint16_t> s(static_cast<std::size_t>(c.numel() / 32));
+    std::vector<std::int8_t> q(static_cast<std::size_t>(c.numel()));
+    quantize_q8_0(c.data_ptr<float>(), c.numel(), s.data(), q.data());
+    dequantize_q8_0(s.data(), q.data(), c.numel(), c.data_ptr<float>());
+    t.copy_(c);
+  }
+  model->invalidate_precision_cache();
+}
+
+TEST(DecodeEngine, Q8_0AndBf16ModelsStayWithinTheirToleranceOfTheReference) {
+  CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
+  const std::vector<TokenId> prompt = {1, 403, 407, 261, 339, 370, 261, 416};
+  auto ids = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0);
+  for (auto type : {WeightType::kBF16, WeightType::kQ8_0}) {
+    auto m = load_model_dir(dir);
+    if (type == WeightType::kQ8_0) round_weights_to_q8_0(m.model);
+    torch::NoGradGuard no_grad;
+    auto expected = m.model->forward(ids)[0];  // fp32 LibTorch
+    m.model->set_decode_weights(type);
+    BatchDecoder batch(m.model, 1, 16);
+    torch::Tensor all;
+    batch.add(prompt, &all);
+    ASSERT_EQ(m.model->decode_engine().weight_type(), type);
+    const float scale = expected.abs().max().item<float>();
+    const float err = (all - expected).abs().max().item<float>();
+    // Stated tolerances: bf16 rounds weights and inputs to 8 significant bits (2^-9
+    // relative each); q8_0 rounds the inputs of each product to 8-bit blocks.
+    EXPECT_LT(err, 0.03f * scale) << weight_type_name(type) << ": max |diff| " << err
+                                  << " at logit scale " << scale;
+    const auto agree = all.argmax(-1).eq(expected.argmax(-1)).sum().item<std::int64_t>();
+    EXPECT_GE(agree, static_cast<std::int64_t>(prompt.size()) - 1) << weight_type_name(type);
+  }
+}
+
+}  // namespace
+}  // namespace chosei
