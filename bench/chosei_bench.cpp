@@ -27,6 +27,7 @@
 #include "generate/generation.h"
 #include "model/compute_threads.h"
 #include "model/matvec.h"
+#include "model/weight_matrix.h"
 #include "reward/bradley_terry_loss.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/chat_messages.h"
@@ -149,6 +150,24 @@ static int bench_prefill(const std::string& dir, std::int64_t P, int threads,
   std::cout << "prompt_tokens_per_s " << P / s << " ttft_ms " << 1000 * s
             << " torch_prompt_tokens_per_s " << (torch_s > 0 ? P / torch_s : 0)
             << " kv_bytes_per_token " << kv_bytes << "\n";
+  return 0;
+}
+
+// One decode product alone: a ROWS x COLS matrix of TYPE times one input, GB/s of weights.
+static int bench_matvec(std::int64_t rows, std::int64_t cols, const std::string& type,
+                        int threads, std::int64_t inputs) {
+  set_compute_threads(threads);
+  auto w = torch::randn({rows, cols});
+  WeightMatrix m({{w.data_ptr<float>(), rows}}, cols, parse_weight_type(type));
+  std::vector<float> x(static_cast<std::size_t>(inputs * cols), 0.5f),
+      y(static_cast<std::size_t>(inputs * rows));
+  m.multiply(x.data(), inputs, y.data());
+  const int reps = 20;
+  auto t0 = Clock::now();
+  for (int i = 0; i < reps; ++i) m.multiply(x.data(), inputs, y.data());
+  const double s = seconds_since(t0) / reps;
+  std::cout << "gb_per_s " << m.bytes() / s / 1e9 << " gflops " << 2.0 * rows * cols * inputs / s / 1e9
+            << "\n";
   return 0;
 }
 
@@ -365,6 +384,9 @@ int main(int argc, char** argv) {
     if (cmd == "prefill" && (argc == 5 || argc == 6))
       return bench_prefill(argv[2], std::stoll(argv[3]), std::stoi(argv[4]),
                            argc == 6 ? argv[5] : "fp32");
+    if (cmd == "matvec" && argc == 7)
+      return bench_matvec(std::stoll(argv[2]), std::stoll(argv[3]), argv[4], std::stoi(argv[5]),
+                          std::stoll(argv[6]));
     if (cmd == "bandwidth" && argc == 3) return bench_bandwidth(std::stoi(argv[2]));
     if (cmd == "decode-options" && argc == 5)
       return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));

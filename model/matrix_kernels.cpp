@@ -18,6 +18,12 @@ namespace {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
+// Rows ahead to prefetch: the same columns of the next block of 4 rows. Rows are short
+// (C of 64 to a few thousand), too short for the hardware prefetcher to ramp up on each,
+// and decoding is bound by these reads (measured 8 GB/s of 24 without, one thread). A
+// prefetch past the matrix's end is harmless (prefetches do not fault).
+constexpr int kAhead = 32768;
+
 template <int NR, int NI>
 __attribute__((target("avx512f"))) void f32_block(const float* w, std::int64_t ldw,
                                                   const float* x, std::int64_t ldx,
@@ -30,6 +36,7 @@ __attribute__((target("avx512f"))) void f32_block(const float* w, std::int64_t l
     __m512 xv[NI];
     for (int i = 0; i < NI; ++i) xv[i] = _mm512_loadu_ps(x + i * ldx + c);
     for (int r = 0; r < NR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + r * ldw + c) + kAhead, _MM_HINT_T1);
       const __m512 wv = _mm512_loadu_ps(w + r * ldw + c);
       for (int i = 0; i < NI; ++i) acc[r][i] = _mm512_fmadd_ps(wv, xv[i], acc[r][i]);
     }
@@ -59,6 +66,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) void bf16_block(
     __m512bh xv[NI];
     for (int i = 0; i < NI; ++i) xv[i] = (__m512bh)_mm512_loadu_si512(x + i * ldx + c);
     for (int r = 0; r < NR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(w + r * ldw + c) + kAhead, _MM_HINT_T1);
       const __m512bh wv = (__m512bh)_mm512_loadu_si512(w + r * ldw + c);
       for (int i = 0; i < NI; ++i) acc[r][i] = _mm512_dpbf16_ps(acc[r][i], wv, xv[i]);
     }
@@ -78,7 +86,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) void bf16_block(
 
 template <int NR, int NI>
 __attribute__((target("avx512f,avx512bw,f16c"))) void q8_0_block(
-    const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, const std::int16_t* xq,
+    const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, const std::int8_t* xq,
     const float* xd, std::int64_t ldx, std::int64_t C, float* y, std::int64_t ldy) {
   __m512 acc[NR][NI];
   for (int r = 0; r < NR; ++r)
@@ -86,8 +94,11 @@ __attribute__((target("avx512f,avx512bw,f16c"))) void q8_0_block(
   const std::int64_t blocks = C / 32, ldb = ldw / 32;
   for (std::int64_t b = 0; b < blocks; ++b) {
     __m512i xv[NI];
-    for (int i = 0; i < NI; ++i) xv[i] = _mm512_loadu_si512(xq + i * ldx + b * 32);
+    for (int i = 0; i < NI; ++i)
+      xv[i] = _mm512_cvtepi8_epi16(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + i * ldx + b * 32)));
     for (int r = 0; r < NR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(wq + r * ldw + b * 32) + kAhead, _MM_HINT_T1);
       const __m512i wv = _mm512_cvtepi8_epi16(
           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + r * ldw + b * 32)));
       const float dw = _cvtsh_ss(wd[r * ldb + b]);
@@ -99,6 +110,43 @@ __attribute__((target("avx512f,avx512bw,f16c"))) void q8_0_block(
   }
   for (int r = 0; r < NR; ++r)
     for (int i = 0; i < NI; ++i) y[i * ldy + r] = _mm512_reduce_add_ps(acc[r][i]);
+}
+
+// With AVX512-VNNI, one 256-bit block of 32 at a time as ggml's AVX2 path does: |w| times
+// x with w's sign, four byte products summed per lane (vpdpbusd), then both scales. Values
+// are in [-127, 127] (round(x / (max|x| / 127))), so the sign trick cannot overflow.
+template <int NR, int NI>
+__attribute__((target("avx512f,avx512vl,avx512vnni,avx2,fma,f16c"))) void q8_0_block_vnni(
+    const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, const std::int8_t* xq,
+    const float* xd, std::int64_t ldx, std::int64_t C, float* y, std::int64_t ldy) {
+  __m256 acc[NR][NI];
+  for (int r = 0; r < NR; ++r)
+    for (int i = 0; i < NI; ++i) acc[r][i] = _mm256_setzero_ps();
+  const std::int64_t blocks = C / 32, ldb = ldw / 32;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    __m256i xv[NI];
+    for (int i = 0; i < NI; ++i)
+      xv[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + i * ldx + b * 32));
+    for (int r = 0; r < NR; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(wq + r * ldw + b * 32) + kAhead, _MM_HINT_T1);
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + r * ldw + b * 32));
+      const __m256i magnitude = _mm256_sign_epi8(wv, wv);
+      const float dw = _cvtsh_ss(wd[r * ldb + b]);
+      for (int i = 0; i < NI; ++i) {
+        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitude,
+                                                _mm256_sign_epi8(xv[i], wv));
+        acc[r][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                                    _mm256_set1_ps(dw * xd[i * (ldx / 32) + b]), acc[r][i]);
+      }
+    }
+  }
+  for (int r = 0; r < NR; ++r)
+    for (int i = 0; i < NI; ++i) {
+      const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[r][i]),
+                                     _mm256_extractf128_ps(acc[r][i], 1));
+      const __m128 pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
+      y[i * ldy + r] = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
+    }
 }
 
 #pragma GCC diagnostic pop
@@ -114,10 +162,17 @@ __attribute__((target("avx512f,avx512bw,f16c"))) void q8_0_block(
 CHOSEI_BLOCK_TABLE(kF32Blocks, f32_block)
 CHOSEI_BLOCK_TABLE(kBf16Blocks, bf16_block)
 CHOSEI_BLOCK_TABLE(kQ8_0Blocks, q8_0_block)
+CHOSEI_BLOCK_TABLE(kQ8_0VnniBlocks, q8_0_block_vnni)
 #undef CHOSEI_BLOCK_TABLE
 
 bool has_avx512() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return yes;
+}
+
+bool has_avx512_vnni() {
+  static const bool yes = has_avx512() && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512vnni");
   return yes;
 }
 
@@ -147,8 +202,10 @@ void dot_block_bf16(const std::uint16_t* w, std::int64_t ldw, int nr, const std:
 }
 
 void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, int nr,
-                    const std::int16_t* xq, const float* xd, std::int64_t ldx, int ni,
+                    const std::int8_t* xq, const float* xd, std::int64_t ldx, int ni,
                     std::int64_t C, float* y, std::int64_t ldy) {
+  if (has_avx512_vnni())
+    return kQ8_0VnniBlocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
   if (has_avx512())
     return kQ8_0Blocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
   for (int i = 0; i < ni; ++i)

@@ -19,10 +19,10 @@ void dot_block_f32(const float* w, std::int64_t ldw, int nr, const float* x, std
 void dot_block_bf16(const std::uint16_t* w, std::int64_t ldw, int nr, const std::uint16_t* x,
                     std::int64_t ldx, int ni, std::int64_t C, float* y, std::int64_t ldy);
 // Q8_0 weights (int8 values `wq`, fp16 scales `wd`, C / 32 per row) against Q8_0 inputs
-// held as int16 values `xq` with fp32 scales `xd`: per block of 32, the integer dot product
+// (int8 values `xq`, fp32 scales `xd`): per block of 32, the integer dot product
 // times both scales (ggml's vec_dot_q8_0_q8_0). C is a multiple of 32.
 void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t ldw, int nr,
-                    const std::int16_t* xq, const float* xd, std::int64_t ldx, int ni,
+                    const std::int8_t* xq, const float* xd, std::int64_t ldx, int ni,
                     std::int64_t C, float* y, std::int64_t ldy);
 
 // sum_i a[i] * b[i]

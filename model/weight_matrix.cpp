@@ -113,7 +113,7 @@ void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::in
                          out, rows_);
         } else {
           dot_block_q8_0(q8_.data() + blk.row * cols_, bf16_.data() + blk.row * cols_ / 32,
-                         cols_, blk.count, static_cast<const std::int16_t*>(x) + i * cols_,
+                         cols_, blk.count, static_cast<const std::int8_t*>(x) + i * cols_,
                          x_scales + i * cols_ / 32, cols_, ni, cols_, out, rows_);
         }
       }
@@ -124,7 +124,6 @@ void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::in
 void WeightMatrix::multiply(const float* x, std::int64_t n, float* y) const {
   // The inputs in the weights' type, once per product (not once per weight row).
   thread_local std::vector<std::uint16_t> x16;
-  thread_local std::vector<std::int16_t> xq;
   thread_local std::vector<float> xd;
   const void* input = x;
   const float* scales = nullptr;
@@ -138,12 +137,10 @@ void WeightMatrix::multiply(const float* x, std::int64_t n, float* y) const {
     thread_local std::vector<std::uint16_t> d;
     q.resize(static_cast<std::size_t>(count));
     d.resize(static_cast<std::size_t>(count / kQ8_0Block));
-    xq.resize(q.size());
     xd.resize(d.size());
     quantize_q8_0(x, count, d.data(), q.data());
-    for (std::size_t i = 0; i < q.size(); ++i) xq[i] = q[i];
     for (std::size_t i = 0; i < d.size(); ++i) xd[i] = fp16_to_fp32(d[i]);
-    input = xq.data();
+    input = q.data();
     scales = xd.data();
   }
   const auto blocks = static_cast<std::int64_t>(blocks_.size());
