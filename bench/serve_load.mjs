@@ -1,19 +1,22 @@
 // Load generator for `chosei serve`: REQUESTS streaming chat completions, CONCURRENCY at a
 // time, each asking for MAX_TOKENS. Prints completion tokens/s over the wall time and the
 // per-request latency p50/p95 (seconds to the last chunk) and time to first token p50.
-// usage: node serve_load.mjs BASE_URL MODEL CONCURRENCY REQUESTS MAX_TOKENS
-const [base, model, concurrency, requests, maxTokens] = process.argv.slice(2);
+// ROUTE "completions" sends the same text to /v1/completions (base models without a chat
+// template); the default is chat completions.
+// usage: node serve_load.mjs BASE_URL MODEL CONCURRENCY REQUESTS MAX_TOKENS [chat|completions]
+const [base, model, concurrency, requests, maxTokens, route = "chat"] = process.argv.slice(2);
 const C = Number(concurrency), N = Number(requests);
 
 async function one(i) {
   const t0 = performance.now();
   let first = null, usage = null;
-  const r = await fetch(`${base}/v1/chat/completions`, {
+  const text = `Request ${i}: tell me a story.`;
+  const input = route === "completions" ? { prompt: text } : { messages: [{ role: "user", content: text }] };
+  const r = await fetch(`${base}/v1/${route === "completions" ? "completions" : "chat/completions"}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: `Request ${i}: tell me a story.` }],
-      stream: true, stream_options: { include_usage: true }, temperature: 0.8, seed: i,
-      max_tokens: Number(maxTokens) }),
+    body: JSON.stringify({ model, ...input, stream: true, stream_options: { include_usage: true },
+      temperature: 0.8, seed: i, max_tokens: Number(maxTokens) }),
   });
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   const decoder = new TextDecoder();
@@ -27,7 +30,7 @@ async function one(i) {
       if (event === "[DONE]") continue;
       const chunk = JSON.parse(event);
       if (chunk.usage) usage = chunk.usage;
-      if (first === null && chunk.choices.some((c) => c.delta && c.delta.content)) first = performance.now();
+      if (first === null && chunk.choices.some((c) => (c.delta && c.delta.content) || c.text)) first = performance.now();
     }
   }
   return { latency: (performance.now() - t0) / 1000, ttft: ((first ?? performance.now()) - t0) / 1000,

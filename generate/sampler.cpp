@@ -73,14 +73,34 @@ void Sampler::record_logprob(std::int64_t V, TokenId chosen) {
     logprob_.top.emplace_back(ids[i], logprob(ids[i]));
 }
 
+// No top-k or top-p: the softmax drawn in vocabulary order, the same distribution without
+// sorting (sorting 8k-32k candidates per token was most of a batched server's step).
+TokenId Sampler::draw_from_whole_vocabulary(std::int64_t V) {
+  const double inv_t = 1.0 / options_.temperature;
+  const double top = *std::max_element(work_.begin(), work_.begin() + V);
+  weights_.resize(static_cast<std::size_t>(V));
+  double sum = 0;
+  for (std::int64_t i = 0; i < V; ++i) sum += weights_[i] = std::exp((work_[i] - top) * inv_t);
+  double u = std::uniform_real_distribution<double>(0.0, sum)(rng_);
+  TokenId last = 0;
+  for (std::int64_t i = 0; i < V; ++i) {
+    if (weights_[i] == 0) continue;  // masked: never drawn
+    if (u <= weights_[i]) return static_cast<TokenId>(i);
+    u -= weights_[i];
+    last = static_cast<TokenId>(i);
+  }
+  return last;
+}
+
 TokenId Sampler::choose(std::int64_t V) {
   if (options_.temperature == 0) {
     return static_cast<TokenId>(std::max_element(work_.begin(), work_.end()) - work_.begin());
   }
-  order_.resize(static_cast<std::size_t>(V));
-  std::iota(order_.begin(), order_.end(), 0);
   std::int64_t keep = V;
   if (options_.top_k > 0 && options_.top_k < V) keep = options_.top_k;
+  if (keep == V && options_.top_p >= 1.0) return draw_from_whole_vocabulary(V);
+  order_.resize(static_cast<std::size_t>(V));
+  std::iota(order_.begin(), order_.end(), 0);
   auto higher = [&](std::int32_t a, std::int32_t b) {
     return work_[a] > work_[b] || (work_[a] == work_[b] && a < b);
   };

@@ -58,10 +58,12 @@ class Sampler {
   std::mt19937_64 rng_;
   std::vector<float> work_;
   std::vector<std::int32_t> order_;
+  std::vector<double> weights_;
   TokenLogprob logprob_;
 
   void apply_penalties(std::int64_t V, const std::vector<TokenId>& history);
   TokenId choose(std::int64_t V);
+  TokenId draw_from_whole_vocabulary(std::int64_t V);
   void record_logprob(std::int64_t V, TokenId chosen);
 };
 

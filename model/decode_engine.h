@@ -45,7 +45,8 @@ class DecodeEngine {
   // Whether it still computes what the model does: same weight type, and each projection's
   // LoRA adapter on or off as when it was packed.
   bool matches(WeightType type) const;
-  // Bytes of every weight the engine reads (embeddings included).
+  // Bytes of weights read per decoded token: every layer and the head (a lookup reads one
+  // embedding row).
   std::int64_t weight_bytes() const;
   // Copies whatever it still reads from the model's parameters (f32 matrices, norms), so
   // that the model can free them (LlamaForCausalLMImpl::keep_only_decode_weights).

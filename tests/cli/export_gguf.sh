@@ -29,6 +29,8 @@ cat >"$WORK/compare.py" <<'PY'
 import json, os, subprocess, sys
 chosei, model, gguf, min_agree, with_chat = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
 reference = sys.argv[6:]
+# CHOSEI_WEIGHTS: chosei decodes its own bf16 or q8_0 copy (`--weights`), the file's type.
+weights = ["--weights", os.environ["CHOSEI_WEIGHTS"]] if os.environ.get("CHOSEI_WEIGHTS") else []
 # Prompts from each model's own domain: on text it never saw (Japanese for stories260K) a
 # tiny model's next-token distribution is flat, and f16 rounding decides near-ties.
 if with_chat == "chat":
@@ -40,10 +42,10 @@ else:
 runs = []
 for p in prompts:
     runs.append(json.loads(subprocess.check_output([chosei, "generate", "--model", model, "--prompt", p,
-        "--temperature", "0", "--max-new-tokens", "40", "--json"])))
+        "--temperature", "0", "--max-new-tokens", "40", "--json"] + weights)))
 for q in chats:
     runs.append(json.loads(subprocess.check_output([chosei, "generate", "--model", model, "--chat",
-        "--prompt", q, "--temperature", "0", "--max-new-tokens", "40", "--json"])))
+        "--prompt", q, "--temperature", "0", "--max-new-tokens", "40", "--json"] + weights)))
 texts = prompts + ["How do I return a kettle?", "保証期間は何年ですか？", "Hello, world!\n\tTabs and spaces", "emoji 🙂 and ünïcödé"]
 # SentencePiece collapses runs of spaces and drops leading ones (remove_extra_whitespaces),
 # llama.cpp's SPM tokenizer does not: a known llama.cpp difference, so only BPE tokenizers see them.
@@ -102,6 +104,13 @@ for t in f32 f16; do
 done
 "$CHOSEI" export gguf --model "$S260K" --out "$WORK/s260k-q8_0.gguf" --type q8_0
 compare "$S260K" "$WORK/s260k-q8_0.gguf" 0.5 nochat
+# chosei decoding its own bf16 / q8_0 weights (`--weights`, the decode engine's kernels)
+# against llama.cpp on the file of that type: the same rounded weights (and, for q8_0, the
+# same 8-bit rounding of the activations), so greedy continuations agree far more closely
+# than fp32 against q8_0 above.
+"$CHOSEI" export gguf --model "$S260K" --out "$WORK/s260k-bf16.gguf" --type bf16
+CHOSEI_WEIGHTS=bf16 compare "$S260K" "$WORK/s260k-bf16.gguf" 0.9 nochat
+CHOSEI_WEIGHTS=q8_0 compare "$S260K" "$WORK/s260k-q8_0.gguf" 0.9 nochat
 
 echo "== Llama and Qwen2 with a trained byte-level BPE tokenizer"
 head -200 "$K/conversations.jsonl" >"$WORK/train.jsonl"
