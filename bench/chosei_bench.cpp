@@ -1,10 +1,10 @@
 // chosei_bench: the measurements bench/run compares with peers.
 //   chosei_bench encode TOKENIZER FILE            -> "encode_mb_per_s <x> tokens <n>"
 //   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
-//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16|bf16-only|q8_0 THREADS [PROMPT] -> "tokens_per_s <x> weight_mb <m> rss_mb <r>"
-//   chosei_bench prefill MODEL_DIR P THREADS [fp32|bf16|q8_0] -> "prompt_tokens_per_s <x> ..."
-//   chosei_bench bandwidth THREADS                -> "gb_per_s <x>" (memory read)
-//   chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
+//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16|bf16-only|q8_0 THREADS [PROMPT] ->
+//   "tokens_per_s <x> weight_mb <m> rss_mb <r>" chosei_bench prefill MODEL_DIR P THREADS
+//   [fp32|bf16|q8_0] -> "prompt_tokens_per_s <x> ..." chosei_bench bandwidth THREADS -> "gb_per_s
+//   <x>" (memory read) chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
 //   chosei_bench rloo MODEL_DIR T N P K STEPS THREADS -> "samples_per_s <x> ..."
 
 #include <torch/torch.h>
@@ -154,8 +154,8 @@ static int bench_prefill(const std::string& dir, std::int64_t P, int threads,
 }
 
 // One decode product alone: a ROWS x COLS matrix of TYPE times one input, GB/s of weights.
-static int bench_matvec(std::int64_t rows, std::int64_t cols, const std::string& type,
-                        int threads, std::int64_t inputs) {
+static int bench_matvec(std::int64_t rows, std::int64_t cols, const std::string& type, int threads,
+                        std::int64_t inputs) {
   set_compute_threads(threads);
   auto w = torch::randn({rows, cols});
   WeightMatrix m({{w.data_ptr<float>(), rows}}, cols, parse_weight_type(type));
@@ -166,8 +166,8 @@ static int bench_matvec(std::int64_t rows, std::int64_t cols, const std::string&
   auto t0 = Clock::now();
   for (int i = 0; i < reps; ++i) m.multiply(x.data(), inputs, y.data());
   const double s = seconds_since(t0) / reps;
-  std::cout << "gb_per_s " << m.bytes() / s / 1e9 << " gflops " << 2.0 * rows * cols * inputs / s / 1e9
-            << "\n";
+  std::cout << "gb_per_s " << m.bytes() / s / 1e9 << " gflops "
+            << 2.0 * rows * cols * inputs / s / 1e9 << "\n";
   return 0;
 }
 

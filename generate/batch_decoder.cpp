@@ -5,6 +5,11 @@
 
 namespace chosei {
 
+namespace {
+// From this many prompt tokens in one join, LibTorch's packed prefill beats the engine's.
+constexpr std::int64_t kPackedPrefillTokens = 32;
+}  // namespace
+
 BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::int64_t capacity)
     : model_(model),
       max_rows_(max_rows),
@@ -37,6 +42,10 @@ std::vector<torch::Tensor> BatchDecoder::add(const std::vector<std::vector<Token
                               std::to_string(capacity_) + " positions");
   }
   c10::InferenceMode inference;
+  std::int64_t total = 0;
+  for (const auto& prompt : prompts) total += static_cast<std::int64_t>(prompt.size());
+  if (total >= kPackedPrefillTokens && !model_->decode_only())
+    return prefill_packed(prompts, all_logits);
   std::vector<DecodeInput> inputs;
   for (std::size_t j = 0; j < prompts.size(); ++j) {
     const bool every = j < all_logits.size() && all_logits[j];
@@ -56,6 +65,47 @@ std::vector<torch::Tensor> BatchDecoder::add(const std::vector<std::vector<Token
     last.push_back(mine.select(0, n - 1).contiguous());
     at += n;
     positions_[static_cast<std::size_t>(rows_++)] = static_cast<std::int64_t>(prompts[j].size());
+  }
+  return last;
+}
+
+// The prompts as one sequence (positions restarting at 0 per prompt, a block-diagonal
+// causal mask), the logits only where wanted.
+std::vector<torch::Tensor> BatchDecoder::prefill_packed(
+    const std::vector<std::vector<TokenId>>& prompts,
+    const std::vector<torch::Tensor*>& all_logits) {
+  std::vector<std::int64_t> ids, positions, starts;
+  for (const auto& prompt : prompts) {
+    starts.push_back(static_cast<std::int64_t>(ids.size()));
+    for (std::size_t p = 0; p < prompt.size(); ++p) {
+      ids.push_back(prompt[p]);
+      positions.push_back(static_cast<std::int64_t>(p));
+    }
+  }
+  const auto total = static_cast<std::int64_t>(ids.size());
+  auto segment = torch::empty({total}, torch::kLong);
+  for (std::size_t j = 0; j < prompts.size(); ++j)
+    segment.narrow(0, starts[j], static_cast<std::int64_t>(prompts[j].size()))
+        .fill_(static_cast<std::int64_t>(j));
+  auto pos = torch::tensor(positions, torch::kLong);
+  auto same = segment.unsqueeze(1).eq(segment.unsqueeze(0));
+  auto causal = pos.unsqueeze(1).ge(pos.unsqueeze(0));
+  KvCache packed(model_->config(), 1, total);
+  ForwardOptions fwd;
+  fwd.cache = &packed;
+  fwd.positions = pos.unsqueeze(0);
+  fwd.attention_mask = same.logical_and(causal).unsqueeze(0);
+  auto hidden = model_->hidden_states(torch::tensor(ids, torch::kLong).unsqueeze(0), fwd)[0];
+  std::vector<torch::Tensor> last;
+  for (std::size_t j = 0; j < prompts.size(); ++j) {
+    const auto P = static_cast<std::int64_t>(prompts[j].size());
+    const bool every = j < all_logits.size() && all_logits[j];
+    auto mine = model_->logits_from_hidden(every ? hidden.narrow(0, starts[j], P)
+                                                 : hidden.narrow(0, starts[j] + P - 1, 1));
+    if (every) *all_logits[j] = mine;
+    last.push_back(mine.select(0, mine.size(0) - 1).contiguous());
+    cache_.copy_row_from(packed, 0, rows_, 0, P, starts[j]);
+    positions_[static_cast<std::size_t>(rows_++)] = P;
   }
   return last;
 }

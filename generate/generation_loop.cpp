@@ -207,7 +207,8 @@ void GenerationLoop::admit(std::vector<Row>& rows, BatchDecoder& batch) {
   std::vector<std::pair<std::shared_ptr<GenerationJob>, std::string>> refused;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    while (static_cast<std::int64_t>(rows.size() + joining.size()) < max_batch_ && !queue_.empty()) {
+    while (static_cast<std::int64_t>(rows.size() + joining.size()) < max_batch_ &&
+           !queue_.empty()) {
       auto job = queue_.front();
       queue_.pop_front();
       const std::string why = batch.refusal(job->prompt);

@@ -86,7 +86,8 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
     l.gate_up = stacked({mlp.gate_proj.get(), mlp.up_proj.get()}, type);
     l.down = stacked({mlp.down_proj.get()}, type);
     if (attn.q_proj->bias.defined()) {
-      auto bias = torch::cat({attn.q_proj->bias, attn.k_proj->bias, attn.v_proj->bias}).contiguous();
+      auto bias =
+          torch::cat({attn.q_proj->bias, attn.k_proj->bias, attn.v_proj->bias}).contiguous();
       l.qkv_bias.assign(bias.data_ptr<float>(), bias.data_ptr<float>() + bias.numel());
     }
     l.input_norm = values_of(layer->input_layernorm->weight);
@@ -191,8 +192,8 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
   std::int64_t max_position = 0, wanted = 0;
   for (const auto& in : inputs) {
     if (in.token < 0 || in.token >= V_)
-      throw std::out_of_range("token id " + std::to_string(in.token) + " outside the vocabulary of " +
-                              std::to_string(V_));
+      throw std::out_of_range("token id " + std::to_string(in.token) +
+                              " outside the vocabulary of " + std::to_string(V_));
     if (in.row < 0 || in.row >= cache.batch() || in.position < 0 || in.position >= cache.capacity())
       throw std::length_error("decode input at row " + std::to_string(in.row) + ", position " +
                               std::to_string(in.position) + " outside the KV cache (" +

@@ -75,8 +75,9 @@ class DecodeEngine {
   std::vector<float> final_norm_;
   // Scratch reused between calls (no allocation per decoded token).
   std::vector<float> h_, xn_, qkv_, att_, gu_, act_, tmp_;
-  std::vector<torch::Tensor> held_;
-  std::vector<std::pair<ProjectionImpl*, bool>> lora_state_;  // merged LoRA weights the f32 matrices point into
+  std::vector<torch::Tensor> held_;  // merged LoRA weights the f32 matrices point into
+  // Each packed projection and whether its LoRA adapter was on (matches()).
+  std::vector<std::pair<ProjectionImpl*, bool>> lora_state_;
 };
 
 }  // namespace chosei

@@ -41,11 +41,13 @@ void KvCache::set_rows(std::int64_t rows) {
 }
 
 void KvCache::copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
-                            std::int64_t dst_col, std::int64_t len) {
+                            std::int64_t dst_col, std::int64_t len, std::int64_t src_col) {
   if (dst_col + len > capacity_) throw std::length_error("KV cache full while copying a row");
   for (std::size_t l = 0; l < keys_.size(); ++l) {
-    keys_[l][dst_row].narrow(1, dst_col, len).copy_(src.keys_[l][src_row].narrow(1, 0, len));
-    values_[l][dst_row].narrow(1, dst_col, len).copy_(src.values_[l][src_row].narrow(1, 0, len));
+    keys_[l][dst_row].narrow(1, dst_col, len).copy_(src.keys_[l][src_row].narrow(1, src_col, len));
+    values_[l][dst_row]
+        .narrow(1, dst_col, len)
+        .copy_(src.values_[l][src_row].narrow(1, src_col, len));
   }
 }
 

@@ -32,9 +32,10 @@ class KvCache {
   // forward passes see only the first `rows` rows (default: all).
   void set_rows(std::int64_t rows);
   std::int64_t rows() const { return rows_; }
-  // Copies positions [0, len) of row `src_row` of `src` into row `dst_row` at [dst_col, ...).
+  // Copies positions [src_col, src_col + len) of row `src_row` of `src` into row `dst_row`
+  // at [dst_col, dst_col + len).
   void copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
-                     std::int64_t dst_col, std::int64_t len);
+                     std::int64_t dst_col, std::int64_t len, std::int64_t src_col = 0);
   // Row `dst` takes row `src`'s positions at the given columns, in order, from column 0.
   void gather_row(std::int64_t src, std::int64_t dst, const torch::Tensor& columns);
   void set_length(std::int64_t length);

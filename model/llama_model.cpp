@@ -214,7 +214,8 @@ torch::Tensor LlamaForCausalLMImpl::engine_forward(const torch::Tensor& ids,
   std::vector<DecodeInput> inputs;
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t t = 0; t < T; ++t)
-      inputs.push_back({tokens[b * T + t], b, start + t, !options.last_position_only || t == T - 1});
+      inputs.push_back(
+          {tokens[b * T + t], b, start + t, !options.last_position_only || t == T - 1});
   auto logits = decode_engine().forward(inputs, *cache);
   cache->advance(T);
   return logits.view({B, options.last_position_only ? 1 : T, -1});

@@ -120,7 +120,9 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   WeightType decode_weights() const;
   // The engine for the current weights, packed on first use and after any invalidation.
   DecodeEngine& decode_engine();
-  void clear_decode_engine() { if (!decode_only_) engine_.reset(); }
+  void clear_decode_engine() {
+    if (!decode_only_) engine_.reset();
+  }
   // Packs the decode engine, then frees the fp32 parameters: a q8_0 model then holds about
   // a quarter of the f32 bytes. Afterwards every forward pass runs on the engine (prompts
   // included); training, masks and explicit positions are refused.

@@ -25,9 +25,9 @@ namespace {
 constexpr int kAhead = 32768;
 
 template <int NR, int NI>
-__attribute__((target("avx512f"))) void f32_block(const float* w, std::int64_t ldw,
-                                                  const float* x, std::int64_t ldx,
-                                                  std::int64_t C, float* y, std::int64_t ldy) {
+__attribute__((target("avx512f"))) void f32_block(const float* w, std::int64_t ldw, const float* x,
+                                                  std::int64_t ldx, std::int64_t C, float* y,
+                                                  std::int64_t ldy) {
   __m512 acc[NR][NI];
   for (int r = 0; r < NR; ++r)
     for (int i = 0; i < NI; ++i) acc[r][i] = _mm512_setzero_ps();
@@ -129,12 +129,13 @@ __attribute__((target("avx512f,avx512vl,avx512vnni,avx2,fma,f16c"))) void q8_0_b
       xv[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + i * ldx + b * 32));
     for (int r = 0; r < NR; ++r) {
       _mm_prefetch(reinterpret_cast<const char*>(wq + r * ldw + b * 32) + kAhead, _MM_HINT_T1);
-      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + r * ldw + b * 32));
+      const __m256i wv =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + r * ldw + b * 32));
       const __m256i magnitude = _mm256_sign_epi8(wv, wv);
       const float dw = _cvtsh_ss(wd[r * ldb + b]);
       for (int i = 0; i < NI; ++i) {
-        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitude,
-                                                _mm256_sign_epi8(xv[i], wv));
+        const __m256i dot =
+            _mm256_dpbusd_epi32(_mm256_setzero_si256(), magnitude, _mm256_sign_epi8(xv[i], wv));
         acc[r][i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
                                     _mm256_set1_ps(dw * xd[i * (ldx / 32) + b]), acc[r][i]);
       }
@@ -142,8 +143,8 @@ __attribute__((target("avx512f,avx512vl,avx512vnni,avx2,fma,f16c"))) void q8_0_b
   }
   for (int r = 0; r < NR; ++r)
     for (int i = 0; i < NI; ++i) {
-      const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[r][i]),
-                                     _mm256_extractf128_ps(acc[r][i], 1));
+      const __m128 half =
+          _mm_add_ps(_mm256_castps256_ps128(acc[r][i]), _mm256_extractf128_ps(acc[r][i], 1));
       const __m128 pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
       y[i * ldy + r] = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
     }
@@ -152,11 +153,11 @@ __attribute__((target("avx512f,avx512vl,avx512vnni,avx2,fma,f16c"))) void q8_0_b
 #pragma GCC diagnostic pop
 
 // Function tables indexed [nr - 1][ni - 1].
-#define CHOSEI_BLOCK_TABLE(name, kernel)                                                   \
-  constexpr decltype(&kernel<1, 1>) name[4][4] = {                                         \
-      {kernel<1, 1>, kernel<1, 2>, kernel<1, 3>, kernel<1, 4>},                            \
-      {kernel<2, 1>, kernel<2, 2>, kernel<2, 3>, kernel<2, 4>},                            \
-      {kernel<3, 1>, kernel<3, 2>, kernel<3, 3>, kernel<3, 4>},                            \
+#define CHOSEI_BLOCK_TABLE(name, kernel)                        \
+  constexpr decltype(&kernel<1, 1>) name[4][4] = {              \
+      {kernel<1, 1>, kernel<1, 2>, kernel<1, 3>, kernel<1, 4>}, \
+      {kernel<2, 1>, kernel<2, 2>, kernel<2, 3>, kernel<2, 4>}, \
+      {kernel<3, 1>, kernel<3, 2>, kernel<3, 3>, kernel<3, 4>}, \
       {kernel<4, 1>, kernel<4, 2>, kernel<4, 3>, kernel<4, 4>}};
 
 CHOSEI_BLOCK_TABLE(kF32Blocks, f32_block)
@@ -171,8 +172,8 @@ bool has_avx512() {
 }
 
 bool has_avx512_vnni() {
-  static const bool yes = has_avx512() && __builtin_cpu_supports("avx512vl") &&
-                          __builtin_cpu_supports("avx512vnni");
+  static const bool yes =
+      has_avx512() && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   return yes;
 }
 
@@ -206,8 +207,7 @@ void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t
                     std::int64_t C, float* y, std::int64_t ldy) {
   if (has_avx512_vnni())
     return kQ8_0VnniBlocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
-  if (has_avx512())
-    return kQ8_0Blocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
+  if (has_avx512()) return kQ8_0Blocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
   for (int i = 0; i < ni; ++i)
     for (int r = 0; r < nr; ++r) {
       float s = 0;
@@ -215,7 +215,8 @@ void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t
         std::int32_t dot = 0;
         for (std::int64_t j = 0; j < 32; ++j)
           dot += wq[r * ldw + b * 32 + j] * xq[i * ldx + b * 32 + j];
-        s += static_cast<float>(dot) * (fp16_to_fp32(wd[r * (ldw / 32) + b]) * xd[i * (ldx / 32) + b]);
+        s += static_cast<float>(dot) *
+             (fp16_to_fp32(wd[r * (ldw / 32) + b]) * xd[i * (ldx / 32) + b]);
       }
       y[i * ldy + r] = s;
     }

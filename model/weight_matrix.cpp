@@ -36,8 +36,8 @@ WeightMatrix::WeightMatrix(const std::vector<Part>& parts, std::int64_t cols, We
   if (type_ == WeightType::kQ8_0 && cols % kQ8_0Block != 0) type_ = WeightType::kF32;
   for (const auto& p : parts) {
     for (std::int64_t r = 0; r < p.rows; r += 4)
-      blocks_.push_back({rows_ + r, static_cast<int>(std::min<std::int64_t>(4, p.rows - r)),
-                         p.data + r * cols});
+      blocks_.push_back(
+          {rows_ + r, static_cast<int>(std::min<std::int64_t>(4, p.rows - r)), p.data + r * cols});
     rows_ += p.rows;
   }
   const auto n = rows_ * cols_;
@@ -93,8 +93,8 @@ void WeightMatrix::own() {
   }
 }
 
-void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::int64_t n,
-                                   float* y, std::int64_t begin, std::int64_t end) const {
+void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::int64_t n, float* y,
+                                   std::int64_t begin, std::int64_t end) const {
   // Inputs in chunks, so that a chunk stays in cache while the blocks of weights pass by.
   constexpr std::int64_t kChunk = 32;
   for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
@@ -105,15 +105,15 @@ void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::in
         const int ni = static_cast<int>(std::min<std::int64_t>(4, i1 - i));
         float* out = y + i * rows_ + blk.row;
         if (type_ == WeightType::kF32) {
-          dot_block_f32(blk.f32, cols_, blk.count, static_cast<const float*>(x) + i * cols_,
-                        cols_, ni, cols_, out, rows_);
+          dot_block_f32(blk.f32, cols_, blk.count, static_cast<const float*>(x) + i * cols_, cols_,
+                        ni, cols_, out, rows_);
         } else if (type_ == WeightType::kBF16) {
           dot_block_bf16(bf16_.data() + blk.row * cols_, cols_, blk.count,
-                         static_cast<const std::uint16_t*>(x) + i * cols_, cols_, ni, cols_,
-                         out, rows_);
+                         static_cast<const std::uint16_t*>(x) + i * cols_, cols_, ni, cols_, out,
+                         rows_);
         } else {
-          dot_block_q8_0(q8_.data() + blk.row * cols_, bf16_.data() + blk.row * cols_ / 32,
-                         cols_, blk.count, static_cast<const std::int8_t*>(x) + i * cols_,
+          dot_block_q8_0(q8_.data() + blk.row * cols_, bf16_.data() + blk.row * cols_ / 32, cols_,
+                         blk.count, static_cast<const std::int8_t*>(x) + i * cols_,
                          x_scales + i * cols_ / 32, cols_, ni, cols_, out, rows_);
         }
       }
@@ -145,7 +145,8 @@ void WeightMatrix::multiply(const float* x, std::int64_t n, float* y) const {
   }
   const auto blocks = static_cast<std::int64_t>(blocks_.size());
   // Small products run on the calling thread: waking the pool costs more than they do.
-  const auto grain = std::max<std::int64_t>(1, (std::int64_t{1} << 15) / std::max<std::int64_t>(1, 4 * cols_ * n));
+  const auto grain =
+      std::max<std::int64_t>(1, (std::int64_t{1} << 15) / std::max<std::int64_t>(1, 4 * cols_ * n));
   at::parallel_for(0, blocks, grain, [&](std::int64_t begin, std::int64_t end) {
     multiply_blocks(input, scales, n, y, begin, end);
   });

@@ -57,9 +57,9 @@ class WeightMatrix {
   WeightType type_ = WeightType::kF32;
   std::int64_t rows_ = 0, cols_ = 0;
   std::vector<Block> blocks_;
-  std::vector<std::uint16_t> bf16_;   // bf16 values, or q8_0 scales (rows * cols / 32)
-  std::vector<std::int8_t> q8_;       // q8_0 values
-  std::vector<float> f32_;            // owned f32 values (after own())
+  std::vector<std::uint16_t> bf16_;  // bf16 values, or q8_0 scales (rows * cols / 32)
+  std::vector<std::int8_t> q8_;      // q8_0 values
+  std::vector<float> f32_;           // owned f32 values (after own())
 };
 
 }  // namespace chosei

@@ -84,7 +84,8 @@ TEST(DecodeEngine, F32GreedyDecodingEqualsTheLibTorchPathTokenForToken) {
   EXPECT_EQ(generate(m.model, *m.tokenizer.tokenizer, prompt, opt).ids, expected);
   for (bool tied : {true, false}) {
     auto model = random_model(tied);
-    EXPECT_EQ(engine_greedy(model, {3, 17, 250, 9}, 40), reference_greedy(model, {3, 17, 250, 9}, 40))
+    EXPECT_EQ(engine_greedy(model, {3, 17, 250, 9}, 40),
+              reference_greedy(model, {3, 17, 250, 9}, 40))
         << (tied ? "tied" : "untied");
   }
 }
@@ -93,7 +94,8 @@ TEST(DecodeEngine, PrefillLogitsMatchTheLibTorchForwardAtEveryPosition) {
   auto model = random_model(false);
   const std::vector<TokenId> prompt = {5, 88, 301, 2, 2, 140, 77, 19, 256, 3, 64};
   torch::NoGradGuard no_grad;
-  auto expected = model->forward(torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0))[0];
+  auto expected = model->forward(
+      torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0))[0];
   BatchDecoder batch(model, 2, 32);
   torch::Tensor all;
   batch.add(prompt, &all);
@@ -101,9 +103,38 @@ TEST(DecodeEngine, PrefillLogitsMatchTheLibTorchForwardAtEveryPosition) {
   EXPECT_LT((all - expected).abs().max().item<float>(), 1e-5f);
 }
 
+TEST(BatchDecoder, LongPromptsJoiningTogetherArePrefilledAsTheyWouldBeAlone) {
+  // 40 + 27 tokens: one packed LibTorch pass (block-diagonal mask, positions from 0 each).
+  auto model = random_model(false);
+  std::vector<TokenId> a, b;
+  for (int i = 0; i < 40; ++i) a.push_back((i * 37 + 5) % 320);
+  for (int i = 0; i < 27; ++i) b.push_back((i * 11 + 200) % 320);
+  BatchDecoder batch(model, 3, 96);
+  torch::Tensor all_a, all_b;
+  auto last = batch.add({a, b}, {&all_a, &all_b});
+  torch::NoGradGuard no_grad;
+  for (auto [prompt, all] : {std::pair{&a, &all_a}, std::pair{&b, &all_b}}) {
+    auto expected = model->forward(
+        torch::tensor(std::vector<std::int64_t>(prompt->begin(), prompt->end())).unsqueeze(0))[0];
+    EXPECT_LT((*all - expected).abs().max().item<float>(), 1e-5f);
+  }
+  // Decoding on from the copied keys and values gives each prompt's own continuation.
+  std::vector<TokenId> next = {static_cast<TokenId>(last[0].argmax().item<std::int64_t>()),
+                               static_cast<TokenId>(last[1].argmax().item<std::int64_t>())};
+  std::vector<std::vector<TokenId>> got = {{next[0]}, {next[1]}};
+  for (int s = 0; s < 15; ++s) {
+    auto logits = batch.step(next);
+    for (int r = 0; r < 2; ++r)
+      got[r].push_back(next[r] = static_cast<TokenId>(logits[r].argmax().item<std::int64_t>()));
+  }
+  EXPECT_EQ(got[0], reference_greedy(model, a, 16));
+  EXPECT_EQ(got[1], reference_greedy(model, b, 16));
+}
+
 TEST(DecodeEngine, ARowsLogitsDoNotDependOnItsBatch) {
   auto model = random_model(true);
-  const std::vector<std::vector<TokenId>> prompts = {{1, 2, 3}, {40, 41}, {7, 8, 9, 10, 11, 12}, {300}};
+  const std::vector<std::vector<TokenId>> prompts = {
+      {1, 2, 3}, {40, 41}, {7, 8, 9, 10, 11, 12}, {300}};
   BatchDecoder alone(model, 1, 64), together(model, 4, 64);
   // Joined in one prefill pass, then stepped together: bitwise the logits of row 2 alone.
   auto joined = together.add(prompts);
