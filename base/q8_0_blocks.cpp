@@ -28,8 +28,11 @@ void quantize_q8_0(const float* x, std::int64_t n, std::uint16_t* scales, std::i
 
 void dequantize_q8_0(const std::uint16_t* scales, const std::int8_t* qs, std::int64_t n,
                      float* out) {
-  for (std::int64_t i = 0; i < n; ++i)
-    out[i] = fp16_to_fp32(scales[i / kQ8_0Block]) * static_cast<float>(qs[i]);
+  for (std::int64_t b = 0; b < n / kQ8_0Block; ++b) {
+    const float d = fp16_to_fp32(scales[b]);
+    for (std::int64_t j = b * kQ8_0Block; j < (b + 1) * kQ8_0Block; ++j)
+      out[j] = d * static_cast<float>(qs[j]);
+  }
 }
 
 }  // namespace chosei

@@ -55,6 +55,14 @@ std::vector<float> values_of(const torch::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
+// fn(i) for every input i, split across the threads when there are many (a prompt).
+template <typename Fn>
+void each_input(std::int64_t n, const Fn& fn) {
+  at::parallel_for(0, n, 16, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) fn(i);
+  });
+}
+
 // HF LlamaRMSNorm in fp32: w * (x * rsqrt(mean(x^2) + eps)).
 void rms_norm(const float* x, const float* w, std::int64_t C, double eps, float* out) {
   const float variance = dot_f32(x, x, C) / static_cast<float>(C);
@@ -166,7 +174,10 @@ void DecodeEngine::attention(const std::vector<DecodeInput>& inputs, KvCache& ca
   const std::int64_t grain = work < (1 << 15) ? pairs : 1;
   at::parallel_for(0, pairs, grain, [&](std::int64_t begin, std::int64_t end) {
     thread_local std::vector<float> scores;
-    for (std::int64_t pair = begin; pair < end; ++pair) {
+    for (std::int64_t k = begin; k < end; ++k) {
+      // Zigzag from both ends: a prompt's later positions attend to more keys, and each
+      // thread's contiguous share then holds short and long ones alike.
+      const std::int64_t pair = k % 2 == 0 ? k / 2 : pairs - 1 - k / 2;
       const auto& in = inputs[static_cast<std::size_t>(pair / NH_)];
       const auto head = pair % NH_, kv = head / G, L = in.position + 1;
       const float* q = qkv + (pair / NH_) * width + head * HD_;
@@ -214,8 +225,9 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
   embed(inputs, h_.data());
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const auto& layer = layers_[l];
-    for (std::int64_t i = 0; i < N; ++i)
+    each_input(N, [&](std::int64_t i) {
       rms_norm(&h_[i * C_], layer.input_norm.data(), C_, eps_, &xn_[i * C_]);
+    });
     layer.qkv.multiply(xn_.data(), N, qkv_.data());
     if (!layer.qkv_bias.empty())
       for (std::int64_t i = 0; i < N; ++i)
@@ -235,17 +247,21 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
     }
     attention(inputs, cache, static_cast<std::int64_t>(l), qkv_.data(), att_.data());
     layer.o.multiply(att_.data(), N, tmp_.data());
-    for (std::int64_t j = 0; j < N * C_; ++j) h_[j] += tmp_[j];
-    for (std::int64_t i = 0; i < N; ++i)
+    each_input(N, [&](std::int64_t i) {
+      for (std::int64_t j = i * C_; j < (i + 1) * C_; ++j) h_[j] += tmp_[j];
       rms_norm(&h_[i * C_], layer.post_norm.data(), C_, eps_, &xn_[i * C_]);
+    });
     layer.gate_up.multiply(xn_.data(), N, gu_.data());
-    for (std::int64_t i = 0; i < N; ++i)
+    each_input(N, [&](std::int64_t i) {
       for (std::int64_t j = 0; j < I_; ++j) {
         const float g = gu_[i * 2 * I_ + j], u = gu_[i * 2 * I_ + I_ + j];
         act_[i * I_ + j] = g / (1.0f + std::exp(-g)) * u;  // SwiGLU: silu(gate) * up
       }
+    });
     layer.down.multiply(act_.data(), N, tmp_.data());
-    for (std::int64_t j = 0; j < N * C_; ++j) h_[j] += tmp_[j];
+    each_input(N, [&](std::int64_t i) {
+      for (std::int64_t j = i * C_; j < (i + 1) * C_; ++j) h_[j] += tmp_[j];
+    });
   }
   std::int64_t m = 0;
   for (std::int64_t i = 0; i < N; ++i)
