@@ -18,7 +18,13 @@ std::vector<std::string> LineTail::new_lines() {
   std::vector<std::string> out;
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) return out;
-  if (static_cast<std::uint64_t>(st.st_size) < offset_) offset_ = 0;
+  // A resumed run rewrites its log (atomic rename) before appending: read a new file from
+  // its start, even when it has already grown past the old offset (the old offset would
+  // land mid-line and lose that line).
+  if (static_cast<std::uint64_t>(st.st_ino) != inode_ ||
+      static_cast<std::uint64_t>(st.st_size) < offset_)
+    offset_ = 0;
+  inode_ = static_cast<std::uint64_t>(st.st_ino);
   std::ifstream in(path_, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(offset_));
   std::string line;

@@ -13,7 +13,8 @@
 namespace chosei {
 
 // Reads the complete lines appended to a file since the last call. A file that got shorter
-// (a resumed run drops what it logged after its checkpoint) is read again from the start.
+// or was replaced (a resumed run rewrites its log without what it logged after its
+// checkpoint, then appends) is read again from the start.
 class LineTail {
  public:
   explicit LineTail(std::string path) : path_(std::move(path)) {}
@@ -22,6 +23,7 @@ class LineTail {
  private:
   std::string path_;
   std::uint64_t offset_ = 0;
+  std::uint64_t inode_ = 0;  // a file replaced by rename (a resumed run's log) starts over
 };
 
 // One metrics.jsonl line in the API's names: {"step", "total_steps", "train_loss",

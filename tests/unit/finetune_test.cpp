@@ -11,6 +11,7 @@
 
 #include "datasets/chat_validation.h"
 #include "finetune/file_store.h"
+#include "finetune/job_events.h"
 #include "finetune/job_request.h"
 #include "finetune/job_store.h"
 #include "finetune/upload_check.h"
@@ -178,6 +179,33 @@ TEST(JobStore, PagesOwnersIdempotencyAndCheckpointsOncePerStep) {
   ASSERT_EQ(rest.data.size(), 1u);
   EXPECT_EQ(rest.data[0]["message"], "event 0");
   EXPECT_FALSE(rest.has_more);
+}
+
+// The race a SIGKILLed job's restart met: the resumed run rewrote metrics.jsonl (atomic
+// rename, lines up to its checkpoint) and appended past the old read offset before the next
+// poll; reading on from that offset started mid-line and lost a step.
+TEST(LineTail, AReplacedFileIsReadFromItsStartEvenWhenItGrewPastTheOldOffset) {
+  TempDir temp;
+  const auto dir = temp.path.string();
+  const auto path = dir + "/metrics.jsonl";
+  auto write = [&](const std::string& file, int from, int to) {
+    std::ofstream out(file);
+    for (int s = from; s <= to; ++s) out << "{\"step\": " << s << "}\n";
+  };
+  write(path, 1, 5);
+  LineTail tail(path);
+  EXPECT_EQ(tail.new_lines().size(), 5u);
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "{\"step\": 6";  // torn: no newline yet
+  }
+  EXPECT_TRUE(tail.new_lines().empty());
+  write(dir + "/next", 1, 9);  // longer than what was read
+  std::filesystem::rename(dir + "/next", path);
+  const auto lines = tail.new_lines();
+  ASSERT_EQ(lines.size(), 9u);
+  EXPECT_EQ(lines.front(), "{\"step\": 1}");
+  EXPECT_EQ(lines.back(), "{\"step\": 9}");
 }
 
 TEST(FileStore, OwnersSeeTheirOwnAndExpiredFilesAreRemoved) {
