@@ -8,6 +8,14 @@ namespace chosei {
 namespace {
 // From this many prompt tokens in one join, LibTorch's packed prefill beats the engine's.
 constexpr std::int64_t kPackedPrefillTokens = 32;
+
+// Why `prompt` cannot take a row of `capacity` positions ("" when it can).
+std::string too_long(const std::vector<TokenId>& prompt, std::int64_t capacity) {
+  const auto P = static_cast<std::int64_t>(prompt.size());
+  if (P > 0 && P < capacity) return "";
+  return "a prompt of " + std::to_string(P) + " tokens does not fit " + std::to_string(capacity) +
+         " positions";
+}
 }  // namespace
 
 BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::int64_t capacity)
@@ -18,10 +26,7 @@ BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::
       positions_(static_cast<std::size_t>(max_rows), 0) {}
 
 std::string BatchDecoder::refusal(const std::vector<TokenId>& prompt) const {
-  const auto P = static_cast<std::int64_t>(prompt.size());
-  if (P == 0 || P >= capacity_)
-    return "a prompt of " + std::to_string(P) + " tokens does not fit " +
-           std::to_string(capacity_) + " positions";
+  if (const auto why = too_long(prompt, capacity_); !why.empty()) return why;
   if (rows_ == max_rows_) return "no free row in the batch";
   return "";
 }
@@ -35,12 +40,8 @@ std::vector<torch::Tensor> BatchDecoder::add(const std::vector<std::vector<Token
   if (rows_ + static_cast<std::int64_t>(prompts.size()) > max_rows_)
     throw std::length_error("no free row in the batch for " + std::to_string(prompts.size()) +
                             " prompts (" + std::to_string(max_rows_ - rows_) + " free)");
-  for (const auto& prompt : prompts) {
-    const auto P = static_cast<std::int64_t>(prompt.size());
-    if (P == 0 || P >= capacity_)
-      throw std::length_error("a prompt of " + std::to_string(P) + " tokens does not fit " +
-                              std::to_string(capacity_) + " positions");
-  }
+  for (const auto& prompt : prompts)
+    if (const auto why = too_long(prompt, capacity_); !why.empty()) throw std::length_error(why);
   c10::InferenceMode inference;
   std::int64_t total = 0;
   for (const auto& prompt : prompts) total += static_cast<std::int64_t>(prompt.size());

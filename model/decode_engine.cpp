@@ -148,7 +148,8 @@ void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, float* qkv) {
   const float* cos = rotary.cos_table().data_ptr<float>();
   const float* sin = rotary.sin_table().data_ptr<float>();
   const auto width = (NH_ + 2 * NKV_) * HD_, half = HD_ / 2;
-  std::vector<float> x(static_cast<std::size_t>(HD_));
+  thread_local std::vector<float> x;
+  x.resize(static_cast<std::size_t>(HD_));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const float* c = cos + inputs[i].position * HD_;
     const float* s = sin + inputs[i].position * HD_;

@@ -8,7 +8,7 @@
 namespace chosei {
 
 KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity)
-    : batch_(batch), capacity_(capacity), rows_(batch) {
+    : batch_(batch), capacity_(capacity) {
   const auto shape = std::vector<std::int64_t>{batch, config.num_key_value_heads, capacity,
                                                config.effective_head_dim()};
   // Uninitialized: a column is read only after it was written, and pages of columns no row
@@ -26,18 +26,11 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(std::int64_t layer, cons
     throw std::length_error("KV cache full: " + std::to_string(length_) + " + " +
                             std::to_string(T) + " positions exceed its capacity of " +
                             std::to_string(capacity_));
-  auto K = keys_.at(layer).narrow(0, 0, rows_);
-  auto V = values_.at(layer).narrow(0, 0, rows_);
+  auto& K = keys_.at(layer);
+  auto& V = values_.at(layer);
   K.narrow(2, length_, T).copy_(k);
   V.narrow(2, length_, T).copy_(v);
   return {K.narrow(2, 0, length_ + T), V.narrow(2, 0, length_ + T)};
-}
-
-void KvCache::set_rows(std::int64_t rows) {
-  if (rows < 1 || rows > batch_)
-    throw std::out_of_range("KV cache rows " + std::to_string(rows) + " outside [1, " +
-                            std::to_string(batch_) + "]");
-  rows_ = rows;
 }
 
 void KvCache::copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
@@ -49,30 +42,6 @@ void KvCache::copy_row_from(const KvCache& src, std::int64_t src_row, std::int64
         .narrow(1, dst_col, len)
         .copy_(src.values_[l][src_row].narrow(1, src_col, len));
   }
-}
-
-void KvCache::gather_row(std::int64_t src, std::int64_t dst, const torch::Tensor& columns) {
-  const auto n = columns.numel();
-  for (std::size_t l = 0; l < keys_.size(); ++l) {
-    auto k = keys_[l][src].index_select(1, columns);  // copies before any overwrite
-    auto v = values_[l][src].index_select(1, columns);
-    keys_[l][dst].narrow(1, 0, n).copy_(k);
-    values_[l][dst].narrow(1, 0, n).copy_(v);
-  }
-}
-
-void KvCache::set_length(std::int64_t length) {
-  if (length < 0 || length > capacity_)
-    throw std::out_of_range("KV cache length " + std::to_string(length) + " outside [0, " +
-                            std::to_string(capacity_) + "]");
-  length_ = length;
-}
-
-void KvCache::truncate(std::int64_t length) {
-  if (length < 0 || length > length_)
-    throw std::out_of_range("KV cache truncate to " + std::to_string(length) + " outside [0, " +
-                            std::to_string(length_) + "]");
-  length_ = length;
 }
 
 }  // namespace chosei

@@ -1,7 +1,8 @@
 #pragma once
 // KvCache: the keys and values of past positions for incremental decoding, one pair of
-// preallocated tensors per layer, (B, NKV, capacity, HD) each. A forward pass over T new
-// tokens appends them at [length, length + T) and advances length by T.
+// preallocated tensors per layer, (B, NKV, capacity, HD) each. A LibTorch forward pass
+// over T new tokens appends them at [length, length + T) of every row and advances length
+// by T; the decode engine instead writes each row at its own positions (keys()/values()).
 
 #include <torch/torch.h>
 
@@ -25,20 +26,10 @@ class KvCache {
   // Called once per forward pass after every layer appended T positions.
   void advance(std::int64_t T) { length_ += T; }
   void reset() { length_ = 0; }
-  // Keeps only the first `length` positions (e.g. to reuse a shared prompt prefix).
-  void truncate(std::int64_t length);
-
-  // For batched serving, where rows come and go (model/batch_decoder.h):
-  // forward passes see only the first `rows` rows (default: all).
-  void set_rows(std::int64_t rows);
-  std::int64_t rows() const { return rows_; }
   // Copies positions [src_col, src_col + len) of row `src_row` of `src` into row `dst_row`
   // at [dst_col, dst_col + len).
   void copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
                      std::int64_t dst_col, std::int64_t len, std::int64_t src_col = 0);
-  // Row `dst` takes row `src`'s positions at the given columns, in order, from column 0.
-  void gather_row(std::int64_t src, std::int64_t dst, const torch::Tensor& columns);
-  void set_length(std::int64_t length);
   // Layer `layer`'s keys or values, (batch, NKV, capacity, HD) contiguous fp32, for the
   // decode engine, which writes each row at its own positions.
   float* keys(std::int64_t layer) { return keys_.at(layer).data_ptr<float>(); }
@@ -46,7 +37,7 @@ class KvCache {
 
  private:
   std::vector<torch::Tensor> keys_, values_;
-  std::int64_t batch_, capacity_, length_ = 0, rows_;
+  std::int64_t batch_, capacity_, length_ = 0;
 };
 
 }  // namespace chosei
