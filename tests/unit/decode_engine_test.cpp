@@ -65,7 +65,7 @@ std::vector<TokenId> reference_greedy(LlamaForCausalLM& model, std::vector<Token
 std::vector<TokenId> engine_greedy(LlamaForCausalLM& model, const std::vector<TokenId>& prompt,
                                    int steps) {
   BatchDecoder batch(model, 1, static_cast<std::int64_t>(prompt.size()) + steps + 1);
-  std::vector<TokenId> out{batch.add(prompt).argmax().item<std::int64_t>()};
+  std::vector<TokenId> out{static_cast<TokenId>(batch.add(prompt).argmax().item<std::int64_t>())};
   while (static_cast<int>(out.size()) < steps)
     out.push_back(batch.step({out.back()})[0].argmax().item<std::int64_t>());
   return out;
