@@ -4,17 +4,19 @@
 // (VOCAB - 3), as chosei_bench feeds; the BOS alone when 0), the time from the first
 // generated token to the TOKENS-th (EOS does not stop it), after a warm-up run. The time
 // includes node-llama-cpp's per-token JavaScript step, which weighs on a tiny model only.
-// usage: node llama_cpp_decode.mjs FILE.gguf TOKENS THREADS [PROMPT VOCAB] -> "tokens_per_s <x>"
+// KV is the cache's type: f16 (llama.cpp's default) or f32 (chosei's).
+// usage: node llama_cpp_decode.mjs FILE.gguf TOKENS THREADS [PROMPT VOCAB KV] -> "tokens_per_s <x>"
 const lib = new URL("../tests/llama_cpp/node_modules/node-llama-cpp/dist/index.js", import.meta.url);
 const { getLlama, LlamaLogLevel } = await import(lib.href);
 
-const [file, tokensArg, threadsArg, promptArg = "0", vocabArg = "0"] = process.argv.slice(2);
+const [file, tokensArg, threadsArg, promptArg = "0", vocabArg = "0", kv = "f16"] = process.argv.slice(2);
 const tokens = Number(tokensArg), threads = Number(threadsArg);
 const P = Number(promptArg), V = Number(vocabArg);
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath: file });
 const context = await model.createContext({
-  contextSize: Math.max(512, P + tokens + 16), batchSize: Math.max(512, P), threads, sequences: 1 });
+  contextSize: Math.max(512, P + tokens + 16), batchSize: Math.max(512, P), threads, sequences: 1,
+  experimentalKvCacheKeyType: kv.toUpperCase(), experimentalKvCacheValueType: kv.toUpperCase() });
 const sequence = context.getSequence();
 const prompt = P > 0 ? Array.from({ length: P }, (_, k) => 3 + ((k * 7919) % (V - 3))) : [model.tokens.bos ?? 0];
 

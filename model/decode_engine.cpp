@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "model/block_attention.h"
 #include "model/llama_model.h"
 #include "model/matrix_kernels.h"
 
@@ -138,7 +139,8 @@ void DecodeEngine::own_weights() {
 }
 
 void DecodeEngine::embed(const std::vector<DecodeInput>& inputs, float* h) const {
-  for (std::size_t i = 0; i < inputs.size(); ++i) lookup_->row(inputs[i].token, h + i * C_);
+  each_input(static_cast<std::int64_t>(inputs.size()),
+             [&](std::int64_t i) { lookup_->row(inputs[i].token, h + i * C_); });
 }
 
 // Rotary embedding of the q and k heads of each input at its position, from the model's
@@ -148,18 +150,54 @@ void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, float* qkv) {
   const float* cos = rotary.cos_table().data_ptr<float>();
   const float* sin = rotary.sin_table().data_ptr<float>();
   const auto width = (NH_ + 2 * NKV_) * HD_, half = HD_ / 2;
-  thread_local std::vector<float> x;
-  x.resize(static_cast<std::size_t>(HD_));
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
+  each_input(static_cast<std::int64_t>(inputs.size()), [&](std::int64_t i) {
     const float* c = cos + inputs[i].position * HD_;
     const float* s = sin + inputs[i].position * HD_;
+    thread_local std::vector<float> x;
+    x.resize(static_cast<std::size_t>(HD_));
     for (std::int64_t head = 0; head < NH_ + NKV_; ++head) {
       float* v = qkv + static_cast<std::int64_t>(i) * width + head * HD_;
       std::copy(v, v + HD_, x.begin());
       for (std::int64_t j = 0; j < HD_; ++j) v[j] = x[j] * c[j] + x[(j + half) % HD_] * s[j];
     }
+  });
+}
+
+namespace {
+
+// A prompt's run of consecutive positions on one row attends in blocks of this many
+// queries (two GEMMs per block and head); shorter runs (decode steps) one key at a time.
+constexpr std::int64_t kBlockRun = 16, kQueryBlock = 64;
+
+struct InputSpan {
+  std::int64_t first, count;
+};
+
+// Splits the inputs into query blocks (from runs of at least kBlockRun consecutive
+// positions on one row) and the single inputs left over.
+void split_runs(const std::vector<DecodeInput>& inputs, std::vector<InputSpan>& blocks,
+                std::vector<std::int64_t>& singles) {
+  const auto N = static_cast<std::int64_t>(inputs.size());
+  for (std::int64_t i = 0; i < N;) {
+    std::int64_t j = i + 1;
+    while (j < N && inputs[j].row == inputs[i].row &&
+           inputs[j].position == inputs[j - 1].position + 1)
+      ++j;
+    if (j - i >= kBlockRun) {
+      for (std::int64_t b = i; b < j; b += kQueryBlock)
+        blocks.push_back({b, std::min(kQueryBlock, j - b)});
+    } else {
+      for (std::int64_t k = i; k < j; ++k) singles.push_back(k);
+    }
+    i = j;
   }
 }
+
+// Zigzag from both ends of [0, n): later positions attend to more keys, and each thread's
+// contiguous share of a parallel range then holds short and long ones alike.
+std::int64_t zigzag(std::int64_t k, std::int64_t n) { return k % 2 == 0 ? k / 2 : n - 1 - k / 2; }
+
+}  // namespace
 
 // Softmax(q K^T / sqrt(HD)) V over columns [0, position] of the input's row, per head;
 // heads sharing a KV head are adjacent (HF repeat_kv).
@@ -169,21 +207,39 @@ void DecodeEngine::attention(const std::vector<DecodeInput>& inputs, KvCache& ca
   const float* keys = cache.keys(layer);
   const float* values = cache.values(layer);
   const float scale = 1.0f / std::sqrt(static_cast<float>(HD_));
-  const auto pairs = static_cast<std::int64_t>(inputs.size()) * NH_;
+  thread_local std::vector<InputSpan> blocks;
+  thread_local std::vector<std::int64_t> singles;
+  blocks.clear();
+  singles.clear();
+  split_runs(inputs, blocks, singles);
+  auto row_of = [&](const DecodeInput& in, std::int64_t head) {
+    return (in.row * NKV_ + head / G) * cap * HD_;
+  };
+  const auto block_tasks = static_cast<std::int64_t>(blocks.size()) * NH_;
+  at::parallel_for(0, block_tasks, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t k = begin; k < end; ++k) {
+      const auto task = zigzag(k, block_tasks), head = task % NH_;
+      const auto& span = blocks[static_cast<std::size_t>(task / NH_)];
+      const auto& in = inputs[static_cast<std::size_t>(span.first)];
+      const QueryBlock block{qkv + span.first * width + head * HD_, width, span.count, in.position};
+      attend_block(block, keys + row_of(in, head), values + row_of(in, head), HD_, scale,
+                   out + (span.first * NH_ + head) * HD_, NH_ * HD_);
+    }
+  });
+  const auto pairs = static_cast<std::int64_t>(singles.size()) * NH_;
   std::int64_t work = 0;
-  for (const auto& in : inputs) work += (in.position + 1) * NH_ * HD_;
-  const std::int64_t grain = work < (1 << 15) ? pairs : 1;
+  for (auto i : singles) work += (inputs[static_cast<std::size_t>(i)].position + 1) * NH_ * HD_;
+  const std::int64_t grain = work < (1 << 15) ? std::max<std::int64_t>(pairs, 1) : 1;
   at::parallel_for(0, pairs, grain, [&](std::int64_t begin, std::int64_t end) {
     thread_local std::vector<float> scores;
     for (std::int64_t k = begin; k < end; ++k) {
-      // Zigzag from both ends: a prompt's later positions attend to more keys, and each
-      // thread's contiguous share then holds short and long ones alike.
-      const std::int64_t pair = k % 2 == 0 ? k / 2 : pairs - 1 - k / 2;
-      const auto& in = inputs[static_cast<std::size_t>(pair / NH_)];
-      const auto head = pair % NH_, kv = head / G, L = in.position + 1;
-      const float* q = qkv + (pair / NH_) * width + head * HD_;
-      const float* K = keys + (in.row * NKV_ + kv) * cap * HD_;
-      const float* Vv = values + (in.row * NKV_ + kv) * cap * HD_;
+      const std::int64_t pair = zigzag(k, pairs);
+      const auto i = singles[static_cast<std::size_t>(pair / NH_)];
+      const auto& in = inputs[static_cast<std::size_t>(i)];
+      const auto head = pair % NH_, L = in.position + 1;
+      const float* q = qkv + i * width + head * HD_;
+      const float* K = keys + row_of(in, head);
+      const float* Vv = values + row_of(in, head);
       scores.resize(static_cast<std::size_t>(L));
       float top = -std::numeric_limits<float>::infinity();
       for (std::int64_t t = 0; t < L; ++t) {
@@ -192,7 +248,7 @@ void DecodeEngine::attention(const std::vector<DecodeInput>& inputs, KvCache& ca
       }
       float sum = 0;
       for (std::int64_t t = 0; t < L; ++t) sum += (scores[t] = std::exp(scores[t] - top));
-      float* o = out + pair * HD_;
+      float* o = out + (i * NH_ + head) * HD_;
       std::fill(o, o + HD_, 0.0f);
       for (std::int64_t t = 0; t < L; ++t) axpy_f32(scores[t] / sum, Vv + t * HD_, o, HD_);
     }
@@ -231,12 +287,13 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
     });
     layer.qkv.multiply(xn_.data(), N, qkv_.data());
     if (!layer.qkv_bias.empty())
-      for (std::int64_t i = 0; i < N; ++i)
+      each_input(N, [&](std::int64_t i) {
         for (std::int64_t j = 0; j < width; ++j) qkv_[i * width + j] += layer.qkv_bias[j];
+      });
     rotate(inputs, qkv_.data());
     float* keys = cache.keys(static_cast<std::int64_t>(l));
     float* values = cache.values(static_cast<std::int64_t>(l));
-    for (std::int64_t i = 0; i < N; ++i) {
+    each_input(N, [&](std::int64_t i) {
       const auto& in = inputs[static_cast<std::size_t>(i)];
       for (std::int64_t g = 0; g < NKV_; ++g) {
         const auto at = ((in.row * NKV_ + g) * cap + in.position) * HD_;
@@ -245,7 +302,7 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
         std::copy(k, k + HD_, keys + at);
         std::copy(v, v + HD_, values + at);
       }
-    }
+    });
     attention(inputs, cache, static_cast<std::int64_t>(l), qkv_.data(), att_.data());
     layer.o.multiply(att_.data(), N, tmp_.data());
     each_input(N, [&](std::int64_t i) {

@@ -256,4 +256,27 @@ void axpy_f32(float a, const float* x, float* y, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+namespace {
+__attribute__((target("avx512f"))) inline __m512 widen_16(const std::int8_t* q, __m512 scale) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+  return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v)), scale);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512bf16"))) void q8_0_to_bf16_avx512(
+    const std::int8_t* q, const std::uint16_t* d, std::int64_t blocks, std::uint16_t* out) {
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    const __m512 scale = _mm512_set1_ps(fp16_to_fp32(d[b]));
+    const __m512 lo = widen_16(q + b * 32, scale), hi = widen_16(q + b * 32 + 16, scale);
+    _mm512_storeu_si512(out + b * 32, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+  }
+}
+}  // namespace
+
+void q8_0_to_bf16(const std::int8_t* q, const std::uint16_t* d, std::int64_t n,
+                  std::uint16_t* out) {
+  if (cpu_has_avx512_bf16()) return q8_0_to_bf16_avx512(q, d, n / 32, out);
+  for (std::int64_t i = 0; i < n; ++i)
+    out[i] = fp32_to_bf16(static_cast<float>(q[i]) * fp16_to_fp32(d[i / 32]));
+}
+
 }  // namespace chosei

@@ -25,6 +25,10 @@ void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t
                     const std::int8_t* xq, const float* xd, std::int64_t ldx, int ni,
                     std::int64_t C, float* y, std::int64_t ldy);
 
+// Q8_0 values (n of them, n a multiple of 32) and their fp16 scales as bf16: each value
+// times its block's scale (exact in fp32), rounded to nearest even.
+void q8_0_to_bf16(const std::int8_t* q, const std::uint16_t* d, std::int64_t n, std::uint16_t* out);
+
 // sum_i a[i] * b[i]
 float dot_f32(const float* a, const float* b, std::int64_t n);
 // y[i] += a * x[i]

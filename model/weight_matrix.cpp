@@ -128,40 +128,39 @@ void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::in
   }
 }
 
-namespace {
-
-// Many inputs (a prompt): the matrix widened into a scratch for LibTorch's GEMM (oneDNN in
-// bf16 where the CPU has bf16 units, else OpenBLAS in fp32), which outruns the blocked
-// kernel there: q8_0 prompts ran at 0.55x llama.cpp on the kernel. bf16 products and
+// Many inputs (a prompt): LibTorch's GEMM (oneDNN in bf16 where the CPU has bf16 units,
+// else OpenBLAS in fp32) outruns the blocked kernel there: q8_0 prompts ran at 0.55x
+// llama.cpp on the kernel. bf16 weights go in as they are stored, q8_0 ones widened to bf16
+// a matrix at a time (a scratch, so the resident weights stay 8-bit); bf16 products and
 // outputs, as --precision bf16 computes prompts.
-void multiply_by_gemm(const WeightMatrix& m, const float* x, std::int64_t n, float* y) {
+void WeightMatrix::multiply_by_gemm(const float* x, std::int64_t n, float* y) const {
   const bool bf16 = cpu_has_fast_bf16();
-  const auto rows = m.rows(), cols = m.cols();
-  auto w = torch::empty({rows, cols}, bf16 ? torch::kBFloat16 : torch::kFloat32);
-  at::parallel_for(0, rows, 16, [&](std::int64_t begin, std::int64_t end) {
-    std::vector<float> values(static_cast<std::size_t>(cols));
-    for (std::int64_t r = begin; r < end; ++r) {
-      m.row(r, values.data());
-      if (!bf16) {
-        std::copy(values.begin(), values.end(), w.data_ptr<float>() + r * cols);
-        continue;
+  torch::Tensor w;
+  if (bf16 && type_ == WeightType::kBF16) {
+    w = torch::from_blob(const_cast<std::uint16_t*>(bf16_.data()), {rows_, cols_},
+                         torch::kBFloat16);
+  } else {
+    w = torch::empty({rows_, cols_}, bf16 ? torch::kBFloat16 : torch::kFloat32);
+    at::parallel_for(0, rows_, 64, [&](std::int64_t begin, std::int64_t end) {
+      if (bf16) {  // q8_0
+        auto* out = reinterpret_cast<std::uint16_t*>(w.data_ptr<at::BFloat16>());
+        q8_0_to_bf16(q8_.data() + begin * cols_, bf16_.data() + begin * cols_ / kQ8_0Block,
+                     (end - begin) * cols_, out + begin * cols_);
+      } else {
+        for (std::int64_t r = begin; r < end; ++r) row(r, w.data_ptr<float>() + r * cols_);
       }
-      auto* out = reinterpret_cast<std::uint16_t*>(w.data_ptr<at::BFloat16>()) + r * cols;
-      for (std::int64_t c = 0; c < cols; ++c) out[c] = fp32_to_bf16(values[c]);
-    }
-  });
-  auto input = torch::from_blob(const_cast<float*>(x), {n, cols}, torch::kFloat32);
-  auto output = torch::from_blob(y, {n, rows}, torch::kFloat32);
+    });
+  }
+  auto input = torch::from_blob(const_cast<float*>(x), {n, cols_}, torch::kFloat32);
+  auto output = torch::from_blob(y, {n, rows_}, torch::kFloat32);
   if (bf16)
     output.copy_(torch::mm(input.to(torch::kBFloat16), w.t()));
   else
     torch::mm_out(output, input, w.t());
 }
 
-}  // namespace
-
 void WeightMatrix::multiply(const float* x, std::int64_t n, float* y) const {
-  if (n >= kGemmInputs && type_ != WeightType::kF32) return multiply_by_gemm(*this, x, n, y);
+  if (n >= kGemmInputs && type_ != WeightType::kF32) return multiply_by_gemm(x, n, y);
   // The inputs in the weights' type, once per product (not once per weight row).
   thread_local std::vector<std::uint16_t> x16;
   thread_local std::vector<float> xd;

@@ -53,6 +53,7 @@ class WeightMatrix {
   };
   void multiply_blocks(const void* x, const float* x_scales, std::int64_t n, float* y,
                        std::int64_t begin, std::int64_t end) const;
+  void multiply_by_gemm(const float* x, std::int64_t n, float* y) const;
 
   WeightType type_ = WeightType::kF32;
   std::int64_t rows_ = 0, cols_ = 0;

@@ -14,7 +14,10 @@
 #include "formats/model_dir.h"
 #include "generate/batch_decoder.h"
 #include "generate/generation.h"
+#include "model/block_attention.h"
 #include "model/decode_engine.h"
+#include "model/kv_cache.h"
+#include "model/matrix_kernels.h"
 #include "model/weight_matrix.h"
 #include "tests/unit/test_data.h"
 
@@ -239,26 +242,143 @@ void round_weights_to_q8_0(LlamaForCausalLM& model) {
 
 TEST(DecodeEngine, Q8_0AndBf16ModelsStayWithinTheirToleranceOfTheReference) {
   CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
-  const std::vector<TokenId> prompt = {1, 403, 407, 261, 339, 370, 261, 416};
-  auto ids = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0);
+  // 8 tokens: the engine's own kernels; 48 on a model keeping only the packed weights:
+  // LibTorch's bf16 GEMM on the stored (bf16) or widened (q8_0) weights, block attention.
+  for (std::size_t length : {8, 48}) {
+    std::vector<TokenId> prompt = {1, 403, 407, 261, 339, 370, 261, 416};
+    while (prompt.size() < length)
+      prompt.push_back(static_cast<TokenId>(3 + (prompt.size() * 71) % 500));
+    auto ids = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end())).unsqueeze(0);
+    for (auto type : {WeightType::kBF16, WeightType::kQ8_0}) {
+      auto m = load_model_dir(dir);
+      if (type == WeightType::kQ8_0) round_weights_to_q8_0(m.model);
+      torch::NoGradGuard no_grad;
+      auto expected = m.model->forward(ids)[0];  // fp32 LibTorch
+      m.model->set_decode_weights(type);
+      if (length > 32) m.model->keep_only_decode_weights();
+      BatchDecoder batch(m.model, 1, static_cast<std::int64_t>(length) + 8);
+      torch::Tensor all;
+      batch.add(prompt, &all);
+      ASSERT_EQ(m.model->decode_engine().weight_type(), type);
+      const float scale = expected.abs().max().item<float>();
+      const float err = (all - expected).abs().max().item<float>();
+      // Stated tolerances: bf16 rounds weights and inputs to 8 significant bits (2^-9
+      // relative each); q8_0 rounds the inputs of each product to 8-bit blocks (or, in the
+      // GEMM, its weights to bf16).
+      EXPECT_LT(err, 0.03f * scale) << weight_type_name(type) << " " << length
+                                    << " tokens: max |diff| " << err << " at logit scale " << scale;
+      const auto agree = all.argmax(-1).eq(expected.argmax(-1)).sum().item<std::int64_t>();
+      EXPECT_GE(agree,
+                static_cast<std::int64_t>(length) - 1 - static_cast<std::int64_t>(length) / 16)
+          << weight_type_name(type) << " " << length << " tokens";
+    }
+  }
+}
+
+TEST(DecodeEngine, LongPromptsOnTheEngineMatchTheLibTorchForwardAtEveryPosition) {
+  // Row 0: 70 tokens (query blocks of 64 and 6), then 30 more continuing from its cache;
+  // row 1: 20 tokens in the same call, then 5 single steps beside row 0's continuation.
+  auto model = random_model(false);
+  std::vector<TokenId> a, b;
+  for (int i = 0; i < 100; ++i) a.push_back((i * 37 + 5) % 320);
+  for (int i = 0; i < 25; ++i) b.push_back((i * 11 + 200) % 320);
+  DecodeEngine engine(*model, WeightType::kF32);
+  KvCache cache(model->config(), 2, 128);
+  auto inputs = [](const std::vector<TokenId>& ids, std::int64_t row, std::int64_t from,
+                   std::int64_t to, std::vector<DecodeInput>& out) {
+    for (auto p = from; p < to; ++p)
+      out.push_back({ids[static_cast<std::size_t>(p)], row, p, true});
+  };
+  std::vector<DecodeInput> first, second;
+  inputs(a, 0, 0, 70, first);
+  inputs(b, 1, 0, 20, first);
+  inputs(a, 0, 70, 100, second);
+  inputs(b, 1, 20, 25, second);
+  std::swap(second[29], second[30]);  // rows interleaved: a single input between runs
+  auto one = engine.forward(first, cache), two = engine.forward(second, cache);
+  torch::NoGradGuard no_grad;
+  auto forward = [&](const std::vector<TokenId>& ids) {
+    return model->forward(
+        torch::tensor(std::vector<std::int64_t>(ids.begin(), ids.end())).unsqueeze(0))[0];
+  };
+  auto ea = forward(a), eb = forward(b);
+  EXPECT_LT((one.slice(0, 0, 70) - ea.slice(0, 0, 70)).abs().max().item<float>(), 1e-5f);
+  EXPECT_LT((one.slice(0, 70, 90) - eb.slice(0, 0, 20)).abs().max().item<float>(), 1e-5f);
+  auto got_a = torch::cat({two.slice(0, 0, 29), two.slice(0, 30, 31)});
+  auto got_b = torch::cat({two.slice(0, 29, 30), two.slice(0, 31, 35)});
+  EXPECT_LT((got_a - ea.slice(0, 70, 100)).abs().max().item<float>(), 1e-5f);
+  EXPECT_LT((got_b - eb.slice(0, 20, 25)).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(BlockAttention, EqualsSoftmaxAttentionPerQueryComputedInDouble) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const std::int64_t HD = 16, first = 37, n = 20, ldq = 3 * HD, ldo = 2 * HD;
+  std::vector<float> q(n * ldq), K((first + n) * HD), V((first + n) * HD), out(n * ldo, 7.0f);
+  for (auto* v : {&q, &K, &V})
+    for (auto& x : *v) x = 2 * normal(rng);
+  const float scale = 0.25f;
+  attend_block({q.data(), ldq, n, first}, K.data(), V.data(), HD, scale, out.data(), ldo);
+  for (std::int64_t j = 0; j < n; ++j) {
+    const auto seen = first + j + 1;
+    std::vector<double> p(static_cast<std::size_t>(seen));
+    double top = -1e300, sum = 0;
+    for (std::int64_t t = 0; t < seen; ++t) {
+      for (std::int64_t d = 0; d < HD; ++d) p[t] += double(q[j * ldq + d]) * K[t * HD + d];
+      top = std::max(top, p[t] *= scale);
+    }
+    for (auto& v : p) sum += (v = std::exp(v - top));
+    for (std::int64_t d = 0; d < HD; ++d) {
+      double o = 0;
+      for (std::int64_t t = 0; t < seen; ++t) o += p[t] / sum * V[t * HD + d];
+      EXPECT_NEAR(out[j * ldo + d], o, 1e-5) << "query " << j << " dim " << d;
+    }
+    EXPECT_EQ(out[j * ldo + HD], 7.0f) << "wrote past the head's HD values";
+  }
+}
+
+TEST(WeightMatrix, Q8_0ValuesWidenToBf16AsEachValueTimesItsScaleRoundedToNearestEven) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> value(-128, 127);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const std::int64_t n = 32 * 40;
+  std::vector<std::int8_t> q(n);
+  std::vector<std::uint16_t> d(n / 32), out(n);
+  for (auto& v : q) v = static_cast<std::int8_t>(value(rng));
+  for (auto& v : d) v = fp32_to_fp16(std::ldexp(normal(rng), static_cast<int>(value(rng)) / 16));
+  q8_0_to_bf16(q.data(), d.data(), n, out.data());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double exact = double(q[i]) * double(fp16_to_fp32(d[i / 32]));
+    ASSERT_EQ(out[i], fp32_to_bf16(static_cast<float>(exact))) << "value " << i;
+    EXPECT_LE(std::abs(bf16_to_fp32(out[i]) - exact), std::abs(exact) / 256) << "value " << i;
+  }
+}
+
+TEST(WeightMatrix, ManyInputsGoThroughTheGemmWithinBf16RoundingOfTheReference) {
+  std::mt19937 rng(4);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const std::int64_t rows = 37, cols = 96, n = 40;
+  std::vector<float> w(rows * cols), x(n * cols);
+  for (auto& v : w) v = normal(rng);
+  for (auto& v : x) v = normal(rng);
+  std::vector<float> wq(w.size());
+  std::vector<std::uint16_t> s(w.size() / 32);
+  std::vector<std::int8_t> q(w.size());
+  quantize_q8_0(w.data(), static_cast<std::int64_t>(w.size()), s.data(), q.data());
+  dequantize_q8_0(s.data(), q.data(), static_cast<std::int64_t>(w.size()), wq.data());
   for (auto type : {WeightType::kBF16, WeightType::kQ8_0}) {
-    auto m = load_model_dir(dir);
-    if (type == WeightType::kQ8_0) round_weights_to_q8_0(m.model);
-    torch::NoGradGuard no_grad;
-    auto expected = m.model->forward(ids)[0];  // fp32 LibTorch
-    m.model->set_decode_weights(type);
-    BatchDecoder batch(m.model, 1, 16);
-    torch::Tensor all;
-    batch.add(prompt, &all);
-    ASSERT_EQ(m.model->decode_engine().weight_type(), type);
-    const float scale = expected.abs().max().item<float>();
-    const float err = (all - expected).abs().max().item<float>();
-    // Stated tolerances: bf16 rounds weights and inputs to 8 significant bits (2^-9
-    // relative each); q8_0 rounds the inputs of each product to 8-bit blocks.
-    EXPECT_LT(err, 0.03f * scale) << weight_type_name(type) << ": max |diff| " << err
-                                  << " at logit scale " << scale;
-    const auto agree = all.argmax(-1).eq(expected.argmax(-1)).sum().item<std::int64_t>();
-    EXPECT_GE(agree, static_cast<std::int64_t>(prompt.size()) - 1) << weight_type_name(type);
+    WeightMatrix m({{w.data(), rows}}, cols, type);
+    std::vector<float> y(n * rows);
+    m.multiply(x.data(), n, y.data());
+    // bf16 weights (the q8_0 values rounded to bf16) times bf16 inputs, bf16 outputs.
+    const auto& weights = type == WeightType::kQ8_0 ? wq : w;
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::vector<float> xi(x.begin() + i * cols, x.begin() + (i + 1) * cols);
+      const auto ref = bf16_reference(weights, xi, rows, cols);
+      for (std::int64_t r = 0; r < rows; ++r)
+        EXPECT_NEAR(y[i * rows + r], ref[r], 2e-4 + std::abs(ref[r]) / 256)
+            << weight_type_name(type) << " input " << i << " row " << r;
+    }
   }
 }
 
