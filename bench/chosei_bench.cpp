@@ -1,7 +1,7 @@
 // chosei_bench: the measurements bench/run compares with peers.
 //   chosei_bench encode TOKENIZER FILE            -> "encode_mb_per_s <x> tokens <n>"
 //   chosei_bench train FILE VOCAB                  -> "train_seconds <x> merges <n>"
-//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16|bf16-only|q8_0 THREADS [PROMPT] ->
+//   chosei_bench generate MODEL_DIR TOKENS fp32|bf16|bf16-only|q8_0 THREADS [PROMPT [f32|f16]] ->
 //   "tokens_per_s <x> weight_mb <m> rss_mb <r>" chosei_bench prefill MODEL_DIR P THREADS
 //   [fp32|bf16|q8_0] -> "prompt_tokens_per_s <x> ..." chosei_bench bandwidth THREADS -> "gb_per_s
 //   <x>" (memory read) chosei_bench filter FILE / stream FILE        -> see bench/filter_bench.h
@@ -84,9 +84,10 @@ static double rss_mb() {
 // WEIGHTS: fp32 (the parameters), bf16 (LibTorch's bf16 precision and the engine's bf16
 // copy, as `--precision bf16`), or bf16-only / q8_0 (`--weights`: the packed copy alone).
 static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& weights,
-                          int threads, std::int64_t prompt_length) {
+                          int threads, std::int64_t prompt_length, const std::string& kv_cache) {
   set_compute_threads(threads);
   auto m = load_model_dir(dir);
+  m.model->set_kv_cache_type(parse_kv_cache_type(kv_cache));
   if (weights == "bf16") m.model->set_precision(Precision::kBF16);
   if (weights == "bf16-only") m.model->decode_with(WeightType::kBF16);
   if (weights == "q8_0") m.model->decode_with(WeightType::kQ8_0);
@@ -402,9 +403,9 @@ int main(int argc, char** argv) {
     if (cmd == "bandwidth" && argc == 3) return bench_bandwidth(std::stoi(argv[2]));
     if (cmd == "decode-options" && argc == 5)
       return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
-    if (cmd == "generate" && (argc == 6 || argc == 7))
+    if (cmd == "generate" && argc >= 6 && argc <= 8)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]),
-                            argc == 7 ? std::stoll(argv[6]) : 0);
+                            argc >= 7 ? std::stoll(argv[6]) : 0, argc == 8 ? argv[7] : "f32");
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
                  "TOKENS PRECISION THREADS | decode-options DIR TOKENS THREADS | ...\n";
     return 2;

@@ -53,7 +53,8 @@ HttpServerOptions transport_options(const ChatServerOptions& o) {
 struct ChatServer::Impl {
   explicit Impl(ChatServerOptions o)
       : options(std::move(o)),
-        models({options.max_batch, options.max_queue, options.precision, options.weights}),
+        models({options.max_batch, options.max_queue, options.precision, options.weights,
+                options.kv_cache}),
         http(transport_options(options)) {}
 
   ChatServerOptions options;

@@ -32,7 +32,8 @@ struct ChatServerOptions {
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   ConnectionLimits connections;          // timeouts and open-connection limits (503 above)
   Precision precision = Precision::kFP32;
-  std::string weights;  // "" (the precision's), "f32", "bf16" or "q8_0" (`--weights`)
+  std::string weights;           // "" (the precision's), "f32", "bf16" or "q8_0" (`--weights`)
+  std::string kv_cache = "f32";  // "f32" or "f16" (`--kv-cache`)
   // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
   std::string label_db;  // empty: no labeling routes
   std::map<std::string, std::string> annotators;

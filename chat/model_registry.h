@@ -52,7 +52,8 @@ struct DecodingLimits {
   std::int64_t max_batch = 8;  // requests decoded together, per model
   std::size_t max_queue = 64;  // waiting requests before submit() refuses
   Precision precision = Precision::kFP32;
-  std::string weights;  // decoding weights: "" (the precision's), "f32", "bf16", "q8_0"
+  std::string weights;           // decoding weights: "" (the precision's), "f32", "bf16", "q8_0"
+  std::string kv_cache = "f32";  // KV cache entries: "f32" or "f16"
 };
 
 class ModelRegistry {

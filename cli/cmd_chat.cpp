@@ -17,7 +17,7 @@ namespace chosei::cli {
 namespace {
 
 struct ChatArgs {
-  std::string model, system, precision = "fp32", weights;
+  std::string model, system, precision = "fp32", weights, kv_cache = "f32";
   std::int64_t max_tokens = 512;
   SamplingOptions sampling;
   std::vector<std::string> packs;
@@ -29,7 +29,7 @@ void run_chat(ChatArgs a) {
   set_threads(a.threads);
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
-  use_decode_weights(*m.model, a.weights);
+  use_decode_weights(*m.model, a.weights, a.kv_cache);
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   auto tmpl = choose_chat_template(m.tokenizer.config);
   GenerateOptions opt;
@@ -100,6 +100,9 @@ void add_chat_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--weights", a->weights, kWeightsHelp)
       ->check(CLI::IsMember({"f32", "bf16", "q8_0"}));
+  cmd->add_option("--kv-cache", a->kv_cache, kKvCacheHelp)
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

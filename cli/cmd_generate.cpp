@@ -18,7 +18,7 @@ namespace chosei::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, prompt, precision = "fp32", weights;
+  std::string model, prompt, precision = "fp32", weights, kv_cache = "f32";
   std::int64_t max_new_tokens = 256;
   SamplingOptions sampling;
   std::vector<std::string> stop;
@@ -49,7 +49,7 @@ void run_generate(const GenerateArgs& a) {
   set_threads(a.threads);
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
-  use_decode_weights(*m.model, a.weights);
+  use_decode_weights(*m.model, a.weights, a.kv_cache);
   GenerateOptions opt;
   opt.max_new_tokens = a.max_new_tokens;
   opt.sampling = a.sampling;
@@ -101,6 +101,9 @@ void add_generate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--weights", args->weights, kWeightsHelp)
       ->check(CLI::IsMember({"f32", "bf16", "q8_0"}));
+  cmd->add_option("--kv-cache", args->kv_cache, kKvCacheHelp)
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
   cmd->add_flag("--json", args->json,
                 "Print one JSON object: prompt_ids, ids (generated, EOS excluded), text, "
                 "finish_reason");

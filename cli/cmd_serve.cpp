@@ -20,7 +20,8 @@ namespace {
 
 struct ServeArgs {
   std::vector<std::string> models, api_keys, packs;
-  std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file, weights;
+  std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file, weights,
+              kv_cache = "f32";
   int port = 8080, threads = 0;
   bool no_filters = false;
   ChatServerOptions options;
@@ -51,6 +52,7 @@ void run_serve(ServeArgs a) {
   o.filters = !a.no_filters;
   o.precision = parse_precision(a.precision);
   o.weights = a.weights;
+  o.kv_cache = a.kv_cache;
   for (const auto& setting : o.job_settings) check_operator_setting(setting);
   if (!o.data_dir.empty()) {
     // Jobs run in this same program (its recipes), wherever it was started from.
@@ -136,6 +138,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--weights", a->weights, kWeightsHelp)
       ->check(CLI::IsMember({"f32", "bf16", "q8_0"}));
+  cmd->add_option("--kv-cache", a->kv_cache, kKvCacheHelp)
+      ->check(CLI::IsMember({"f32", "f16"}))
+      ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

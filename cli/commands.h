@@ -45,7 +45,10 @@ void serve_until_signal(const chosei::ChatServerOptions& options, const std::str
 
 // --weights: the weights decoding reads ("" leaves the precision's; bf16 and q8_0 keep only
 // the packed copy, freeing the fp32 parameters). Throws naming a bad value.
-void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights);
+void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights,
+                        const std::string& kv_cache = "f32");
+inline const char* kKvCacheHelp =
+    "KV cache entries: f32 (exact) or f16 (half the bytes per token, llama.cpp's default)";
 inline const char* kWeightsHelp =
     "Weights decoding reads: f32, bf16 (half the bytes) or q8_0 (8-bit blocks, ~27% of the "
     "f32 bytes, llama.cpp's Q8_0); bf16 and q8_0 free the fp32 copy";

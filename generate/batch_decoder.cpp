@@ -22,7 +22,7 @@ BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::
     : model_(model),
       max_rows_(max_rows),
       capacity_(capacity),
-      cache_(model->config(), max_rows, capacity),
+      cache_(model->config(), max_rows, capacity, model->kv_cache_type()),
       positions_(static_cast<std::size_t>(max_rows), 0) {}
 
 std::string BatchDecoder::refusal(const std::vector<TokenId>& prompt) const {
@@ -91,7 +91,7 @@ std::vector<torch::Tensor> BatchDecoder::prefill_packed(
   auto pos = torch::tensor(positions, torch::kLong);
   auto same = segment.unsqueeze(1).eq(segment.unsqueeze(0));
   auto causal = pos.unsqueeze(1).ge(pos.unsqueeze(0));
-  KvCache packed(model_->config(), 1, total);
+  KvCache packed(model_->config(), 1, total, model_->kv_cache_type());
   ForwardOptions fwd;
   fwd.cache = &packed;
   fwd.positions = pos.unsqueeze(0);

@@ -19,7 +19,7 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
   c10::InferenceMode inference;
   const std::int64_t capacity =
       static_cast<std::int64_t>(prompt.size()) + std::max<std::int64_t>(options.max_new_tokens, 0);
-  KvCache cache(model->config(), 1, capacity);
+  KvCache cache(model->config(), 1, capacity, model->kv_cache_type());
   Sampler sampler(options.sampling);
   // A few prompt tokens of context are enough for the decoder's leading-space rules.
   const std::size_t context = std::min<std::size_t>(prompt.size(), 4);

@@ -10,6 +10,9 @@
 // without masks, and an input attends to columns [0, position] of its own row. Keys and
 // values of every input are written before any attends, so a prompt is causal by itself.
 //
+// The cache holds fp32 or fp16 entries (KvCache::dtype()); either way attention computes in
+// fp32 (fp16 keys and values widened as they are read).
+//
 // Not thread-safe: one forward at a time.
 
 #include <torch/torch.h>
@@ -60,6 +63,11 @@ class DecodeEngine {
   };
   void attention(const std::vector<DecodeInput>& inputs, KvCache& cache, std::int64_t layer,
                  const float* qkv, float* out);
+  template <typename Entry>  // float or fp16 bits (the cache's type)
+  void attention_over(const std::vector<DecodeInput>& inputs, const KvCache& cache,
+                      const Entry* keys, const Entry* values, const float* qkv, float* out) const;
+  void store_keys_and_values(const std::vector<DecodeInput>& inputs, KvCache& cache,
+                             std::int64_t layer);
   void rotate(const std::vector<DecodeInput>& inputs, float* qkv);
   void embed(const std::vector<DecodeInput>& inputs, float* h) const;
   WeightMatrix stacked(const std::vector<ProjectionImpl*>& parts, WeightType type);

@@ -7,15 +7,29 @@
 
 namespace chosei {
 
-KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity)
-    : batch_(batch), capacity_(capacity) {
+torch::ScalarType parse_kv_cache_type(const std::string& name) {
+  if (name == "f32" || name == "fp32") return torch::kFloat32;
+  if (name == "f16" || name == "fp16") return torch::kHalf;
+  throw std::invalid_argument("KV cache type \"" + name + "\" is not one of f32, f16");
+}
+
+const char* kv_cache_type_name(torch::ScalarType type) {
+  return type == torch::kHalf ? "f16" : "f32";
+}
+
+KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity,
+                 torch::ScalarType dtype)
+    : batch_(batch), capacity_(capacity), dtype_(dtype) {
+  if (dtype != torch::kFloat32 && dtype != torch::kHalf)
+    throw std::invalid_argument(std::string("KV cache type ") + c10::toString(dtype) +
+                                " is not one of f32, f16");
   const auto shape = std::vector<std::int64_t>{batch, config.num_key_value_heads, capacity,
                                                config.effective_head_dim()};
   // Uninitialized: a column is read only after it was written, and pages of columns no row
   // reaches are never touched (a batch's cache is sized for the longest context).
   for (std::int64_t l = 0; l < config.num_hidden_layers; ++l) {
-    keys_.push_back(torch::empty(shape));
-    values_.push_back(torch::empty(shape));
+    keys_.push_back(torch::empty(shape, dtype));
+    values_.push_back(torch::empty(shape, dtype));
   }
 }
 
@@ -30,7 +44,16 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(std::int64_t layer, cons
   auto& V = values_.at(layer);
   K.narrow(2, length_, T).copy_(k);
   V.narrow(2, length_, T).copy_(v);
-  return {K.narrow(2, 0, length_ + T), V.narrow(2, 0, length_ + T)};
+  auto keys = K.narrow(2, 0, length_ + T), values = V.narrow(2, 0, length_ + T);
+  if (dtype_ == k.scalar_type()) return {keys, values};
+  return {keys.to(k.scalar_type()), values.to(v.scalar_type())};
+}
+
+std::int64_t KvCache::bytes_per_token() const {
+  if (keys_.empty()) return 0;
+  const auto& k = keys_.front();
+  return 2 * static_cast<std::int64_t>(keys_.size()) * k.size(1) * k.size(3) *
+         static_cast<std::int64_t>(k.element_size());
 }
 
 void KvCache::copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,

@@ -2,42 +2,58 @@
 // KvCache: the keys and values of past positions for incremental decoding, one pair of
 // preallocated tensors per layer, (B, NKV, capacity, HD) each. A LibTorch forward pass
 // over T new tokens appends them at [length, length + T) of every row and advances length
-// by T; the decode engine instead writes each row at its own positions (keys()/values()).
+// by T; the decode engine instead writes each row at its own positions (key_data()).
+//
+// Entries are fp32 (the reference: decoding exact against the LibTorch path) or fp16, half
+// the bytes per token (llama.cpp's default cache type), which is what decoding deep into a
+// long context reads besides the weights.
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 namespace chosei {
 
 struct ModelConfig;
 
+// "f32" or "f16" (torch::kFloat32, torch::kHalf); throws std::invalid_argument naming the
+// value and the accepted ones.
+torch::ScalarType parse_kv_cache_type(const std::string& name);
+const char* kv_cache_type_name(torch::ScalarType type);
+
 class KvCache {
  public:
-  KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity);
+  KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity,
+          torch::ScalarType dtype = torch::kFloat32);
 
   std::int64_t length() const { return length_; }
   std::int64_t capacity() const { return capacity_; }
   std::int64_t batch() const { return batch_; }
-  // Stores k, v (B, NKV, T, HD) of `layer` at [length, length + T) and returns the views
-  // of positions [0, length + T). Throws std::length_error when the cache is full.
+  torch::ScalarType dtype() const { return dtype_; }
+  // Stores k, v (B, NKV, T, HD) of `layer` at [length, length + T) and returns positions
+  // [0, length + T) in k's dtype (views when the cache holds that type). Throws
+  // std::length_error when the cache is full.
   std::pair<torch::Tensor, torch::Tensor> append(std::int64_t layer, const torch::Tensor& k,
                                                  const torch::Tensor& v);
   // Called once per forward pass after every layer appended T positions.
   void advance(std::int64_t T) { length_ += T; }
   void reset() { length_ = 0; }
   // Copies positions [src_col, src_col + len) of row `src_row` of `src` into row `dst_row`
-  // at [dst_col, dst_col + len).
+  // at [dst_col, dst_col + len), converted to this cache's type.
   void copy_row_from(const KvCache& src, std::int64_t src_row, std::int64_t dst_row,
                      std::int64_t dst_col, std::int64_t len, std::int64_t src_col = 0);
-  // Layer `layer`'s keys or values, (batch, NKV, capacity, HD) contiguous fp32, for the
-  // decode engine, which writes each row at its own positions.
-  float* keys(std::int64_t layer) { return keys_.at(layer).data_ptr<float>(); }
-  float* values(std::int64_t layer) { return values_.at(layer).data_ptr<float>(); }
+  // Layer `layer`'s keys or values, (batch, NKV, capacity, HD) contiguous in dtype() (fp32
+  // floats or fp16 bits), for the decode engine, which writes each row at its own positions.
+  void* key_data(std::int64_t layer) { return keys_.at(layer).data_ptr(); }
+  void* value_data(std::int64_t layer) { return values_.at(layer).data_ptr(); }
+  // Bytes per cached position of one row: every layer's keys and values.
+  std::int64_t bytes_per_token() const;
 
  private:
   std::vector<torch::Tensor> keys_, values_;
   std::int64_t batch_, capacity_, length_ = 0;
+  torch::ScalarType dtype_;
 };
 
 }  // namespace chosei

@@ -133,6 +133,10 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
     set_decode_weights(type);
     if (type != WeightType::kF32) keep_only_decode_weights();
   }
+  // The type of the KV caches decoding makes for this model (`--kv-cache`): fp32, exact
+  // against the LibTorch path, or fp16, half the bytes per token (llama.cpp's default).
+  void set_kv_cache_type(torch::ScalarType type) { kv_cache_type_ = type; }
+  torch::ScalarType kv_cache_type() const { return kv_cache_type_; }
   Precision precision() const { return precision_; }
   const ModelConfig& config() const { return config_; }
 
@@ -147,6 +151,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   std::optional<WeightType> decode_weights_;
   std::shared_ptr<DecodeEngine> engine_;
   bool decode_only_ = false;
+  torch::ScalarType kv_cache_type_ = torch::kFloat32;
   torch::Tensor engine_forward(const torch::Tensor& ids, const ForwardOptions& options);
   bool takes_engine_path(const torch::Tensor& ids, const ForwardOptions& options) const;
 };

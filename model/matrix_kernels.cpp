@@ -279,4 +279,57 @@ void q8_0_to_bf16(const std::int8_t* q, const std::uint16_t* d, std::int64_t n,
     out[i] = fp32_to_bf16(static_cast<float>(q[i]) * fp16_to_fp32(d[i / 32]));
 }
 
+namespace {
+__attribute__((target("avx512f"))) inline __m512 load_f16(const std::uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+__attribute__((target("avx512f"))) float dot_f16_avx512(const float* a, const std::uint16_t* b,
+                                                        std::int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), load_f16(b + i), acc);
+  float s = _mm512_reduce_add_ps(acc);
+  for (; i < n; ++i) s += a[i] * fp16_to_fp32(b[i]);
+  return s;
+}
+
+__attribute__((target("avx512f"))) void axpy_f16_avx512(float a, const std::uint16_t* x, float* y,
+                                                        std::int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(y + i, _mm512_fmadd_ps(av, load_f16(x + i), _mm512_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * fp16_to_fp32(x[i]);
+}
+
+__attribute__((target("avx512f"))) void widen_f16_avx512(const std::uint16_t* x, std::int64_t n,
+                                                         float* out) {
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, load_f16(x + i));
+  for (; i < n; ++i) out[i] = fp16_to_fp32(x[i]);
+}
+}  // namespace
+
+float dot_f32_f16(const float* a, const std::uint16_t* b, std::int64_t n) {
+  if (has_avx512()) return dot_f16_avx512(a, b, n);
+  float s = 0;
+  for (std::int64_t i = 0; i < n; ++i) s += a[i] * fp16_to_fp32(b[i]);
+  return s;
+}
+
+void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n) {
+  if (has_avx512()) return axpy_f16_avx512(a, x, y, n);
+  for (std::int64_t i = 0; i < n; ++i) y[i] += a * fp16_to_fp32(x[i]);
+}
+
+void fp32_to_fp16_n(const float* x, std::int64_t n, std::uint16_t* out) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
+}
+
+void fp16_to_fp32_n(const std::uint16_t* x, std::int64_t n, float* out) {
+  if (has_avx512()) return widen_f16_avx512(x, n, out);
+  for (std::int64_t i = 0; i < n; ++i) out[i] = fp16_to_fp32(x[i]);
+}
+
 }  // namespace chosei

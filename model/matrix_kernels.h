@@ -33,5 +33,11 @@ void q8_0_to_bf16(const std::int8_t* q, const std::uint16_t* d, std::int64_t n, 
 float dot_f32(const float* a, const float* b, std::int64_t n);
 // y[i] += a * x[i]
 void axpy_f32(float a, const float* x, float* y, std::int64_t n);
+// The same with b / x fp16 (raw bits; an f16 KV cache's keys and values).
+float dot_f32_f16(const float* a, const std::uint16_t* b, std::int64_t n);
+void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n);
+// fp32 to fp16 bits (round to nearest even) and back, n values.
+void fp32_to_fp16_n(const float* x, std::int64_t n, std::uint16_t* out);
+void fp16_to_fp32_n(const std::uint16_t* x, std::int64_t n, float* out);
 
 }  // namespace chosei

@@ -31,6 +31,8 @@ chosei, model, gguf, min_agree, with_chat = sys.argv[1], sys.argv[2], sys.argv[3
 reference = sys.argv[6:]
 # CHOSEI_WEIGHTS: chosei decodes its own bf16 or q8_0 copy (`--weights`), the file's type.
 weights = ["--weights", os.environ["CHOSEI_WEIGHTS"]] if os.environ.get("CHOSEI_WEIGHTS") else []
+# CHOSEI_KV: chosei's KV cache type (`--kv-cache`); llama.cpp's is f16.
+weights += ["--kv-cache", os.environ["CHOSEI_KV"]] if os.environ.get("CHOSEI_KV") else []
 # Prompts from each model's own domain: on text it never saw (Japanese for stories260K) a
 # tiny model's next-token distribution is flat, and f16 rounding decides near-ties.
 if with_chat == "chat":
@@ -110,6 +112,8 @@ compare "$S260K" "$WORK/s260k-q8_0.gguf" 0.5 nochat
 "$CHOSEI" export gguf --model "$S260K" --out "$WORK/s260k-bf16.gguf" --type bf16
 CHOSEI_WEIGHTS=bf16 compare "$S260K" "$WORK/s260k-bf16.gguf" 1.0 nochat
 CHOSEI_WEIGHTS=q8_0 compare "$S260K" "$WORK/s260k-q8_0.gguf" 1.0 nochat
+# An f16 KV cache on both sides (llama.cpp's default): f32 weights, the same greedy tokens.
+CHOSEI_KV=f16 compare "$S260K" "$WORK/s260k-f32.gguf" 1.0 nochat
 
 echo "== Llama and Qwen2 with a trained byte-level BPE tokenizer"
 head -200 "$K/conversations.jsonl" >"$WORK/train.jsonl"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `chosei serve --weights bf16|q8_0` as a user runs it: the server decodes the packed copy
-# alone, and a greedy completion over HTTP equals `chosei generate --weights` of the same
-# type token for token — for a short prompt (the engine's own prefill) and a long one
+# `chosei serve --weights bf16|q8_0` and `--kv-cache f16` as a user runs them: the server
+# decodes the packed copy alone (or keeps fp16 keys and values), and a greedy completion over
+# HTTP equals `chosei generate` with the same options token for token — for a short prompt (the engine's own prefill) and a long one
 # (32+ tokens: LibTorch's GEMM on a widened copy) — and a server holding a ~19M-parameter
 # model as q8_0 uses at least half the fp32 weights' bytes less memory than one holding f32.
 set -euo pipefail
@@ -19,9 +19,9 @@ trap cleanup EXIT
 SHORT="Once upon a time"
 LONG="Lily and Ben went to the park. They saw a big dog and a little cat. The dog was happy and the cat was sad. Lily wanted to"
 
-serve() {  # $1: --weights value or "", $2: model dir (default stories260K)
+serve() {  # $1: decoding options ("--weights q8_0", "--kv-cache f16") or "", $2: model dir (default stories260K)
   local args=()
-  [ -n "$1" ] && args=(--weights "$1")
+  read -r -a args <<<"$1"
   "$CHOSEI" serve --model s="${2:-$MODEL}" --port 0 --threads 1 --no-filters "${args[@]}" >"$WORK/serve.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
@@ -40,17 +40,20 @@ completion() {  # $1 prompt -> the completion's text
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
 
-for weights in bf16 q8_0; do
-  serve "$weights"
+# The same with fp32 weights and an fp16 KV cache (`--kv-cache f16`): the server's batched
+# prefill stores and reads the cache as generate's path does.
+for options in "--weights bf16" "--weights q8_0" "--kv-cache f16"; do
+  serve "$options"
+  read -r -a opts <<<"$options"
   for prompt in "$SHORT" "$LONG"; do
     got=$(completion "$prompt")
     want=$("$CHOSEI" generate --model "$MODEL" --prompt "$prompt" --temperature 0 --max-new-tokens 24 \
-      --weights "$weights" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
-    [ "$got" = "$want" ] || { echo "$weights: served '$got', generate '$want'"; exit 1; }
-    [ -n "$got" ] || { echo "$weights: empty completion"; exit 1; }
+      "${opts[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
+    [ "$got" = "$want" ] || { echo "$options: served '$got', generate '$want'"; exit 1; }
+    [ -n "$got" ] || { echo "$options: empty completion"; exit 1; }
   done
   stop
-  echo "ok  --weights $weights: served greedy completions equal chosei generate's"
+  echo "ok  $options: served greedy completions equal chosei generate's"
 done
 
 # Memory: the same random model served from f32 and from q8_0 (fp32 parameters freed).
@@ -62,7 +65,7 @@ JSON
 "$CHOSEI" model init --config "$WORK/config.json" --tokenizer "$MODEL" --out "$WORK/m19" >/dev/null
 weight_kb=$(($(stat -c %s "$WORK/m19/model.safetensors") / 1024))
 for weights in "" q8_0; do
-  serve "$weights" "$WORK/m19"
+  serve "${weights:+--weights $weights}" "$WORK/m19"
   completion "$SHORT" >/dev/null
   rss=$(rss_kb)
   [ -z "$weights" ] && f32_rss=$rss || q8_rss=$rss

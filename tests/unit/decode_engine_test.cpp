@@ -310,6 +310,41 @@ TEST(DecodeEngine, LongPromptsOnTheEngineMatchTheLibTorchForwardAtEveryPosition)
   EXPECT_LT((got_b - eb.slice(0, 20, 25)).abs().max().item<float>(), 1e-5f);
 }
 
+TEST(DecodeEngine, AnF16CacheStaysWithinFp16RoundingOfTheF32Cache) {
+  // The same inputs through an fp32 and an fp16 cache: a 70-token prompt (query blocks on
+  // widened keys), then 20 single steps (one key at a time on fp16 entries).
+  auto model = random_model(false);
+  DecodeEngine engine(*model, WeightType::kF32);
+  KvCache f32(model->config(), 1, 96), f16(model->config(), 1, 96, torch::kHalf);
+  EXPECT_EQ(f16.bytes_per_token() * 2, f32.bytes_per_token());
+  std::vector<DecodeInput> prompt;
+  for (std::int64_t p = 0; p < 70; ++p) prompt.push_back({(p * 37 + 5) % 320, 0, p, true});
+  auto a = engine.forward(prompt, f32), b = engine.forward(prompt, f16);
+  // fp16 keeps 11 significant bits: keys and values each within 2^-11 relative.
+  const float scale = a.abs().max().item<float>();
+  EXPECT_LT((a - b).abs().max().item<float>(), 4e-3f * scale);
+  EXPECT_GT((a - b).abs().max().item<float>(), 0.0f) << "the fp16 cache rounded nothing";
+  for (std::int64_t p = 70; p < 90; ++p) {
+    std::vector<DecodeInput> one = {{(p * 11 + 3) % 320, 0, p, true}};
+    auto x = engine.forward(one, f32), y = engine.forward(one, f16);
+    EXPECT_LT((x - y).abs().max().item<float>(), 4e-3f * scale) << "position " << p;
+  }
+  // LibTorch's forward over an fp16 cache (generate()'s prefill) reads the same rounded
+  // entries the engine wrote: continuing it on the engine stays within the same bound.
+  KvCache torch_f16(model->config(), 1, 96, torch::kHalf);
+  torch::NoGradGuard no_grad;
+  ForwardOptions fwd;
+  fwd.cache = &torch_f16;
+  std::vector<std::int64_t> ids;
+  for (const auto& in : prompt) ids.push_back(in.token);
+  auto c = model->forward(torch::tensor(ids).unsqueeze(0), fwd)[0];
+  EXPECT_LT((c - a).abs().max().item<float>(), 4e-3f * scale);
+  std::vector<DecodeInput> next = {{17, 0, 70, true}};
+  auto after_torch = engine.forward(next, torch_f16), after_engine = engine.forward(next, f16);
+  EXPECT_LT((after_torch - after_engine).abs().max().item<float>(), 4e-3f * scale);
+  EXPECT_THROW(parse_kv_cache_type("bf16"), std::invalid_argument);
+}
+
 TEST(BlockAttention, EqualsSoftmaxAttentionPerQueryComputedInDouble) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 1.0f);

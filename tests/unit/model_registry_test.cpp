@@ -32,7 +32,7 @@ std::vector<std::string> decode(ServedModel& sm, const std::vector<TokenId>& pro
 
 TEST(ModelRegistry, AddsModelsWhileServingAndKeepsNamesUnique) {
   CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
-  ModelRegistry registry({2, 8, Precision::kFP32, ""});
+  ModelRegistry registry({2, 8, Precision::kFP32, "", "f32"});
   registry.add("first", dir);
   auto first = registry.find("first");
   ASSERT_TRUE(first);
