@@ -53,6 +53,9 @@ PY
 printf 'key-alice\nkey-bob\n' >"$WORK/keys.txt"
 
 start_server() {
+  # The log exists before the first poll reads it: the background server may not have
+  # opened it yet, and a failed read would end this script under set -e.
+  touch "$WORK/serve.log"
   "$CHOSEI" serve --model base="$WORK/base" --port 0 --api-keys-file "$WORK/keys.txt" \
     --admin-key key-admin --data-dir "$WORK/data" --max-upload-bytes 16000000 --threads 1 \
     --job-set max_seq_len=96 \
