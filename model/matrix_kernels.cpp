@@ -192,6 +192,14 @@ void dot_block_f32(const float* w, std::int64_t ldw, int nr, const float* x, std
 
 void dot_block_bf16(const std::uint16_t* w, std::int64_t ldw, int nr, const std::uint16_t* x,
                     std::int64_t ldx, int ni, std::int64_t C, float* y, std::int64_t ldy) {
+  // One input (a decode step): the rows one after another, so the weights stream in address
+  // order; read ~10% faster here than 4 rows interleaved (the f32 and q8_0 kernels measured
+  // no better that way). Each (row, input) sum runs in the blocked kernel's order, so the
+  // batch still does not change a row's logits.
+  if (cpu_has_avx512_bf16() && ni == 1) {
+    for (int r = 0; r < nr; ++r) kBf16Blocks[0][0](w + r * ldw, ldw, x, ldx, C, y + r, ldy);
+    return;
+  }
   if (cpu_has_avx512_bf16()) return kBf16Blocks[nr - 1][ni - 1](w, ldw, x, ldx, C, y, ldy);
   for (int i = 0; i < ni; ++i)
     for (int r = 0; r < nr; ++r) {

@@ -135,21 +135,26 @@ TEST(BatchDecoder, LongPromptsJoiningTogetherArePrefilledAsTheyWouldBeAlone) {
 }
 
 TEST(DecodeEngine, ARowsLogitsDoNotDependOnItsBatch) {
-  auto model = random_model(true);
-  const std::vector<std::vector<TokenId>> prompts = {
-      {1, 2, 3}, {40, 41}, {7, 8, 9, 10, 11, 12}, {300}};
-  BatchDecoder alone(model, 1, 64), together(model, 4, 64);
-  // Joined in one prefill pass, then stepped together: bitwise the logits of row 2 alone.
-  auto joined = together.add(prompts);
-  auto single = alone.add(prompts[2]);
-  EXPECT_TRUE(torch::equal(joined[2], single));
-  std::vector<TokenId> next;
-  for (const auto& l : joined) next.push_back(l.argmax().item<std::int64_t>());
-  for (int s = 0; s < 12; ++s) {
-    auto both = together.step(next);
-    auto one = alone.step({next[2]});
-    ASSERT_TRUE(torch::equal(both[2], one[0])) << "step " << s;
-    for (std::int64_t r = 0; r < 4; ++r) next[r] = both[r].argmax().item<std::int64_t>();
+  // Every weight type: a decode step of one row (the one-input kernels) and of four rows
+  // (the blocked kernels) sum each (row, input) product in the same order.
+  for (auto type : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0}) {
+    auto model = random_model(true);
+    model->set_decode_weights(type);
+    const std::vector<std::vector<TokenId>> prompts = {
+        {1, 2, 3}, {40, 41}, {7, 8, 9, 10, 11, 12}, {300}};
+    BatchDecoder alone(model, 1, 64), together(model, 4, 64);
+    // Joined in one prefill pass, then stepped together: bitwise the logits of row 2 alone.
+    auto joined = together.add(prompts);
+    auto single = alone.add(prompts[2]);
+    EXPECT_TRUE(torch::equal(joined[2], single)) << weight_type_name(type);
+    std::vector<TokenId> next;
+    for (const auto& l : joined) next.push_back(l.argmax().item<std::int64_t>());
+    for (int s = 0; s < 12; ++s) {
+      auto both = together.step(next);
+      auto one = alone.step({next[2]});
+      ASSERT_TRUE(torch::equal(both[2], one[0])) << weight_type_name(type) << " step " << s;
+      for (std::int64_t r = 0; r < 4; ++r) next[r] = both[r].argmax().item<std::int64_t>();
+    }
   }
 }
 
