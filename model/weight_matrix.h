@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "base/huge_page_array.h"
+
 namespace chosei {
 
 enum class WeightType { kF32, kBF16, kQ8_0 };
@@ -58,9 +60,10 @@ class WeightMatrix {
   WeightType type_ = WeightType::kF32;
   std::int64_t rows_ = 0, cols_ = 0;
   std::vector<Block> blocks_;
-  std::vector<std::uint16_t> bf16_;  // bf16 values, or q8_0 scales (rows * cols / 32)
-  std::vector<std::int8_t> q8_;      // q8_0 values
-  std::vector<float> f32_;           // owned f32 values (after own())
+  // Packed weights on huge pages where the kernel grants them (base/huge_page_array.h).
+  HugePageArray<std::uint16_t> bf16_;  // bf16 values, or q8_0 scales (rows * cols / 32)
+  HugePageArray<std::int8_t> q8_;      // q8_0 values
+  HugePageArray<float> f32_;           // owned f32 values (after own())
 };
 
 }  // namespace chosei

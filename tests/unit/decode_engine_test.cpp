@@ -377,6 +377,23 @@ TEST(BlockAttention, EqualsSoftmaxAttentionPerQueryComputedInDouble) {
   }
 }
 
+TEST(HugePageArray, IsZeroedWritableMovableAndAlignedToHugePages) {
+  HugePageArray<float> a;
+  EXPECT_TRUE(a.empty());
+  a.resize(3 << 20);  // 12 MB: whole huge pages to advise
+  ASSERT_EQ(a.size(), std::size_t{3} << 20);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % (std::size_t{2} << 20), 0u);
+  for (std::size_t i = 0; i < a.size(); i += 4096) EXPECT_EQ(a[i], 0.0f) << i;
+  a[a.size() - 1] = 7.0f;
+  HugePageArray<float> b = std::move(a);
+  EXPECT_TRUE(a.empty());
+  EXPECT_EQ(b[b.size() - 1], 7.0f);
+  HugePageArray<std::int8_t> small;
+  small.resize(100);  // below one huge page: a plain mapping
+  small[99] = 1;
+  EXPECT_EQ(small[99], 1);
+}
+
 TEST(WeightMatrix, Q8_0ValuesWidenToBf16AsEachValueTimesItsScaleRoundedToNearestEven) {
   std::mt19937 rng(9);
   std::uniform_int_distribution<int> value(-128, 127);
