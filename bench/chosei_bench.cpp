@@ -157,11 +157,9 @@ static int bench_prefill(const std::string& dir, std::int64_t P, int threads,
     generate(m.model, *m.tokenizer.tokenizer, prompt, opt);
     torch_s = seconds_since(t0);
   }
-  // The KV cache holds fp32 keys and values for every layer and KV head (model/kv_cache.cpp);
-  // llama.cpp's default cache is f16, half of it.
-  const auto& c = m.model->config();
-  const auto kv_bytes =
-      2 * c.num_hidden_layers * c.num_key_value_heads * c.effective_head_dim() * 4;
+  // The default (fp32) cache's bytes per token; --kv-cache f16 and llama.cpp's default
+  // cache hold half of it.
+  const auto kv_bytes = KvCache(m.model->config(), 1, 1).bytes_per_token();
   std::cout << "prompt_tokens_per_s " << P / s << " ttft_ms " << 1000 * s
             << " torch_prompt_tokens_per_s " << (torch_s > 0 ? P / torch_s : 0)
             << " kv_bytes_per_token " << kv_bytes << "\n";

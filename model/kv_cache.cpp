@@ -13,10 +13,6 @@ torch::ScalarType parse_kv_cache_type(const std::string& name) {
   throw std::invalid_argument("KV cache type \"" + name + "\" is not one of f32, f16");
 }
 
-const char* kv_cache_type_name(torch::ScalarType type) {
-  return type == torch::kHalf ? "f16" : "f32";
-}
-
 KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity,
                  torch::ScalarType dtype)
     : batch_(batch), capacity_(capacity), dtype_(dtype) {

@@ -20,7 +20,6 @@ struct ModelConfig;
 // "f32" or "f16" (torch::kFloat32, torch::kHalf); throws std::invalid_argument naming the
 // value and the accepted ones.
 torch::ScalarType parse_kv_cache_type(const std::string& name);
-const char* kv_cache_type_name(torch::ScalarType type);
 
 class KvCache {
  public:

@@ -24,9 +24,10 @@ serve() {  # $1: decoding options ("--weights q8_0", "--kv-cache f16") or "", $2
   read -r -a args <<<"$1"
   "$CHOSEI" serve --model s="${2:-$MODEL}" --port 0 --threads 1 --no-filters "${args[@]}" >"$WORK/serve.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 100); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
+  # Up to 60 s: beside other tests on 2 cores, loading and packing a model can take a while.
+  for _ in $(seq 1 600); do grep -q "listening on" "$WORK/serve.log" && break; sleep 0.1; done
   BASE=$(sed -n 's/^listening on //p' "$WORK/serve.log")
-  [ -n "$BASE" ] || { cat "$WORK/serve.log"; exit 1; }
+  [ -n "$BASE" ] || { echo "serve $1 did not listen within 60 s:"; cat "$WORK/serve.log"; exit 1; }
 }
 stop() {
   kill -TERM "$PID"
