@@ -124,6 +124,7 @@ AlignSettings align_settings(RunConfig& cfg) {
   a.base = cfg.require_string("model");
   a.template_name = cfg.get_string("template", "");
   a.run = read_run_settings(cfg, a.out);
+  require_cpu_device(a.run, "align");
   a.method = cfg.get_string("method", "dpo");
   if (a.is_kto()) {
     a.kto.beta = cfg.get_double("beta", 0.1);

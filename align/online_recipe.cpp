@@ -97,6 +97,7 @@ OnlineRun online_settings(RunConfig& cfg) {
   o.base = cfg.require_string("model");
   o.template_name = cfg.get_string("template", "");
   o.run.run = read_run_settings(cfg, o.run.out);
+  require_cpu_device(o.run.run, "online alignment");
   o.run.lora = read_lora_settings(cfg, o.base);
   o.prompts = cfg.require_string("prompts");
   o.eval = cfg.get_string("eval", "");

@@ -26,6 +26,7 @@
 #include "formats/score_model_dir.h"
 #include "generate/batch_decoder.h"
 #include "generate/generation.h"
+#include "model/compute_device.h"
 #include "model/compute_threads.h"
 #include "model/matvec.h"
 #include "model/weight_matrix.h"
@@ -91,13 +92,16 @@ static int bench_reps() {
 // WEIGHTS: fp32 (the parameters), bf16 (LibTorch's bf16 precision and the engine's bf16
 // copy, as `--precision bf16`), or bf16-only / q8_0 (`--weights`: the packed copy alone).
 static int bench_generate(const std::string& dir, std::int64_t tokens, const std::string& weights,
-                          int threads, std::int64_t prompt_length, const std::string& kv_cache) {
+                          int threads, std::int64_t prompt_length, const std::string& kv_cache,
+                          const std::string& device) {
   set_compute_threads(threads);
+  const auto on = parse_compute_device(device);
   auto m = load_model_dir(dir);
   m.model->set_kv_cache_type(parse_kv_cache_type(kv_cache));
   if (weights == "bf16") m.model->set_precision(Precision::kBF16);
   if (weights == "bf16-only") m.model->decode_with(WeightType::kBF16);
   if (weights == "q8_0") m.model->decode_with(WeightType::kQ8_0);
+  m.model->to(on);  // off the CPU: LibTorch's kernels, the cache on the device
   const auto V = m.model->config().vocab_size;
   std::vector<TokenId> prompt;
   for (std::int64_t k = 0; k < prompt_length; ++k)
@@ -115,8 +119,10 @@ static int bench_generate(const std::string& dir, std::int64_t tokens, const std
   // The best of a few runs (as llama_cpp_decode.mjs takes): single runs swing 15-35% here.
   double tokens_per_s = 0;
   for (int rep = 0; rep < bench_reps(); ++rep) tokens_per_s = std::max(tokens_per_s, run(tokens));
-  std::cout << "tokens_per_s " << tokens_per_s << " weight_mb "
-            << m.model->decode_engine().weight_bytes() / 1e6 << " rss_mb " << rss_mb() << "\n";
+  std::cout << "tokens_per_s " << tokens_per_s;
+  if (m.model->decodes_on_engine())
+    std::cout << " weight_mb " << m.model->decode_engine().weight_bytes() / 1e6;
+  std::cout << " rss_mb " << rss_mb() << "\n";
   return 0;
 }
 
@@ -201,13 +207,15 @@ static int bench_bandwidth(int threads) {
 
 // Full fine-tuning steps on random tokens: forward, loss, backward, AdamW.
 static int bench_sft(const std::string& dir, std::int64_t T, std::int64_t B, std::int64_t steps,
-                     const std::string& precision, int threads) {
+                     const std::string& precision, int threads, const std::string& device) {
   set_compute_threads(threads);
+  const auto on = parse_compute_device(device);
   auto m = load_model_dir(dir, false);
   m.model->set_precision(parse_precision(precision));
+  m.model->to(on);
   m.model->train();
   torch::manual_seed(0);
-  auto ids = torch::randint(0, m.model->config().vocab_size, {B, T + 1}, torch::kLong);
+  auto ids = torch::randint(0, m.model->config().vocab_size, {B, T + 1}, torch::kLong).to(on);
   auto input = ids.narrow(1, 0, T), targets = ids.narrow(1, 1, T);
   torch::optim::AdamW opt(m.model->parameters(), torch::optim::AdamWOptions(1e-4));
   auto step = [&] {
@@ -219,6 +227,7 @@ static int bench_sft(const std::string& dir, std::int64_t T, std::int64_t B, std
   step();
   auto t0 = Clock::now();
   for (std::int64_t i = 0; i < steps; ++i) step();
+  m.model->parameters().front().sum().item<float>();  // waits for a GPU's queued work
   const double s = seconds_since(t0);
   std::cout << "tokens_per_s " << double(B * T * steps) / s << "\n";
   return 0;
@@ -378,9 +387,9 @@ int main(int argc, char** argv) {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "encode" && argc == 4) return bench_encode(argv[2], argv[3]);
     if (cmd == "train" && argc == 4) return bench_train(argv[2], std::stoll(argv[3]));
-    if (cmd == "sft" && argc == 8)
+    if (cmd == "sft" && (argc == 8 || argc == 9))
       return bench_sft(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
-                       argv[6], std::stoi(argv[7]));
+                       argv[6], std::stoi(argv[7]), argc == 9 ? argv[8] : "cpu");
     if (cmd == "reward" && argc == 8)
       return bench_reward(argv[2], std::stoll(argv[3]), std::stoll(argv[4]), std::stoll(argv[5]),
                           argv[6], std::stoi(argv[7]));
@@ -403,9 +412,10 @@ int main(int argc, char** argv) {
     if (cmd == "bandwidth" && argc == 3) return bench_bandwidth(std::stoi(argv[2]));
     if (cmd == "decode-options" && argc == 5)
       return bench_decode_options(argv[2], std::stoll(argv[3]), std::stoi(argv[4]));
-    if (cmd == "generate" && argc >= 6 && argc <= 8)
+    if (cmd == "generate" && argc >= 6 && argc <= 9)
       return bench_generate(argv[2], std::stoll(argv[3]), argv[4], std::stoi(argv[5]),
-                            argc >= 7 ? std::stoll(argv[6]) : 0, argc == 8 ? argv[7] : "f32");
+                            argc >= 7 ? std::stoll(argv[6]) : 0, argc >= 8 ? argv[7] : "f32",
+                            argc == 9 ? argv[8] : "cpu");
     std::cerr << "usage: chosei_bench encode TOKENIZER FILE | train FILE VOCAB | generate DIR "
                  "TOKENS PRECISION THREADS | decode-options DIR TOKENS THREADS | ...\n";
     return 2;

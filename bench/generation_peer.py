@@ -2,7 +2,8 @@
 """Peer for chosei's generation benchmark: the same greedy KV-cache decoding loop written in
 PyTorch Python (HF Llama semantics), on the same model directory.
 
-usage: generation_peer.py MODEL_DIR TOKENS fp32|bf16 THREADS  -> "tokens_per_s <x>"
+usage: generation_peer.py MODEL_DIR TOKENS fp32|bf16 THREADS [DEVICE]  -> "tokens_per_s <x>"
+DEVICE: cpu (the default) or cuda.
 """
 import json
 import math
@@ -18,10 +19,11 @@ from llama_reference import read_safetensors  # noqa: E402
 
 
 class Llama(torch.nn.Module):
-    def __init__(self, cfg, W, dtype):
+    def __init__(self, cfg, W, dtype, device="cpu"):
         super().__init__()
         self.cfg = cfg
-        self.W = {k: v.to(dtype) for k, v in W.items()}
+        self.device = device
+        self.W = {k: v.to(device, dtype) for k, v in W.items()}
         self.dtype = dtype
         C, NH = cfg["hidden_size"], cfg["num_attention_heads"]
         self.NH, self.NKV = NH, cfg.get("num_key_value_heads", NH)
@@ -31,7 +33,7 @@ class Llama(torch.nn.Module):
         inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, self.HD, 2).float() / self.HD))
         f = torch.outer(torch.arange(cfg["max_position_embeddings"]).float(), inv)
         emb = torch.cat((f, f), -1)
-        self.cos, self.sin = emb.cos().to(dtype), emb.sin().to(dtype)
+        self.cos, self.sin = emb.cos().to(device, dtype), emb.sin().to(device, dtype)
         self.head = self.W["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else self.W["lm_head.weight"]
 
     def norm(self, x, w):
@@ -67,7 +69,7 @@ class Llama(torch.nn.Module):
             kk, vv = k.repeat_interleave(g, 0), v.repeat_interleave(g, 0)
             att = q @ kk.transpose(-1, -2) / math.sqrt(self.HD)
             if T > 1:
-                att = att + torch.full((T, T), float("-inf")).triu(1).to(att.dtype)
+                att = att + torch.full((T, T), float("-inf"), device=att.device).triu(1).to(att.dtype)
             o = (torch.softmax(att.float(), -1).to(self.dtype) @ vv).transpose(0, 1).reshape(T, -1)
             x = x + self.lin(p + "self_attn.o_proj", o)
             h = self.norm(x, self.W[p + "post_attention_layernorm.weight"])
@@ -77,24 +79,25 @@ class Llama(torch.nn.Module):
 
 
 def generate(model, start, n):
-    cache, ids, pos = {}, torch.tensor([start]), 0
+    cache, ids, pos = {}, torch.tensor([start], device=model.device), 0
     out = []
     for _ in range(n):
         logits = model(ids, pos, cache)
         pos += ids.shape[0]
         nxt = int(logits[-1].argmax())
         out.append(nxt)
-        ids = torch.tensor([nxt])
+        ids = torch.tensor([nxt], device=model.device)
     return out
 
 
 def main():
     model_dir, tokens, precision, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    device = sys.argv[5] if len(sys.argv) > 5 else "cpu"
     torch.set_num_threads(threads)
     cfg = json.load(open(os.path.join(model_dir, "config.json")))
     W = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     bos = cfg.get("bos_token_id")
-    model = Llama(cfg, W, torch.bfloat16 if precision == "bf16" else torch.float32)
+    model = Llama(cfg, W, torch.bfloat16 if precision == "bf16" else torch.float32, device)
     with torch.inference_mode():
         generate(model, bos if bos is not None else 0, 8)
         t0 = time.perf_counter()

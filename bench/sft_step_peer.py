@@ -3,8 +3,9 @@
 Llama forward with HF semantics, cross-entropy on next tokens, backward, AdamW), on the same
 model directory and batch shape.
 
-usage: sft_step_peer.py MODEL_DIR SEQ BATCH STEPS fp32|bf16 THREADS  -> "tokens_per_s <x>"
-bf16 runs the products in bfloat16 over fp32 master weights (torch.autocast on CPU).
+usage: sft_step_peer.py MODEL_DIR SEQ BATCH STEPS fp32|bf16 THREADS [DEVICE]  -> "tokens_per_s <x>"
+bf16 runs the products in bfloat16 over fp32 master weights (torch.autocast on the device).
+DEVICE: cpu (the default) or cuda.
 """
 import json
 import math
@@ -39,9 +40,9 @@ def hidden(cfg, W, ids):
     NKV = cfg.get("num_key_value_heads", NH)
     HD = C // NH
     inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, HD, 2).float() / HD))
-    f = torch.outer(torch.arange(T).float(), inv)
+    f = torch.outer(torch.arange(T).float(), inv).to(ids.device)
     cos, sin = torch.cat((f, f), -1).cos(), torch.cat((f, f), -1).sin()
-    mask = torch.full((T, T), float("-inf")).triu(1)
+    mask = torch.full((T, T), float("-inf"), device=ids.device).triu(1)
     x = W["model.embed_tokens.weight"][ids]
     lin = torch.nn.functional.linear
     for l in range(cfg["num_hidden_layers"]):
@@ -62,16 +63,18 @@ def hidden(cfg, W, ids):
 
 def main():
     model_dir, T, B, steps, precision, threads = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5], int(sys.argv[6])
+    device = sys.argv[7] if len(sys.argv) > 7 else "cpu"
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     cfg = json.load(open(os.path.join(model_dir, "config.json")))
-    W = {k: v.requires_grad_(True) for k, v in read_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
+    W = {k: v.to(device).requires_grad_(True) for k, v in read_safetensors(os.path.join(model_dir, "model.safetensors")).items()}
     opt = torch.optim.AdamW(W.values(), lr=1e-4)
-    ids = torch.randint(0, cfg["vocab_size"], (B, T + 1))
+    ids = torch.randint(0, cfg["vocab_size"], (B, T + 1)).to(device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
     def step():
         opt.zero_grad()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=precision == "bf16"):
             logits = forward(cfg, W, ids[:, :-1])
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
         loss.backward()
@@ -81,6 +84,7 @@ def main():
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
+    sync()
     print(f"tokens_per_s {B * T * steps / (time.perf_counter() - t0)}")
 
 

@@ -34,6 +34,7 @@ struct ChatServerOptions {
   Precision precision = Precision::kFP32;
   std::string weights;           // "" (the precision's), "f32", "bf16" or "q8_0" (`--weights`)
   std::string kv_cache = "f32";  // "f32" or "f16" (`--kv-cache`)
+  std::string device = "cpu";    // "cpu", "cuda" or "cuda:N" (`--device`)
   // Labeling (chat/label_routes.h): the database, annotator keys (key -> name), admin key.
   std::string label_db;  // empty: no labeling routes
   std::map<std::string, std::string> annotators;

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "model/decoding_placement.h"
 #include "tokenizer/chat_messages.h"
 
 namespace chosei {
@@ -62,8 +63,7 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
   }
   auto loaded = load_model_dir(dir);
   loaded.model->set_precision(limits_.precision);
-  if (!limits_.weights.empty()) loaded.model->decode_with(parse_weight_type(limits_.weights));
-  loaded.model->set_kv_cache_type(parse_kv_cache_type(limits_.kv_cache));
+  place_for_decoding(*loaded.model, {limits_.device, limits_.weights, limits_.kv_cache});
   auto tmpl = served_template(loaded);
   auto sm = std::make_shared<ServedModel>(name, std::move(loaded), tmpl);
   sm->owner = owner;

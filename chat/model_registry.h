@@ -54,6 +54,7 @@ struct DecodingLimits {
   Precision precision = Precision::kFP32;
   std::string weights;           // decoding weights: "" (the precision's), "f32", "bf16", "q8_0"
   std::string kv_cache = "f32";  // KV cache entries: "f32" or "f16"
+  std::string device = "cpu";    // cpu, cuda, cuda:N
 };
 
 class ModelRegistry {

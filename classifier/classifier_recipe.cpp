@@ -91,6 +91,7 @@ double run_classifier_train(const RecipeArgs& args) {
   const std::string base = cfg.require_string("model");
   const std::string template_name = cfg.get_string("template", "");
   auto settings = read_run_settings(cfg, out);
+  require_cpu_device(settings, "classifier train");
   const std::string train_path = cfg.require_string("train");
   const std::string eval_path = cfg.get_string("eval", "");
   const bool skip_invalid = cfg.get_bool("data.skip_invalid", false);

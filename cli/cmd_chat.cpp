@@ -9,6 +9,8 @@
 #include "filters/stream_filter.h"
 #include "formats/model_dir.h"
 #include "generate/generation.h"
+#include "model/compute_device.h"
+#include "model/decoding_placement.h"
 #include "tokenizer/chat_messages.h"
 #include "tokenizer/chat_template.h"
 
@@ -17,7 +19,7 @@ namespace chosei::cli {
 namespace {
 
 struct ChatArgs {
-  std::string model, system, precision = "fp32", weights, kv_cache = "f32";
+  std::string model, system, precision = "fp32", weights, kv_cache = "f32", device = "cpu";
   std::int64_t max_tokens = 512;
   SamplingOptions sampling;
   std::vector<std::string> packs;
@@ -27,9 +29,10 @@ struct ChatArgs {
 
 void run_chat(ChatArgs a) {
   set_threads(a.threads);
+  parse_compute_device(a.device);  // a machine without that device fails before the load
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
-  use_decode_weights(*m.model, a.weights, a.kv_cache);
+  place_for_decoding(*m.model, {a.device, a.weights, a.kv_cache});
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   auto tmpl = choose_chat_template(m.tokenizer.config);
   GenerateOptions opt;
@@ -103,6 +106,7 @@ void add_chat_command(CLI::App& app) {
   cmd->add_option("--kv-cache", a->kv_cache, kKvCacheHelp)
       ->check(CLI::IsMember({"f32", "f16"}))
       ->capture_default_str();
+  cmd->add_option("--device", a->device, kDeviceHelp)->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

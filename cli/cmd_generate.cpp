@@ -10,6 +10,8 @@
 #include "cli/commands.h"
 #include "formats/model_dir.h"
 #include "generate/generation.h"
+#include "model/compute_device.h"
+#include "model/decoding_placement.h"
 #include "tokenizer/chat_messages.h"
 #include "tokenizer/chat_template.h"
 
@@ -18,7 +20,7 @@ namespace chosei::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string model, prompt, precision = "fp32", weights, kv_cache = "f32";
+  std::string model, prompt, precision = "fp32", weights, kv_cache = "f32", device = "cpu";
   std::int64_t max_new_tokens = 256;
   SamplingOptions sampling;
   std::vector<std::string> stop;
@@ -47,9 +49,10 @@ std::vector<TokenId> prompt_ids(const LoadedModel& m, const GenerateArgs& a) {
 
 void run_generate(const GenerateArgs& a) {
   set_threads(a.threads);
+  parse_compute_device(a.device);  // a machine without that device fails before the load
   auto m = load_model_dir(a.model);
   m.model->set_precision(parse_precision(a.precision));
-  use_decode_weights(*m.model, a.weights, a.kv_cache);
+  place_for_decoding(*m.model, {a.device, a.weights, a.kv_cache});
   GenerateOptions opt;
   opt.max_new_tokens = a.max_new_tokens;
   opt.sampling = a.sampling;
@@ -104,6 +107,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--kv-cache", args->kv_cache, kKvCacheHelp)
       ->check(CLI::IsMember({"f32", "f16"}))
       ->capture_default_str();
+  cmd->add_option("--device", args->device, kDeviceHelp)->capture_default_str();
   cmd->add_flag("--json", args->json,
                 "Print one JSON object: prompt_ids, ids (generated, EOS excluded), text, "
                 "finish_reason");

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "datasets/text_lines.h"
 #include "finetune/job_request.h"
+#include "model/compute_device.h"
 
 namespace chosei::cli {
 
@@ -53,6 +54,7 @@ void run_serve(ServeArgs a) {
   o.precision = parse_precision(a.precision);
   o.weights = a.weights;
   o.kv_cache = a.kv_cache;
+  parse_compute_device(o.device);  // a machine without that device fails before any load
   for (const auto& setting : o.job_settings) check_operator_setting(setting);
   if (!o.data_dir.empty()) {
     // Jobs run in this same program (its recipes), wherever it was started from.
@@ -141,6 +143,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--kv-cache", a->kv_cache, kKvCacheHelp)
       ->check(CLI::IsMember({"f32", "f16"}))
       ->capture_default_str();
+  cmd->add_option("--device", a->options.device, kDeviceHelp)->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();

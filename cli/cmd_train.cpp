@@ -21,13 +21,16 @@ void add_recipe(CLI::App& app, const char* name, const char* help,
   cmd->add_option("--threads", args->threads,
                   "Compute threads; 0: OMP_NUM_THREADS if set, else every core")
       ->capture_default_str();
+  auto device = std::make_shared<std::string>();
+  cmd->add_option("--device", *device, std::string(kDeviceHelp) + "; the run key device");
   auto find_lr = std::make_shared<bool>(false);
   cmd->add_flag("--find-lr", *find_lr,
                 "Run a learning-rate range test (lr_find.min_lr, lr_find.max_lr, lr_find.steps) "
                 "instead of training");
-  cmd->callback([args, run, find_lr] {
+  cmd->callback([args, run, find_lr, device] {
     set_threads(args->threads);
     auto a = *args;
+    if (!device->empty()) a.overrides.push_back("device=" + *device);
     if (*find_lr) a.overrides.push_back("find_lr=true");
     run(a);
   });

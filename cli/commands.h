@@ -43,10 +43,8 @@ std::pair<std::string, std::string> parse_named_dir(const std::string& option,
 // Runs the server until SIGTERM or SIGINT, then drains it (cmd_serve.cpp).
 void serve_until_signal(const chosei::ChatServerOptions& options, const std::string& program);
 
-// --weights: the weights decoding reads ("" leaves the precision's; bf16 and q8_0 keep only
-// the packed copy, freeing the fp32 parameters). Throws naming a bad value.
-void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights,
-                        const std::string& kv_cache = "f32");
+inline const char* kDeviceHelp =
+    "Compute device: cpu, cuda or cuda:N (needs chosei built against a CUDA LibTorch)";
 inline const char* kKvCacheHelp =
     "KV cache entries: f32 (exact) or f16 (half the bytes per token, llama.cpp's default)";
 inline const char* kWeightsHelp =

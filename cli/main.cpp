@@ -17,12 +17,6 @@ namespace chosei::cli {
 
 void set_threads(int threads) { set_compute_threads(resolve_thread_count(threads)); }
 
-void use_decode_weights(LlamaForCausalLMImpl& model, const std::string& weights,
-                        const std::string& kv_cache) {
-  if (!weights.empty()) model.decode_with(parse_weight_type(weights));
-  model.set_kv_cache_type(parse_kv_cache_type(kv_cache));
-}
-
 }  // namespace chosei::cli
 
 int main(int argc, char** argv) {

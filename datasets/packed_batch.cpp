@@ -106,4 +106,14 @@ PackedBatch make_batch(const std::vector<SftExample>& examples,
   return b;
 }
 
+PackedBatch on_device(const PackedBatch& batch, const torch::Device& device) {
+  if (batch.input_ids.device() == device) return batch;
+  PackedBatch b = batch;
+  b.input_ids = batch.input_ids.to(device);
+  b.targets = batch.targets.to(device);
+  b.positions = batch.positions.to(device);
+  b.attention_mask = batch.attention_mask.to(device);
+  return b;
+}
+
 }  // namespace chosei

@@ -27,6 +27,10 @@ struct PackedBatch {
   std::int64_t tokens = 0;  // non-pad tokens
 };
 
+// `batch` with its tensors on `device` (itself when they are there already): batches are
+// built in host memory and moved to a GPU model's device per micro-batch.
+PackedBatch on_device(const PackedBatch& batch, const torch::Device& device);
+
 // Groups example indices into bins of at most `capacity` tokens, best-fit decreasing:
 // longest first, each into the fullest bin that still has room. Examples longer than
 // capacity must have been dropped or truncated before.

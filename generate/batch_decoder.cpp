@@ -1,5 +1,6 @@
 #include "generate/batch_decoder.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -22,8 +23,11 @@ BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::
     : model_(model),
       max_rows_(max_rows),
       capacity_(capacity),
-      cache_(model->config(), max_rows, capacity, model->kv_cache_type()),
-      positions_(static_cast<std::size_t>(max_rows), 0) {}
+      cache_(model->config(), max_rows, capacity, model->kv_cache_type(), model->device()),
+      positions_(static_cast<std::size_t>(max_rows), 0) {
+  // LibTorch's steps read every row's columns under a mask: they must hold numbers.
+  if (!model->decodes_on_engine()) cache_.zero();
+}
 
 std::string BatchDecoder::refusal(const std::vector<TokenId>& prompt) const {
   if (const auto why = too_long(prompt, capacity_); !why.empty()) return why;
@@ -45,7 +49,7 @@ std::vector<torch::Tensor> BatchDecoder::add(const std::vector<std::vector<Token
   c10::InferenceMode inference;
   std::int64_t total = 0;
   for (const auto& prompt : prompts) total += static_cast<std::int64_t>(prompt.size());
-  if (total >= kPackedPrefillTokens && !model_->decode_only())
+  if ((total >= kPackedPrefillTokens || !model_->decodes_on_engine()) && !model_->decode_only())
     return prefill_packed(prompts, all_logits);
   std::vector<DecodeInput> inputs;
   for (std::size_t j = 0; j < prompts.size(); ++j) {
@@ -84,25 +88,30 @@ std::vector<torch::Tensor> BatchDecoder::prefill_packed(
     }
   }
   const auto total = static_cast<std::int64_t>(ids.size());
+  const auto device = model_->device();
   auto segment = torch::empty({total}, torch::kLong);
   for (std::size_t j = 0; j < prompts.size(); ++j)
     segment.narrow(0, starts[j], static_cast<std::int64_t>(prompts[j].size()))
         .fill_(static_cast<std::int64_t>(j));
-  auto pos = torch::tensor(positions, torch::kLong);
+  segment = segment.to(device);
+  auto pos = torch::tensor(positions, torch::kLong).to(device);
   auto same = segment.unsqueeze(1).eq(segment.unsqueeze(0));
   auto causal = pos.unsqueeze(1).ge(pos.unsqueeze(0));
-  KvCache packed(model_->config(), 1, total, model_->kv_cache_type());
+  KvCache packed(model_->config(), 1, total, model_->kv_cache_type(), device);
   ForwardOptions fwd;
   fwd.cache = &packed;
   fwd.positions = pos.unsqueeze(0);
   fwd.attention_mask = same.logical_and(causal).unsqueeze(0);
-  auto hidden = model_->hidden_states(torch::tensor(ids, torch::kLong).unsqueeze(0), fwd)[0];
+  auto hidden =
+      model_->hidden_states(torch::tensor(ids, torch::kLong).unsqueeze(0).to(device), fwd)[0];
   std::vector<torch::Tensor> last;
   for (std::size_t j = 0; j < prompts.size(); ++j) {
     const auto P = static_cast<std::int64_t>(prompts[j].size());
     const bool every = j < all_logits.size() && all_logits[j];
-    auto mine = model_->logits_from_hidden(every ? hidden.narrow(0, starts[j], P)
-                                                 : hidden.narrow(0, starts[j] + P - 1, 1));
+    auto mine = model_
+                    ->logits_from_hidden(every ? hidden.narrow(0, starts[j], P)
+                                               : hidden.narrow(0, starts[j] + P - 1, 1))
+                    .to(torch::kCPU);  // the sampler reads host memory
     if (every) *all_logits[j] = mine;
     last.push_back(mine.select(0, mine.size(0) - 1).contiguous());
     cache_.copy_row_from(packed, 0, rows_, 0, P, starts[j]);
@@ -123,9 +132,29 @@ torch::Tensor BatchDecoder::step(const std::vector<TokenId>& tokens) {
                               std::to_string(positions_[r]) + " positions, its capacity");
     inputs.push_back({tokens[static_cast<std::size_t>(r)], r, positions_[r], true});
   }
-  auto logits = model_->decode_engine().forward(inputs, cache_);
+  auto logits = model_->decodes_on_engine() ? model_->decode_engine().forward(inputs, cache_)
+                                            : step_through_libtorch(tokens);
   for (std::int64_t r = 0; r < rows_; ++r) ++positions_[r];
   return logits;
+}
+
+// Every row's token at its own position in one LibTorch pass: the cache written at those
+// columns, each row's mask ending at its position.
+torch::Tensor BatchDecoder::step_through_libtorch(const std::vector<TokenId>& tokens) {
+  const auto device = model_->device();
+  std::vector<std::int64_t> ids(tokens.begin(), tokens.end());
+  std::vector<std::int64_t> at(positions_.begin(), positions_.begin() + rows_);
+  const auto columns = *std::max_element(at.begin(), at.end()) + 1;
+  auto pos = torch::tensor(at, torch::kLong).view({rows_, 1}).to(device);
+  ForwardOptions fwd;
+  fwd.cache = &cache_;
+  fwd.cache_at_positions = true;
+  fwd.positions = pos;
+  fwd.attention_mask =
+      torch::arange(columns, pos.options()).view({1, 1, columns}).le(pos.view({rows_, 1, 1}));
+  auto hidden =
+      model_->hidden_states(torch::tensor(ids, torch::kLong).view({rows_, 1}).to(device), fwd);
+  return model_->logits_from_hidden(hidden).view({rows_, -1}).to(torch::kCPU);
 }
 
 void BatchDecoder::remove(std::int64_t row) {

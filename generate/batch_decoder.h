@@ -10,6 +10,10 @@
 // decoding weights), else as one packed sequence through LibTorch's GEMMs, which process
 // long prompts faster (measured 2.2x at 512 tokens), its keys and values then copied into
 // each row. Active rows stay packed at the front: a leaving row is replaced by the last one.
+//
+// A model off the CPU (a GPU's) or with engine decoding off prefills through LibTorch and
+// steps through it too, every row's key and value stored at its own column
+// (ForwardOptions::cache_at_positions). Logits always come back in host memory.
 
 #include <torch/torch.h>
 
@@ -51,6 +55,7 @@ class BatchDecoder {
 
  private:
   LlamaForCausalLM& model_;
+  torch::Tensor step_through_libtorch(const std::vector<TokenId>& tokens);
   std::vector<torch::Tensor> prefill_packed(const std::vector<std::vector<TokenId>>& prompts,
                                             const std::vector<torch::Tensor*>& all_logits);
   std::int64_t max_rows_, capacity_, rows_ = 0;

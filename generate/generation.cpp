@@ -19,7 +19,8 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
   c10::InferenceMode inference;
   const std::int64_t capacity =
       static_cast<std::int64_t>(prompt.size()) + std::max<std::int64_t>(options.max_new_tokens, 0);
-  KvCache cache(model->config(), 1, capacity, model->kv_cache_type());
+  const auto device = model->device();
+  KvCache cache(model->config(), 1, capacity, model->kv_cache_type(), device);
   Sampler sampler(options.sampling);
   // A few prompt tokens of context are enough for the decoder's leading-space rules.
   const std::size_t context = std::min<std::size_t>(prompt.size(), 4);
@@ -36,9 +37,10 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
   fwd.cache = &cache;
   fwd.last_position_only = true;
   auto input = torch::tensor(std::vector<std::int64_t>(prompt.begin(), prompt.end()), torch::kLong)
-                   .unsqueeze(0);
+                   .unsqueeze(0)
+                   .to(device);
   for (std::int64_t step = 0; step < options.max_new_tokens; ++step) {
-    auto logits = model->forward(input, fwd).reshape({V}).contiguous();
+    auto logits = model->forward(input, fwd).reshape({V}).to(torch::kCPU).contiguous();
     TokenId next = sampler.sample(logits.data_ptr<float>(), V, history);
     if (std::find(options.eos_ids.begin(), options.eos_ids.end(), next) != options.eos_ids.end()) {
       result.finish_reason = "stop";
@@ -51,7 +53,7 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
       result.finish_reason = "stop";
       break;
     }
-    input = torch::full({1, 1}, static_cast<std::int64_t>(next), torch::kLong);
+    input = torch::full({1, 1}, static_cast<std::int64_t>(next), torch::kLong).to(device);
   }
   emit(stream.finish());
   result.text = stream.text();

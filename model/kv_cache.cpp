@@ -14,8 +14,8 @@ torch::ScalarType parse_kv_cache_type(const std::string& name) {
 }
 
 KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t capacity,
-                 torch::ScalarType dtype)
-    : batch_(batch), capacity_(capacity), dtype_(dtype) {
+                 torch::ScalarType dtype, torch::Device device)
+    : batch_(batch), capacity_(capacity), dtype_(dtype), device_(device) {
   if (dtype != torch::kFloat32 && dtype != torch::kHalf)
     throw std::invalid_argument(std::string("KV cache type ") + c10::toString(dtype) +
                                 " is not one of f32, f16");
@@ -24,8 +24,8 @@ KvCache::KvCache(const ModelConfig& config, std::int64_t batch, std::int64_t cap
   // Uninitialized: a column is read only after it was written, and pages of columns no row
   // reaches are never touched (a batch's cache is sized for the longest context).
   for (std::int64_t l = 0; l < config.num_hidden_layers; ++l) {
-    keys_.push_back(torch::empty(shape, dtype));
-    values_.push_back(torch::empty(shape, dtype));
+    keys_.push_back(torch::empty(shape, torch::TensorOptions(dtype).device(device)));
+    values_.push_back(torch::empty(shape, torch::TensorOptions(dtype).device(device)));
   }
 }
 
@@ -43,6 +43,41 @@ std::pair<torch::Tensor, torch::Tensor> KvCache::append(std::int64_t layer, cons
   auto keys = K.narrow(2, 0, length_ + T), values = V.narrow(2, 0, length_ + T);
   if (dtype_ == k.scalar_type()) return {keys, values};
   return {keys.to(k.scalar_type()), values.to(v.scalar_type())};
+}
+
+std::pair<torch::Tensor, torch::Tensor> KvCache::store_at_positions(std::int64_t layer,
+                                                                    const torch::Tensor& k,
+                                                                    const torch::Tensor& v,
+                                                                    const torch::Tensor& positions,
+                                                                    std::int64_t columns) {
+  if (!zeroed_)
+    throw std::logic_error(
+        "KV cache: store_at_positions on a cache never zeroed (masked columns are read)");
+  const auto B = k.size(0), T = k.size(2);
+  if (B > batch_ || positions.size(0) != B || positions.size(1) != T)
+    throw std::invalid_argument("KV cache: positions (" + std::to_string(positions.size(0)) + ", " +
+                                std::to_string(positions.size(1)) + ") for " + std::to_string(B) +
+                                " rows of " + std::to_string(T) + " tokens in a cache of " +
+                                std::to_string(batch_) + " rows");
+  if (columns > capacity_)
+    throw std::length_error("KV cache full: position " + std::to_string(columns - 1) +
+                            " past its capacity of " + std::to_string(capacity_));
+  auto rows = torch::arange(B, positions.options()).unsqueeze(1).expand({B, T});
+  auto& K = keys_.at(layer);
+  auto& V = values_.at(layer);
+  // (B, capacity, NKV, HD) views: the two indexed dimensions first, each (b, t) one slot.
+  K.transpose(1, 2).index_put_({rows, positions}, k.transpose(1, 2).to(dtype_));
+  V.transpose(1, 2).index_put_({rows, positions}, v.transpose(1, 2).to(dtype_));
+  auto keys = K.narrow(0, 0, B).narrow(2, 0, columns);
+  auto values = V.narrow(0, 0, B).narrow(2, 0, columns);
+  if (dtype_ == k.scalar_type()) return {keys, values};
+  return {keys.to(k.scalar_type()), values.to(v.scalar_type())};
+}
+
+void KvCache::zero() {
+  for (auto& k : keys_) k.zero_();
+  for (auto& v : values_) v.zero_();
+  zeroed_ = true;
 }
 
 std::int64_t KvCache::bytes_per_token() const {

@@ -9,7 +9,7 @@ namespace chosei {
 torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
                       const torch::Tensor& bias, Precision precision) {
   const bool one_row = x.numel() == x.size(-1);
-  if (one_row && !torch::GradMode::is_enabled()) {
+  if (one_row && !torch::GradMode::is_enabled() && x.is_cpu()) {
     return precision == Precision::kBF16 ? matvec_bf16(x, weight, bias)
                                          : matvec_fp32(x, weight, bias);
   }
@@ -36,10 +36,13 @@ struct LoraWeight : torch::nn::Module {
 void ProjectionImpl::add_lora(std::int64_t r, double alpha, double dropout) {
   if (r <= 0) throw std::invalid_argument("LoRA rank must be positive");
   const auto out = weight.size(0), in = weight.size(1);
+  // Drawn on the CPU whatever the device: the same seed gives the same adapter everywhere.
   auto a = torch::empty({r, in});
   torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));  // PEFT's (and nn.Linear's) default
-  lora_A_ = register_module("lora_A", std::make_shared<LoraWeight>(a))->weight;
-  lora_B_ = register_module("lora_B", std::make_shared<LoraWeight>(torch::zeros({out, r})))->weight;
+  lora_A_ = register_module("lora_A", std::make_shared<LoraWeight>(a.to(weight.device())))->weight;
+  lora_B_ = register_module("lora_B",
+                            std::make_shared<LoraWeight>(torch::zeros({out, r}, weight.options())))
+                ->weight;
   lora_scale_ = alpha / double(r);
   lora_dropout_ = dropout;
 }
@@ -159,20 +162,30 @@ void RotaryTable::grow(std::int64_t max_positions) {
   // rotate_half(x) * sin == roll(x, HD/2) * [-sin, sin]: one roll instead of chunk/neg/cat.
   sin_ = torch::cat({-freqs.sin(), freqs.sin()}, -1);
   max_positions_ = max_positions;
+  device_cos_ = device_sin_ = torch::Tensor();
+}
+
+std::pair<torch::Tensor, torch::Tensor> RotaryTable::tables_on(const torch::Device& device) {
+  if (device == cos_.device()) return {cos_, sin_};
+  if (!device_cos_.defined() || device_cos_.device() != device) {
+    device_cos_ = cos_.to(device);
+    device_sin_ = sin_.to(device);
+  }
+  return {device_cos_, device_sin_};
 }
 
 torch::Tensor RotaryTable::apply(const torch::Tensor& x, const torch::Tensor& positions,
                                  std::int64_t max_position, std::int64_t contiguous_start) {
   reserve(max_position);
   const auto B = positions.size(0), T = positions.size(1);
-  torch::Tensor cos, sin;
+  auto [cos, sin] = tables_on(x.device());
   if (B == 1 && contiguous_start >= 0) {  // plain decoding: a view, no gather
-    cos = cos_.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
-    sin = sin_.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
+    cos = cos.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
+    sin = sin.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
   } else {
     auto flat = positions.reshape(-1);
-    cos = cos_.index_select(0, flat).view({B, T, 1, head_dim_});
-    sin = sin_.index_select(0, flat).view({B, T, 1, head_dim_});
+    cos = cos.index_select(0, flat).view({B, T, 1, head_dim_});
+    sin = sin.index_select(0, flat).view({B, T, 1, head_dim_});
   }
   // In the activations' dtype, as HF does (cos.to(x.dtype)).
   cos = cos.to(x.scalar_type());

@@ -98,16 +98,19 @@ class RotaryTable {
   void reserve(std::int64_t max_position) {
     if (max_position > max_positions_) grow(std::max(max_position, 2 * max_positions_));
   }
-  // (max_positions, HD) fp32: cos, and sin with rotate_half's sign ([-sin, sin]).
+  // (max_positions, HD) fp32 on the CPU: cos, and sin with rotate_half's sign ([-sin, sin]).
   const torch::Tensor& cos_table() const { return cos_; }
   const torch::Tensor& sin_table() const { return sin_; }
 
  private:
   void grow(std::int64_t max_positions);
+  // The tables on `device`: the CPU's, or copies made once per device and growth.
+  std::pair<torch::Tensor, torch::Tensor> tables_on(const torch::Device& device);
   std::int64_t head_dim_;
   std::int64_t max_positions_ = 0;
   double theta_;
-  torch::Tensor cos_, sin_;  // (max_positions, HD); sin_ carries rotate_half's sign
+  torch::Tensor cos_, sin_;                // (max_positions, HD); sin_ carries rotate_half's sign
+  torch::Tensor device_cos_, device_sin_;  // a GPU model's copies
 };
 
 }  // namespace chosei

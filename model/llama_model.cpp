@@ -1,6 +1,7 @@
 #include "model/llama_model.h"
 
 #include "base/allocator_tuning.h"
+#include "model/compute_device.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -23,8 +24,9 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
                                           const torch::Tensor& positions, std::int64_t max_position,
                                           std::int64_t contiguous_start,
-                                          const torch::Tensor& mask_bias, KvCache* cache,
-                                          std::int64_t layer, Precision precision) {
+                                          const torch::Tensor& mask_bias,
+                                          const ForwardOptions& options, std::int64_t layer,
+                                          Precision precision) {
   const auto B = x.size(0), T = x.size(1);
   const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
   // One product for q|k|v, then one rotary pass over the q and k heads together. split, not
@@ -37,7 +39,10 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   auto q = qk[0];
   auto k = qk[1].transpose(1, 2);  // (B, NKV, T, HD)
   auto v = qkv[1].transpose(1, 2);
-  if (cache) std::tie(k, v) = cache->append(layer, k, v);  // (B, NKV, L, HD)
+  if (options.cache_at_positions)
+    std::tie(k, v) = options.cache->store_at_positions(layer, k, v, positions, max_position);
+  else if (options.cache)
+    std::tie(k, v) = options.cache->append(layer, k, v);  // (B, NKV, L, HD)
   const auto L = k.size(2);
   // Heads sharing a KV head are adjacent (HF repeat_kv): head h reads KV head h / G.
   q = q.reshape({B, T, n_kv_heads_, G, head_dim_})
@@ -97,16 +102,17 @@ LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config) : config_(
 namespace {
 
 // Causal mask (1, T, L) for T new queries after `past` cached positions.
-torch::Tensor causal_mask(std::int64_t T, std::int64_t past) {
-  auto q = torch::arange(past, past + T, torch::kLong).unsqueeze(1);
-  auto k = torch::arange(past + T, torch::kLong).unsqueeze(0);
+torch::Tensor causal_mask(std::int64_t T, std::int64_t past, torch::Device device) {
+  const auto on = torch::TensorOptions(torch::kLong).device(device);
+  auto q = torch::arange(past, past + T, on).unsqueeze(1);
+  auto k = torch::arange(past + T, on).unsqueeze(0);
   return k.le(q).unsqueeze(0);
 }
 
 // A boolean "may attend" mask as the bias added to the scores: 0 or -inf, built once per
 // forward instead of one masked_fill per layer.
 torch::Tensor attention_bias(const torch::Tensor& allowed) {
-  return torch::zeros(allowed.sizes(), torch::kFloat32)
+  return torch::zeros(allowed.sizes(), allowed.options().dtype(torch::kFloat32))
       .masked_fill_(allowed.logical_not(), -std::numeric_limits<float>::infinity());
 }
 
@@ -115,18 +121,23 @@ torch::Tensor attention_bias(const torch::Tensor& allowed) {
 torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const ForwardOptions& options,
                                          Precision precision) {
   if (ids.dim() != 2) throw std::invalid_argument("forward: ids must be (B, T)");
+  if (options.cache_at_positions &&
+      (!options.cache || !options.positions.defined() || !options.attention_mask.defined()))
+    throw std::invalid_argument("forward: cache_at_positions needs a cache, positions and a mask");
   const auto B = ids.size(0), T = ids.size(1);
   const std::int64_t past = options.cache ? options.cache->length() : 0;
   torch::Tensor positions = options.positions;
   std::int64_t max_position = past + T, contiguous_start = past;
   if (!positions.defined()) {
-    positions = torch::arange(past, past + T, torch::kLong).unsqueeze(0).expand({B, T});
+    positions = torch::arange(past, past + T, ids.options().dtype(torch::kLong))
+                    .unsqueeze(0)
+                    .expand({B, T});
   } else {
     max_position = positions.numel() ? positions.max().item<std::int64_t>() + 1 : 0;
     contiguous_start = -1;
   }
   torch::Tensor mask = options.attention_mask;
-  if (!mask.defined() && T > 1) mask = causal_mask(T, past);
+  if (!mask.defined() && T > 1) mask = causal_mask(T, past, ids.device());
   if (mask.defined()) mask = attention_bias(mask);
 
   auto h = embed_tokens->forward(ids);
@@ -134,11 +145,11 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
   for (std::size_t i = 0; i < decoder.size(); ++i) {
     auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
     h = h + layer->self_attn->forward(layer->input_layernorm->forward(h), rope_, positions,
-                                      max_position, contiguous_start, mask, options.cache,
+                                      max_position, contiguous_start, mask, options,
                                       static_cast<std::int64_t>(i), precision);
     h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision);
   }
-  if (options.cache) options.cache->advance(T);
+  if (options.cache && !options.cache_at_positions) options.cache->advance(T);
   return norm->forward(h);
 }
 
@@ -187,7 +198,17 @@ DecodeEngine& LlamaForCausalLMImpl::decode_engine() {
   return *engine_;
 }
 
+torch::Device LlamaForCausalLMImpl::device() const { return module_device(*this); }
+
+bool LlamaForCausalLMImpl::decodes_on_engine() const {
+  return decode_only_ || (engine_decoding_ && device().is_cpu());
+}
+
 void LlamaForCausalLMImpl::keep_only_decode_weights() {
+  if (!device().is_cpu())
+    throw std::invalid_argument(std::string("packed ") + weight_type_name(decode_weights()) +
+                                " decoding weights are the CPU's decode engine; on " +
+                                device().str() + " decode in fp32 or --precision bf16");
   auto& engine = decode_engine();
   engine.own_weights();
   torch::NoGradGuard no_grad;
@@ -226,9 +247,9 @@ torch::Tensor LlamaForCausalLMImpl::engine_forward(const torch::Tensor& ids,
 // on LibTorch.
 bool LlamaForCausalLMImpl::takes_engine_path(const torch::Tensor& ids,
                                              const ForwardOptions& options) const {
-  return options.cache && ids.dim() == 2 && ids.size(1) == 1 && !torch::GradMode::is_enabled() &&
-         !options.positions.defined() && !options.attention_mask.defined() &&
-         ids.size(0) <= options.cache->batch();
+  return decodes_on_engine() && options.cache && ids.dim() == 2 && ids.size(1) == 1 &&
+         !torch::GradMode::is_enabled() && !options.positions.defined() &&
+         !options.attention_mask.defined() && ids.size(0) <= options.cache->batch();
 }
 
 torch::Tensor LlamaForCausalLMImpl::forward(const torch::Tensor& ids,

@@ -34,6 +34,11 @@ struct ForwardOptions {
   torch::Tensor attention_mask;
   // Compute logits only for the last position (generation), giving (B, 1, V).
   bool last_position_only = false;
+  // Row b's tokens go into the cache at its own `positions` (KvCache::store_at_positions)
+  // instead of at the cache's length, which does not advance: a batched decoding step
+  // through LibTorch, as the decode engine takes it on the CPU. Needs `positions` and a
+  // mask over [0, max position + 1).
+  bool cache_at_positions = false;
 };
 
 class LlamaAttentionImpl : public torch::nn::Module {
@@ -42,7 +47,8 @@ class LlamaAttentionImpl : public torch::nn::Module {
   // x (B, T, C) -> (B, T, C)
   torch::Tensor forward(const torch::Tensor& x, RotaryTable& rope, const torch::Tensor& positions,
                         std::int64_t max_position, std::int64_t contiguous_start,
-                        const torch::Tensor& mask_bias, KvCache* cache, std::int64_t layer,
+                        const torch::Tensor& mask_bias, const ForwardOptions& options,
+                        std::int64_t layer,
                         Precision precision);  // mask_bias (B or 1, T, L): 0 or -inf
   void reset_fused() { qkv_.reset(); }
   Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
@@ -133,6 +139,12 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
     set_decode_weights(type);
     if (type != WeightType::kF32) keep_only_decode_weights();
   }
+  // Where the parameters are (model/compute_device.h); model->to(device) moves them.
+  torch::Device device() const;
+  // Whether decoding steps run on the decode engine: on the CPU unless turned off. Off,
+  // they run through LibTorch as they do on a GPU (tests compare the two on the CPU).
+  bool decodes_on_engine() const;
+  void set_engine_decoding(bool on) { engine_decoding_ = on; }
   // The type of the KV caches decoding makes for this model (`--kv-cache`): fp32, exact
   // against the LibTorch path, or fp16, half the bytes per token (llama.cpp's default).
   void set_kv_cache_type(torch::ScalarType type) { kv_cache_type_ = type; }
@@ -151,6 +163,7 @@ class LlamaForCausalLMImpl : public torch::nn::Module {
   std::optional<WeightType> decode_weights_;
   std::shared_ptr<DecodeEngine> engine_;
   bool decode_only_ = false;
+  bool engine_decoding_ = true;
   torch::ScalarType kv_cache_type_ = torch::kFloat32;
   torch::Tensor engine_forward(const torch::Tensor& ids, const ForwardOptions& options);
   bool takes_engine_path(const torch::Tensor& ids, const ForwardOptions& options) const;

@@ -92,6 +92,7 @@ double run_reward_train(const RecipeArgs& args) {
   const std::string base = cfg.require_string("model");
   const std::string template_name = cfg.get_string("template", "");
   auto settings = read_run_settings(cfg, out);
+  require_cpu_device(settings, "reward train");
   const std::string train_path = cfg.require_string("train");
   const std::string eval_path = cfg.get_string("eval", "");
   PreferenceReadOptions read;

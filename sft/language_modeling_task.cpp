@@ -52,7 +52,7 @@ TrainingBatches LanguageModelingTask::train_batches(std::int64_t epoch, std::uin
 }
 
 BatchLoss LanguageModelingTask::loss(const TrainingBatch& batch) {
-  const auto& b = static_cast<const LmBatch&>(batch).packed;
+  const auto b = on_device(static_cast<const LmBatch&>(batch).packed, model_->device());
   ForwardOptions fwd;
   fwd.positions = b.positions;
   fwd.attention_mask = b.attention_mask;

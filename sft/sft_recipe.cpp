@@ -34,6 +34,7 @@ namespace {
 struct TrainingSettings {
   TrainingOptions loop;
   BatchingOptions batching;
+  torch::Device device{torch::kCPU};
 };
 
 TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
@@ -43,6 +44,7 @@ TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
   s.batching.batch_size = run.batch_size;
   s.batching.max_seq_len = run.max_seq_len;
   s.batching.packing = run.packing;
+  s.device = run.device;
   return s;
 }
 
@@ -162,6 +164,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
                       const LrFindSettings& lr_find,
                       const std::vector<std::vector<ChatMessage>>& sample_prompts = {}) {
   m.model->set_precision(precision);
+  m.model->to(settings.device);  // batches follow the model (LanguageModelingTask)
   fs::create_directories(out);
   const bool writer = process_rank() == 0;  // in data-parallel runs only rank 0 writes
   if (writer)

@@ -9,7 +9,9 @@ LossTotals lm_loss_totals(LlamaForCausalLM& model, const std::vector<PackedBatch
   model->eval();
   model->invalidate_precision_cache();
   LossTotals totals;
-  for (const auto& b : batches) {
+  const auto device = model->device();
+  for (const auto& batch : batches) {
+    const auto b = on_device(batch, device);
     ForwardOptions fwd;
     fwd.positions = b.positions;
     fwd.attention_mask = b.attention_mask;

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "model/compute_device.h"
+
 namespace chosei {
 
 RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
@@ -33,10 +35,22 @@ RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
   t.early_stopping_min_delta = cfg.get_double("early_stopping.min_delta", 0.0);
   t.seed = static_cast<std::uint64_t>(cfg.get_int("seed", 0));
   t.resume_from = cfg.get_string("resume_from", "");
+  const auto device = cfg.get_string("device", "cpu");
+  try {
+    s.device = parse_compute_device(device);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("config key \"device\": ") + e.what());
+  }
   if (s.batch_size <= 0 || t.grad_accum <= 0 || s.max_seq_len <= 1)
     throw std::invalid_argument(
         "batch_size and grad_accum must be positive and max_seq_len above 1");
   return s;
+}
+
+void require_cpu_device(const RunSettings& settings, const std::string& recipe) {
+  if (!settings.device.is_cpu())
+    throw std::invalid_argument("config key \"device\": " + recipe + " trains on cpu only (sft " +
+                                "and pretrain run on " + settings.device.str() + ")");
 }
 
 std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string& base) {

@@ -3,7 +3,9 @@
 // RunConfig once so that each recipe spells them the same way: optimization and schedule
 // (learning_rate, max_steps, epochs, grad_accum, warmup_steps, ...), batching (batch_size,
 // max_seq_len, packing), checkpoints and resume (save_every, keep_checkpoints, resume_from),
-// and LoRA (lora.r, lora.alpha, lora.dropout, lora.target_modules).
+// LoRA (lora.r, lora.alpha, lora.dropout, lora.target_modules) and the compute device
+// (device: cpu, cuda or cuda:N; checked when read, so a machine without the GPU fails
+// before the model loads).
 
 #include <memory>
 #include <string>
@@ -19,10 +21,14 @@ struct RunSettings {
   std::int64_t batch_size = 8;  // rows (sft) or pairs (reward) per micro-batch
   std::int64_t max_seq_len = 512;
   bool packing = true;
+  torch::Device device{torch::kCPU};
 };
 
 // Throws std::invalid_argument naming the key for a value out of range.
 RunSettings read_run_settings(RunConfig& cfg, const std::string& out_dir);
+
+// Recipes that train on the CPU only so far call this: a clear error for device=cuda.
+void require_cpu_device(const RunSettings& settings, const std::string& recipe);
 
 // LoRA settings from lora.* keys; null when lora.r is 0 (full fine-tuning). `base` is
 // recorded (absolute) as the adapter's base_model_name_or_path.

@@ -1,12 +1,14 @@
 // Continuous batching against single-sequence decoding: rows that join (alone or several
 // at once) and leave at different steps produce exactly the greedy tokens each prompt
-// gives alone.
+// gives alone, on the decode engine and through LibTorch (the path a GPU model takes,
+// every row's keys stored at its own columns), the alone runs on the engine.
 
 #include <gtest/gtest.h>
 
 #include "formats/model_dir.h"
 #include "generate/batch_decoder.h"
 #include "generate/generation.h"
+#include "model/compute_device.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {
@@ -14,7 +16,7 @@ namespace {
 
 TokenId greedy_token(const torch::Tensor& logits) { return logits.argmax().item<std::int64_t>(); }
 
-TEST(BatchDecoder, JoiningAndLeavingRowsDecodeAsAlone) {
+void expect_batched_equals_alone(bool engine_decoding) {
   CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
   auto m = load_model_dir(dir);
   const std::vector<std::vector<TokenId>> prompts = {
@@ -28,6 +30,8 @@ TEST(BatchDecoder, JoiningAndLeavingRowsDecodeAsAlone) {
     alone.push_back(generate(m.model, *m.tokenizer.tokenizer, p, opt).ids);
     ASSERT_EQ(alone.back().size(), static_cast<std::size_t>(steps)) << "no EOS expected";
   }
+  m.model->set_engine_decoding(engine_decoding);
+  ASSERT_EQ(m.model->decodes_on_engine(), engine_decoding);
   BatchDecoder batch(m.model, 3, 48);
   std::vector<int> row_prompt;  // which prompt each row decodes
   std::vector<std::vector<TokenId>> got(prompts.size());
@@ -63,6 +67,58 @@ TEST(BatchDecoder, JoiningAndLeavingRowsDecodeAsAlone) {
     }
   }
   for (std::size_t p = 0; p < prompts.size(); ++p) EXPECT_EQ(got[p], alone[p]) << "prompt " << p;
+}
+
+TEST(BatchDecoder, JoiningAndLeavingRowsDecodeAsAlone) { expect_batched_equals_alone(true); }
+
+TEST(BatchDecoder, ThroughLibTorchRowsDecodeAsAloneOnTheEngine) {
+  expect_batched_equals_alone(false);
+}
+
+// A step through LibTorch (rows at positions 5, 2 and 8, each writing its own column) gives
+// the engine's logits for the same rows and the same cache contents.
+TEST(BatchDecoder, LibTorchStepMatchesTheEngineLogits) {
+  CHOSEI_REQUIRE_DATA(dir, "derived_hf_llama_stories260K");
+  auto m = load_model_dir(dir);
+  const std::vector<std::vector<TokenId>> prompts = {
+      {1, 403, 407, 261, 71}, {1, 71}, {1, 500, 261, 339, 370, 261, 416, 258}};
+  auto logits_of = [&](bool engine) {
+    m.model->set_engine_decoding(engine);
+    BatchDecoder batch(m.model, 4, 32);
+    batch.add(prompts);
+    return batch.step({13, 40, 258});
+  };
+  auto on_engine = logits_of(true), through_libtorch = logits_of(false);
+  ASSERT_EQ(through_libtorch.sizes(), on_engine.sizes());
+  EXPECT_TRUE(through_libtorch.device().is_cpu());
+  EXPECT_LT((through_libtorch - on_engine).abs().max().item<float>(), 1e-4);
+}
+
+// The names --device and the run key accept, and the refusal on a machine without CUDA.
+TEST(ComputeDevice, ParsesNamesAndRefusesWhatIsNotThere) {
+  EXPECT_TRUE(parse_compute_device("cpu").is_cpu());
+  for (const auto* bad : {"gpu", "cuda:", "cuda:x", "CPU", ""}) {
+    try {
+      parse_compute_device(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("is not one of cpu, cuda, cuda:N"), std::string::npos)
+          << e.what();
+    }
+  }
+  if (torch::cuda::is_available()) {
+    EXPECT_TRUE(parse_compute_device("cuda").is_cuda());
+    EXPECT_THROW(parse_compute_device("cuda:999"), std::invalid_argument);
+  } else {
+    try {
+      parse_compute_device("cuda");
+      ADD_FAILURE() << "cuda accepted without CUDA";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("torch::cuda::is_available() is false"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -114,6 +114,45 @@ TEST(KvCache, IncrementalDecodingMatchesFullForward) {
   EXPECT_EQ(cache.length(), ids.size(1));
 }
 
+// Two rows decoded through LibTorch at their own positions (row 0 three tokens ahead),
+// every key and value written at its row's column, give each row's full-forward logits.
+TEST(KvCache, RowsAtTheirOwnPositionsMatchTheFullForward) {
+  auto model = random_model(small_config("qwen2", false, 2), 13);
+  model->set_engine_decoding(false);
+  torch::NoGradGuard no_grad;
+  auto ids = torch::tensor(kIds).unsqueeze(0);
+  auto full = model->forward(ids)[0];  // (T, V): both rows decode the same sequence
+  KvCache cache(model->config(), 2, 32);
+  cache.zero();
+  std::int64_t at[2] = {0, 0};
+  auto step = [&](std::vector<int> rows) {
+    const auto R = static_cast<std::int64_t>(rows.size());
+    std::vector<std::int64_t> tokens, positions;
+    for (int r : rows) tokens.push_back(kIds[at[r]]), positions.push_back(at[r]);
+    ForwardOptions opt;
+    opt.cache = &cache;
+    opt.cache_at_positions = true;
+    opt.positions = torch::tensor(positions).view({R, 1});
+    const auto columns = *std::max_element(positions.begin(), positions.end()) + 1;
+    opt.attention_mask =
+        torch::arange(columns).view({1, 1, columns}).le(opt.positions.view({R, 1, 1}));
+    auto logits = model->forward(torch::tensor(tokens).view({R, 1}), opt);
+    for (std::int64_t i = 0; i < R; ++i) {
+      const auto diff = (logits[i][0] - full[at[rows[i]]]).abs().max().item<double>();
+      EXPECT_LT(diff, 1e-5) << "row " << rows[i] << " position " << at[rows[i]];
+      ++at[rows[i]];
+    }
+  };
+  for (int t = 0; t < 3; ++t) step({0});
+  while (at[0] < static_cast<std::int64_t>(kIds.size())) step({0, 1});
+  EXPECT_EQ(cache.length(), 0) << "rows keep their own lengths";
+  KvCache unzeroed(model->config(), 1, 8);
+  auto k = torch::zeros(
+      {1, model->config().num_key_value_heads, 1, model->config().effective_head_dim()});
+  EXPECT_THROW(unzeroed.store_at_positions(0, k, k, torch::zeros({1, 1}, torch::kLong), 1),
+               std::logic_error);
+}
+
 TEST(KvCache, RefusesOverflowWithClearError) {
   auto model = random_model(small_config("llama", true, 2), 3);
   torch::NoGradGuard no_grad;
