@@ -132,31 +132,28 @@ void WeightMatrix::multiply_blocks(const void* x, const float* x_scales, std::in
 // else OpenBLAS in fp32) outruns the blocked kernel there: q8_0 prompts ran at 0.55x
 // llama.cpp on the kernel. bf16 weights go in as they are stored, q8_0 ones widened to bf16
 // a matrix at a time (a scratch, so the resident weights stay 8-bit); bf16 products and
-// outputs, as --precision bf16 computes prompts.
+// outputs, as --precision bf16 computes prompts. Without bf16 units the same bf16 operands
+// are widened to fp32, so every machine computes the same products.
 void WeightMatrix::multiply_by_gemm(const float* x, std::int64_t n, float* y) const {
-  const bool bf16 = cpu_has_fast_bf16();
   torch::Tensor w;
-  if (bf16 && type_ == WeightType::kBF16) {
+  if (type_ == WeightType::kBF16) {
     w = torch::from_blob(const_cast<std::uint16_t*>(bf16_.data()), {rows_, cols_},
                          torch::kBFloat16);
   } else {
-    w = torch::empty({rows_, cols_}, bf16 ? torch::kBFloat16 : torch::kFloat32);
+    w = torch::empty({rows_, cols_}, torch::kBFloat16);
+    auto* out = reinterpret_cast<std::uint16_t*>(w.data_ptr<at::BFloat16>());
     at::parallel_for(0, rows_, 64, [&](std::int64_t begin, std::int64_t end) {
-      if (bf16) {  // q8_0
-        auto* out = reinterpret_cast<std::uint16_t*>(w.data_ptr<at::BFloat16>());
-        q8_0_to_bf16(q8_.data() + begin * cols_, bf16_.data() + begin * cols_ / kQ8_0Block,
-                     (end - begin) * cols_, out + begin * cols_);
-      } else {
-        for (std::int64_t r = begin; r < end; ++r) row(r, w.data_ptr<float>() + r * cols_);
-      }
+      q8_0_to_bf16(q8_.data() + begin * cols_, bf16_.data() + begin * cols_ / kQ8_0Block,
+                   (end - begin) * cols_, out + begin * cols_);
     });
   }
-  auto input = torch::from_blob(const_cast<float*>(x), {n, cols_}, torch::kFloat32);
+  auto input =
+      torch::from_blob(const_cast<float*>(x), {n, cols_}, torch::kFloat32).to(torch::kBFloat16);
   auto output = torch::from_blob(y, {n, rows_}, torch::kFloat32);
-  if (bf16)
-    output.copy_(torch::mm(input.to(torch::kBFloat16), w.t()));
+  if (cpu_has_fast_bf16())
+    output.copy_(torch::mm(input, w.t()));
   else
-    torch::mm_out(output, input, w.t());
+    torch::mm_out(output, input.to(torch::kFloat32), w.to(torch::kFloat32).t());
 }
 
 void WeightMatrix::multiply(const float* x, std::int64_t n, float* y) const {
