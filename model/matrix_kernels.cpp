@@ -1,5 +1,5 @@
 // AVX512 kernels instantiated per block shape (the accumulators stay in registers), with
-// portable loops for CPUs without AVX512.
+// AVX2 ones (model/matrix_kernels_avx2.cpp) without AVX512, portable loops without either.
 
 #include "model/matrix_kernels.h"
 
@@ -7,6 +7,7 @@
 
 #include "base/cpu_features.h"
 #include "base/half_float.h"
+#include "model/matrix_kernels_avx2.h"
 
 namespace chosei {
 
@@ -182,6 +183,7 @@ bool has_avx512_vnni() {
 void dot_block_f32(const float* w, std::int64_t ldw, int nr, const float* x, std::int64_t ldx,
                    int ni, std::int64_t C, float* y, std::int64_t ldy) {
   if (has_avx512()) return kF32Blocks[nr - 1][ni - 1](w, ldw, x, ldx, C, y, ldy);
+  if (avx2::usable()) return avx2::dot_block_f32(w, ldw, nr, x, ldx, ni, C, y, ldy);
   for (int i = 0; i < ni; ++i)
     for (int r = 0; r < nr; ++r) {
       float s = 0;
@@ -201,6 +203,7 @@ void dot_block_bf16(const std::uint16_t* w, std::int64_t ldw, int nr, const std:
     return;
   }
   if (cpu_has_avx512_bf16()) return kBf16Blocks[nr - 1][ni - 1](w, ldw, x, ldx, C, y, ldy);
+  if (avx2::usable()) return avx2::dot_block_bf16(w, ldw, nr, x, ldx, ni, C, y, ldy);
   for (int i = 0; i < ni; ++i)
     for (int r = 0; r < nr; ++r) {
       float s = 0;
@@ -216,6 +219,7 @@ void dot_block_q8_0(const std::int8_t* wq, const std::uint16_t* wd, std::int64_t
   if (has_avx512_vnni())
     return kQ8_0VnniBlocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
   if (has_avx512()) return kQ8_0Blocks[nr - 1][ni - 1](wq, wd, ldw, xq, xd, ldx, C, y, ldy);
+  if (avx2::usable()) return avx2::dot_block_q8_0(wq, wd, ldw, nr, xq, xd, ldx, ni, C, y, ldy);
   for (int i = 0; i < ni; ++i)
     for (int r = 0; r < nr; ++r) {
       float s = 0;
@@ -254,6 +258,7 @@ __attribute__((target("avx512f"))) void axpy_avx512(float a, const float* x, flo
 
 float dot_f32(const float* a, const float* b, std::int64_t n) {
   if (has_avx512()) return dot_avx512(a, b, n);
+  if (avx2::usable()) return avx2::dot_f32(a, b, n);
   float s = 0;
   for (std::int64_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
@@ -261,6 +266,7 @@ float dot_f32(const float* a, const float* b, std::int64_t n) {
 
 void axpy_f32(float a, const float* x, float* y, std::int64_t n) {
   if (has_avx512()) return axpy_avx512(a, x, y, n);
+  if (avx2::usable()) return avx2::axpy_f32(a, x, y, n);
   for (std::int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
@@ -283,6 +289,7 @@ __attribute__((target("avx512f,avx512bw,avx512bf16"))) void q8_0_to_bf16_avx512(
 void q8_0_to_bf16(const std::int8_t* q, const std::uint16_t* d, std::int64_t n,
                   std::uint16_t* out) {
   if (cpu_has_avx512_bf16()) return q8_0_to_bf16_avx512(q, d, n / 32, out);
+  if (avx2::usable()) return avx2::q8_0_to_bf16(q, d, n, out);
   for (std::int64_t i = 0; i < n; ++i)
     out[i] = fp32_to_bf16(static_cast<float>(q[i]) * fp16_to_fp32(d[i / 32]));
 }
@@ -321,6 +328,7 @@ __attribute__((target("avx512f"))) void widen_f16_avx512(const std::uint16_t* x,
 
 float dot_f32_f16(const float* a, const std::uint16_t* b, std::int64_t n) {
   if (has_avx512()) return dot_f16_avx512(a, b, n);
+  if (avx2::usable()) return avx2::dot_f32_f16(a, b, n);
   float s = 0;
   for (std::int64_t i = 0; i < n; ++i) s += a[i] * fp16_to_fp32(b[i]);
   return s;
@@ -328,15 +336,18 @@ float dot_f32_f16(const float* a, const std::uint16_t* b, std::int64_t n) {
 
 void axpy_f16(float a, const std::uint16_t* x, float* y, std::int64_t n) {
   if (has_avx512()) return axpy_f16_avx512(a, x, y, n);
+  if (avx2::usable()) return avx2::axpy_f16(a, x, y, n);
   for (std::int64_t i = 0; i < n; ++i) y[i] += a * fp16_to_fp32(x[i]);
 }
 
 void fp32_to_fp16_n(const float* x, std::int64_t n, std::uint16_t* out) {
+  if (avx2::usable()) return avx2::fp32_to_fp16_n(x, n, out);
   for (std::int64_t i = 0; i < n; ++i) out[i] = fp32_to_fp16(x[i]);
 }
 
 void fp16_to_fp32_n(const std::uint16_t* x, std::int64_t n, float* out) {
   if (has_avx512()) return widen_f16_avx512(x, n, out);
+  if (avx2::usable()) return avx2::fp16_to_fp32_n(x, n, out);
   for (std::int64_t i = 0; i < n; ++i) out[i] = fp16_to_fp32(x[i]);
 }
 

@@ -6,7 +6,8 @@
 //
 // Every (weight row, input row) sum runs in one fixed order whatever the block's shape,
 // so a sequence's logits do not depend on which other sequences share its batch.
-// AVX512 kernels where the CPU has them (bf16 needs AVX512-BF16), plain loops elsewhere.
+// AVX512 kernels where the CPU has them (bf16 needs AVX512-BF16), else AVX2 ones
+// (model/matrix_kernels_avx2.h), plain loops on CPUs with neither.
 
 #include <cstdint>
 
