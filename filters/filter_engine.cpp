@@ -109,6 +109,27 @@ FilterMatch make_match(const FilterRule& rule, std::string_view original,
   return fm;
 }
 
+// A match dropped for a wider or more specific one still moved the search past its spans, so
+// the surviving matches depend on its candidate as well: the candidate range each kept
+// match reports (what a stream holds back until complete) grows to every dropped candidate
+// it overlaps, directly or through another. Without this a stream released the start of a
+// phone candidate whose spans a My Number had claimed, and then found a phone the whole
+// text does not have.
+void widen_candidates(std::vector<FilterMatch>& kept, const std::vector<FilterMatch>& dropped) {
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (auto& k : kept)
+      for (const auto& d : dropped) {
+        const std::size_t begin = std::min(k.candidate_start, d.candidate_start),
+                          end = std::max(k.candidate_end, d.candidate_end);
+        const bool overlaps =
+            d.candidate_start < k.candidate_end && k.candidate_start < d.candidate_end;
+        if (overlaps && (begin < k.candidate_start || end > k.candidate_end))
+          k.candidate_start = begin, k.candidate_end = end, grew = true;
+      }
+  }
+}
+
 }  // namespace
 
 FilterEngine::FilterEngine(std::vector<RulePack> packs, bool verify_examples)
@@ -204,7 +225,7 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
   });
   // A span inside a wider one of the same category (the 12-digit My Number pattern inside a
   // card number) adds nothing but noise to the explanation.
-  std::vector<FilterMatch> kept;
+  std::vector<FilterMatch> kept, dropped;
   // The same span claimed by two rules of a category goes to the more specific one (an SSN
   // by its checksum over the phone number its digits also make).
   std::vector<int> specificity;  // per match, looked up once
@@ -228,9 +249,13 @@ std::vector<FilterMatch> FilterEngine::find(std::string_view original, const Nor
   for (std::size_t i = 0; i < out.size(); ++i) {
     bool covered = false;
     for (std::size_t j = 0; j < out.size() && !covered; ++j) covered = j != i && covers(j, i);
-    if (!covered) kept.push_back(out[i]);
+    if (covered)
+      dropped.push_back(out[i]);
+    else
+      kept.push_back(out[i]);
   }
   out = std::move(kept);
+  widen_candidates(out, dropped);
   // Two patterns of one rule finding the same span report it once.
   out.erase(std::unique(out.begin(), out.end(),
                         [](const FilterMatch& a, const FilterMatch& b) {
