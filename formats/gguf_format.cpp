@@ -1,4 +1,4 @@
-// GgufValue constructors and accessors, ggml type sizes.
+// GgufValue constructors and accessors.
 
 #include "formats/gguf_format.h"
 
@@ -99,42 +99,6 @@ const std::string& GgufValue::as_string(const std::string& key) const {
   wrong_type(key, "a string");
 }
 
-std::string ggml_type_name(GgmlType type) {
-  switch (type) {
-    case GgmlType::F32:
-      return "F32";
-    case GgmlType::F16:
-      return "F16";
-    case GgmlType::Q8_0:
-      return "Q8_0";
-    case GgmlType::BF16:
-      return "BF16";
-  }
-  throw std::invalid_argument("unknown ggml type " + std::to_string(static_cast<int>(type)));
-}
-
-GgmlType ggml_type_from_u32(std::uint32_t value, const std::string& tensor) {
-  if (value == 0 || value == 1 || value == 8 || value == 30) return static_cast<GgmlType>(value);
-  throw std::invalid_argument("GGUF tensor " + tensor + ": ggml type " + std::to_string(value) +
-                              " is not supported (F32 0, F16 1, Q8_0 8, BF16 30)");
-}
-
-std::uint64_t ggml_type_bytes(GgmlType type, std::int64_t elements) {
-  switch (type) {
-    case GgmlType::F32:
-      return 4ull * static_cast<std::uint64_t>(elements);
-    case GgmlType::F16:
-    case GgmlType::BF16:
-      return 2ull * static_cast<std::uint64_t>(elements);
-    case GgmlType::Q8_0:
-      if (elements % kQ8_0BlockSize != 0)
-        throw std::invalid_argument("Q8_0 needs a multiple of 32 values, got " +
-                                    std::to_string(elements));
-      return static_cast<std::uint64_t>(elements / kQ8_0BlockSize * kQ8_0BlockBytes);
-  }
-  throw std::invalid_argument("unknown ggml type");
-}
-
 std::uint32_t gguf_file_type(GgmlType type) {
   switch (type) {
     case GgmlType::F32:
@@ -145,8 +109,17 @@ std::uint32_t gguf_file_type(GgmlType type) {
       return 7;
     case GgmlType::BF16:
       return 32;
+    case GgmlType::Q4_0:
+      return 2;
+    case GgmlType::Q4_1:
+      return 3;
+    case GgmlType::Q5_0:
+      return 8;
+    case GgmlType::Q5_1:
+      return 9;
+    default:
+      throw std::invalid_argument("no general.file_type for a file of " + ggml_type_name(type));
   }
-  return 0;
 }
 
 }  // namespace chosei

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "formats/ggml_types.h"
+
 namespace chosei {
 
 inline constexpr std::uint32_t kGgufMagic = 0x46554747;  // "GGUF" read as little-endian u32
@@ -56,21 +58,8 @@ struct GgufValue {
   const std::string& as_string(const std::string& key) const;
 };
 
-// ggml tensor types chosei writes and reads.
-enum class GgmlType : std::uint32_t { F32 = 0, F16 = 1, Q8_0 = 8, BF16 = 30 };
-
-// Q8_0: blocks of 32 weights along a row, each an f16 scale d = max|x| / 127 and 32 int8
-// q = round(x / d) (ggml-quants.c quantize_row_q8_0_ref): 34 bytes per block.
-inline constexpr std::int64_t kQ8_0BlockSize = 32;
-inline constexpr std::int64_t kQ8_0BlockBytes = 34;
-
-// "F32", "F16", "Q8_0", "BF16"; throws std::invalid_argument for other values.
-std::string ggml_type_name(GgmlType type);
-GgmlType ggml_type_from_u32(std::uint32_t value, const std::string& tensor);
-// Bytes of `elements` values of `type` (elements a multiple of the block size for Q8_0).
-std::uint64_t ggml_type_bytes(GgmlType type, std::int64_t elements);
-
-// general.file_type: LLAMA_FTYPE_ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
+// general.file_type of a file whose matrices are `type` (llama_ftype: ALL_F32 0, MOSTLY_F16 1,
+// MOSTLY_Q4_0 2, MOSTLY_Q4_1 3, MOSTLY_Q8_0 7, MOSTLY_Q5_0 8, MOSTLY_Q5_1 9, MOSTLY_BF16 32).
 std::uint32_t gguf_file_type(GgmlType type);
 
 }  // namespace chosei

@@ -190,6 +190,7 @@ GgufReader::GgufReader(const std::string& path) : file_(path) {
   for (const auto& t : tensors_) {
     std::uint64_t bytes = 0;
     try {
+      ggml_type_bytes(t.type, t.shape.back());  // whole blocks in every row
       bytes = ggml_type_bytes(t.type, t.elements());
     } catch (const std::invalid_argument& e) {
       c.fail("tensor " + t.name + ": " + e.what());

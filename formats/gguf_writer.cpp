@@ -126,10 +126,11 @@ void GgufWriter::add_tensor(const std::string& name, std::vector<std::int64_t> s
     if (t.name == name) throw std::invalid_argument("GGUF: tensor " + name + " added twice");
   if (shape.empty() || shape.size() > 4)
     throw std::invalid_argument("GGUF: tensor " + name + " needs 1 to 4 dims");
-  if (type == GgmlType::Q8_0 && shape.back() % kQ8_0BlockSize != 0)
+  const auto& traits = ggml_type_traits(type);
+  if (shape.back() % traits.block_size != 0)
     throw std::invalid_argument("GGUF: tensor " + name + " has rows of " +
-                                std::to_string(shape.back()) +
-                                " values, not a multiple of Q8_0's block of 32");
+                                std::to_string(shape.back()) + " values, not a multiple of " +
+                                traits.name + "'s block of " + std::to_string(traits.block_size));
   tensors_.push_back({name, std::move(shape), type, std::move(bytes)});
 }
 
