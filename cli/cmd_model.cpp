@@ -108,7 +108,7 @@ void run_info(const std::string& dir, bool as_json) {
                               {"intermediate_size", c.intermediate_size},
                               {"tied_embeddings", c.tie_word_embeddings},
                               {"qkv_bias", c.attention_bias},
-                              {"rope_theta", c.rope_theta},
+                              {"rope_theta", c.rope.theta},
                               {"chat_template", chat}};
   if (as_json) {
     std::cout << j.dump(2) << "\n";

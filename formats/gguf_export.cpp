@@ -7,11 +7,12 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <regex>
 #include <stdexcept>
 
 #include "formats/gguf_quantize.h"
 #include "formats/gguf_reader.h"
+#include "formats/gguf_rope_scaling.h"
+#include "formats/gguf_tensor_names.h"
 #include "formats/gguf_vocabulary.h"
 #include "formats/gguf_writer.h"
 #include "model/lora.h"
@@ -45,11 +46,36 @@ void write_architecture(GgufWriter& w, const std::string& arch, const ModelConfi
   w.set(key("attention.head_count_kv"), u32(c.num_key_value_heads));
   w.set(key("attention.layer_norm_rms_epsilon"),
         GgufValue::f32(static_cast<float>(c.rms_norm_eps)));
-  w.set(key("rope.freq_base"), GgufValue::f32(static_cast<float>(c.rope_theta)));
+  w.set(key("rope.freq_base"), GgufValue::f32(static_cast<float>(c.rope.theta)));
   w.set(key("rope.dimension_count"), u32(c.effective_head_dim()));
   w.set(key("attention.key_length"), u32(c.effective_head_dim()));
   w.set(key("attention.value_length"), u32(c.effective_head_dim()));
   w.set(key("vocab_size"), u32(c.vocab_size));
+  if (c.sliding_window > 0) w.set(key("attention.sliding_window"), u32(c.sliding_window));
+  write_gguf_rope_scaling(w, arch, c);
+}
+
+// What llama.cpp would run differently from the config, refused before anything is written.
+void check_exportable(const ModelConfig& c) {
+  const Architecture& a = c.architecture();
+  if (a.windows == WindowSource::kLayerPattern && c.sliding_window > 0)
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
+      if (c.layer_is_sliding(i) != ((i + 1) % 6 != 0))
+        throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
+                                    " with every sixth layer global; layer_types differ at layer " +
+                                    std::to_string(i));
+  if (a.local_rope && c.rope_local.theta != 10000.0)
+    throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
+                                " local layers use RoPE base 10000, not " +
+                                std::to_string(c.rope_local.theta));
+  if (a.query_pre_attn_scalar && c.query_pre_attn_scalar != static_cast<double>(c.effective_head_dim()) &&
+      c.num_hidden_layers != 62)
+    throw std::invalid_argument("GGUF export: llama.cpp scales " + a.gguf_name +
+                                " scores by head_dim^-1/2; query_pre_attn_scalar is " +
+                                std::to_string(c.query_pre_attn_scalar));
+  if (a.windows == WindowSource::kUseSlidingFlag && c.sliding_window > 0)
+    throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
+                                " without a sliding window (use_sliding_window is set)");
 }
 
 GgmlType matrix_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
@@ -88,7 +114,7 @@ void check_written(const std::string& path, LlamaForCausalLMImpl& model,
     throw std::runtime_error(path + ": wrote " + std::to_string(summary.tensors) +
                              " tensors, reads back " + std::to_string(r.tensors().size()));
   for (const auto& p : model.named_parameters()) {
-    const std::string name = gguf_tensor_name(p.key());
+    const std::string name = gguf_tensor_name(p.key(), model.config().architecture());
     if (name.empty()) continue;
     const GgufTensorInfo* t = r.find_tensor(name);
     if (!t || t->shape != p.value().sizes().vec())
@@ -102,32 +128,7 @@ void check_written(const std::string& path, LlamaForCausalLMImpl& model,
 }  // namespace
 
 std::string gguf_architecture(const std::string& model_type) {
-  if (model_type == "llama" || model_type == "mistral") return "llama";
-  if (model_type == "qwen2") return "qwen2";
-  throw std::invalid_argument("GGUF export supports model_type llama, mistral and qwen2, not " +
-                              model_type);
-}
-
-std::string gguf_tensor_name(const std::string& hf) {
-  static const std::vector<std::pair<std::regex, std::string>> rules = {
-      {std::regex(R"(model\.embed_tokens\.weight)"), "token_embd.weight"},
-      {std::regex(R"(model\.norm\.weight)"), "output_norm.weight"},
-      {std::regex(R"(lm_head\.weight)"), "output.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.input_layernorm\.weight)"), "blk.$1.attn_norm.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.post_attention_layernorm\.weight)"),
-       "blk.$1.ffn_norm.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.q_proj\.(weight|bias))"), "blk.$1.attn_q.$2"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.k_proj\.(weight|bias))"), "blk.$1.attn_k.$2"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.v_proj\.(weight|bias))"), "blk.$1.attn_v.$2"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.o_proj\.weight)"),
-       "blk.$1.attn_output.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.mlp\.gate_proj\.weight)"), "blk.$1.ffn_gate.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.mlp\.up_proj\.weight)"), "blk.$1.ffn_up.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.mlp\.down_proj\.weight)"), "blk.$1.ffn_down.weight"},
-  };
-  for (const auto& [pattern, replacement] : rules)
-    if (std::regex_match(hf, pattern)) return std::regex_replace(hf, pattern, replacement);
-  return "";
+  return architecture_for_model_type(model_type).gguf_name;
 }
 
 GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
@@ -145,7 +146,9 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
   w.set("general.file_type", GgufValue::u32(gguf_file_type(options.type)));
   if (options.type == GgmlType::Q8_0) w.set("general.quantization_version", GgufValue::u32(2));
   w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
+  check_exportable(config);
   write_architecture(w, summary.architecture, config);
+  if (config.rope.type == "llama3") ++summary.tensors;  // rope_freqs.weight
 
   auto vocab = read_gguf_vocabulary(tokenizer_dir, config.vocab_size);
   const auto eos_ids = m.eos_ids();
@@ -156,11 +159,11 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
   vocab.chat_template = chat_template_for(m);
   write_vocabulary(w, vocab);
 
-  const bool interleave = summary.architecture == "llama";
+  const bool interleave = config.architecture().gguf_interleaved_rope;
   for (const auto& p : m.model->named_parameters()) {
     const std::string& hf = p.key();
     if (hf.find(".lora_") != std::string::npos) continue;  // merged above
-    const std::string name = gguf_tensor_name(hf);
+    const std::string name = gguf_tensor_name(hf, config.architecture());
     if (name.empty())
       throw std::invalid_argument("GGUF export: no llama.cpp tensor for parameter " + hf);
     torch::Tensor t = p.value().detach();
@@ -168,6 +171,7 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
       t = interleave_rope_rows(t, config.num_attention_heads);
     if (interleave && name.find(".attn_k.") != std::string::npos)
       t = interleave_rope_rows(t, config.num_key_value_heads);
+    if (config.architecture().gguf_norms_plus_one && is_gguf_norm(name)) t = t + 1.0;
     const GgmlType type = matrix_type(options.type, t, summary);
     w.add_tensor(name, t.sizes().vec(), type,
                  [t, type] { return encode_ggml(to_floats(t), type); });
@@ -201,7 +205,7 @@ GgufExportSummary export_gguf_lora_adapter(LoadedModel& m, const LoraConfig& ada
   w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
   w.set("adapter.type", GgufValue::string("lora"));
   w.set("adapter.lora.alpha", GgufValue::f32(static_cast<float>(adapter.alpha)));
-  const bool interleave = summary.architecture == "llama";
+  const bool interleave = config.architecture().gguf_interleaved_rope;
   auto add = [&](const std::string& name, torch::Tensor t) {
     w.add_tensor(name, t.sizes().vec(), options.type,
                  [t, type = options.type] { return encode_ggml(to_floats(t), type); });
@@ -209,7 +213,7 @@ GgufExportSummary export_gguf_lora_adapter(LoadedModel& m, const LoraConfig& ada
     summary.bytes += static_cast<std::int64_t>(ggml_type_bytes(options.type, t.numel()));
   };
   for (const auto& [module, projection] : adapted_projections(*m.model)) {
-    const std::string base = gguf_tensor_name(module + ".weight");
+    const std::string base = gguf_tensor_name(module + ".weight", config.architecture());
     if (base.empty() || base.rfind("blk.", 0) != 0)
       throw std::invalid_argument("GGUF adapter export: llama.cpp applies no LoRA to " + module);
     torch::Tensor b = projection->lora_B().detach();

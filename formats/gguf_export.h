@@ -40,12 +40,8 @@ GgufExportSummary export_gguf_lora_adapter(LoadedModel& model, const LoraConfig&
                                            const std::string& out,
                                            const GgufExportOptions& options);
 
-// The GGUF architecture for a config.json model_type: llama and mistral → "llama",
-// qwen2 → "qwen2"; throws std::invalid_argument for others.
+// The GGUF architecture for a config.json model_type (the registry's gguf_name); throws
+// std::invalid_argument for a family chosei does not know.
 std::string gguf_architecture(const std::string& model_type);
-
-// HF parameter name → GGUF tensor name ("model.layers.3.mlp.up_proj.weight" →
-// "blk.3.ffn_up.weight"); "" when the parameter is not part of the export.
-std::string gguf_tensor_name(const std::string& hf_name);
 
 }  // namespace chosei

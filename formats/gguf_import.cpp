@@ -1,4 +1,8 @@
-// GGUF → config.json + model.safetensors + tokenizer files.
+// GGUF → config.json + model.safetensors + tokenizer files, for every family of the
+// architecture registry. Metadata becomes the config transformers' own GGUF loader would
+// make (and llama.cpp would run); every tensor is dequantized through the ggml type table.
+// A tensor or a metadata key that would change the math and that the import does not read
+// is an error naming it.
 
 #include "formats/gguf_import.h"
 
@@ -6,10 +10,13 @@
 
 #include <charconv>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 #include "formats/gguf_export.h"
 #include "formats/gguf_reader.h"
+#include "formats/gguf_rope_scaling.h"
+#include "formats/gguf_tensor_names.h"
 #include "formats/gguf_tokenizer_files.h"
 #include "formats/gguf_vocabulary.h"
 #include "formats/model_dir.h"
@@ -35,6 +42,54 @@ double shortest_decimal(double stored_f32) {
   return std::stod(std::string(buf, end));
 }
 
+// Metadata keys of the architecture's namespace the import reads; any other key there is
+// refused, since llama.cpp would run the model differently from what chosei imports.
+const std::set<std::string>& read_keys() {
+  static const std::set<std::string> keys = {
+      "context_length", "embedding_length", "block_count", "feed_forward_length",
+      "attention.head_count", "attention.head_count_kv", "attention.layer_norm_rms_epsilon",
+      "rope.freq_base", "rope.dimension_count", "attention.key_length",
+      "attention.value_length", "vocab_size", "attention.sliding_window",
+      "rope.scaling.type", "rope.scaling.factor", "rope.scaling.original_context_length",
+      "rope.scaling.attn_factor", "rope.scaling.yarn_log_multiplier",
+      "rope.scaling.finetuned", "expert_count", "expert_used_count"};
+  return keys;
+}
+
+void check_known_keys(const GgufReader& r, const std::string& arch) {
+  for (const auto& [key, value] : r.metadata()) {
+    if (key.rfind(arch + ".", 0) != 0) continue;
+    const auto rest = key.substr(arch.size() + 1);
+    if (!read_keys().count(rest))
+      throw std::runtime_error(r.path() + ": GGUF metadata " + key +
+                               " is not read by the import (it would change the model)");
+    if ((rest == "expert_count" || rest == "expert_used_count") && value.as_uint(key) > 0)
+      throw std::runtime_error(r.path() + ": " + key + ": mixture-of-experts models are not supported");
+  }
+}
+
+void read_attention_layout(const GgufReader& r, const std::string& arch, ModelConfig& c) {
+  const auto* window = r.find(arch + ".attention.sliding_window");
+  const Architecture& a = c.architecture();
+  if (window && window->as_uint(arch + ".attention.sliding_window") > 0) {
+    if (a.windows == WindowSource::kNone || a.windows == WindowSource::kUseSlidingFlag)
+      throw std::runtime_error(r.path() + ": " + arch +
+                               ".attention.sliding_window is not read for " + a.model_type);
+    c.sliding_window = static_cast<std::int64_t>(window->as_uint(arch + ".attention.sliding_window"));
+    // llama.cpp's Gemma 3: every sixth layer global (its swa pattern), as transformers'
+    // default layer_types.
+    c.sliding_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), true);
+    if (a.windows == WindowSource::kLayerPattern)
+      for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) c.sliding_layers[i] = (i + 1) % 6 != 0;
+  }
+  if (a.query_pre_attn_scalar) {
+    // llama.cpp scales Gemma 3's scores by key_length^-1/2, but 27B's (62 layers) by
+    // (hidden / heads)^-1/2: what each checkpoint's query_pre_attn_scalar says.
+    c.query_pre_attn_scalar = static_cast<double>(
+        c.num_hidden_layers == 62 ? c.hidden_size / c.num_attention_heads : c.effective_head_dim());
+  }
+}
+
 ModelConfig config_from(const GgufReader& r, const std::string& arch, const GgufVocabulary& v) {
   auto u = [&](const std::string& k) {
     return static_cast<std::int64_t>(r.at(arch + "." + k).as_uint(arch + "." + k));
@@ -43,8 +98,9 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
     auto* x = r.find(arch + "." + k);
     return x ? x->as_float(arch + "." + k) : fallback;
   };
+  check_known_keys(r, arch);
   ModelConfig c;
-  c.model_type = arch == "qwen2" ? "qwen2" : "llama";
+  c.model_type = architecture_for_gguf(arch).model_type;
   c.hidden_size = u("embedding_length");
   c.intermediate_size = u("feed_forward_length");
   c.num_hidden_layers = u("block_count");
@@ -53,14 +109,23 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
                                                                     : c.num_attention_heads;
   c.max_position_embeddings = u("context_length");
   c.rms_norm_eps = shortest_decimal(f("attention.layer_norm_rms_epsilon", 1e-5));
-  c.rope_theta = shortest_decimal(f("rope.freq_base", 10000.0));
+  const bool local = c.architecture().local_rope;
+  c.rope.theta = shortest_decimal(f("rope.freq_base", local ? 1000000.0 : 10000.0));
+  c.rope_local.theta = 10000.0;  // llama.cpp's Gemma 3 local layers
   if (r.find(arch + ".attention.key_length")) {
     const auto head_dim = u("attention.key_length");
     if (head_dim != c.hidden_size / c.num_attention_heads) c.head_dim = head_dim;
   }
+  if (r.find(arch + ".rope.dimension_count") && u("rope.dimension_count") != c.effective_head_dim())
+    throw std::runtime_error(r.path() + ": " + arch + ".rope.dimension_count " +
+                             std::to_string(u("rope.dimension_count")) +
+                             ": partial rotary embeddings are not supported");
   c.vocab_size = static_cast<std::int64_t>(v.tokens.size());
   c.tie_word_embeddings = r.find_tensor("output.weight") == nullptr;
   c.attention_bias = r.find_tensor("blk.0.attn_q.bias") != nullptr;
+  if (c.architecture().attention_bias_fixed) c.attention_bias = true;
+  read_attention_layout(r, arch, c);
+  read_gguf_rope_scaling(r, arch, c);
   c.bos_token_id = v.bos;
   if (v.eos >= 0) c.eos_token_ids = {v.eos};
   if (v.eot >= 0 && v.eot != v.eos) c.eos_token_ids.push_back(v.eot);
@@ -69,15 +134,24 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
   return c;
 }
 
+// Every tensor of the file is one parameter's (or rope_freqs, read into the config).
+void check_every_tensor_used(const GgufReader& r, const std::set<std::string>& used) {
+  for (const auto& t : r.tensors())
+    if (!used.count(t.name) && t.name != "rope_freqs.weight")
+      throw std::runtime_error(r.path() + ": tensor " + t.name +
+                               " is not read by the import (it has no place in the model)");
+}
+
 }  // namespace
 
 GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& out_dir) {
   GgufReader r(gguf_path);
   GgufImportSummary summary;
   summary.architecture = r.at("general.architecture").as_string("general.architecture");
-  gguf_architecture(summary.architecture);  // refuses what export never writes
+  architecture_for_gguf(summary.architecture);  // refuses families chosei does not run
   const GgufVocabulary vocab = read_vocabulary(r);
   const ModelConfig config = config_from(r, summary.architecture, vocab);
+  const Architecture& arch = config.architecture();
 
   std::filesystem::create_directories(out_dir);
   write_tokenizer_files(vocab, out_dir);
@@ -85,10 +159,10 @@ GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& o
   m.dir = out_dir;
   m.tokenizer = load_tokenizer(out_dir);
   m.model = LlamaForCausalLM(config);
-  const bool interleaved = summary.architecture == "llama";
   torch::NoGradGuard no_grad;
+  std::set<std::string> used;
   for (auto& p : m.model->named_parameters()) {
-    const std::string name = gguf_tensor_name(p.key());
+    const std::string name = gguf_tensor_name(p.key(), arch);
     const GgufTensorInfo* t = r.find_tensor(name);
     if (!t)
       throw std::runtime_error(gguf_path + ": tensor " + name + " (for " + p.key() +
@@ -98,13 +172,16 @@ GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& o
                                p.key());
     auto values = r.values(*t);
     auto w = torch::from_blob(values.data(), t->shape, torch::kFloat32).clone();
-    if (interleaved && name.find(".attn_q.") != std::string::npos)
+    if (arch.gguf_interleaved_rope && name.find(".attn_q.") != std::string::npos)
       w = deinterleave_rope_rows(w, config.num_attention_heads);
-    if (interleaved && name.find(".attn_k.") != std::string::npos)
+    if (arch.gguf_interleaved_rope && name.find(".attn_k.") != std::string::npos)
       w = deinterleave_rope_rows(w, config.num_key_value_heads);
+    if (arch.gguf_norms_plus_one && is_gguf_norm(name)) w = w - 1.0;  // converter's +1 undone
     p.value().copy_(w);
+    used.insert(name);
     ++summary.tensors;
   }
+  check_every_tensor_used(r, used);
   m.generation_config_json = default_generation_config(config);
   save_model_dir(out_dir, m);
   return summary;

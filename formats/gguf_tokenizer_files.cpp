@@ -25,15 +25,20 @@ bool is_added(std::int32_t type) {
 }
 
 json byte_level_pre_tokenizer(const std::string& pre) {
-  if (pre == "gpt-2" || pre == "default" || pre.empty())
-    return {{"type", "ByteLevel"},
-            {"add_prefix_space", false},
-            {"trim_offsets", true},
-            {"use_regex", true}};
+  const json gpt2 = {{"type", "ByteLevel"},
+                     {"add_prefix_space", false},
+                     {"trim_offsets", true},
+                     {"use_regex", true}};
+  if (pre == "gpt-2" || pre == "default" || pre.empty()) return gpt2;
+  // SmolLM's: each digit alone, then GPT-2's split (llama.cpp's LLAMA_VOCAB_PRE_TYPE_SMOLLM).
+  if (pre == "smollm")
+    return {{"type", "Sequence"},
+            {"pretokenizers",
+             json::array({{{"type", "Digits"}, {"individual_digits", true}}, gpt2})}};
   auto it = gguf_split_pre_tokenizers().find(pre);  // gpt-2 handled above: its regex is built in
   if (it == gguf_split_pre_tokenizers().end())
     throw std::invalid_argument("GGUF import: pre-tokenizer " + pre +
-                                " is not supported (gpt-2, llama-bpe, qwen2)");
+                                " is not supported (gpt-2, smollm, llama-bpe, qwen2)");
   return {{"type", "Sequence"},
           {"pretokenizers", json::array({{{"type", "Split"},
                                           {"pattern", {{"Regex", it->second}}},

@@ -36,9 +36,10 @@ std::string byte_level_pre(const json& tok, const std::string& source) {
   const json pre_tokenizer = tok.value("pre_tokenizer", json());  // parts point into it
   collect_pre_tokenizers(pre_tokenizer, parts);
   std::string regex, pre;
-  bool byte_level = false;
+  bool byte_level = false, digits = false;
   for (const json* p : parts) {
     const std::string type = p->value("type", "");
+    if (type == "Digits" && p->value("individual_digits", false)) digits = true;
     if (type == "ByteLevel") {
       byte_level = true;
       if (p->value("use_regex", true)) pre = "gpt-2";
@@ -47,6 +48,7 @@ std::string byte_level_pre(const json& tok, const std::string& source) {
     }
   }
   if (!byte_level) return "";
+  if (digits && regex.empty() && pre == "gpt-2") return "smollm";
   if (!regex.empty()) {
     auto it = std::find_if(gguf_split_pre_tokenizers().begin(), gguf_split_pre_tokenizers().end(),
                            [&](const auto& named) { return named.second == regex; });

@@ -100,7 +100,7 @@ void import_llama2c(const std::string& weights_path, const std::string& tokenize
   c.vocab_size = h.vocab_size;
   c.max_position_embeddings = h.seq_len;
   c.rms_norm_eps = 1e-5;
-  c.rope_theta = 10000.0;
+  c.rope.theta = 10000.0;
   c.tie_word_embeddings = h.shared_classifier;
   c.bos_token_id = 1;
   c.eos_token_ids = {2};

@@ -141,11 +141,7 @@ void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m, con
   auto config = m.model->config();
   config.torch_dtype = "float32";
   json j = json::parse(model_config_to_json(config));
-  static const std::map<std::string, std::string> kArchitectures = {
-      {"llama", "LlamaForSequenceClassification"},
-      {"mistral", "MistralForSequenceClassification"},
-      {"qwen2", "Qwen2ForSequenceClassification"}};
-  j["architectures"] = {kArchitectures.at(config.model_type)};
+  j["architectures"] = {config.architecture().classifier_class};
   const auto labels = m.model->num_labels();
   j["num_labels"] = labels;
   json id2label = json::object(), label2id = json::object();

@@ -1,5 +1,7 @@
-// The decoder layer by layer over raw buffers: RMSNorm, q|k|v in one product, rotary,
-// keys and values into each input's own cache row, attention over that row, o, SwiGLU.
+// The decoder layer by layer over raw buffers: RMSNorm, q|k|v in one product, q/k norms,
+// rotary, keys and values into each input's own cache row, attention over that row, o, the
+// gated MLP; the block's traits (norm placement and offset, activation, embedding scale,
+// windows, soft-capping) as the model's architecture entry says.
 
 #include "model/decode_engine.h"
 
@@ -64,11 +66,22 @@ void each_input(std::int64_t n, const Fn& fn) {
   });
 }
 
-// HF LlamaRMSNorm in fp32: w * (x * rsqrt(mean(x^2) + eps)).
-void rms_norm(const float* x, const float* w, std::int64_t C, double eps, float* out) {
+// HF's RMSNorm in fp32: gain * (x * rsqrt(mean(x^2) + eps)).
+void rms_norm(const float* x, const float* gain, std::int64_t C, double eps, float* out) {
   const float variance = dot_f32(x, x, C) / static_cast<float>(C);
   const float r = 1.0f / std::sqrt(variance + static_cast<float>(eps));
-  for (std::int64_t c = 0; c < C; ++c) out[c] = w[c] * (x[c] * r);
+  for (std::int64_t c = 0; c < C; ++c) out[c] = gain[c] * (x[c] * r);
+}
+
+// What a norm multiplies by: its weight, or 1 + weight (Gemma).
+std::vector<float> gain_of(const RmsNormImpl& norm) {
+  return values_of(norm.offset_one() ? 1.0 + norm.weight : norm.weight);
+}
+
+// tanh-approximated GELU, as torch's gelu(approximate="tanh").
+float gelu_tanh(float x) {
+  const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+  return 0.5f * x * (1.0f + std::tanh(inner));
 }
 
 }  // namespace
@@ -83,6 +96,9 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
   I_ = c.intermediate_size;
   V_ = c.vocab_size;
   eps_ = c.rms_norm_eps;
+  scale_ = c.attention_scale();
+  softcap_ = c.final_logit_softcapping;
+  activation_ = c.architecture().activation;
   torch::NoGradGuard no_grad;
   auto& backbone = *model.model;
   for (const auto& module : *backbone.layers) {
@@ -99,11 +115,21 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
           torch::cat({attn.q_proj->bias, attn.k_proj->bias, attn.v_proj->bias}).contiguous();
       l.qkv_bias.assign(bias.data_ptr<float>(), bias.data_ptr<float>() + bias.numel());
     }
-    l.input_norm = values_of(layer->input_layernorm->weight);
-    l.post_norm = values_of(layer->post_attention_layernorm->weight);
+    if (attn.o_proj->bias.defined()) l.o_bias = values_of(attn.o_proj->bias);
+    l.input_norm = gain_of(*layer->input_layernorm);
+    l.mlp_norm = gain_of(*layer->mlp_input_norm());
+    if (attn.q_norm) {
+      l.q_norm = gain_of(*attn.q_norm);
+      l.k_norm = gain_of(*attn.k_norm);
+    }
+    if (auto* post = layer->attention_output_norm()) l.attn_output_norm = gain_of(*post);
+    if (auto* post = layer->mlp_output_norm()) l.mlp_output_norm = gain_of(*post);
+    const auto index = static_cast<std::int64_t>(layers_.size());
+    if (c.layer_is_sliding(index)) l.window = c.sliding_window;
     layers_.push_back(std::move(l));
   }
-  final_norm_ = values_of(backbone.norm->weight);
+  final_norm_ = gain_of(*backbone.norm);
+  embedding_scale_ = backbone.embedding_scale();
   const auto& embedding = backbone.embed_tokens->weight;
   const WeightMatrix::Part embedding_rows{embedding.data_ptr<float>(), V_};
   if (model.lm_head)
@@ -139,14 +165,44 @@ void DecodeEngine::own_weights() {
 }
 
 void DecodeEngine::embed(const std::vector<DecodeInput>& inputs, float* h) const {
-  each_input(static_cast<std::int64_t>(inputs.size()),
-             [&](std::int64_t i) { lookup_->row(inputs[i].token, h + i * C_); });
+  each_input(static_cast<std::int64_t>(inputs.size()), [&](std::int64_t i) {
+    lookup_->row(inputs[i].token, h + i * C_);
+    if (embedding_scale_ != 1.0f)
+      for (std::int64_t c = i * C_; c < (i + 1) * C_; ++c) h[c] *= embedding_scale_;
+  });
+}
+
+// Each q head and k head normalized over its HD channels (Qwen3, Gemma 3), before RoPE.
+void DecodeEngine::normalize_heads(const Layer& layer, std::int64_t n, float* qkv) const {
+  if (layer.q_norm.empty()) return;
+  const auto width = (NH_ + 2 * NKV_) * HD_;
+  each_input(n, [&](std::int64_t i) {
+    thread_local std::vector<float> x;
+    x.resize(static_cast<std::size_t>(HD_));
+    for (std::int64_t head = 0; head < NH_ + NKV_; ++head) {
+      float* v = qkv + i * width + head * HD_;
+      std::copy(v, v + HD_, x.begin());
+      rms_norm(x.data(), head < NH_ ? layer.q_norm.data() : layer.k_norm.data(), HD_, eps_, v);
+    }
+  });
+}
+
+// act(gate) * up into act_, for n inputs.
+void DecodeEngine::gated_activation(std::int64_t n) {
+  each_input(n, [&](std::int64_t i) {
+    for (std::int64_t j = 0; j < I_; ++j) {
+      const float g = gu_[i * 2 * I_ + j], u = gu_[i * 2 * I_ + I_ + j];
+      const float a = activation_ == Activation::kSilu ? g / (1.0f + std::exp(-g)) : gelu_tanh(g);
+      act_[i * I_ + j] = a * u;
+    }
+  });
 }
 
 // Rotary embedding of the q and k heads of each input at its position, from the model's
 // own tables (the LibTorch path's values): x * cos + rotate_half(x) * sin.
-void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, float* qkv) {
-  const auto& rotary = model_.model->rotary();
+void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer,
+                          float* qkv) {
+  const auto& rotary = model_.model->rotary(layer);
   const float* cos = rotary.cos_table().data_ptr<float>();
   const float* sin = rotary.sin_table().data_ptr<float>();
   const auto width = (NH_ + 2 * NKV_) * HD_, half = HD_ / 2;
@@ -163,157 +219,14 @@ void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, float* qkv) {
   });
 }
 
-namespace {
-
-// A prompt's run of consecutive positions on one row attends in blocks of this many
-// queries (two GEMMs per block and head); shorter runs (decode steps) one key at a time.
-constexpr std::int64_t kBlockRun = 16, kQueryBlock = 64;
-
-struct InputSpan {
-  std::int64_t first, count;
-};
-
-// Splits the inputs into query blocks (from runs of at least kBlockRun consecutive
-// positions on one row) and the single inputs left over.
-void split_runs(const std::vector<DecodeInput>& inputs, std::vector<InputSpan>& blocks,
-                std::vector<std::int64_t>& singles) {
-  const auto N = static_cast<std::int64_t>(inputs.size());
-  for (std::int64_t i = 0; i < N;) {
-    std::int64_t j = i + 1;
-    while (j < N && inputs[j].row == inputs[i].row &&
-           inputs[j].position == inputs[j - 1].position + 1)
-      ++j;
-    if (j - i >= kBlockRun) {
-      for (std::int64_t b = i; b < j; b += kQueryBlock)
-        blocks.push_back({b, std::min(kQueryBlock, j - b)});
-    } else {
-      for (std::int64_t k = i; k < j; ++k) singles.push_back(k);
-    }
-    i = j;
+// h += out, or h += norm(out) where the block normalizes a sublayer's output (sandwich).
+void DecodeEngine::add_residual(const std::vector<float>& output_norm, float* out, float* h) const {
+  if (!output_norm.empty()) {
+    thread_local std::vector<float> x;
+    x.assign(out, out + C_);
+    rms_norm(x.data(), output_norm.data(), C_, eps_, out);
   }
-}
-
-// Zigzag from both ends of [0, n): later positions attend to more keys, and each thread's
-// contiguous share of a parallel range then holds short and long ones alike.
-std::int64_t zigzag(std::int64_t k, std::int64_t n) { return k % 2 == 0 ? k / 2 : n - 1 - k / 2; }
-
-// Cache entries: fp32 floats, or fp16 bits.
-float dot(const float* q, const float* k, std::int64_t n) { return dot_f32(q, k, n); }
-float dot(const float* q, const std::uint16_t* k, std::int64_t n) { return dot_f32_f16(q, k, n); }
-void axpy(float a, const float* v, float* o, std::int64_t n) { axpy_f32(a, v, o, n); }
-void axpy(float a, const std::uint16_t* v, float* o, std::int64_t n) { axpy_f16(a, v, o, n); }
-
-// Softmax attention of one query over keys and values [0, L) of its row, a key at a time.
-template <typename Entry>
-void attend_one(const float* q, const Entry* K, const Entry* V, std::int64_t L, std::int64_t HD,
-                float scale, float* o) {
-  thread_local std::vector<float> scores;
-  scores.resize(static_cast<std::size_t>(L));
-  float top = -std::numeric_limits<float>::infinity();
-  for (std::int64_t t = 0; t < L; ++t) {
-    scores[t] = dot(q, K + t * HD, HD) * scale;
-    top = std::max(top, scores[t]);
-  }
-  float sum = 0;
-  for (std::int64_t t = 0; t < L; ++t) sum += (scores[t] = std::exp(scores[t] - top));
-  std::fill(o, o + HD, 0.0f);
-  for (std::int64_t t = 0; t < L; ++t) axpy(scores[t] / sum, V + t * HD, o, HD);
-}
-
-// A query block against its row's first L keys and values, widened to fp32 for the GEMMs
-// when the cache holds fp16.
-void attend_block_of(const QueryBlock& block, const float* K, const float* V, std::int64_t,
-                     std::int64_t HD, float scale, float* out, std::int64_t ldo) {
-  attend_block(block, K, V, HD, scale, out, ldo);
-}
-void attend_block_of(const QueryBlock& block, const std::uint16_t* K, const std::uint16_t* V,
-                     std::int64_t L, std::int64_t HD, float scale, float* out, std::int64_t ldo) {
-  thread_local std::vector<float> keys, values;
-  keys.resize(static_cast<std::size_t>(L * HD));
-  values.resize(keys.size());
-  fp16_to_fp32_n(K, L * HD, keys.data());
-  fp16_to_fp32_n(V, L * HD, values.data());
-  attend_block(block, keys.data(), values.data(), HD, scale, out, ldo);
-}
-
-}  // namespace
-
-// Softmax(q K^T / sqrt(HD)) V over columns [0, position] of the input's row, per head;
-// heads sharing a KV head are adjacent (HF repeat_kv).
-void DecodeEngine::attention(const std::vector<DecodeInput>& inputs, KvCache& cache,
-                             std::int64_t layer, const float* qkv, float* out) {
-  if (cache.dtype() == torch::kHalf)
-    return attention_over(inputs, cache, static_cast<const std::uint16_t*>(cache.key_data(layer)),
-                          static_cast<const std::uint16_t*>(cache.value_data(layer)), qkv, out);
-  attention_over(inputs, cache, static_cast<const float*>(cache.key_data(layer)),
-                 static_cast<const float*>(cache.value_data(layer)), qkv, out);
-}
-
-template <typename Entry>
-void DecodeEngine::attention_over(const std::vector<DecodeInput>& inputs, const KvCache& cache,
-                                  const Entry* keys, const Entry* values, const float* qkv,
-                                  float* out) const {
-  const auto width = (NH_ + 2 * NKV_) * HD_, G = NH_ / NKV_, cap = cache.capacity();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(HD_));
-  thread_local std::vector<InputSpan> blocks;
-  thread_local std::vector<std::int64_t> singles;
-  blocks.clear();
-  singles.clear();
-  split_runs(inputs, blocks, singles);
-  auto row_of = [&](const DecodeInput& in, std::int64_t head) {
-    return (in.row * NKV_ + head / G) * cap * HD_;
-  };
-  const auto block_tasks = static_cast<std::int64_t>(blocks.size()) * NH_;
-  at::parallel_for(0, block_tasks, 1, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t k = begin; k < end; ++k) {
-      const auto task = zigzag(k, block_tasks), head = task % NH_;
-      const auto& span = blocks[static_cast<std::size_t>(task / NH_)];
-      const auto& in = inputs[static_cast<std::size_t>(span.first)];
-      const QueryBlock block{qkv + span.first * width + head * HD_, width, span.count, in.position};
-      attend_block_of(block, keys + row_of(in, head), values + row_of(in, head),
-                      in.position + span.count, HD_, scale, out + (span.first * NH_ + head) * HD_,
-                      NH_ * HD_);
-    }
-  });
-  const auto pairs = static_cast<std::int64_t>(singles.size()) * NH_;
-  std::int64_t work = 0;
-  for (auto i : singles) work += (inputs[static_cast<std::size_t>(i)].position + 1) * NH_ * HD_;
-  const std::int64_t grain = work < (1 << 15) ? std::max<std::int64_t>(pairs, 1) : 1;
-  at::parallel_for(0, pairs, grain, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t k = begin; k < end; ++k) {
-      const std::int64_t pair = zigzag(k, pairs);
-      const auto i = singles[static_cast<std::size_t>(pair / NH_)];
-      const auto& in = inputs[static_cast<std::size_t>(i)];
-      const auto head = pair % NH_;
-      attend_one(qkv + i * width + head * HD_, keys + row_of(in, head), values + row_of(in, head),
-                 in.position + 1, HD_, scale, out + (i * NH_ + head) * HD_);
-    }
-  });
-}
-
-// Each input's k and v heads (after rotary) into its row's column `position`.
-void DecodeEngine::store_keys_and_values(const std::vector<DecodeInput>& inputs, KvCache& cache,
-                                         std::int64_t layer) {
-  const auto width = (NH_ + 2 * NKV_) * HD_, cap = cache.capacity();
-  const bool half = cache.dtype() == torch::kHalf;
-  auto* keys = static_cast<char*>(cache.key_data(layer));
-  auto* values = static_cast<char*>(cache.value_data(layer));
-  const std::int64_t entry = half ? 2 : 4;
-  each_input(static_cast<std::int64_t>(inputs.size()), [&](std::int64_t i) {
-    const auto& in = inputs[static_cast<std::size_t>(i)];
-    for (std::int64_t g = 0; g < NKV_; ++g) {
-      const auto at = ((in.row * NKV_ + g) * cap + in.position) * HD_ * entry;
-      const float* k = &qkv_[i * width + (NH_ + g) * HD_];
-      const float* v = &qkv_[i * width + (NH_ + NKV_ + g) * HD_];
-      if (half) {
-        fp32_to_fp16_n(k, HD_, reinterpret_cast<std::uint16_t*>(keys + at));
-        fp32_to_fp16_n(v, HD_, reinterpret_cast<std::uint16_t*>(values + at));
-      } else {
-        std::copy(k, k + HD_, reinterpret_cast<float*>(keys + at));
-        std::copy(v, v + HD_, reinterpret_cast<float*>(values + at));
-      }
-    }
-  });
+  for (std::int64_t c = 0; c < C_; ++c) h[c] += out[c];
 }
 
 torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCache& cache) {
@@ -331,7 +244,8 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
     max_position = std::max(max_position, in.position);
     wanted += in.logits ? 1 : 0;
   }
-  model_.model->rotary().reserve(max_position + 1);
+  for (std::int64_t l = 0; l < static_cast<std::int64_t>(layers_.size()); ++l)
+    model_.model->rotary(l).reserve(max_position + 1);
   const auto width = (NH_ + 2 * NKV_) * HD_;
   h_.resize(N * C_);
   xn_.resize(N * C_);
@@ -351,24 +265,21 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
       each_input(N, [&](std::int64_t i) {
         for (std::int64_t j = 0; j < width; ++j) qkv_[i * width + j] += layer.qkv_bias[j];
       });
-    rotate(inputs, qkv_.data());
+    normalize_heads(layer, N, qkv_.data());
+    rotate(inputs, static_cast<std::int64_t>(l), qkv_.data());
     store_keys_and_values(inputs, cache, static_cast<std::int64_t>(l));
     attention(inputs, cache, static_cast<std::int64_t>(l), qkv_.data(), att_.data());
     layer.o.multiply(att_.data(), N, tmp_.data());
     each_input(N, [&](std::int64_t i) {
-      for (std::int64_t j = i * C_; j < (i + 1) * C_; ++j) h_[j] += tmp_[j];
-      rms_norm(&h_[i * C_], layer.post_norm.data(), C_, eps_, &xn_[i * C_]);
+      for (std::size_t j = 0; j < layer.o_bias.size(); ++j) tmp_[i * C_ + j] += layer.o_bias[j];
+      add_residual(layer.attn_output_norm, &tmp_[i * C_], &h_[i * C_]);
+      rms_norm(&h_[i * C_], layer.mlp_norm.data(), C_, eps_, &xn_[i * C_]);
     });
     layer.gate_up.multiply(xn_.data(), N, gu_.data());
-    each_input(N, [&](std::int64_t i) {
-      for (std::int64_t j = 0; j < I_; ++j) {
-        const float g = gu_[i * 2 * I_ + j], u = gu_[i * 2 * I_ + I_ + j];
-        act_[i * I_ + j] = g / (1.0f + std::exp(-g)) * u;  // SwiGLU: silu(gate) * up
-      }
-    });
+    gated_activation(N);
     layer.down.multiply(act_.data(), N, tmp_.data());
     each_input(N, [&](std::int64_t i) {
-      for (std::int64_t j = i * C_; j < (i + 1) * C_; ++j) h_[j] += tmp_[j];
+      add_residual(layer.mlp_output_norm, &tmp_[i * C_], &h_[i * C_]);
     });
   }
   std::int64_t m = 0;
@@ -377,6 +288,7 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
       rms_norm(&h_[i * C_], final_norm_.data(), C_, eps_, &xn_[m++ * C_]);
   auto logits = torch::empty({wanted, V_}, torch::kFloat32);
   if (wanted > 0) head_.multiply(xn_.data(), wanted, logits.data_ptr<float>());
+  if (softcap_ > 0) logits = torch::tanh(logits / softcap_) * softcap_;
   return logits;
 }
 

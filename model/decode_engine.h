@@ -19,6 +19,7 @@
 
 #include <vector>
 
+#include "model/architecture.h"
 #include "model/kv_cache.h"
 #include "model/weight_matrix.h"
 
@@ -56,19 +57,28 @@ class DecodeEngine {
   void own_weights();
 
  private:
+  // A norm's gain as it multiplies: w, or (1 + w) for Gemma's norms.
   struct Layer {
     WeightMatrix qkv, o, gate_up, down;
     std::vector<float> qkv_bias;  // empty without attention bias
-    std::vector<float> input_norm, post_norm;
+    std::vector<float> o_bias;    // empty without an output bias
+    std::vector<float> input_norm, mlp_norm;
+    std::vector<float> q_norm, k_norm;                  // empty without q/k norms
+    std::vector<float> attn_output_norm, mlp_output_norm;  // empty unless sandwich norms
+    std::int64_t window = 0;                            // sliding window; 0: none
   };
   void attention(const std::vector<DecodeInput>& inputs, KvCache& cache, std::int64_t layer,
                  const float* qkv, float* out);
   template <typename Entry>  // float or fp16 bits (the cache's type)
   void attention_over(const std::vector<DecodeInput>& inputs, const KvCache& cache,
-                      const Entry* keys, const Entry* values, const float* qkv, float* out) const;
+                      const Entry* keys, const Entry* values, std::int64_t window,
+                      const float* qkv, float* out) const;
   void store_keys_and_values(const std::vector<DecodeInput>& inputs, KvCache& cache,
                              std::int64_t layer);
-  void rotate(const std::vector<DecodeInput>& inputs, float* qkv);
+  void rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer, float* qkv);
+  void normalize_heads(const Layer& layer, std::int64_t n, float* qkv) const;
+  void gated_activation(std::int64_t n);
+  void add_residual(const std::vector<float>& output_norm, float* out, float* h) const;
   void embed(const std::vector<DecodeInput>& inputs, float* h) const;
   WeightMatrix stacked(const std::vector<ProjectionImpl*>& parts, WeightType type);
 
@@ -76,6 +86,10 @@ class DecodeEngine {
   WeightType type_;
   std::int64_t C_, NH_, NKV_, HD_, I_, V_;
   double eps_;
+  double scale_;             // on q.k (ModelConfig::attention_scale)
+  float embedding_scale_;    // on looked-up embeddings
+  double softcap_;           // final logit soft-capping; 0: none
+  Activation activation_;
   std::vector<Layer> layers_;
   WeightMatrix head_;   // lm_head, or the tied embedding
   WeightMatrix embed_;  // the embedding rows looked up, unless lookup_ reads head_

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/matvec.h"
+#include "model/rope_frequencies.h"
 
 namespace chosei {
 
@@ -134,33 +135,35 @@ torch::Tensor FusedProjection::forward(const torch::Tensor& x,
   return project(x, weight_, bias_, precision);
 }
 
-RmsNormImpl::RmsNormImpl(std::int64_t dim, double eps) : eps_(eps) {
-  weight = register_parameter("weight", torch::ones({dim}));
+RmsNormImpl::RmsNormImpl(std::int64_t dim, double eps, bool offset_one)
+    : eps_(eps), offset_one_(offset_one) {
+  weight = register_parameter("weight", offset_one ? torch::zeros({dim}) : torch::ones({dim}));
 }
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   auto variance = x.pow(2).mean(-1, /*keepdim=*/true);
-  return weight * (x * torch::rsqrt(variance + eps_));
+  auto normed = x * torch::rsqrt(variance + eps_);
+  return offset_one_ ? normed * (1.0 + weight) : weight * normed;
 }
 
-RotaryTable::RotaryTable(std::int64_t head_dim, std::int64_t max_positions, double theta)
-    : head_dim_(head_dim), theta_(theta) {
+RotaryTable::RotaryTable(std::int64_t head_dim, std::int64_t max_positions,
+                         const RopeParameters& rope)
+    : head_dim_(head_dim) {
+  auto frequencies = rope_frequencies(rope, head_dim, max_positions);
+  inv_freq_ = frequencies.inv_freq;
+  attention_factor_ = frequencies.attention_factor;
   grow(max_positions);
 }
 
 void RotaryTable::grow(std::int64_t max_positions) {
   torch::NoGradGuard no_grad;
-  // inv_freq_i = theta^(-2i/HD), computed in fp32 like HF's LlamaRotaryEmbedding.
-  auto inv_freq =
-      1.0 /
-      torch::pow(
-          theta_,
-          torch::arange(0, head_dim_, 2, torch::kFloat32).div(static_cast<double>(head_dim_)));
   auto t = torch::arange(max_positions, torch::kFloat32);
-  auto freqs = torch::outer(t, inv_freq.to(torch::kFloat32));  // (P, HD/2)
-  cos_ = torch::cat({freqs.cos(), freqs.cos()}, -1);           // (P, HD)
+  auto freqs = torch::outer(t, inv_freq_);  // (P, HD/2), fp32 as HF's rotary embedding
+  // HF multiplies cos and sin by the scaling's attention factor (1 but for YaRN).
+  auto cos = freqs.cos() * attention_factor_, sin = freqs.sin() * attention_factor_;
+  cos_ = torch::cat({cos, cos}, -1);  // (P, HD)
   // rotate_half(x) * sin == roll(x, HD/2) * [-sin, sin]: one roll instead of chunk/neg/cat.
-  sin_ = torch::cat({-freqs.sin(), freqs.sin()}, -1);
+  sin_ = torch::cat({-sin, sin}, -1);
   max_positions_ = max_positions;
   device_cos_ = device_sin_ = torch::Tensor();
 }

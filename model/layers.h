@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "base/precision.h"
+#include "model/rope_parameters.h"
 
 namespace chosei {
 
@@ -72,23 +73,27 @@ class FusedProjection {
 };
 
 // RMSNorm (Zhang & Sennrich 2019, arXiv 1910.07467, eq. 4): x / sqrt(mean(x^2) + eps) * g,
-// computed in fp32 as HF LlamaRMSNorm does.
+// computed in fp32 as HF LlamaRMSNorm does; with `offset_one` the gain is (1 + w) and w
+// starts at 0, as Gemma's RMSNorm.
 class RmsNormImpl : public torch::nn::Module {
  public:
-  RmsNormImpl(std::int64_t dim, double eps);
+  RmsNormImpl(std::int64_t dim, double eps, bool offset_one = false);
   torch::Tensor forward(const torch::Tensor& x);  // (..., C) -> (..., C)
+  bool offset_one() const { return offset_one_; }
   torch::Tensor weight;
 
  private:
   double eps_;
+  bool offset_one_;
 };
 TORCH_MODULE(RmsNorm);
 
 // Rotary position embedding tables (Su et al. 2021, arXiv 2104.09864, eq. 34) in the HF
-// rotate_half layout: the first HD/2 channels pair with the second HD/2.
+// rotate_half layout: the first HD/2 channels pair with the second HD/2. The frequencies
+// and the factor on cos and sin follow the RoPE parameters (model/rope_frequencies.h).
 class RotaryTable {
  public:
-  RotaryTable(std::int64_t head_dim, std::int64_t max_positions, double theta);
+  RotaryTable(std::int64_t head_dim, std::int64_t max_positions, const RopeParameters& rope);
   // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x.
   // contiguous_start >= 0 says positions are contiguous_start + [0, T) in every row.
   torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions,
@@ -108,7 +113,8 @@ class RotaryTable {
   std::pair<torch::Tensor, torch::Tensor> tables_on(const torch::Device& device);
   std::int64_t head_dim_;
   std::int64_t max_positions_ = 0;
-  double theta_;
+  torch::Tensor inv_freq_;  // (HD/2,) fp32
+  double attention_factor_ = 1.0;
   torch::Tensor cos_, sin_;                // (max_positions, HD); sin_ carries rotate_half's sign
   torch::Tensor device_cos_, device_sin_;  // a GPU model's copies
 };

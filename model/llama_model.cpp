@@ -13,12 +13,19 @@ namespace F = torch::nn::functional;
 LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
     : n_heads_(c.num_attention_heads),
       n_kv_heads_(c.num_key_value_heads),
-      head_dim_(c.effective_head_dim()) {
+      head_dim_(c.effective_head_dim()),
+      scale_(c.attention_scale()) {
   const auto C = c.hidden_size;
   q_proj = register_module("q_proj", Projection(C, n_heads_ * head_dim_, c.attention_bias));
   k_proj = register_module("k_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
   v_proj = register_module("v_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
-  o_proj = register_module("o_proj", Projection(n_heads_ * head_dim_, C, false));
+  o_proj = register_module("o_proj", Projection(n_heads_ * head_dim_, C,
+                                                c.attention_bias && c.architecture().output_bias));
+  const bool offset = c.architecture().norm_offset_one;
+  if (c.architecture().qk_norm) {
+    q_norm = register_module("q_norm", RmsNorm(head_dim_, c.rms_norm_eps, offset));
+    k_norm = register_module("k_norm", RmsNorm(head_dim_, c.rms_norm_eps, offset));
+  }
 }
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
@@ -34,7 +41,12 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   auto qkv = qkv_.forward(x, {q_proj.get(), k_proj.get(), v_proj.get()}, precision)
                  .view({B, T, n_heads_ + 2 * n_kv_heads_, head_dim_})
                  .split_with_sizes({n_heads_ + n_kv_heads_, n_kv_heads_}, 2);
-  auto qk = rope.apply(qkv[0], positions, max_position, contiguous_start)
+  auto q_and_k = qkv[0];
+  if (q_norm) {  // each head's q and k normalized over its HD channels before RoPE
+    auto parts = q_and_k.split_with_sizes({n_heads_, n_kv_heads_}, 2);
+    q_and_k = torch::cat({q_norm->forward(parts[0]), k_norm->forward(parts[1])}, 2);
+  }
+  auto qk = rope.apply(q_and_k, positions, max_position, contiguous_start)
                 .split_with_sizes({n_heads_, n_kv_heads_}, 2);
   auto q = qk[0];
   auto k = qk[1].transpose(1, 2);  // (B, NKV, T, HD)
@@ -51,7 +63,7 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   // Products in the compute dtype, softmax in fp32 (as torch.autocast does).
   auto scores = torch::matmul(q, k.transpose(-1, -2))
                     .to(torch::kFloat32)
-                    .mul_(1.0 / std::sqrt(double(head_dim_)))
+                    .mul_(scale_)
                     .view({B, n_kv_heads_, G, T, L});
   if (mask_bias.defined()) scores.add_(mask_bias.view({mask_bias.size(0), 1, 1, T, L}));
   auto probs = torch::softmax(scores, -1).view({B, n_kv_heads_, G * T, L}).to(v.scalar_type());
@@ -62,7 +74,8 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
   return o_proj->forward(out, precision);
 }
 
-LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) : intermediate_(c.intermediate_size) {
+LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c)
+    : intermediate_(c.intermediate_size), activation_(c.architecture().activation) {
   gate_proj = register_module("gate_proj", Projection(c.hidden_size, c.intermediate_size, false));
   up_proj = register_module("up_proj", Projection(c.hidden_size, c.intermediate_size, false));
   down_proj = register_module("down_proj", Projection(c.intermediate_size, c.hidden_size, false));
@@ -71,24 +84,45 @@ LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c) : intermediate_(c.intermediate_
 torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
   auto gate_up = gate_up_.forward(x, {gate_proj.get(), up_proj.get()}, precision);
   auto parts = gate_up.chunk(2, -1);
-  auto hidden = F::silu(parts[0]) * parts[1];
+  auto gate = activation_ == Activation::kSilu
+                  ? F::silu(parts[0])
+                  : F::gelu(parts[0], F::GELUFuncOptions().approximate("tanh"));
+  auto hidden = gate * parts[1];
   return down_proj->forward(hidden, precision);
 }
 
 LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
   self_attn = register_module("self_attn", LlamaAttention(c));
   mlp = register_module("mlp", LlamaMlp(c));
-  input_layernorm = register_module("input_layernorm", RmsNorm(c.hidden_size, c.rms_norm_eps));
-  post_attention_layernorm =
-      register_module("post_attention_layernorm", RmsNorm(c.hidden_size, c.rms_norm_eps));
+  const bool offset = c.architecture().norm_offset_one;
+  auto norm = [&](const char* name) {
+    return register_module(name, RmsNorm(c.hidden_size, c.rms_norm_eps, offset));
+  };
+  input_layernorm = norm("input_layernorm");
+  post_attention_layernorm = norm("post_attention_layernorm");
+  if (c.architecture().norms == NormPlacement::kSandwich) {
+    pre_feedforward_layernorm = norm("pre_feedforward_layernorm");
+    post_feedforward_layernorm = norm("post_feedforward_layernorm");
+  }
 }
 
 LlamaBackboneImpl::LlamaBackboneImpl(const ModelConfig& c)
-    : rope_(c.effective_head_dim(), c.max_position_embeddings, c.rope_theta) {
+    : config_(c),
+      rope_(c.effective_head_dim(), c.max_position_embeddings, c.rope),
+      rope_local_(c.effective_head_dim(), c.architecture().local_rope ? c.max_position_embeddings : 1,
+                  c.rope_local) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
   for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c));
-  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps));
+  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps,
+                                         c.architecture().norm_offset_one));
+  // transformers keeps the scale as a tensor in the weights' dtype: sqrt(C) rounded to fp32.
+  if (c.architecture().embedding_scale)
+    embedding_scale_ = static_cast<float>(std::pow(static_cast<double>(c.hidden_size), 0.5));
+}
+
+RotaryTable& LlamaBackboneImpl::rotary(std::int64_t layer) {
+  return config_.architecture().local_rope && config_.layer_is_sliding(layer) ? rope_local_ : rope_;
 }
 
 LlamaForCausalLMImpl::LlamaForCausalLMImpl(const ModelConfig& config) : config_(config) {
@@ -107,6 +141,18 @@ torch::Tensor causal_mask(std::int64_t T, std::int64_t past, torch::Device devic
   auto q = torch::arange(past, past + T, on).unsqueeze(1);
   auto k = torch::arange(past + T, on).unsqueeze(0);
   return k.le(q).unsqueeze(0);
+}
+
+// The sliding-window layers' "may attend" mask (B or 1, T, L): `allowed` (all keys when
+// undefined) and key position > query position - window, as transformers'
+// sliding_window_overlay. A cache's column is its position; without one, key l is input l.
+torch::Tensor window_mask(const torch::Tensor& allowed, const torch::Tensor& positions,
+                          bool cached, std::int64_t L, std::int64_t window) {
+  const auto on = positions.options().dtype(torch::kLong);
+  auto query = positions.unsqueeze(2);  // (B, T, 1)
+  auto key = cached ? torch::arange(L, on).view({1, 1, L}) : positions.unsqueeze(1);
+  auto near = key.gt(query - window);
+  return allowed.defined() ? allowed.logical_and(near) : near;
 }
 
 // A boolean "may attend" mask as the bias added to the scores: 0 or -inf, built once per
@@ -136,18 +182,31 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
     max_position = positions.numel() ? positions.max().item<std::int64_t>() + 1 : 0;
     contiguous_start = -1;
   }
-  torch::Tensor mask = options.attention_mask;
-  if (!mask.defined() && T > 1) mask = causal_mask(T, past, ids.device());
-  if (mask.defined()) mask = attention_bias(mask);
+  torch::Tensor allowed = options.attention_mask;
+  if (!allowed.defined() && T > 1) allowed = causal_mask(T, past, ids.device());
+  const torch::Tensor mask = allowed.defined() ? attention_bias(allowed) : torch::Tensor();
+  torch::Tensor sliding_mask;
+  if (config_.sliding_window > 0) {
+    const auto L = allowed.defined() ? allowed.size(-1) : past + T;
+    sliding_mask = attention_bias(window_mask(allowed, positions, options.cache != nullptr, L,
+                                              config_.sliding_window));
+  }
 
   auto h = embed_tokens->forward(ids);
+  if (embedding_scale_ != 1.0f) h = h * torch::tensor(embedding_scale_, h.options());
   const auto& decoder = *layers;
   for (std::size_t i = 0; i < decoder.size(); ++i) {
+    const auto index = static_cast<std::int64_t>(i);
     auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
-    h = h + layer->self_attn->forward(layer->input_layernorm->forward(h), rope_, positions,
-                                      max_position, contiguous_start, mask, options,
-                                      static_cast<std::int64_t>(i), precision);
-    h = h + layer->mlp->forward(layer->post_attention_layernorm->forward(h), precision);
+    auto a = layer->self_attn->forward(layer->input_layernorm->forward(h), rotary(index), positions,
+                                       max_position, contiguous_start,
+                                       config_.layer_is_sliding(index) ? sliding_mask : mask,
+                                       options, index, precision);
+    if (auto* post = layer->attention_output_norm()) a = post->forward(a);
+    h = h + a;
+    auto m = layer->mlp->forward(layer->mlp_input_norm()->forward(h), precision);
+    if (auto* post = layer->mlp_output_norm()) m = post->forward(m);
+    h = h + m;
   }
   if (options.cache && !options.cache_at_positions) options.cache->advance(T);
   return norm->forward(h);
@@ -161,7 +220,9 @@ torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
 }
 
 torch::Tensor LlamaForCausalLMImpl::logits_from_hidden(const torch::Tensor& hidden) {
-  return head_product(hidden).to(torch::kFloat32);  // the loss and the sampler read fp32
+  auto logits = head_product(hidden).to(torch::kFloat32);  // the loss and the sampler read fp32
+  const double cap = config_.final_logit_softcapping;
+  return cap > 0 ? torch::tanh(logits / cap) * cap : logits;
 }
 
 torch::Tensor LlamaForCausalLMImpl::head_product(const torch::Tensor& hidden) {
@@ -269,7 +330,7 @@ void LlamaForCausalLMImpl::initialize(std::uint64_t seed) {
     if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0)
       t.zero_();
     else if (name.find("norm") != std::string::npos)
-      t.fill_(1.0);
+      t.fill_(config_.architecture().norm_offset_one ? 0.0 : 1.0);
     else
       t.normal_(0.0, config_.initializer_range);
   }

@@ -1,8 +1,10 @@
 #pragma once
-// LlamaForCausalLM: the Llama-family decoder (Llama, Mistral, Qwen2) with HF's module tree
-// (model.embed_tokens, model.layers.N.{self_attn,mlp,input_layernorm,
-// post_attention_layernorm}, model.norm, lm_head), so named_parameters() maps 1:1 onto a
-// Hugging Face safetensors checkpoint.
+// LlamaForCausalLM: the decoder of every family in the architecture registry
+// (model/architecture.h: Llama, Mistral, Qwen2/3, Gemma 3), with HF's module tree
+// (model.embed_tokens, model.layers.N.{self_attn.{q,k,v,o}_proj, self_attn.{q,k}_norm,
+// mlp, input_layernorm, post_attention_layernorm, pre/post_feedforward_layernorm},
+// model.norm, lm_head), so named_parameters() maps 1:1 onto a Hugging Face safetensors
+// checkpoint. The block's traits come from the registry entry, never from a family name.
 //
 //   LlamaForCausalLM model(config);
 //   auto logits = model->forward(ids);              // (B, T, V)
@@ -52,14 +54,17 @@ class LlamaAttentionImpl : public torch::nn::Module {
                         Precision precision);  // mask_bias (B or 1, T, L): 0 or -inf
   void reset_fused() { qkv_.reset(); }
   Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  RmsNorm q_norm{nullptr}, k_norm{nullptr};  // per head, before RoPE (Architecture::qk_norm)
 
  private:
   std::int64_t n_heads_, n_kv_heads_, head_dim_;
+  double scale_;  // ModelConfig::attention_scale
   FusedProjection qkv_;
 };
 TORCH_MODULE(LlamaAttention);
 
-// SwiGLU feed-forward (Shazeer 2020, arXiv 2002.05202, eq. 6): down(silu(gate x) * up x).
+// Gated feed-forward (Shazeer 2020, arXiv 2002.05202, eq. 6): down(act(gate x) * up x), with
+// act SiLU (SwiGLU) or tanh-approximated GELU (GeGLU, Gemma).
 class LlamaMlpImpl : public torch::nn::Module {
  public:
   explicit LlamaMlpImpl(const ModelConfig& config);
@@ -70,15 +75,27 @@ class LlamaMlpImpl : public torch::nn::Module {
  private:
   FusedProjection gate_up_;
   std::int64_t intermediate_;
+  Activation activation_;
 };
 TORCH_MODULE(LlamaMlp);
 
+// Pre-norm (Llama): h += attn(input_layernorm(h)); h += mlp(post_attention_layernorm(h)).
+// Sandwich (Gemma): h += post_attention_layernorm(attn(input_layernorm(h)));
+//                   h += post_feedforward_layernorm(mlp(pre_feedforward_layernorm(h))).
 class LlamaDecoderLayerImpl : public torch::nn::Module {
  public:
   explicit LlamaDecoderLayerImpl(const ModelConfig& config);
   LlamaAttention self_attn{nullptr};
   LlamaMlp mlp{nullptr};
   RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  RmsNorm pre_feedforward_layernorm{nullptr}, post_feedforward_layernorm{nullptr};  // sandwich
+  // By role, whatever the placement: null where it has none.
+  RmsNormImpl* attention_output_norm() { return sandwich() ? post_attention_layernorm.get() : nullptr; }
+  RmsNormImpl* mlp_input_norm() {
+    return sandwich() ? pre_feedforward_layernorm.get() : post_attention_layernorm.get();
+  }
+  RmsNormImpl* mlp_output_norm() { return sandwich() ? post_feedforward_layernorm.get() : nullptr; }
+  bool sandwich() const { return !pre_feedforward_layernorm.is_empty(); }
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
@@ -94,10 +111,16 @@ class LlamaBackboneImpl : public torch::nn::Module {
   torch::nn::Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RmsNorm norm{nullptr};
-  RotaryTable& rotary() { return rope_; }
+  // Layer `layer`'s table: the global one, or the sliding layers' own (Gemma 3).
+  RotaryTable& rotary(std::int64_t layer = 0);
+  // What embeddings are multiplied by (sqrt(hidden_size) for Gemma, else 1), in fp32.
+  float embedding_scale() const { return embedding_scale_; }
+  const ModelConfig& config() const { return config_; }
 
  private:
-  RotaryTable rope_;
+  ModelConfig config_;
+  RotaryTable rope_, rope_local_;
+  float embedding_scale_ = 1.0f;
 };
 TORCH_MODULE(LlamaBackbone);
 

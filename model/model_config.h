@@ -1,12 +1,18 @@
 #pragma once
-// ModelConfig: the architecture of a Llama-family decoder, read from and written to a
-// Hugging Face config.json (`model_type` llama, mistral or qwen2). Validated on load: a
-// field of the wrong type or an inconsistent shape (heads not dividing the hidden size,
-// KV heads not dividing heads) is an error naming the file and field.
+// ModelConfig: the shape of a decoder of any family in the architecture registry
+// (model/architecture.h), read from and written to a Hugging Face config.json as
+// transformers writes it today (`rope_parameters`, `layer_types`, `head_dim`), older
+// spellings (`rope_theta`, `rope_scaling`, `sliding_window_pattern`) read too. Validated on
+// load: a field of the wrong type, an inconsistent shape (heads not dividing the hidden
+// size, KV heads not dividing heads) or a field that changes the math and is not
+// implemented is an error naming the file and field.
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "model/architecture.h"
+#include "model/rope_parameters.h"
 
 namespace chosei {
 
@@ -21,7 +27,12 @@ struct ModelConfig {
   std::int64_t head_dim = 0;              // 0: hidden_size / num_attention_heads
   std::int64_t max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6;
-  double rope_theta = 10000.0;
+  RopeParameters rope;        // every layer's, or the global layers' when local_rope
+  RopeParameters rope_local;  // the sliding-window layers' (Architecture::local_rope)
+  std::int64_t sliding_window = 0;   // keys within this many positions; 0: no window
+  std::vector<bool> sliding_layers;  // per layer: attends through the window
+  double query_pre_attn_scalar = 0;  // scores times this^-1/2; 0: the head dimension's
+  double final_logit_softcapping = 0;  // 0: none
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v bias (always on for qwen2)
   double initializer_range = 0.02;
@@ -35,6 +46,16 @@ struct ModelConfig {
   std::int64_t effective_head_dim() const {
     return head_dim > 0 ? head_dim : hidden_size / num_attention_heads;
   }
+  const Architecture& architecture() const { return architecture_for_model_type(model_type); }
+  bool layer_is_sliding(std::int64_t layer) const {
+    return sliding_window > 0 && static_cast<std::size_t>(layer) < sliding_layers.size() &&
+           sliding_layers[static_cast<std::size_t>(layer)];
+  }
+  const RopeParameters& rope_for_layer(std::int64_t layer) const {
+    return architecture().local_rope && layer_is_sliding(layer) ? rope_local : rope;
+  }
+  // The factor on q.k: query_pre_attn_scalar^-1/2, else head_dim^-1/2.
+  double attention_scale() const;
   // Throws std::invalid_argument with `source` and the offending field.
   void validate(const std::string& source) const;
   // Exact number of trainable parameters this architecture has.

@@ -1,12 +1,12 @@
 """The `gguf` package (llama.cpp's gguf-py) as the reference for chosei's ggml types.
 
-  ggml_blocks_reference.py random OUT.gguf
-      Writes a GGUF file that holds, for every ggml type chosei reads, random blocks
+  ggml_blocks_reference.py random OUT_DIR
+      Writes OUT_DIR/blocks.gguf, a GGUF file that holds, for every ggml type chosei reads, random blocks
       (`deq.TYPE`, stored raw) beside gguf's dequantization of them (`deq.TYPE.expected`, F32);
       and, for every type the gguf package quantizes, random rows (`quant.TYPE.input`, F32)
       beside gguf's quantization of them (`quant.TYPE.expected`, raw).
-  ggml_blocks_reference.py hashes FILE.gguf
-      Prints one JSON object: each tensor's name -> [type name, sha256 of gguf's
+  ggml_blocks_reference.py hashes FILE.gguf OUT_DIR
+      Writes OUT_DIR/hashes.json: each tensor's name -> [type name, sha256 of gguf's
       dequantization of it as little-endian float32].
 
 Run with the reference environment's Python (scripts/setup).
@@ -14,6 +14,7 @@ Run with the reference environment's Python (scripts/setup).
 
 import hashlib
 import json
+import os
 import sys
 
 import numpy as np
@@ -84,19 +85,20 @@ def write_random(path):
     writer.close()
 
 
-def print_hashes(path):
+def write_hashes(path, out_dir):
     reader = GGUFReader(path)
     out = {}
     for t in reader.tensors:
         values = dequantize(t.data, t.tensor_type).astype("<f4", copy=False)
         out[t.name] = [t.tensor_type.name, hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()]
-    json.dump(out, sys.stdout)
+    with open(os.path.join(out_dir, "hashes.json"), "w") as f:
+        json.dump(out, f)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "random":
-        write_random(sys.argv[2])
+        write_random(os.path.join(sys.argv[2], "blocks.gguf"))
     elif sys.argv[1] == "hashes":
-        print_hashes(sys.argv[2])
+        write_hashes(sys.argv[2], sys.argv[3])
     else:
         raise SystemExit(__doc__)

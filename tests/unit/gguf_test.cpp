@@ -13,9 +13,11 @@
 #include <random>
 
 #include "base/atomic_file.h"
+#include "base/half_float.h"
 #include "formats/gguf_export.h"
 #include "formats/gguf_quantize.h"
 #include "formats/gguf_reader.h"
+#include "formats/gguf_tensor_names.h"
 #include "formats/gguf_vocabulary.h"
 #include "formats/gguf_writer.h"
 #include "formats/model_dir.h"
@@ -170,12 +172,12 @@ TEST(Gguf, TruncatedAndHostileFilesAreRefusedNamingThePath) {
 }
 
 TEST(Gguf, TensorNamesAreLlamaCppsAndUnknownOnesAreNotExported) {
-  EXPECT_EQ(gguf_tensor_name("model.embed_tokens.weight"), "token_embd.weight");
-  EXPECT_EQ(gguf_tensor_name("model.layers.12.self_attn.k_proj.bias"), "blk.12.attn_k.bias");
-  EXPECT_EQ(gguf_tensor_name("model.layers.0.mlp.down_proj.weight"), "blk.0.ffn_down.weight");
-  EXPECT_EQ(gguf_tensor_name("model.layers.3.post_attention_layernorm.weight"),
+  EXPECT_EQ(gguf_tensor_name("model.embed_tokens.weight", architecture_for_model_type("llama")), "token_embd.weight");
+  EXPECT_EQ(gguf_tensor_name("model.layers.12.self_attn.k_proj.bias", architecture_for_model_type("llama")), "blk.12.attn_k.bias");
+  EXPECT_EQ(gguf_tensor_name("model.layers.0.mlp.down_proj.weight", architecture_for_model_type("llama")), "blk.0.ffn_down.weight");
+  EXPECT_EQ(gguf_tensor_name("model.layers.3.post_attention_layernorm.weight", architecture_for_model_type("llama")),
             "blk.3.ffn_norm.weight");
-  EXPECT_EQ(gguf_tensor_name("score.weight"), "");
+  EXPECT_EQ(gguf_tensor_name("score.weight", architecture_for_model_type("llama")), "");
   EXPECT_EQ(gguf_architecture("mistral"), "llama");
   EXPECT_THROW(gguf_architecture("gpt2"), std::invalid_argument);
 }

@@ -24,7 +24,7 @@ ModelConfig small_config(const std::string& type, bool tied, std::int64_t kv_hea
   c.num_key_value_heads = kv_heads;
   c.max_position_embeddings = 64;
   c.rms_norm_eps = 1e-5;
-  c.rope_theta = type == "qwen2" ? 1000000.0 : 10000.0;
+  c.rope.theta = type == "qwen2" ? 1000000.0 : 10000.0;
   c.tie_word_embeddings = tied;
   c.attention_bias = type == "qwen2";
   c.initializer_range = 0.2;  // large enough that attention is far from uniform

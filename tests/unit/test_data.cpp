@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+
+#include "base/sha256.h"
 
 namespace chosei::test {
 
@@ -51,6 +54,51 @@ std::string reference_python() {
     return std::string();
   }();
   return python;
+}
+
+namespace {
+
+std::string home_cache(const char* variable, const char* folder) {
+  const char* env = std::getenv(variable);
+  if (env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "") + "/.cache/chosei/" + folder;
+}
+
+}  // namespace
+
+std::string reference_env_python() {
+  const auto python = home_cache("CHOSEI_REFERENCE_ENV", "reference-env") + "/bin/python";
+  return fs::exists(python) ? python : "";
+}
+
+std::string cached_reference_dir(const std::string& command, const std::vector<std::string>& inputs,
+                                 std::string* log) {
+  Sha256 key;
+  key.update(command);
+  for (const auto& input : inputs) key.update(sha256_file(input));
+  const auto dir = fs::temp_directory_path() / "chosei_reference_cache" / key.hex().substr(0, 24);
+  if (fs::exists(dir / ".complete")) return dir.string();
+  // Built beside the final name and renamed, so a concurrent test never sees half of it.
+  const auto staging = dir.string() + ".tmp" + std::to_string(::getpid());
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  std::string out;
+  if (run_command(command + " " + staging + " 2>&1", &out) != 0) {
+    if (log) *log = out;
+    fs::remove_all(staging);
+    return "";
+  }
+  std::ofstream(fs::path(staging) / ".complete") << command << "\n";
+  std::error_code ignored;
+  fs::rename(staging, dir, ignored);  // another process may have won the race: keep theirs
+  fs::remove_all(staging, ignored);
+  return fs::exists(dir / ".complete") ? dir.string() : "";
+}
+
+std::string model_path(const std::string& relative) {
+  const auto p = fs::path(home_cache("CHOSEI_MODELS", "models")) / relative;
+  return fs::exists(p) ? p.string() : "";
 }
 
 }  // namespace chosei::test

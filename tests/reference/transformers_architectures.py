@@ -1,0 +1,106 @@
+"""transformers itself as the reference forward of every architecture chosei runs.
+
+  transformers_architectures.py OUT_DIR
+
+For each case below: a random-weight model made by transformers (`from_config`, then every
+parameter drawn again so that biases and norm gains matter), saved with `save_pretrained`
+into OUT_DIR/NAME, and OUT_DIR/NAME/reference.safetensors holding
+  ids        (1, T) int64    a random sequence longer than any sliding window
+  logprobs   (1, T, V) fp32  log_softmax of transformers' logits for ids, in fp32
+  greedy     (1, P + N) int64 transformers' greedy continuation of ids[:, :P]
+  loss       ()   fp32       mean next-token cross-entropy over ids
+  grad.NAME  the loss's gradient for a few parameters
+Run with the reference environment's Python (scripts/setup).
+"""
+
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+from transformers import AutoConfig, AutoModelForCausalLM
+
+COMMON = dict(vocab_size=89, hidden_size=64, intermediate_size=96, num_hidden_layers=4,
+              num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+              max_position_embeddings=128, rms_norm_eps=1e-5, tie_word_embeddings=False,
+              bos_token_id=1, eos_token_id=2, pad_token_id=0)
+
+CASES = {
+    "llama": ("llama", dict(attention_bias=True, rope_theta=10000.0)),
+    "llama_rope_llama3": ("llama", dict(rope_scaling=dict(
+        rope_type="llama3", factor=4.0, low_freq_factor=1.0, high_freq_factor=4.0,
+        original_max_position_embeddings=32), rope_theta=500000.0, tie_word_embeddings=True)),
+    "llama_rope_linear": ("llama", dict(rope_scaling=dict(rope_type="linear", factor=2.0))),
+    "llama_rope_yarn": ("llama", dict(rope_scaling=dict(
+        rope_type="yarn", factor=4.0, original_max_position_embeddings=32), rope_theta=10000.0)),
+    "mistral_window": ("mistral", dict(sliding_window=8, rope_theta=10000.0)),
+    "qwen2": ("qwen2", dict(rope_theta=1000000.0)),
+    "qwen2_window": ("qwen2", dict(use_sliding_window=True, sliding_window=8,
+                                   max_window_layers=2, rope_theta=1000000.0)),
+    "qwen3": ("qwen3", dict(rope_theta=1000000.0, tie_word_embeddings=True)),
+    "gemma3_text": ("gemma3_text", dict(
+        hidden_activation="gelu_pytorch_tanh", query_pre_attn_scalar=24, sliding_window=8,
+        layer_types=["sliding_attention", "sliding_attention", "full_attention",
+                     "sliding_attention"],
+        rope_parameters={"full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+                         "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
+        final_logit_softcapping=30.0, tie_word_embeddings=True)),
+}
+
+T, PROMPT, NEW = 40, 12, 16
+GRADIENTS = ["model.layers.0.self_attn.q_proj.weight", "model.layers.1.mlp.down_proj.weight",
+             "model.norm.weight", "model.embed_tokens.weight"]
+
+
+def build(name, model_type, extra):
+    kwargs = dict(COMMON)
+    kwargs.update(extra)
+    config = AutoConfig.for_model(model_type, **kwargs)
+    config._attn_implementation = "eager"
+    torch.manual_seed(sum(map(ord, name)))
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    with torch.no_grad():
+        for pname, p in model.named_parameters():
+            if "norm" in pname:
+                p.copy_(torch.empty_like(p).uniform_(-0.5, 0.5) + (0.0 if "gemma" in model_type else 1.0))
+            elif "bias" in pname:
+                p.normal_(0, 0.5)
+            else:
+                p.normal_(0, 0.15)
+    return model
+
+
+def reference(model, name):
+    torch.manual_seed(7 + len(name))
+    ids = torch.randint(3, model.config.vocab_size, (1, T))
+    model.eval()
+    out = {"ids": ids}
+    with torch.no_grad():
+        out["logprobs"] = torch.log_softmax(model(ids).logits.float(), -1)
+        out["greedy"] = model.generate(ids[:, :PROMPT], max_new_tokens=NEW, do_sample=False,
+                                       min_new_tokens=NEW, pad_token_id=0)
+    model.train()
+    loss = model(ids, labels=ids).loss
+    loss.backward()
+    out["loss"] = loss.detach().reshape(())
+    params = dict(model.named_parameters())
+    for g in GRADIENTS:
+        if g in params:
+            out["grad." + g] = params[g].grad.detach().clone()
+    return {k: v.contiguous() for k, v in out.items()}
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, (model_type, extra) in CASES.items():
+        model = build(name, model_type, extra)
+        target = os.path.join(out_dir, name)
+        model.save_pretrained(target)
+        save_file(reference(model, name), os.path.join(target, "reference.safetensors"))
+    with open(os.path.join(out_dir, "cases.json"), "w") as f:
+        json.dump(sorted(CASES), f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
