@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "base/atomic_file.h"
+#include "formats/sentencepiece_bpe_json.h"
 #include "tokenizer/byte_level_bpe_json.h"
 #include "tokenizer/tokenizer_config.h"
 
@@ -140,7 +141,9 @@ std::string sentencepiece_model_bytes(const GgufVocabulary& v) {
     std::string piece;
     put_bytes(piece, 1, v.tokens[id]);
     put_float(piece, 2, v.scores.empty() ? 0.0f : v.scores[id]);
-    put_varint_field(piece, 3, v.types[id]);
+    // SentencePiece needs its unknown piece typed UNKNOWN; Gemma's GGUF marks <unk> CONTROL.
+    const bool unk = static_cast<std::int64_t>(id) == v.unk;
+    put_varint_field(piece, 3, unk ? static_cast<std::int32_t>(GgufTokenType::UNKNOWN) : v.types[id]);
     put_bytes(out, 1, piece);
     byte_fallback |= v.types[id] == static_cast<std::int32_t>(GgufTokenType::BYTE);
   }
@@ -164,8 +167,13 @@ std::string sentencepiece_model_bytes(const GgufVocabulary& v) {
 void write_tokenizer_files(const GgufVocabulary& v, const std::string& dir) {
   if (v.model == "gpt2")
     write_tokenizer_json(v, dir);
-  else if (v.model == "llama")
+  else if (v.model == "llama") {
+    // tokenizer.json is what chosei and transformers load (control tokens matched in text);
+    // tokenizer.model keeps the pieces' scores for SentencePiece and a later export.
+    write_file_atomic((fs::path(dir) / "tokenizer.json").string(),
+                      sentencepiece_bpe_json(v).dump(2) + "\n");
     write_file_atomic((fs::path(dir) / "tokenizer.model").string(), sentencepiece_model_bytes(v));
+  }
   else
     throw std::invalid_argument("GGUF import: tokenizer model " + v.model +
                                 " is not supported (llama, gpt2)");

@@ -1,10 +1,10 @@
 """transformers' own GGUF loader as the reference for a real model file.
 
-  real_gguf_reference.py FILE.gguf OUT_DIR [TOKENIZER.json]
+  real_gguf_reference.py FILE.gguf TOKENIZER.json|- OUT_DIR
 
 Writes OUT_DIR/prompts.json (the prompts and token ids for each, without special tokens:
 `ids` from transformers' tokenizer read from the GGUF, `real_ids` from the model's own
-tokenizer.json when given, through HF tokenizers) and OUT_DIR/reference.safetensors: for
+tokenizer.json unless `-`, through HF tokenizers) and OUT_DIR/reference.safetensors: for
 each of the first prompts, `ids.K` (1, T) (the real tokenizer's ids when given, after the
 BOS token the file asks for) and `logprobs.K` (1, T, V) fp32 from transformers' model loaded
 with `gguf_file=` (dequantized to fp32), and `greedy` (1, P + 16) for the first prompt.
@@ -111,4 +111,5 @@ def main(path, out_dir, real_tokenizer=None):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    gguf, tokenizer, out = sys.argv[1:4]
+    main(gguf, out, None if tokenizer == "-" else tokenizer)

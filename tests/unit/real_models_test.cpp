@@ -38,7 +38,7 @@ class RealGguf : public ::testing::TestWithParam<RealModel> {
     if (!GetParam().tokenizer.empty()) real = test::model_path(GetParam().tokenizer);
     std::string log;
     reference_ = test::cached_reference_dir(
-        test::reference_env_python() + " " + script + " " + gguf_ + (real.empty() ? "" : " " + real),
+        test::reference_env_python() + " " + script + " " + gguf_ + " " + (real.empty() ? "-" : real),
         {script, gguf_}, &log);
     ASSERT_FALSE(reference_.empty()) << log;
     model_dir_ = test::temp_dir("real_" + GetParam().file);
