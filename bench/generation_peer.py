@@ -30,7 +30,7 @@ class Llama(torch.nn.Module):
         self.HD = cfg.get("head_dim") or C // NH
         self.eps = cfg["rms_norm_eps"]
         self.bias = cfg["model_type"] == "qwen2" or cfg.get("attention_bias", False)
-        inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, self.HD, 2).float() / self.HD))
+        inv = 1.0 / (cfg.get("rope_parameters", {}).get("rope_theta", cfg.get("rope_theta", 10000.0)) ** (torch.arange(0, self.HD, 2).float() / self.HD))
         f = torch.outer(torch.arange(cfg["max_position_embeddings"]).float(), inv)
         emb = torch.cat((f, f), -1)
         self.cos, self.sin = emb.cos().to(device, dtype), emb.sin().to(device, dtype)

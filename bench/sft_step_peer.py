@@ -39,7 +39,7 @@ def hidden(cfg, W, ids):
     C, NH = cfg["hidden_size"], cfg["num_attention_heads"]
     NKV = cfg.get("num_key_value_heads", NH)
     HD = C // NH
-    inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, HD, 2).float() / HD))
+    inv = 1.0 / (cfg.get("rope_parameters", {}).get("rope_theta", cfg.get("rope_theta", 10000.0)) ** (torch.arange(0, HD, 2).float() / HD))
     f = torch.outer(torch.arange(T).float(), inv).to(ids.device)
     cos, sin = torch.cat((f, f), -1).cos(), torch.cat((f, f), -1).sin()
     mask = torch.full((T, T), float("-inf"), device=ids.device).triu(1)

@@ -54,7 +54,7 @@ struct ChatServer::Impl {
   explicit Impl(ChatServerOptions o)
       : options(std::move(o)),
         models({options.max_batch, options.max_queue, options.precision, options.weights,
-                options.kv_cache, options.device}),
+                options.kv_cache, options.device, options.max_context}),
         http(transport_options(options)) {}
 
   ChatServerOptions options;

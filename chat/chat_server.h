@@ -28,6 +28,7 @@ struct ChatServerOptions {
   std::size_t max_queue = 64;
   std::int64_t max_batch = 8;
   std::int64_t max_tokens = 1024;        // per request, and the default
+  std::int64_t max_context = 0;          // tokens a request may span (DecodingLimits::max_context)
   std::int64_t max_n = 8;                // choices per request (`n`)
   std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413
   ConnectionLimits connections;          // timeouts and open-connection limits (503 above)

@@ -70,9 +70,12 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
   sm->created = static_cast<std::int64_t>(std::time(nullptr));
   const Tokenizer* tok = &sm->tokenizer();
   // The loop borrows the tokenizer: the ServedModel owns it and outlives the loop.
+  const auto model_context = sm->loaded.model->config().max_position_embeddings;
+  const auto context = std::min(model_context, limits_.max_context > 0 ? limits_.max_context
+                                                                       : kDefaultServeContext);
   sm->loop = std::make_unique<GenerationLoop>(
       sm->loaded.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}),
-      limits_.max_batch, limits_.max_queue, sm->loaded.model->config().max_position_embeddings);
+      limits_.max_batch, limits_.max_queue, context);
   std::lock_guard<std::mutex> lock(mutex_);
   if (!models_.emplace(name, sm).second) {
     sm->loop->shutdown();

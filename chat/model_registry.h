@@ -55,7 +55,13 @@ struct DecodingLimits {
   std::string weights;           // decoding weights: "" (the precision's), "f32", "bf16", "q8_0"
   std::string kv_cache = "f32";  // KV cache entries: "f32" or "f16"
   std::string device = "cpu";    // cpu, cuda, cuda:N
+  // Tokens per request (prompt and answer) the KV cache holds, capped by the model's context;
+  // 0: the model's context, at most kDefaultServeContext (a 32k-context model would
+  // otherwise reserve gigabytes per row).
+  std::int64_t max_context = 0;
 };
+
+inline constexpr std::int64_t kDefaultServeContext = 4096;
 
 class ModelRegistry {
  public:

@@ -111,6 +111,10 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-tokens", a->options.max_tokens, "Most tokens per completion")
       ->capture_default_str();
+  cmd->add_option("--max-context", a->options.max_context,
+                  "Tokens one request may span, prompt and answer (the KV cache holds this many "
+                  "per row; default: the model's context, at most 4096)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-n", a->options.max_n, "Most choices per request (n)")
       ->capture_default_str()
       ->check(CLI::Range(1, 128));

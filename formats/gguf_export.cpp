@@ -73,6 +73,15 @@ void check_exportable(const ModelConfig& c) {
     throw std::invalid_argument("GGUF export: llama.cpp scales " + a.gguf_name +
                                 " scores by head_dim^-1/2; query_pre_attn_scalar is " +
                                 std::to_string(c.query_pre_attn_scalar));
+  if (a.nope_layers)
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
+      if (c.layer_uses_rope(i) != ((i + 1) % 4 != 0))
+        throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
+                                    " with every fourth layer without RoPE; no_rope_layers "
+                                    "differ at layer " + std::to_string(i));
+  if (c.final_logit_softcapping > 0)
+    throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
+                                " applies no final logit soft-capping");
   if (a.windows == WindowSource::kUseSlidingFlag && c.sliding_window > 0)
     throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
                                 " without a sliding window (use_sliding_window is set)");

@@ -82,6 +82,10 @@ void read_attention_layout(const GgufReader& r, const std::string& arch, ModelCo
     if (a.windows == WindowSource::kLayerPattern)
       for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) c.sliding_layers[i] = (i + 1) % 6 != 0;
   }
+  if (a.nope_layers) {  // llama.cpp's SmolLM3: every fourth layer without RoPE
+    c.nope_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), false);
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) c.nope_layers[i] = (i + 1) % 4 == 0;
+  }
   if (a.query_pre_attn_scalar) {
     // llama.cpp scales Gemma 3's scores by key_length^-1/2, but 27B's (62 layers) by
     // (hidden / heads)^-1/2: what each checkpoint's query_pre_attn_scalar says.

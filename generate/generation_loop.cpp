@@ -268,7 +268,8 @@ void GenerationLoop::run() {
     std::vector<TokenId> tokens;
     for (const auto& r : rows) tokens.push_back(r.next);
     auto logits = batch.step(tokens).contiguous();
-    const auto V = logits.size(1);
+    // Never an id past the tokenizer's vocabulary (padded embedding rows decode to nothing).
+    const auto V = std::min<std::int64_t>(logits.size(1), tokenizer_->vocab_size());
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++stats_.steps;

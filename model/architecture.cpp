@@ -9,7 +9,7 @@ namespace chosei {
 const std::vector<const Architecture*>& architectures() {
   static const std::vector<const Architecture*> all = {
       &families::llama(), &families::mistral(), &families::qwen2(),
-      &families::qwen3(), &families::gemma3_text(),
+      &families::qwen3(), &families::gemma3_text(), &families::smollm3(),
   };
   return all;
 }

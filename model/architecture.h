@@ -48,6 +48,7 @@ struct Architecture {
   bool embedding_scale = false;         // embeddings times sqrt(hidden_size) (Gemma)
   WindowSource windows = WindowSource::kNone;
   bool local_rope = false;              // sliding layers have their own RoPE (Gemma 3)
+  bool nope_layers = false;             // some layers use no RoPE ("no_rope_layers", SmolLM3)
   bool query_pre_attn_scalar = false;   // scores scaled by query_pre_attn_scalar^-1/2 (Gemma)
   bool final_logit_softcapping = false; // logits = cap * tanh(logits / cap) when set
   // config.json fields this family reads beyond the common ones, and fields it accepts as

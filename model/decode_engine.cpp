@@ -126,6 +126,7 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
     if (auto* post = layer->mlp_output_norm()) l.mlp_output_norm = gain_of(*post);
     const auto index = static_cast<std::int64_t>(layers_.size());
     if (c.layer_is_sliding(index)) l.window = c.sliding_window;
+    l.rope = c.layer_uses_rope(index);
     layers_.push_back(std::move(l));
   }
   final_norm_ = gain_of(*backbone.norm);
@@ -266,7 +267,7 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
         for (std::int64_t j = 0; j < width; ++j) qkv_[i * width + j] += layer.qkv_bias[j];
       });
     normalize_heads(layer, N, qkv_.data());
-    rotate(inputs, static_cast<std::int64_t>(l), qkv_.data());
+    if (layer.rope) rotate(inputs, static_cast<std::int64_t>(l), qkv_.data());
     store_keys_and_values(inputs, cache, static_cast<std::int64_t>(l));
     attention(inputs, cache, static_cast<std::int64_t>(l), qkv_.data(), att_.data());
     layer.o.multiply(att_.data(), N, tmp_.data());

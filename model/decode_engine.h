@@ -66,6 +66,7 @@ class DecodeEngine {
     std::vector<float> q_norm, k_norm;                  // empty without q/k norms
     std::vector<float> attn_output_norm, mlp_output_norm;  // empty unless sandwich norms
     std::int64_t window = 0;                            // sliding window; 0: none
+    bool rope = true;                                   // false: a NoPE layer
   };
   void attention(const std::vector<DecodeInput>& inputs, KvCache& cache, std::int64_t layer,
                  const float* qkv, float* out);

@@ -28,7 +28,7 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
   }
 }
 
-torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& rope,
+torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable* rope,
                                           const torch::Tensor& positions, std::int64_t max_position,
                                           std::int64_t contiguous_start,
                                           const torch::Tensor& mask_bias,
@@ -46,8 +46,8 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable& r
     auto parts = q_and_k.split_with_sizes({n_heads_, n_kv_heads_}, 2);
     q_and_k = torch::cat({q_norm->forward(parts[0]), k_norm->forward(parts[1])}, 2);
   }
-  auto qk = rope.apply(q_and_k, positions, max_position, contiguous_start)
-                .split_with_sizes({n_heads_, n_kv_heads_}, 2);
+  auto rotated = rope ? rope->apply(q_and_k, positions, max_position, contiguous_start) : q_and_k;
+  auto qk = rotated.split_with_sizes({n_heads_, n_kv_heads_}, 2);
   auto q = qk[0];
   auto k = qk[1].transpose(1, 2);  // (B, NKV, T, HD)
   auto v = qkv[1].transpose(1, 2);
@@ -198,7 +198,8 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
   for (std::size_t i = 0; i < decoder.size(); ++i) {
     const auto index = static_cast<std::int64_t>(i);
     auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
-    auto a = layer->self_attn->forward(layer->input_layernorm->forward(h), rotary(index), positions,
+    auto* rope = config_.layer_uses_rope(index) ? &rotary(index) : nullptr;
+    auto a = layer->self_attn->forward(layer->input_layernorm->forward(h), rope, positions,
                                        max_position, contiguous_start,
                                        config_.layer_is_sliding(index) ? sliding_mask : mask,
                                        options, index, precision);

@@ -47,7 +47,8 @@ class LlamaAttentionImpl : public torch::nn::Module {
  public:
   explicit LlamaAttentionImpl(const ModelConfig& config);
   // x (B, T, C) -> (B, T, C)
-  torch::Tensor forward(const torch::Tensor& x, RotaryTable& rope, const torch::Tensor& positions,
+  // rope null: the layer attends without rotary embeddings (NoPE).
+  torch::Tensor forward(const torch::Tensor& x, RotaryTable* rope, const torch::Tensor& positions,
                         std::int64_t max_position, std::int64_t contiguous_start,
                         const torch::Tensor& mask_bias, const ForwardOptions& options,
                         std::int64_t layer,

@@ -31,6 +31,7 @@ struct ModelConfig {
   RopeParameters rope_local;  // the sliding-window layers' (Architecture::local_rope)
   std::int64_t sliding_window = 0;   // keys within this many positions; 0: no window
   std::vector<bool> sliding_layers;  // per layer: attends through the window
+  std::vector<bool> nope_layers;     // per layer: no rotary embedding (empty: every layer rotates)
   double query_pre_attn_scalar = 0;  // scores times this^-1/2; 0: the head dimension's
   double final_logit_softcapping = 0;  // 0: none
   bool tie_word_embeddings = false;
@@ -50,6 +51,10 @@ struct ModelConfig {
   bool layer_is_sliding(std::int64_t layer) const {
     return sliding_window > 0 && static_cast<std::size_t>(layer) < sliding_layers.size() &&
            sliding_layers[static_cast<std::size_t>(layer)];
+  }
+  bool layer_uses_rope(std::int64_t layer) const {
+    return static_cast<std::size_t>(layer) >= nope_layers.size() ||
+           !nope_layers[static_cast<std::size_t>(layer)];
   }
   const RopeParameters& rope_for_layer(std::int64_t layer) const {
     return architecture().local_rope && layer_is_sliding(layer) ? rope_local : rope;

@@ -103,6 +103,27 @@ std::vector<bool> read_layer_types(const json& j, std::int64_t layers, const std
   return sliding;
 }
 
+// SmolLM3's NoPE layers: no_rope_layers[i] is 1 where layer i rotates, else every
+// no_rope_layer_interval-th layer goes without.
+void read_nope_layers(const json& j, ModelConfig& c, const std::string& source) {
+  const auto L = c.num_hidden_layers;
+  c.nope_layers.assign(static_cast<std::size_t>(L), false);
+  if (present(j, "no_rope_layers")) {
+    const auto& list = j["no_rope_layers"];
+    if (!list.is_array() || static_cast<std::int64_t>(list.size()) != L)
+      bad_field(source, "no_rope_layers", "expected one 0 or 1 per layer");
+    for (std::int64_t i = 0; i < L; ++i) {
+      if (list[i] != 0 && list[i] != 1) bad_field(source, "no_rope_layers", "expected 0 or 1");
+      c.nope_layers[i] = list[i] == 0;
+    }
+    return;
+  }
+  std::int64_t interval = 4;
+  read_number(j, "no_rope_layer_interval", interval, source);
+  if (interval <= 0) bad_field(source, "no_rope_layer_interval", "must be positive");
+  for (std::int64_t i = 0; i < L; ++i) c.nope_layers[i] = (i + 1) % interval == 0;
+}
+
 // Which layers attend through a window, as each family's config says it.
 void read_windows(const json& j, ModelConfig& c, const std::string& source) {
   const auto windows = c.architecture().windows;
@@ -123,6 +144,10 @@ void read_windows(const json& j, ModelConfig& c, const std::string& source) {
     return;
   }
   c.sliding_layers.assign(static_cast<std::size_t>(L), true);
+  if (windows == WindowSource::kUseSlidingFlag && c.architecture().nope_layers) {
+    c.sliding_layers = c.nope_layers;  // SmolLM3: the NoPE layers slide
+    return;
+  }
   if (windows == WindowSource::kUseSlidingFlag) {
     std::int64_t first = 28;  // transformers' default max_window_layers
     read_number(j, "max_window_layers", first, source);
@@ -156,6 +181,7 @@ void read_config_fields(const json& j, ModelConfig& c, const std::string& source
   c.attention_bias = arch.attention_bias;
   if (!arch.attention_bias_fixed) read_bool(j, "attention_bias", c.attention_bias, source);
   read_rope(j, c, source);
+  if (arch.nope_layers) read_nope_layers(j, c, source);
   read_windows(j, c, source);
   if (arch.query_pre_attn_scalar) {
     c.query_pre_attn_scalar = 256;  // transformers' Gemma 3 default
@@ -184,6 +210,12 @@ void write_attention_layout(const ModelConfig& c, json& j) {
   if (arch.final_logit_softcapping)
     j["final_logit_softcapping"] =
         c.final_logit_softcapping > 0 ? json(c.final_logit_softcapping) : json(nullptr);
+  if (arch.nope_layers) {
+    json rope = json::array();
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) rope.push_back(c.layer_uses_rope(i) ? 1 : 0);
+    j["no_rope_layers"] = rope;
+    j.erase("no_rope_layer_interval");
+  }
   if (arch.windows == WindowSource::kNone) return;
   if (arch.windows == WindowSource::kUseSlidingFlag) j["use_sliding_window"] = c.sliding_window > 0;
   j["sliding_window"] = c.sliding_window > 0 ? json(c.sliding_window) : json(nullptr);

@@ -101,6 +101,18 @@ std::vector<SftExample> load_sft_examples(const std::string& path, const DataSet
   return examples;
 }
 
+// Training sequences past the model's context would meet positions it never saw (and RoPE
+// tables or windows sized for less).
+// The default (512) shrinks to a shorter context; a value asked for is refused.
+void check_within_context(std::int64_t& max_seq_len, bool asked, const LoadedModel& m) {
+  const auto context = m.model->config().max_position_embeddings;
+  if (!asked) max_seq_len = std::min(max_seq_len, context);
+  if (max_seq_len > context)
+    throw std::invalid_argument("config key \"max_seq_len\": " + std::to_string(max_seq_len) +
+                                " is longer than the model's context of " + std::to_string(context) +
+                                " tokens (" + m.dir + "/config.json max_position_embeddings)");
+}
+
 // Embeddings grown for added chat tokens must be trained and saved with the adapter.
 void save_grown_embeddings(LoraConfig& lora, const LlamaForCausalLM& model) {
   lora.modules_to_save = model->config().tie_word_embeddings
@@ -221,6 +233,7 @@ double run_sft(const RecipeArgs& args) {
   cfg.check_all_used();
 
   auto m = load_model_dir(base);
+  check_within_context(settings.batching.max_seq_len, cfg.has("max_seq_len"), m);
   const auto vocab_before = m.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(m, template_name);
   if (lora && m.model->config().vocab_size != vocab_before) save_grown_embeddings(*lora, m.model);
@@ -246,6 +259,7 @@ double run_pretrain(const RecipeArgs& args) {
   const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
   auto m = load_model_dir(base);
+  check_within_context(settings.batching.max_seq_len, cfg.has("max_seq_len"), m);
   const TokenId sep = m.tokenizer.tokenizer->eos_id();
   auto read_docs = [&](const std::vector<std::string>& files) {
     std::vector<std::string> docs;

@@ -10,5 +10,6 @@ const Architecture& mistral();
 const Architecture& qwen2();
 const Architecture& qwen3();
 const Architecture& gemma3_text();
+const Architecture& smollm3();
 
 }  // namespace chosei::families

@@ -73,7 +73,7 @@ fi
 
 if [ -d "$DATA/openai_cookbook_finetune" ]; then
   TOY="$DATA/openai_cookbook_finetune/toy_chat_fine_tuning.jsonl"
-  check "data validate --json (cookbook toy file)" bash -c "'$CHOSEI' data validate --json '$TOY' | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"examples\"]==5 and r[\"errors\"]=={} and r[\"warnings\"]=={\"missing_system\":1,\"missing_user\":1} and r[\"epochs\"]==20, r'"
+  check "data validate --json (cookbook toy file)" bash -c "'$CHOSEI' data validate --json '$TOY' | /usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); assert r[\"examples\"]==5 and r[\"errors\"]=={} and r[\"warnings\"]=={\"missing_system\":1,\"missing_user\":1} and r[\"epochs\"]==20, r'"
   printf '{"messages":[{"role":"user","content":"hi"}]}\nnot json\n' >"$WORK/broken.jsonl"
   expect_error "data validate exits non-zero on errors" "2 error" "$CHOSEI" data validate "$WORK/broken.jsonl"
   check "data validate names line and kind" bash -c "'$CHOSEI' data validate '$WORK/broken.jsonl' | grep -q 'broken.jsonl:2: invalid_json'"
@@ -87,8 +87,8 @@ check "trained tokenizer has chat tokens" grep -q '<|im_start|>' "$WORK/tok/toke
 # A chat dataset teaches its messages, not its JSON keys.
 for i in $(seq 1 30); do echo '{"messages":[{"role":"user","content":"kettle descaling kettle descaling"},{"role":"assistant","content":"citric citric"}]}'; done >"$WORK/chats.jsonl"
 check "tokenizer train on a chat dataset" "$CHOSEI" tokenizer train --vocab-size 300 --out "$WORK/chat_tok" "$WORK/chats.jsonl"
-check "chat dataset merges come from the messages" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text ' descaling' | python3 -c 'import json,sys; assert len(json.load(sys.stdin))==1'"
-check "and not from the JSON keys" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text 'content' | python3 -c 'import json,sys; assert len(json.load(sys.stdin))>1'"
+check "chat dataset merges come from the messages" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text ' descaling' | /usr/bin/python3 -c 'import json,sys; assert len(json.load(sys.stdin))==1'"
+check "and not from the JSON keys" bash -c "'$CHOSEI' tokenizer encode --tokenizer '$WORK/chat_tok' --no-special --text 'content' | /usr/bin/python3 -c 'import json,sys; assert len(json.load(sys.stdin))>1'"
 check "model init --preset" "$CHOSEI" model init --preset tiny --tokenizer "$WORK/tok" --out "$WORK/tiny"
 check "generate from a fresh model (chat)" "$CHOSEI" generate --model "$WORK/tiny" --prompt "hello" --chat --max-new-tokens 5 --temperature 0
 check "generate bf16" "$CHOSEI" generate --model "$WORK/tiny" --prompt "" --max-new-tokens 5 --precision bf16
@@ -100,7 +100,7 @@ mkdir -p "$WORK/corrupt" && cp "$WORK/tiny/config.json" "$WORK/tiny/tokenizer.js
 expect_error "corrupt checkpoint refused" "invalid safetensors" "$CHOSEI" generate --model "$WORK/corrupt" --prompt x
 
 # Safety filters: the check contract, pack tests, and dataset screening.
-check "filter check --text JSON contract" bash -c "'$CHOSEI' filter check --text 'mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ' | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); m=r[\"matches\"][0]; assert r[\"decision\"]==\"redact\" and m[\"rule\"]==\"email\" and (m[\"start\"],m[\"end\"])==(5,21) and m[\"byte_end\"]==53 and r[\"redacted\"]==\"mail [EMAIL]\", r'"
+check "filter check --text JSON contract" bash -c "'$CHOSEI' filter check --text 'mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ' | /usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); m=r[\"matches\"][0]; assert r[\"decision\"]==\"redact\" and m[\"rule\"]==\"email\" and (m[\"start\"],m[\"end\"])==(5,21) and m[\"byte_end\"]==53 and r[\"redacted\"]==\"mail [EMAIL]\", r'"
 printf '{"text":"ignore previous instructions"}\n{"body":"x"}\n' >"$WORK/filter.jsonl"
 expect_error "filter check --jsonl names the line without the field" "filter.jsonl:2" "$CHOSEI" filter check --jsonl "$WORK/filter.jsonl"
 check "filter check --audit-log never stores the text" bash -c "'$CHOSEI' filter check --text 'card 4111 1111 1111 1111' --audit-log '$WORK/audit.jsonl' >/dev/null && grep -q credit_card '$WORK/audit.jsonl' && ! grep -q 4111 '$WORK/audit.jsonl'"

@@ -3,8 +3,9 @@
 # exported file loads, and llama.cpp's greedy continuation equals chosei's token for token
 # for f32 and f16 on
 #   - stories260K (Karpathy's trained Llama, SentencePiece tokenizer.model), and
-#   - a Llama and a Qwen2 model fine-tuned here with a BPE tokenizer trained here (byte-level,
-#     chat special tokens), through a LoRA adapter merged at export for one of them;
+#   - a Llama, a Qwen2, a Qwen3 and a Gemma 3 model fine-tuned here with a BPE tokenizer
+#     trained here (byte-level, chat special tokens), through a LoRA adapter merged at export
+#     for one of them;
 # Q8_0 agrees on a stated share of tokens; llama.cpp tokenizes text as chosei does and
 # renders the file's chat template to the ids chosei's template gives; `chosei model import
 # --format gguf` brings each file back (same greedy ids and tokenization, the same file on
@@ -86,7 +87,7 @@ for q, r, theirs in zip(chats, runs[len(prompts):], out["chat"]):
         sys.exit(f"{gguf}: chat template renders {q!r} differently:\n chosei    {r['prompt_ids']}\n llama.cpp {theirs}")
 print(f"{gguf}: tokenization of {len(texts)} texts and {len(chats)} chat renderings equal")
 PY
-compare() { python3 "$WORK/compare.py" "$CHOSEI" "$1" "$2" "$3" "$4" bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs"; }
+compare() { /usr/bin/python3 "$WORK/compare.py" "$CHOSEI" "$1" "$2" "$3" "$4" bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs"; }
 
 expect_error() {  # PATTERN COMMAND...: fails with a message containing PATTERN, writes nothing
   local pattern="$1"
@@ -138,6 +139,44 @@ done
 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.5 chat
 CHOSEI_WEIGHTS=q8_0 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.9 chat
 
+echo "== Qwen3 and Gemma 3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows)"
+cat >"$WORK/qwen3.json" <<'JSON'
+{"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2,
+ "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "max_position_embeddings": 512,
+ "rms_norm_eps": 1e-6, "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0},
+ "tie_word_embeddings": true, "vocab_size": 600}
+JSON
+# Six layers: llama.cpp's Gemma 3 makes every sixth layer global; a window of 16 tokens is
+# shorter than the prompts and answers compared.
+cat >"$WORK/gemma3.json" <<'JSON'
+{"model_type": "gemma3_text", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 6,
+ "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 16, "query_pre_attn_scalar": 16,
+ "max_position_embeddings": 512, "rms_norm_eps": 1e-6, "sliding_window": 16,
+ "rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
+                     "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
+ "hidden_activation": "gelu_pytorch_tanh", "tie_word_embeddings": true, "vocab_size": 600}
+JSON
+for arch in qwen3 gemma3; do
+  "$CHOSEI" model init --config "$WORK/$arch.json" --tokenizer "$WORK/tok" --out "$WORK/$arch-init" --seed 7 >/dev/null
+  "$CHOSEI" sft --set model="$WORK/$arch-init" --set train="$WORK/train.jsonl" --set out="$WORK/$arch-run" \
+    --set max_steps=40 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=256 \
+    --set log_every=60 --set seed=1 >/dev/null
+  "$CHOSEI" export gguf --model "$WORK/$arch-run/final" --out "$WORK/$arch-f32.gguf" --type f32
+  compare "$WORK/$arch-run/final" "$WORK/$arch-f32.gguf" 1.0 chat
+  "$CHOSEI" model import --format gguf --weights "$WORK/$arch-f32.gguf" --out "$WORK/$arch-back" >/dev/null
+  "$CHOSEI" export gguf --model "$WORK/$arch-back" --out "$WORK/$arch-again.gguf" --type f32 --name final >/dev/null
+  cmp "$WORK/$arch-f32.gguf" "$WORK/$arch-again.gguf"
+done
+# What llama.cpp would run otherwise is refused: Gemma 3 layer types off its every-sixth pattern.
+/usr/bin/python3 - "$WORK/gemma3-run/final/config.json" "$WORK/gemma3-odd" <<'PY'
+import json, os, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+shutil.copytree(os.path.dirname(src), dst)
+c = json.load(open(src)); c["layer_types"] = ["full_attention"] * 6
+json.dump(c, open(os.path.join(dst, "config.json"), "w"))
+PY
+expect_error "every sixth layer" "$CHOSEI" export gguf --model "$WORK/gemma3-odd" --out "$WORK/x.gguf"
+
 echo "== a LoRA adapter, merged at export"
 "$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-run" \
   --set max_steps=20 --set learning_rate=0.01 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
@@ -173,7 +212,7 @@ LORA_GGUF="$WORK/lora-adapter-f32.gguf" compare "$WORK/lora-strong/final" "$WORK
   --out "$WORK/lora-adapter-f16.gguf" --type f16
 LORA_GGUF="$WORK/lora-adapter-f16.gguf" compare "$WORK/lora-strong/final" "$WORK/base-f16.gguf" 1.0 chat
 # Without the adapter llama.cpp answers otherwise: the adapter is what made them equal.
-if python3 "$WORK/compare.py" "$CHOSEI" "$WORK/lora-strong/final" "$WORK/base-f32.gguf" 1.0 chat \
+if /usr/bin/python3 "$WORK/compare.py" "$CHOSEI" "$WORK/lora-strong/final" "$WORK/base-f32.gguf" 1.0 chat \
   bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs" >/dev/null 2>&1; then
   echo "the base alone answers as the adapted model: the adapter test proves nothing"
   exit 1
@@ -195,11 +234,11 @@ same_model "$S260K" "$WORK/s260k-back"
 for arch in llama qwen2; do
   "$CHOSEI" model import --format gguf --weights "$WORK/$arch-f32.gguf" --out "$WORK/$arch-back"
   same_model "$WORK/$arch-run/final" "$WORK/$arch-back"
-  python3 - "$WORK/$arch-run/final/config.json" "$WORK/$arch-back/config.json" <<'PY'
+  /usr/bin/python3 - "$WORK/$arch-run/final/config.json" "$WORK/$arch-back/config.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for k in ("model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-          "num_key_value_heads", "rms_norm_eps", "rope_theta", "tie_word_embeddings", "vocab_size"):
+          "num_key_value_heads", "rms_norm_eps", "rope_parameters", "tie_word_embeddings", "vocab_size"):
     assert a.get(k) == b.get(k), (k, a.get(k), b.get(k))
 PY
   # The imported model exports to the same file (weights, vocabulary, template).
@@ -213,7 +252,7 @@ cmp "$WORK/llama-f16.gguf" "$WORK/llama-f16-again.gguf"
 
 echo "== refusals"
 cp -r "$WORK/llama-run/final" "$WORK/gpt2ish"
-python3 - "$WORK/gpt2ish/config.json" <<'PY'
+/usr/bin/python3 - "$WORK/gpt2ish/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1])); c["model_type"] = "gptj"; json.dump(c, open(sys.argv[1], "w"))
 PY

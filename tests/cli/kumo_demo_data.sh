@@ -6,13 +6,13 @@ CHOSEI="$1"
 K="$(cd "$(dirname "$0")/../../examples/kumo_support" && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-python3 "$K/make_conversations.py" --check
-python3 "$K/make_preferences.py" --check
+/usr/bin/python3 "$K/make_conversations.py" --check
+/usr/bin/python3 "$K/make_preferences.py" --check
 "$CHOSEI" data validate "$K/preferences.jsonl" >/dev/null
 "$CHOSEI" data validate "$K/conversations.jsonl" >/dev/null
 "$CHOSEI" data clean "$K/conversations.jsonl" --out "$WORK/clean.jsonl" >/dev/null
 "$CHOSEI" data split --val 0.1 --seed 1 --stratify lang "$WORK/clean.jsonl" --out-dir "$WORK/split" >/dev/null
-python3 - "$WORK" <<'PY'
+/usr/bin/python3 - "$WORK" <<'PY'
 import json, sys
 work = sys.argv[1]
 def langs(name):

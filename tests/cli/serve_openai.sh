@@ -75,7 +75,7 @@ U="$BASE/v1/chat/completions"
 head -c 100000 /dev/zero | tr '\0' 'a' >"$WORK/big"
 [ "$(status "$U" --data-binary @"$WORK/big")" = 413 ]
 grep -q '"type":"invalid_request_error"' "$WORK/body"
-python3 - "$ROOT/../shared/data/robustness_naughty_strings/blns.json" "$WORK/naughty" <<'PY'
+/usr/bin/python3 - "$ROOT/../shared/data/robustness_naughty_strings/blns.json" "$WORK/naughty" <<'PY'
 import json, os, sys
 src, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -154,7 +154,7 @@ curl -sN "$BASE3/v1/chat/completions" -d "$ASK,\"stream\":true}" >"$WORK/blocked
 curl -s "$BASE3/metrics" >"$WORK/metrics3.txt"
 kill -TERM "$PID3"
 wait "$PID3"
-python3 - "$WORK" <<'PY'
+/usr/bin/python3 - "$WORK" <<'PY'
 import json, sys
 w = sys.argv[1]
 b = json.load(open(f"{w}/blocked.json"))

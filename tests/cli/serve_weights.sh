@@ -36,8 +36,8 @@ stop() {
 }
 completion() {  # $1 prompt -> the completion's text
   curl -sf "$BASE/v1/completions" -H 'Content-Type: application/json' \
-    -d "$(python3 -c 'import json,sys; print(json.dumps({"model": "s", "prompt": sys.argv[1], "max_tokens": 24, "temperature": 0}))' "$1")" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])'
+    -d "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"model": "s", "prompt": sys.argv[1], "max_tokens": 24, "temperature": 0}))' "$1")" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["choices"][0]["text"])'
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
 
@@ -49,7 +49,7 @@ for options in "--weights bf16" "--weights q8_0" "--kv-cache f16"; do
   for prompt in "$SHORT" "$LONG"; do
     got=$(completion "$prompt")
     want=$("$CHOSEI" generate --model "$MODEL" --prompt "$prompt" --temperature 0 --max-new-tokens 24 \
-      "${opts[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
+      "${opts[@]}" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["text"])')
     [ "$got" = "$want" ] || { echo "$options: served '$got', generate '$want'"; exit 1; }
     [ -n "$got" ] || { echo "$options: empty completion"; exit 1; }
   done

@@ -44,7 +44,7 @@ echo "descriptors: $before before, $after after"
 stop
 start --body-timeout 2
 echo "== a stalled upload is closed at the body timeout (2 s), counted in /metrics"
-python3 - "$BASE" <<'PY'
+/usr/bin/python3 - "$BASE" <<'PY'
 import socket, sys, time, urllib.parse, urllib.request
 base = sys.argv[1]
 u = urllib.parse.urlparse(base)
@@ -61,7 +61,7 @@ assert any(l.startswith("chosei_http_connections_timed_out_total ") and float(l.
            for l in metrics.splitlines()), metrics
 PY
 echo "== malformed requests get their status and the server goes on"
-python3 - "$BASE" <<'PY'
+/usr/bin/python3 - "$BASE" <<'PY'
 import socket, sys, urllib.parse
 u = urllib.parse.urlparse(sys.argv[1])
 def ask(raw):

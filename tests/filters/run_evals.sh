@@ -10,7 +10,7 @@ if [ ! -d "$DATA/pii_presidio_synth" ] || [ ! -d "$DATA/safety_xstest_overrefusa
   echo "shared data not found; skipped"
   exit 77
 fi
-python3 "$HERE/presidio_eval.py" "$CHOSEI" "$DATA" --min-recall EMAIL_ADDRESS=0.95 \
+/usr/bin/python3 "$HERE/presidio_eval.py" "$CHOSEI" "$DATA" --min-recall EMAIL_ADDRESS=0.95 \
   --min-recall CREDIT_CARD=0.95 --min-recall IP_ADDRESS=0.95 --min-recall IBAN_CODE=0.95 \
   --min-recall PHONE_NUMBER=0.95 --min-precision 0.9
-python3 "$HERE/xstest_eval.py" "$CHOSEI" "$DATA" --max-safe-blocked 0.05
+/usr/bin/python3 "$HERE/xstest_eval.py" "$CHOSEI" "$DATA" --max-safe-blocked 0.05

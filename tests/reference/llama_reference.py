@@ -83,7 +83,9 @@ def hidden_states(cfg, W, ids):
     eps = cfg["rms_norm_eps"]
     bias = cfg["model_type"] == "qwen2" or cfg.get("attention_bias", False)
     T = len(ids)
-    inv_freq = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, HD, 2).float() / HD))
+    # transformers writes rope_parameters today; older configs rope_theta.
+    theta = cfg.get("rope_parameters", {}).get("rope_theta", cfg.get("rope_theta", 10000.0))
+    inv_freq = 1.0 / (theta ** (torch.arange(0, HD, 2).float() / HD))
     freqs = torch.outer(torch.arange(T).float(), inv_freq)
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos(), emb.sin()

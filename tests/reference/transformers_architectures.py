@@ -46,6 +46,8 @@ CASES = {
         rope_parameters={"full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
                          "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
         final_logit_softcapping=30.0, tie_word_embeddings=True)),
+    "smollm3_nope": ("smollm3", dict(rope_theta=100000.0, no_rope_layer_interval=2,
+                                     tie_word_embeddings=True)),
 }
 
 T, PROMPT, NEW = 40, 12, 16

@@ -22,7 +22,7 @@ namespace {
 
 const std::vector<std::string> kCases = {
     "llama",   "llama_rope_llama3", "llama_rope_linear", "llama_rope_yarn", "mistral_window",
-    "qwen2",   "qwen2_window",      "qwen3",             "gemma3_text"};
+    "qwen2",   "qwen2_window",      "qwen3",             "gemma3_text",     "smollm3_nope"};
 
 std::string reference_models() {
   static const std::string dir = [] {
