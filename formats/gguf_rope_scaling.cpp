@@ -17,7 +17,8 @@ torch::Tensor rope_freqs_tensor(const GgufReader& r, const GgufTensorInfo& t) {
 }
 
 // Llama 3.1/3.2 ship low_freq_factor 1, high_freq_factor 4, an 8192-token original context;
-// the factor is the largest divisor. Whatever the file holds must be reproduced exactly.
+// the factor is the largest divisor, the original context a power of two. Whatever the file
+// holds must be reproduced, or the import refuses.
 void read_llama3(const GgufReader& r, const GgufTensorInfo& t, ModelConfig& c) {
   const auto freqs = rope_freqs_tensor(r, t);
   if (freqs.numel() != c.effective_head_dim() / 2)
@@ -29,7 +30,7 @@ void read_llama3(const GgufReader& r, const GgufTensorInfo& t, ModelConfig& c) {
   c.rope.low_freq_factor = 1.0;
   c.rope.high_freq_factor = 4.0;
   c.rope.original_max_position_embeddings = 8192;
-  for (std::int64_t original : {8192, 4096, 2048, 16384, 32768}) {
+  for (std::int64_t original = 64; original <= (1 << 20); original *= 2) {
     c.rope.original_max_position_embeddings = original;
     if (torch::allclose(llama3_rope_freqs(c), freqs, 1e-5, 1e-6)) return;
   }

@@ -167,6 +167,28 @@ for arch in qwen3 gemma3; do
   "$CHOSEI" export gguf --model "$WORK/$arch-back" --out "$WORK/$arch-again.gguf" --type f32 --name final >/dev/null
   cmp "$WORK/$arch-f32.gguf" "$WORK/$arch-again.gguf"
 done
+# RoPE scaling: Llama 3's band-wise scaling travels as rope_freqs.weight, linear as
+# llama.rope.scaling.* keys; llama.cpp rotates as chosei does, and the import reads them back.
+for scaling in llama3 linear; do
+  /usr/bin/python3 - "$WORK/llama-run/final" "$WORK/rope-$scaling" "$scaling" <<'PY'
+import json, os, shutil, sys
+src, dst, kind = sys.argv[1:4]
+shutil.copytree(src, dst)
+c = json.load(open(os.path.join(src, "config.json")))
+c["rope_parameters"] = {"rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0, "low_freq_factor": 1.0,
+                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64} if kind == "llama3" \
+    else {"rope_type": "linear", "rope_theta": 10000.0, "factor": 2.0}
+json.dump(c, open(os.path.join(dst, "config.json"), "w"))
+PY
+  "$CHOSEI" export gguf --model "$WORK/rope-$scaling" --out "$WORK/rope-$scaling.gguf" --type f32
+  compare "$WORK/rope-$scaling" "$WORK/rope-$scaling.gguf" 1.0 chat
+  "$CHOSEI" model import --format gguf --weights "$WORK/rope-$scaling.gguf" --out "$WORK/rope-$scaling-back" >/dev/null
+  /usr/bin/python3 - "$WORK/rope-$scaling/config.json" "$WORK/rope-$scaling-back/config.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["rope_parameters"] for p in sys.argv[1:3])
+assert all(abs(a[k] - b[k]) < 1e-6 if isinstance(a[k], float) else a[k] == b[k] for k in a), (a, b)
+PY
+done
 # What llama.cpp would run otherwise is refused: Gemma 3 layer types off its every-sixth pattern.
 /usr/bin/python3 - "$WORK/gemma3-run/final/config.json" "$WORK/gemma3-odd" <<'PY'
 import json, os, shutil, sys
