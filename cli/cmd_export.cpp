@@ -18,11 +18,14 @@ struct ExportGgufArgs {
   bool adapter_only = false;
 };
 
+// The mixes name a file type, not one ggml type: their matrices' types come per tensor.
 GgmlType parse_ggml_type(const std::string& type) {
-  if (type == "f32") return GgmlType::F32;
-  if (type == "f16") return GgmlType::F16;
-  if (type == "bf16") return GgmlType::BF16;
-  return GgmlType::Q8_0;
+  if (type == "q4_k_m" || type == "q5_k_m") return GgmlType::Q8_0;  // unused: the mix decides
+  return ggml_type_named(type).type;
+}
+
+std::string mix_of(const std::string& type) {
+  return type == "q4_k_m" || type == "q5_k_m" ? type : "";
 }
 
 // The adapter alone, for `llama-cli -m base.gguf --lora adapter.gguf`.
@@ -54,13 +57,19 @@ void run_export_gguf(const ExportGgufArgs& a) {
   if (a.adapter.empty() && !has_tokenizer_files(a.model)) tokenizer_dir = adapter_base_dir(a.model);
   GgufExportOptions options;
   options.type = parse_ggml_type(a.type);
+  options.mix = mix_of(a.type);
   options.name = a.name;
   auto s = export_gguf(m, tokenizer_dir, a.out, options);
   std::cout << "wrote " << a.out << ": " << s.architecture << ", " << s.tensors << " tensors, "
             << s.bytes << " bytes of weights (" << a.type;
-  if (options.type == GgmlType::Q8_0)
-    std::cout << ": " << s.quantized << " matrices Q8_0, " << s.kept_f16
-              << " kept F16 (rows not a multiple of 32)";
+  if (!options.mix.empty()) {
+    std::cout << ":";
+    for (const auto& [type, count] : s.types) std::cout << " " << count << " " << type;
+  } else if (options.type != GgmlType::F32 && options.type != GgmlType::F16 &&
+             options.type != GgmlType::BF16) {
+    std::cout << ": " << s.quantized << " matrices " << ggml_type_name(options.type) << ", "
+              << s.kept_f16 << " kept F16 (rows not a multiple of 32)";
+  }
   std::cout << ")\n";
 }
 
@@ -81,8 +90,11 @@ void add_export_commands(CLI::App& app) {
   gguf->add_flag("--adapter-only", a->adapter_only,
                  "Write the LoRA adapter alone as a llama.cpp adapter GGUF (llama-cli --lora) "
                  "instead of merging it");
-  gguf->add_option("--type", a->type, "Matrix element type")
-      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}))
+  gguf->add_option("--type", a->type,
+                   "Matrix element type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, or the "
+                   "mixes q4_k_m / q5_k_m (llama-quantize's, without an importance matrix)")
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1",
+                             "q4_k_m", "q5_k_m"}))
       ->capture_default_str();
   gguf->add_option("--name", a->name, "general.name (default: the model directory's name)");
   gguf->callback([a] { run_export_gguf(*a); });

@@ -21,4 +21,10 @@ void dequantize_q5_k(const std::uint8_t* blocks, float* out, std::int64_t n);
 void dequantize_q6_k(const std::uint8_t* blocks, float* out, std::int64_t n);
 void dequantize_iq4_xs(const std::uint8_t* blocks, float* out, std::int64_t n);
 
+// ggml-quants.c's reference quantizers (no importance matrix), as llama-quantize writes
+// Q4_K_M / Q5_K_M files without --imatrix.
+void quantize_q4_k(const float* x, std::uint8_t* blocks, std::int64_t n);
+void quantize_q5_k(const float* x, std::uint8_t* blocks, std::int64_t n);
+void quantize_q6_k(const float* x, std::uint8_t* blocks, std::int64_t n);
+
 }  // namespace chosei::ggml_blocks

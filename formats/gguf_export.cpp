@@ -87,12 +87,62 @@ void check_exportable(const ModelConfig& c) {
                                 " without a sliding window (use_sliding_window is set)");
 }
 
-GgmlType matrix_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
+GgmlType single_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary);
+
+// llama-quantize's use_more_bits: the first and last eighth of the layers and every third
+// between them get more bits.
+bool use_more_bits(std::int64_t layer, std::int64_t layers) {
+  return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+}
+
+std::int64_t layer_of(const std::string& gguf_name) {
+  if (gguf_name.rfind("blk.", 0) != 0) return -1;
+  return std::stoll(gguf_name.substr(4, gguf_name.find('.', 4) - 4));
+}
+
+// The Q4_K_M / Q5_K_M mixes (llama-quant.cpp llama_tensor_get_type, no imatrix).
+GgmlType mix_type(const std::string& mix, const std::string& name, const ModelConfig& c) {
+  const GgmlType base = mix == "q4_k_m" ? GgmlType::Q4_K : GgmlType::Q5_K;
+  const bool output = name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings);
+  const bool more = (name.find(".attn_v.") != std::string::npos ||
+                     name.find(".ffn_down.") != std::string::npos) &&
+                    use_more_bits(layer_of(name), c.num_hidden_layers);
+  return output || more ? GgmlType::Q6_K : base;
+}
+
+// A K-quant needs rows of whole 256-value super-blocks; llama.cpp falls back otherwise.
+GgmlType with_row_fallback(GgmlType type, std::int64_t row) {
+  if (row % ggml_type_traits(type).block_size == 0) return type;
+  switch (type) {
+    case GgmlType::Q4_K:
+      return GgmlType::Q5_0;
+    case GgmlType::Q5_K:
+      return GgmlType::Q5_1;
+    case GgmlType::Q6_K:
+      return GgmlType::Q8_0;
+    default:
+      return GgmlType::F16;
+  }
+}
+
+GgmlType matrix_type(const GgufExportOptions& options, const std::string& name,
+                     const torch::Tensor& t, const ModelConfig& c, GgufExportSummary& summary) {
   if (t.dim() == 1) return GgmlType::F32;
-  if (wanted != GgmlType::Q8_0) return wanted;
-  if (t.size(-1) % kQ8_0BlockSize == 0) {
+  if (!options.mix.empty()) {
+    const GgmlType type = with_row_fallback(mix_type(options.mix, name, c), t.size(-1));
+    if (type != GgmlType::F16) ++summary.quantized;
+    return type;
+  }
+  return single_type(options.type, t, summary);
+}
+
+GgmlType single_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
+  if (t.dim() == 1) return GgmlType::F32;
+  const auto block = ggml_type_traits(wanted).block_size;
+  if (block == 1) return wanted;
+  if (t.size(-1) % block == 0) {
     ++summary.quantized;
-    return GgmlType::Q8_0;
+    return wanted;
   }
   ++summary.kept_f16;
   return GgmlType::F16;
@@ -152,8 +202,12 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
   w.set("general.name",
         GgufValue::string(options.name.empty() ? std::filesystem::path(m.dir).filename().string()
                                                : options.name));
-  w.set("general.file_type", GgufValue::u32(gguf_file_type(options.type)));
-  if (options.type == GgmlType::Q8_0) w.set("general.quantization_version", GgufValue::u32(2));
+  // llama_ftype MOSTLY_Q4_K_M 15, MOSTLY_Q5_K_M 17.
+  w.set("general.file_type",
+        GgufValue::u32(options.mix.empty() ? gguf_file_type(options.type)
+                                           : (options.mix == "q4_k_m" ? 15u : 17u)));
+  if (options.type == GgmlType::Q8_0 || !options.mix.empty())
+    w.set("general.quantization_version", GgufValue::u32(2));
   w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
   check_exportable(config);
   write_architecture(w, summary.architecture, config);
@@ -181,7 +235,8 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
     if (interleave && name.find(".attn_k.") != std::string::npos)
       t = interleave_rope_rows(t, config.num_key_value_heads);
     if (config.architecture().gguf_norms_plus_one && is_gguf_norm(name)) t = t + 1.0;
-    const GgmlType type = matrix_type(options.type, t, summary);
+    const GgmlType type = matrix_type(options, name, t, config, summary);
+    ++summary.types[ggml_type_name(type)];
     w.add_tensor(name, t.sizes().vec(), type,
                  [t, type] { return encode_ggml(to_floats(t), type); });
     ++summary.tensors;

@@ -4,6 +4,7 @@
 // as one .gguf file, tensors named and laid out as llama.cpp's convert_hf_to_gguf.py
 // writes them.
 
+#include <map>
 #include <string>
 
 #include "formats/gguf_format.h"
@@ -16,6 +17,10 @@ struct GgufExportOptions {
   // F32, F16 or Q8_0 for matrices (a matrix whose rows are not a multiple of 32 falls back
   // to F16 under Q8_0, as llama.cpp's converter does); vectors (norms, biases) stay F32.
   GgmlType type = GgmlType::F16;
+  // "q4_k_m" or "q5_k_m": llama-quantize's mixes (matrices Q4_K / Q5_K, the output matrix
+  // and some attn_v / ffn_down Q6_K; rows not a multiple of 256 fall back to Q5_0, Q5_1,
+  // Q8_0 as llama.cpp does). Overrides `type` for matrices.
+  std::string mix;
   std::string name;  // general.name; empty: the directory's name
 };
 
@@ -23,6 +28,7 @@ struct GgufExportSummary {
   std::string architecture;  // general.architecture
   std::int64_t tensors = 0, bytes = 0;
   std::int64_t quantized = 0, kept_f16 = 0;  // Q8_0 matrices, and those that fell back
+  std::map<std::string, std::int64_t> types;  // tensors per ggml type written
 };
 
 // `model` as loaded (adapters merged here when present); its tokenizer is read from

@@ -199,6 +199,25 @@ json.dump(c, open(os.path.join(dst, "config.json"), "w"))
 PY
 expect_error "every sixth layer" "$CHOSEI" export gguf --model "$WORK/gemma3-odd" --out "$WORK/x.gguf"
 
+echo "== the Q4_K_M and Q5_K_M mixes (K-quants need rows of 256: hidden 256, MLP 512)"
+cat >"$WORK/wide.json" <<'JSON'
+{"model_type": "llama", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 4,
+ "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 512,
+ "rms_norm_eps": 1e-5, "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0},
+ "tie_word_embeddings": false, "vocab_size": 600}
+JSON
+"$CHOSEI" model init --config "$WORK/wide.json" --tokenizer "$WORK/tok" --out "$WORK/wide-init" --seed 8 >/dev/null
+"$CHOSEI" sft --set model="$WORK/wide-init" --set train="$WORK/train.jsonl" --set out="$WORK/wide-run" \
+  --set max_steps=40 --set learning_rate=0.002 --set batch_size=8 --set max_seq_len=256 \
+  --set log_every=60 --set seed=1 >/dev/null
+for mix in q4_k_m q5_k_m; do
+  "$CHOSEI" export gguf --model "$WORK/wide-run/final" --out "$WORK/wide-$mix.gguf" --type "$mix"
+  # chosei on the file's dequantized weights, llama.cpp on the file itself (its K-quant dot
+  # products round the activations to 8 bits): the same greedy tokens at 95% of the steps.
+  "$CHOSEI" model import --format gguf --weights "$WORK/wide-$mix.gguf" --out "$WORK/wide-$mix-back" >/dev/null
+  compare "$WORK/wide-$mix-back" "$WORK/wide-$mix.gguf" 0.95 chat
+done
+
 echo "== a LoRA adapter, merged at export"
 "$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-run" \
   --set max_steps=20 --set learning_rate=0.01 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
