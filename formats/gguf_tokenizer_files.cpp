@@ -51,23 +51,6 @@ json byte_level_pre_tokenizer(const std::string& pre) {
                                           {"use_regex", false}}})}};
 }
 
-json post_processor(const GgufVocabulary& v) {
-  if (!v.add_bos && !v.add_eos) return json();  // byte_level_bpe_json's ByteLevel: adds nothing
-  json single = json::array(), specials = json::object();
-  auto special = [&](std::int64_t id) {
-    const std::string& t = v.tokens.at(static_cast<std::size_t>(id));
-    single.push_back({{"SpecialToken", {{"id", t}, {"type_id", 0}}}});
-    specials[t] = {{"id", t}, {"ids", {id}}, {"tokens", {t}}};
-  };
-  if (v.add_bos && v.bos >= 0) special(v.bos);
-  single.push_back({{"Sequence", {{"id", "A"}, {"type_id", 0}}}});
-  if (v.add_eos && v.eos >= 0) special(v.eos);
-  return {{"type", "TemplateProcessing"},
-          {"single", single},
-          {"pair", single},
-          {"special_tokens", specials}};
-}
-
 void write_tokenizer_json(const GgufVocabulary& v, const std::string& dir) {
   ByteLevelBpeJson parts;
   parts.tokens = v.tokens;
@@ -83,7 +66,7 @@ void write_tokenizer_json(const GgufVocabulary& v, const std::string& dir) {
     parts.merges.emplace_back(m.substr(0, space), m.substr(space + 1));
   }
   parts.pre_tokenizer = byte_level_pre_tokenizer(v.pre);
-  parts.post_processor = post_processor(v);
+  parts.post_processor = gguf_post_processor(v);
   parts.ignore_merges = v.pre == "llama-bpe";
   write_file_atomic((fs::path(dir) / "tokenizer.json").string(),
                     byte_level_bpe_json(parts).dump(2) + "\n");
@@ -133,6 +116,23 @@ void write_tokenizer_config(const GgufVocabulary& v, const std::string& dir) {
 }
 
 }  // namespace
+
+json gguf_post_processor(const GgufVocabulary& v) {
+  if (!v.add_bos && !v.add_eos) return json();  // byte_level_bpe_json's ByteLevel: adds nothing
+  json single = json::array(), specials = json::object();
+  auto special = [&](std::int64_t id) {
+    const std::string& t = v.tokens.at(static_cast<std::size_t>(id));
+    single.push_back({{"SpecialToken", {{"id", t}, {"type_id", 0}}}});
+    specials[t] = {{"id", t}, {"ids", {id}}, {"tokens", {t}}};
+  };
+  if (v.add_bos && v.bos >= 0) special(v.bos);
+  single.push_back({{"Sequence", {{"id", "A"}, {"type_id", 0}}}});
+  if (v.add_eos && v.eos >= 0) special(v.eos);
+  return {{"type", "TemplateProcessing"},
+          {"single", single},
+          {"pair", single},
+          {"special_tokens", specials}};
+}
 
 std::string sentencepiece_model_bytes(const GgufVocabulary& v) {
   std::string out;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "formats/gguf_tokenizer_files.h"
 #include "tokenizer/byte_level_bpe_json.h"
 
 namespace chosei {
@@ -72,20 +73,6 @@ json decoder_of(const GgufVocabulary& v) {
   return {{"type", "Sequence"}, {"decoders", steps}};
 }
 
-json post_processor_of(const GgufVocabulary& v) {
-  json single = json::array(), specials = json::object();
-  auto special = [&](std::int64_t id) {
-    const std::string& t = v.tokens.at(static_cast<std::size_t>(id));
-    single.push_back({{"SpecialToken", {{"id", t}, {"type_id", 0}}}});
-    specials[t] = {{"id", t}, {"ids", {id}}, {"tokens", {t}}};
-  };
-  if (v.add_bos && v.bos >= 0) special(v.bos);
-  single.push_back({{"Sequence", {{"id", "A"}, {"type_id", 0}}}});
-  if (v.add_eos && v.eos >= 0) special(v.eos);
-  return {{"type", "TemplateProcessing"}, {"single", single}, {"pair", single},
-          {"special_tokens", specials}};
-}
-
 }  // namespace
 
 json sentencepiece_bpe_json(const GgufVocabulary& v) {
@@ -122,7 +109,7 @@ json sentencepiece_bpe_json(const GgufVocabulary& v) {
           {"added_tokens", added},
           {"normalizer", normalizer_of(v)},
           {"pre_tokenizer", nullptr},
-          {"post_processor", post_processor_of(v)},
+          {"post_processor", json(gguf_post_processor(v))},
           {"decoder", decoder_of(v)},
           {"model", model}};
 }

@@ -14,16 +14,11 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad_field(const std::string& source, const std::string& field,
-                            const std::string& what) {
-  throw std::invalid_argument(source + ": field \"" + field + "\": " + what);
-}
-
 }  // namespace
 
 void ModelConfig::validate(const std::string& source) const {
   auto positive = [&](const char* field, std::int64_t v) {
-    if (v <= 0) bad_field(source, field, "must be positive, got " + std::to_string(v));
+    if (v <= 0) config_field_error(source, field, "must be positive, got " + std::to_string(v));
   };
   positive("vocab_size", vocab_size);
   positive("hidden_size", hidden_size);
@@ -33,26 +28,26 @@ void ModelConfig::validate(const std::string& source) const {
   positive("num_key_value_heads", num_key_value_heads);
   positive("max_position_embeddings", max_position_embeddings);
   if (head_dim == 0 && hidden_size % num_attention_heads != 0)
-    bad_field(source, "num_attention_heads",
+    config_field_error(source, "num_attention_heads",
               std::to_string(num_attention_heads) + " heads do not divide hidden_size " +
                   std::to_string(hidden_size));
   if (num_attention_heads % num_key_value_heads != 0)
-    bad_field(source, "num_key_value_heads",
+    config_field_error(source, "num_key_value_heads",
               std::to_string(num_key_value_heads) + " KV heads do not divide " +
                   std::to_string(num_attention_heads) + " attention heads");
   if (effective_head_dim() % 2 != 0)
-    bad_field(source, "head_dim", "rotary embeddings need an even head dimension");
-  if (!(rms_norm_eps > 0)) bad_field(source, "rms_norm_eps", "must be positive");
-  if (!(rope.theta > 0)) bad_field(source, "rope_parameters", "rope_theta must be positive");
+    config_field_error(source, "head_dim", "rotary embeddings need an even head dimension");
+  if (!(rms_norm_eps > 0)) config_field_error(source, "rms_norm_eps", "must be positive");
+  if (!(rope.theta > 0)) config_field_error(source, "rope_parameters", "rope_theta must be positive");
   try {
     architecture();
   } catch (const std::invalid_argument& e) {
-    bad_field(source, "model_type", e.what());
+    config_field_error(source, "model_type", e.what());
   }
-  if (sliding_window < 0) bad_field(source, "sliding_window", "must not be negative");
+  if (sliding_window < 0) config_field_error(source, "sliding_window", "must not be negative");
   if (!sliding_layers.empty() &&
       static_cast<std::int64_t>(sliding_layers.size()) != num_hidden_layers)
-    bad_field(source, "layer_types",
+    config_field_error(source, "layer_types",
               std::to_string(sliding_layers.size()) + " entries for " +
                   std::to_string(num_hidden_layers) + " layers");
 }

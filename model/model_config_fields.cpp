@@ -4,13 +4,18 @@
 
 namespace chosei {
 
+void config_field_error(const std::string& source, const std::string& field,
+                        const std::string& what) {
+  throw std::invalid_argument(source + ": field \"" + field + "\": " + what);
+}
+
 namespace {
 
 using nlohmann::json;
 
 [[noreturn]] void bad_field(const std::string& source, const std::string& field,
                             const std::string& what) {
-  throw std::invalid_argument(source + ": field \"" + field + "\": " + what);
+  config_field_error(source, field, what);
 }
 
 bool present(const json& j, const char* field) {

@@ -10,6 +10,10 @@
 
 namespace chosei {
 
+// std::invalid_argument "SOURCE: field "FIELD": WHAT", for every config.json complaint.
+[[noreturn]] void config_field_error(const std::string& source, const std::string& field,
+                                     const std::string& what);
+
 // Fills `c` from `j` (model_type already set); throws std::invalid_argument naming `source`
 // and the field for anything wrong or unsupported.
 void read_config_fields(const nlohmann::json& j, ModelConfig& c, const std::string& source);

@@ -142,15 +142,18 @@ CHOSEI_WEIGHTS=q8_0 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.9 
 echo "== Qwen3 and Gemma 3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows)"
 cat >"$WORK/qwen3.json" <<'JSON'
 {"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2,
- "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32, "max_position_embeddings": 512,
+ "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 128, "max_position_embeddings": 512,
  "rms_norm_eps": 1e-6, "rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0},
  "tie_word_embeddings": true, "vocab_size": 600}
 JSON
+# head_dim 128, not hidden / heads: transformers' GGUF loader reads no head_dim for Qwen3 and
+# takes its default (128, what every Qwen3 has); nor query_pre_attn_scalar for Gemma 3 (its
+# default 256, which llama.cpp takes from head_dim: 256 here, as in Gemma 3 up to 12B).
 # Six layers: llama.cpp's Gemma 3 makes every sixth layer global; a window of 16 tokens is
 # shorter than the prompts and answers compared.
 cat >"$WORK/gemma3.json" <<'JSON'
 {"model_type": "gemma3_text", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 6,
- "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 16, "query_pre_attn_scalar": 16,
+ "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 256, "query_pre_attn_scalar": 256,
  "max_position_embeddings": 512, "rms_norm_eps": 1e-6, "sliding_window": 16,
  "rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 1000000.0},
                      "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
@@ -189,6 +192,31 @@ a, b = (json.load(open(p))["rope_parameters"] for p in sys.argv[1:3])
 assert all(abs(a[k] - b[k]) < 1e-6 if isinstance(a[k], float) else a[k] == b[k] for k in a), (a, b)
 PY
 done
+# transformers' own GGUF loader reads chosei's exports: its greedy continuation of chosei's
+# prompt ids equals chosei's (fp32 on both sides).
+REFERENCE_PY="${CHOSEI_REFERENCE_ENV:-$HOME/.cache/chosei/reference-env}/bin/python"
+if [ -x "$REFERENCE_PY" ]; then
+  for arch in llama qwen2 qwen3 gemma3; do
+    ours=$("$CHOSEI" generate --model "$WORK/$arch-run/final" --chat --prompt "How do I return a kettle?" \
+      --temperature 0 --max-new-tokens 24 --json)
+    "$REFERENCE_PY" - "$WORK/$arch-f32.gguf" "$ours" <<'PY'
+import json, os, sys, torch
+from transformers import AutoModelForCausalLM
+path, ours = sys.argv[1], json.loads(sys.argv[2])
+model = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                             dtype=torch.float32)
+ids = torch.tensor([ours["prompt_ids"] + ours["ids"]])
+with torch.no_grad():
+    logits = model(ids).logits[0, len(ours["prompt_ids"]) - 1:]
+# chosei's greedy tokens are transformers' argmax at every step.
+out = logits.argmax(-1).tolist()
+assert out[:-1] == ours["ids"], f"{path}: transformers {out[:-1]}\n chosei {ours['ids']}"
+print(f"{path}: transformers' GGUF loader continues as chosei does ({len(out)} tokens)")
+PY
+  done
+else
+  echo "the reference environment is absent (scripts/setup): transformers' GGUF loader not checked"
+fi
 # What llama.cpp would run otherwise is refused: Gemma 3 layer types off its every-sixth pattern.
 /usr/bin/python3 - "$WORK/gemma3-run/final/config.json" "$WORK/gemma3-odd" <<'PY'
 import json, os, shutil, sys
