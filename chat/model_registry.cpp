@@ -71,8 +71,8 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
   const Tokenizer* tok = &sm->tokenizer();
   // The loop borrows the tokenizer: the ServedModel owns it and outlives the loop.
   const auto model_context = sm->loaded.model->config().max_position_embeddings;
-  const auto context = std::min(model_context, limits_.max_context > 0 ? limits_.max_context
-                                                                       : kDefaultServeContext);
+  const auto context =
+      std::min(model_context, limits_.max_context > 0 ? limits_.max_context : kDefaultServeContext);
   sm->loop = std::make_unique<GenerationLoop>(
       sm->loaded.model, std::shared_ptr<const Tokenizer>(tok, [](const Tokenizer*) {}),
       limits_.max_batch, limits_.max_queue, context);

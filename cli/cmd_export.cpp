@@ -93,8 +93,8 @@ void add_export_commands(CLI::App& app) {
   gguf->add_option("--type", a->type,
                    "Matrix element type: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, or the "
                    "mixes q4_k_m / q5_k_m (llama-quantize's, without an importance matrix)")
-      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1",
-                             "q4_k_m", "q5_k_m"}))
+      ->check(CLI::IsMember(
+          {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m"}))
       ->capture_default_str();
   gguf->add_option("--name", a->name, "general.name (default: the model directory's name)");
   gguf->callback([a] { run_export_gguf(*a); });

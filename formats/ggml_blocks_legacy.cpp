@@ -128,7 +128,8 @@ void dequantize_q8_0(const std::uint8_t* b, float* out, std::int64_t n) {
 void dequantize_iq4_nl(const std::uint8_t* b, float* out, std::int64_t n) {
   for (std::int64_t i = 0; i < n / kBlock; ++i, b += 18, out += kBlock) {
     const float d = half_at(b);
-    for (int j = 0; j < kBlock; ++j) out[j] = d * static_cast<float>(kIq4NlValues[nibble(b + 2, j)]);
+    for (int j = 0; j < kBlock; ++j)
+      out[j] = d * static_cast<float>(kIq4NlValues[nibble(b + 2, j)]);
   }
 }
 

@@ -34,8 +34,8 @@ void put_half(std::uint8_t* p, float v) {
 
 // Asymmetric n-level quantization of x (q in [0, nmax], x ~ scale * q - min) whose scale and
 // min minimize the weighted squared error over nstep + 1 trial scales (make_qkx2_quants).
-float scale_and_min(int n, int nmax, const float* x, const float* w, std::uint8_t* L, float* the_min,
-                    float rmin, float rdelta, int nstep) {
+float scale_and_min(int n, int nmax, const float* x, const float* w, std::uint8_t* L,
+                    float* the_min, float rmin, float rdelta, int nstep) {
   float min = x[0], max = x[0], sum_w = w[0], sum_x = w[0] * x[0];
   for (int i = 1; i < n; ++i) {
     min = std::min(min, x[i]);
@@ -115,7 +115,8 @@ void asymmetric_super_block(const float* x, int nmax, float rmin, int nstep, std
     for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
     const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
-    scales[j] = scale_and_min(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep);
+    scales[j] =
+        scale_and_min(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], rmin, 0.1f, nstep);
     max_scale = std::max(max_scale, scales[j]);
     max_min = std::max(max_min, mins[j]);
   }
@@ -136,7 +137,8 @@ void asymmetric_super_block(const float* x, int nmax, float rmin, int nstep, std
     if (dl == 0.0f) continue;
     const float ml = dmin * lm[j];
     for (int i = 0; i < 32; ++i)
-      L[32 * j + i] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[32 * j + i] + ml) / dl), 0, nmax));
+      L[32 * j + i] =
+          static_cast<std::uint8_t>(std::clamp(nearest_int((x[32 * j + i] + ml) / dl), 0, nmax));
   }
 }
 
@@ -188,7 +190,8 @@ void quantize_q4_k(const float* x, std::uint8_t* b, std::int64_t n) {
     asymmetric_super_block(x, 15, -1.0f, 20, b, L);
     std::uint8_t* q = b + 16;
     for (int j = 0; j < kQk; j += 64, q += 32)
-      for (int l = 0; l < 32; ++l) q[l] = static_cast<std::uint8_t>(L[j + l] | (L[j + l + 32] << 4));
+      for (int l = 0; l < 32; ++l)
+        q[l] = static_cast<std::uint8_t>(L[j + l] | (L[j + l + 32] << 4));
   }
 }
 
@@ -226,13 +229,15 @@ void quantize_q6_k(const float* x, std::uint8_t* b, std::int64_t n) {
     const float iscale = -128.0f / max_scale;
     put_half(b + 208, 1 / iscale);
     auto* sc = reinterpret_cast<std::int8_t*>(b + 192);
-    for (int s = 0; s < 16; ++s) sc[s] = static_cast<std::int8_t>(std::min(127, nearest_int(iscale * scales[s])));
+    for (int s = 0; s < 16; ++s)
+      sc[s] = static_cast<std::int8_t>(std::min(127, nearest_int(iscale * scales[s])));
     const float d = half_round_trip(1 / iscale);
     for (int s = 0; s < 16; ++s) {
       const float dl = d * sc[s];
       if (dl == 0.0f) continue;
       for (int k = 0; k < 16; ++k)
-        L[16 * s + k] = static_cast<std::int8_t>(std::clamp(nearest_int(x[16 * s + k] / dl), -32, 31) + 32);
+        L[16 * s + k] =
+            static_cast<std::int8_t>(std::clamp(nearest_int(x[16 * s + k] / dl), -32, 31) + 32);
     }
     std::uint8_t* ql = b;
     std::uint8_t* qh = b + 128;
@@ -241,7 +246,8 @@ void quantize_q6_k(const float* x, std::uint8_t* b, std::int64_t n) {
         const int q1 = L[j + l], q2 = L[j + l + 32], q3 = L[j + l + 64], q4 = L[j + l + 96];
         ql[l] = static_cast<std::uint8_t>((q1 & 0xF) | ((q3 & 0xF) << 4));
         ql[l + 32] = static_cast<std::uint8_t>((q2 & 0xF) | ((q4 & 0xF) << 4));
-        qh[l] = static_cast<std::uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+        qh[l] = static_cast<std::uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) |
+                                          ((q4 >> 4) << 6));
       }
   }
 }

@@ -68,7 +68,8 @@ void check_exportable(const ModelConfig& c) {
     throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
                                 " local layers use RoPE base 10000, not " +
                                 std::to_string(c.rope_local.theta));
-  if (a.query_pre_attn_scalar && c.query_pre_attn_scalar != static_cast<double>(c.effective_head_dim()) &&
+  if (a.query_pre_attn_scalar &&
+      c.query_pre_attn_scalar != static_cast<double>(c.effective_head_dim()) &&
       c.num_hidden_layers != 62)
     throw std::invalid_argument("GGUF export: llama.cpp scales " + a.gguf_name +
                                 " scores by head_dim^-1/2; query_pre_attn_scalar is " +
@@ -78,7 +79,8 @@ void check_exportable(const ModelConfig& c) {
       if (c.layer_uses_rope(i) != ((i + 1) % 4 != 0))
         throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
                                     " with every fourth layer without RoPE; no_rope_layers "
-                                    "differ at layer " + std::to_string(i));
+                                    "differ at layer " +
+                                    std::to_string(i));
   if (c.final_logit_softcapping > 0)
     throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
                                 " applies no final logit soft-capping");
@@ -103,7 +105,8 @@ std::int64_t layer_of(const std::string& gguf_name) {
 // The Q4_K_M / Q5_K_M mixes (llama-quant.cpp llama_tensor_get_type, no imatrix).
 GgmlType mix_type(const std::string& mix, const std::string& name, const ModelConfig& c) {
   const GgmlType base = mix == "q4_k_m" ? GgmlType::Q4_K : GgmlType::Q5_K;
-  const bool output = name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings);
+  const bool output =
+      name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings);
   const bool more = (name.find(".attn_v.") != std::string::npos ||
                      name.find(".ffn_down.") != std::string::npos) &&
                     use_more_bits(layer_of(name), c.num_hidden_layers);

@@ -27,7 +27,7 @@ struct GgufExportOptions {
 struct GgufExportSummary {
   std::string architecture;  // general.architecture
   std::int64_t tensors = 0, bytes = 0;
-  std::int64_t quantized = 0, kept_f16 = 0;  // Q8_0 matrices, and those that fell back
+  std::int64_t quantized = 0, kept_f16 = 0;   // Q8_0 matrices, and those that fell back
   std::map<std::string, std::int64_t> types;  // tensors per ggml type written
 };
 

@@ -45,14 +45,27 @@ double shortest_decimal(double stored_f32) {
 // Metadata keys of the architecture's namespace the import reads; any other key there is
 // refused, since llama.cpp would run the model differently from what chosei imports.
 const std::set<std::string>& read_keys() {
-  static const std::set<std::string> keys = {
-      "context_length", "embedding_length", "block_count", "feed_forward_length",
-      "attention.head_count", "attention.head_count_kv", "attention.layer_norm_rms_epsilon",
-      "rope.freq_base", "rope.dimension_count", "attention.key_length",
-      "attention.value_length", "vocab_size", "attention.sliding_window",
-      "rope.scaling.type", "rope.scaling.factor", "rope.scaling.original_context_length",
-      "rope.scaling.attn_factor", "rope.scaling.yarn_log_multiplier",
-      "rope.scaling.finetuned", "expert_count", "expert_used_count"};
+  static const std::set<std::string> keys = {"context_length",
+                                             "embedding_length",
+                                             "block_count",
+                                             "feed_forward_length",
+                                             "attention.head_count",
+                                             "attention.head_count_kv",
+                                             "attention.layer_norm_rms_epsilon",
+                                             "rope.freq_base",
+                                             "rope.dimension_count",
+                                             "attention.key_length",
+                                             "attention.value_length",
+                                             "vocab_size",
+                                             "attention.sliding_window",
+                                             "rope.scaling.type",
+                                             "rope.scaling.factor",
+                                             "rope.scaling.original_context_length",
+                                             "rope.scaling.attn_factor",
+                                             "rope.scaling.yarn_log_multiplier",
+                                             "rope.scaling.finetuned",
+                                             "expert_count",
+                                             "expert_used_count"};
   return keys;
 }
 
@@ -64,7 +77,8 @@ void check_known_keys(const GgufReader& r, const std::string& arch) {
       throw std::runtime_error(r.path() + ": GGUF metadata " + key +
                                " is not read by the import (it would change the model)");
     if ((rest == "expert_count" || rest == "expert_used_count") && value.as_uint(key) > 0)
-      throw std::runtime_error(r.path() + ": " + key + ": mixture-of-experts models are not supported");
+      throw std::runtime_error(r.path() + ": " + key +
+                               ": mixture-of-experts models are not supported");
   }
 }
 
@@ -75,7 +89,8 @@ void read_attention_layout(const GgufReader& r, const std::string& arch, ModelCo
     if (a.windows == WindowSource::kNone || a.windows == WindowSource::kUseSlidingFlag)
       throw std::runtime_error(r.path() + ": " + arch +
                                ".attention.sliding_window is not read for " + a.model_type);
-    c.sliding_window = static_cast<std::int64_t>(window->as_uint(arch + ".attention.sliding_window"));
+    c.sliding_window =
+        static_cast<std::int64_t>(window->as_uint(arch + ".attention.sliding_window"));
     // llama.cpp's Gemma 3: every sixth layer global (its swa pattern), as transformers'
     // default layer_types.
     c.sliding_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), true);

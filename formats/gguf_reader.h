@@ -1,7 +1,7 @@
 #pragma once
 // GgufReader: a GGUF v2/v3 file mapped read-only: its metadata, its tensor table and each
-// tensor's values as floats (every type in formats/ggml_types decoded). Every length and offset is checked
-// against the file, so a truncated or hostile file is an error naming the path and the
+// tensor's values as floats (every type in formats/ggml_types decoded). Every length and offset is
+// checked against the file, so a truncated or hostile file is an error naming the path and the
 // part, never a read past the end.
 
 #include <cstdint>

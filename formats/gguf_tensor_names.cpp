@@ -19,9 +19,12 @@ const Rules& common_rules() {
       {std::regex(R"(model\.layers\.(\d+)\.self_attn\.q_proj\.(weight|bias))"), "blk.$1.attn_q.$2"},
       {std::regex(R"(model\.layers\.(\d+)\.self_attn\.k_proj\.(weight|bias))"), "blk.$1.attn_k.$2"},
       {std::regex(R"(model\.layers\.(\d+)\.self_attn\.v_proj\.(weight|bias))"), "blk.$1.attn_v.$2"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.o_proj\.(weight|bias))"), "blk.$1.attn_output.$2"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.q_norm\.weight)"), "blk.$1.attn_q_norm.weight"},
-      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.k_norm\.weight)"), "blk.$1.attn_k_norm.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.o_proj\.(weight|bias))"),
+       "blk.$1.attn_output.$2"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.q_norm\.weight)"),
+       "blk.$1.attn_q_norm.weight"},
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.k_norm\.weight)"),
+       "blk.$1.attn_k_norm.weight"},
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.gate_proj\.weight)"), "blk.$1.ffn_gate.weight"},
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.up_proj\.weight)"), "blk.$1.ffn_up.weight"},
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.down_proj\.weight)"), "blk.$1.ffn_down.weight"},
@@ -52,8 +55,7 @@ const Rules& sandwich_rules() {
 }  // namespace
 
 std::string gguf_tensor_name(const std::string& hf, const Architecture& arch) {
-  const Rules& norms =
-      arch.norms == NormPlacement::kSandwich ? sandwich_rules() : pre_norm_rules();
+  const Rules& norms = arch.norms == NormPlacement::kSandwich ? sandwich_rules() : pre_norm_rules();
   for (const Rules* rules : {&common_rules(), &norms})
     for (const auto& [pattern, replacement] : *rules)
       if (std::regex_match(hf, pattern)) return std::regex_replace(hf, pattern, replacement);

@@ -33,9 +33,9 @@ json byte_level_pre_tokenizer(const std::string& pre) {
   if (pre == "gpt-2" || pre == "default" || pre.empty()) return gpt2;
   // SmolLM's: each digit alone, then GPT-2's split (llama.cpp's LLAMA_VOCAB_PRE_TYPE_SMOLLM).
   if (pre == "smollm")
-    return {{"type", "Sequence"},
-            {"pretokenizers",
-             json::array({{{"type", "Digits"}, {"individual_digits", true}}, gpt2})}};
+    return {
+        {"type", "Sequence"},
+        {"pretokenizers", json::array({{{"type", "Digits"}, {"individual_digits", true}}, gpt2})}};
   auto it = gguf_split_pre_tokenizers().find(pre);  // gpt-2 handled above: its regex is built in
   if (it == gguf_split_pre_tokenizers().end())
     throw std::invalid_argument("GGUF import: pre-tokenizer " + pre +
@@ -143,7 +143,8 @@ std::string sentencepiece_model_bytes(const GgufVocabulary& v) {
     put_float(piece, 2, v.scores.empty() ? 0.0f : v.scores[id]);
     // SentencePiece needs its unknown piece typed UNKNOWN; Gemma's GGUF marks <unk> CONTROL.
     const bool unk = static_cast<std::int64_t>(id) == v.unk;
-    put_varint_field(piece, 3, unk ? static_cast<std::int32_t>(GgufTokenType::UNKNOWN) : v.types[id]);
+    put_varint_field(piece, 3,
+                     unk ? static_cast<std::int32_t>(GgufTokenType::UNKNOWN) : v.types[id]);
     put_bytes(out, 1, piece);
     byte_fallback |= v.types[id] == static_cast<std::int32_t>(GgufTokenType::BYTE);
   }
@@ -173,8 +174,7 @@ void write_tokenizer_files(const GgufVocabulary& v, const std::string& dir) {
     write_file_atomic((fs::path(dir) / "tokenizer.json").string(),
                       sentencepiece_bpe_json(v).dump(2) + "\n");
     write_file_atomic((fs::path(dir) / "tokenizer.model").string(), sentencepiece_model_bytes(v));
-  }
-  else
+  } else
     throw std::invalid_argument("GGUF import: tokenizer model " + v.model +
                                 " is not supported (llama, gpt2)");
   write_tokenizer_config(v, dir);

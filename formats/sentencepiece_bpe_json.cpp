@@ -52,8 +52,8 @@ json merges_of(const GgufVocabulary& v, const std::unordered_map<std::string, st
   });
   json out = json::array();
   for (const auto& m : merges)
-    out.push_back(json::array({v.tokens[static_cast<std::size_t>(m.left)],
-                               v.tokens[static_cast<std::size_t>(m.right)]}));
+    out.push_back(json::array(
+        {v.tokens[static_cast<std::size_t>(m.left)], v.tokens[static_cast<std::size_t>(m.right)]}));
   return out;
 }
 
@@ -65,9 +65,10 @@ json normalizer_of(const GgufVocabulary& v) {
 }
 
 json decoder_of(const GgufVocabulary& v) {
-  json steps = json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
-                            {{"type", "ByteFallback"}},
-                            {{"type", "Fuse"}}});
+  json steps =
+      json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                   {{"type", "ByteFallback"}},
+                   {{"type", "Fuse"}}});
   if (v.add_space_prefix)
     steps.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
   return {{"type", "Sequence"}, {"decoders", steps}};

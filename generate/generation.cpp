@@ -22,8 +22,9 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
                                 " tokens; the model's context is " + std::to_string(context));
   c10::InferenceMode inference;
   // The answer stops at the model's context, as llama.cpp's does ("length").
-  const std::int64_t capacity = std::min<std::int64_t>(
-      context, static_cast<std::int64_t>(prompt.size()) + std::max<std::int64_t>(options.max_new_tokens, 0));
+  const std::int64_t capacity =
+      std::min<std::int64_t>(context, static_cast<std::int64_t>(prompt.size()) +
+                                          std::max<std::int64_t>(options.max_new_tokens, 0));
   const auto device = model->device();
   KvCache cache(model->config(), 1, capacity, model->kv_cache_type(), device);
   Sampler sampler(options.sampling);
@@ -32,7 +33,8 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
   const std::int64_t sampled = std::min<std::int64_t>(V, tokenizer.vocab_size());
   // A few prompt tokens of context are enough for the decoder's leading-space rules.
   const std::size_t lead = std::min<std::size_t>(prompt.size(), 4);
-  TextStream stream(tokenizer, options.stop, std::vector<TokenId>(prompt.end() - lead, prompt.end()));
+  TextStream stream(tokenizer, options.stop,
+                    std::vector<TokenId>(prompt.end() - lead, prompt.end()));
   std::vector<TokenId> history = prompt;
   GenerateResult result;
   result.finish_reason = "length";

@@ -8,7 +8,7 @@ namespace chosei {
 
 const std::vector<const Architecture*>& architectures() {
   static const std::vector<const Architecture*> all = {
-      &families::llama(), &families::mistral(), &families::qwen2(),
+      &families::llama(), &families::mistral(),     &families::qwen2(),
       &families::qwen3(), &families::gemma3_text(), &families::smollm3(),
   };
   return all;
@@ -19,8 +19,7 @@ namespace {
 std::string names(std::string Architecture::*field) {
   std::string out;
   for (const auto* a : architectures())
-    if (out.find((*a).*field) == std::string::npos)
-      out += (out.empty() ? "" : ", ") + (*a).*field;
+    if (out.find((*a).*field) == std::string::npos) out += (out.empty() ? "" : ", ") + (*a).*field;
   return out;
 }
 

@@ -27,30 +27,30 @@ enum class WindowSource {
 };
 
 struct Architecture {
-  std::string model_type;          // config.json "model_type"
-  std::string causal_lm_class;     // "LlamaForCausalLM"
-  std::string classifier_class;    // "LlamaForSequenceClassification"
-  std::string gguf_name;           // GGUF general.architecture
+  std::string model_type;        // config.json "model_type"
+  std::string causal_lm_class;   // "LlamaForCausalLM"
+  std::string classifier_class;  // "LlamaForSequenceClassification"
+  std::string gguf_name;         // GGUF general.architecture
   // llama.cpp's "llama" rotates interleaved pairs (RoPE "normal" mode): its converter
   // permutes q and k rows. NEOX-mode architectures keep HF's rotate_half halves.
   bool gguf_interleaved_rope = false;
   // Every norm weight is stored +1 in GGUF (llama.cpp's converter adds Gemma's offset).
   bool gguf_norms_plus_one = false;
 
-  bool attention_bias = false;         // q/k/v biases when the config says nothing
-  bool attention_bias_fixed = false;   // the config cannot turn them off (Qwen2)
-  bool output_bias = false;            // attention_bias gives o_proj a bias too (Llama, Gemma)
-  bool qk_norm = false;                // RMSNorm over each head's q and k before RoPE
-  bool norm_offset_one = false;        // norms scale by (1 + w), weights start at 0 (Gemma)
+  bool attention_bias = false;        // q/k/v biases when the config says nothing
+  bool attention_bias_fixed = false;  // the config cannot turn them off (Qwen2)
+  bool output_bias = false;           // attention_bias gives o_proj a bias too (Llama, Gemma)
+  bool qk_norm = false;               // RMSNorm over each head's q and k before RoPE
+  bool norm_offset_one = false;       // norms scale by (1 + w), weights start at 0 (Gemma)
   NormPlacement norms = NormPlacement::kPreNorm;
   Activation activation = Activation::kSilu;
   std::string activation_field = "hidden_act";  // Gemma: "hidden_activation"
-  bool embedding_scale = false;         // embeddings times sqrt(hidden_size) (Gemma)
+  bool embedding_scale = false;                 // embeddings times sqrt(hidden_size) (Gemma)
   WindowSource windows = WindowSource::kNone;
-  bool local_rope = false;              // sliding layers have their own RoPE (Gemma 3)
-  bool nope_layers = false;             // some layers use no RoPE ("no_rope_layers", SmolLM3)
-  bool query_pre_attn_scalar = false;   // scores scaled by query_pre_attn_scalar^-1/2 (Gemma)
-  bool final_logit_softcapping = false; // logits = cap * tanh(logits / cap) when set
+  bool local_rope = false;               // sliding layers have their own RoPE (Gemma 3)
+  bool nope_layers = false;              // some layers use no RoPE ("no_rope_layers", SmolLM3)
+  bool query_pre_attn_scalar = false;    // scores scaled by query_pre_attn_scalar^-1/2 (Gemma)
+  bool final_logit_softcapping = false;  // logits = cap * tanh(logits / cap) when set
   // config.json fields this family reads beyond the common ones, and fields it accepts as
   // bookkeeping; any other field known to change the math is refused by name.
   std::vector<std::string> extra_fields;

@@ -201,8 +201,7 @@ void DecodeEngine::gated_activation(std::int64_t n) {
 
 // Rotary embedding of the q and k heads of each input at its position, from the model's
 // own tables (the LibTorch path's values): x * cos + rotate_half(x) * sin.
-void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer,
-                          float* qkv) {
+void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer, float* qkv) {
   const auto& rotary = model_.model->rotary(layer);
   const float* cos = rotary.cos_table().data_ptr<float>();
   const float* sin = rotary.sin_table().data_ptr<float>();

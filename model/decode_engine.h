@@ -63,17 +63,17 @@ class DecodeEngine {
     std::vector<float> qkv_bias;  // empty without attention bias
     std::vector<float> o_bias;    // empty without an output bias
     std::vector<float> input_norm, mlp_norm;
-    std::vector<float> q_norm, k_norm;                  // empty without q/k norms
+    std::vector<float> q_norm, k_norm;                     // empty without q/k norms
     std::vector<float> attn_output_norm, mlp_output_norm;  // empty unless sandwich norms
-    std::int64_t window = 0;                            // sliding window; 0: none
-    bool rope = true;                                   // false: a NoPE layer
+    std::int64_t window = 0;                               // sliding window; 0: none
+    bool rope = true;                                      // false: a NoPE layer
   };
   void attention(const std::vector<DecodeInput>& inputs, KvCache& cache, std::int64_t layer,
                  const float* qkv, float* out);
   template <typename Entry>  // float or fp16 bits (the cache's type)
   void attention_over(const std::vector<DecodeInput>& inputs, const KvCache& cache,
-                      const Entry* keys, const Entry* values, std::int64_t window,
-                      const float* qkv, float* out) const;
+                      const Entry* keys, const Entry* values, std::int64_t window, const float* qkv,
+                      float* out) const;
   void store_keys_and_values(const std::vector<DecodeInput>& inputs, KvCache& cache,
                              std::int64_t layer);
   void rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer, float* qkv);
@@ -87,9 +87,9 @@ class DecodeEngine {
   WeightType type_;
   std::int64_t C_, NH_, NKV_, HD_, I_, V_;
   double eps_;
-  double scale_;             // on q.k (ModelConfig::attention_scale)
-  float embedding_scale_;    // on looked-up embeddings
-  double softcap_;           // final logit soft-capping; 0: none
+  double scale_;           // on q.k (ModelConfig::attention_scale)
+  float embedding_scale_;  // on looked-up embeddings
+  double softcap_;         // final logit soft-capping; 0: none
   Activation activation_;
   std::vector<Layer> layers_;
   WeightMatrix head_;   // lm_head, or the tied embedding

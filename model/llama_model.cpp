@@ -109,13 +109,13 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const ModelConfig& c) {
 LlamaBackboneImpl::LlamaBackboneImpl(const ModelConfig& c)
     : config_(c),
       rope_(c.effective_head_dim(), c.max_position_embeddings, c.rope),
-      rope_local_(c.effective_head_dim(), c.architecture().local_rope ? c.max_position_embeddings : 1,
-                  c.rope_local) {
+      rope_local_(c.effective_head_dim(),
+                  c.architecture().local_rope ? c.max_position_embeddings : 1, c.rope_local) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
   for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c));
-  norm = register_module("norm", RmsNorm(c.hidden_size, c.rms_norm_eps,
-                                         c.architecture().norm_offset_one));
+  norm = register_module("norm",
+                         RmsNorm(c.hidden_size, c.rms_norm_eps, c.architecture().norm_offset_one));
   // transformers keeps the scale as a tensor in the weights' dtype: sqrt(C) rounded to fp32.
   if (c.architecture().embedding_scale)
     embedding_scale_ = static_cast<float>(std::pow(static_cast<double>(c.hidden_size), 0.5));
@@ -146,8 +146,8 @@ torch::Tensor causal_mask(std::int64_t T, std::int64_t past, torch::Device devic
 // The sliding-window layers' "may attend" mask (B or 1, T, L): `allowed` (all keys when
 // undefined) and key position > query position - window, as transformers'
 // sliding_window_overlay. A cache's column is its position; without one, key l is input l.
-torch::Tensor window_mask(const torch::Tensor& allowed, const torch::Tensor& positions,
-                          bool cached, std::int64_t L, std::int64_t window) {
+torch::Tensor window_mask(const torch::Tensor& allowed, const torch::Tensor& positions, bool cached,
+                          std::int64_t L, std::int64_t window) {
   const auto on = positions.options().dtype(torch::kLong);
   auto query = positions.unsqueeze(2);  // (B, T, 1)
   auto key = cached ? torch::arange(L, on).view({1, 1, L}) : positions.unsqueeze(1);
@@ -188,8 +188,8 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
   torch::Tensor sliding_mask;
   if (config_.sliding_window > 0) {
     const auto L = allowed.defined() ? allowed.size(-1) : past + T;
-    sliding_mask = attention_bias(window_mask(allowed, positions, options.cache != nullptr, L,
-                                              config_.sliding_window));
+    sliding_mask = attention_bias(
+        window_mask(allowed, positions, options.cache != nullptr, L, config_.sliding_window));
   }
 
   auto h = embed_tokens->forward(ids);
@@ -199,10 +199,9 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
     const auto index = static_cast<std::int64_t>(i);
     auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
     auto* rope = config_.layer_uses_rope(index) ? &rotary(index) : nullptr;
-    auto a = layer->self_attn->forward(layer->input_layernorm->forward(h), rope, positions,
-                                       max_position, contiguous_start,
-                                       config_.layer_is_sliding(index) ? sliding_mask : mask,
-                                       options, index, precision);
+    auto a = layer->self_attn->forward(
+        layer->input_layernorm->forward(h), rope, positions, max_position, contiguous_start,
+        config_.layer_is_sliding(index) ? sliding_mask : mask, options, index, precision);
     if (auto* post = layer->attention_output_norm()) a = post->forward(a);
     h = h + a;
     auto m = layer->mlp->forward(layer->mlp_input_norm()->forward(h), precision);

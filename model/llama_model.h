@@ -91,7 +91,9 @@ class LlamaDecoderLayerImpl : public torch::nn::Module {
   RmsNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
   RmsNorm pre_feedforward_layernorm{nullptr}, post_feedforward_layernorm{nullptr};  // sandwich
   // By role, whatever the placement: null where it has none.
-  RmsNormImpl* attention_output_norm() { return sandwich() ? post_attention_layernorm.get() : nullptr; }
+  RmsNormImpl* attention_output_norm() {
+    return sandwich() ? post_attention_layernorm.get() : nullptr;
+  }
   RmsNormImpl* mlp_input_norm() {
     return sandwich() ? pre_feedforward_layernorm.get() : post_attention_layernorm.get();
   }

@@ -29,16 +29,17 @@ void ModelConfig::validate(const std::string& source) const {
   positive("max_position_embeddings", max_position_embeddings);
   if (head_dim == 0 && hidden_size % num_attention_heads != 0)
     config_field_error(source, "num_attention_heads",
-              std::to_string(num_attention_heads) + " heads do not divide hidden_size " +
-                  std::to_string(hidden_size));
+                       std::to_string(num_attention_heads) + " heads do not divide hidden_size " +
+                           std::to_string(hidden_size));
   if (num_attention_heads % num_key_value_heads != 0)
     config_field_error(source, "num_key_value_heads",
-              std::to_string(num_key_value_heads) + " KV heads do not divide " +
-                  std::to_string(num_attention_heads) + " attention heads");
+                       std::to_string(num_key_value_heads) + " KV heads do not divide " +
+                           std::to_string(num_attention_heads) + " attention heads");
   if (effective_head_dim() % 2 != 0)
     config_field_error(source, "head_dim", "rotary embeddings need an even head dimension");
   if (!(rms_norm_eps > 0)) config_field_error(source, "rms_norm_eps", "must be positive");
-  if (!(rope.theta > 0)) config_field_error(source, "rope_parameters", "rope_theta must be positive");
+  if (!(rope.theta > 0))
+    config_field_error(source, "rope_parameters", "rope_theta must be positive");
   try {
     architecture();
   } catch (const std::invalid_argument& e) {
@@ -48,13 +49,13 @@ void ModelConfig::validate(const std::string& source) const {
   if (!sliding_layers.empty() &&
       static_cast<std::int64_t>(sliding_layers.size()) != num_hidden_layers)
     config_field_error(source, "layer_types",
-              std::to_string(sliding_layers.size()) + " entries for " +
-                  std::to_string(num_hidden_layers) + " layers");
+                       std::to_string(sliding_layers.size()) + " entries for " +
+                           std::to_string(num_hidden_layers) + " layers");
 }
 
 double ModelConfig::attention_scale() const {
-  const double d = query_pre_attn_scalar > 0 ? query_pre_attn_scalar
-                                             : static_cast<double>(effective_head_dim());
+  const double d =
+      query_pre_attn_scalar > 0 ? query_pre_attn_scalar : static_cast<double>(effective_head_dim());
   return std::pow(d, -0.5);  // transformers' `scaling`, head_dim**-0.5
 }
 

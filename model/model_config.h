@@ -27,8 +27,8 @@ struct ModelConfig {
   std::int64_t head_dim = 0;              // 0: hidden_size / num_attention_heads
   std::int64_t max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6;
-  RopeParameters rope;        // every layer's, or the global layers' when local_rope
-  RopeParameters rope_local;  // the sliding-window layers' (Architecture::local_rope)
+  RopeParameters rope;               // every layer's, or the global layers' when local_rope
+  RopeParameters rope_local;         // the sliding-window layers' (Architecture::local_rope)
   std::int64_t sliding_window = 0;   // keys within this many positions; 0: no window
   std::vector<bool> sliding_layers;  // per layer: attends through the window
   std::vector<bool> nope_layers;     // per layer: no rotary embedding (empty: every layer rotates)

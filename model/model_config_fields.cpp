@@ -18,9 +18,7 @@ using nlohmann::json;
   config_field_error(source, field, what);
 }
 
-bool present(const json& j, const char* field) {
-  return j.contains(field) && !j[field].is_null();
-}
+bool present(const json& j, const char* field) { return j.contains(field) && !j[field].is_null(); }
 
 template <typename T>
 void read_number(const json& j, const char* field, T& out, const std::string& source) {
@@ -75,7 +73,8 @@ void read_rope(const json& j, ModelConfig& c, const std::string& source) {
   const auto max_pos = c.max_position_embeddings;
   if (present(j, "rope_parameters")) {
     const json& p = j["rope_parameters"];
-    if (local && p.is_object() && (p.contains("full_attention") || p.contains("sliding_attention"))) {
+    if (local && p.is_object() &&
+        (p.contains("full_attention") || p.contains("sliding_attention"))) {
       c.rope = parse_rope_parameters(p.value("full_attention", json()), theta, max_pos, source,
                                      "rope_parameters.full_attention");
       c.rope_local = parse_rope_parameters(p.value("sliding_attention", json()), local_theta,
@@ -87,7 +86,8 @@ void read_rope(const json& j, ModelConfig& c, const std::string& source) {
     c.rope = parse_rope_parameters(j.value("rope_scaling", json()), theta, max_pos, source,
                                    "rope_scaling");
   }
-  c.rope_local = parse_rope_parameters(json(), local_theta, max_pos, source, "rope_local_base_freq");
+  c.rope_local =
+      parse_rope_parameters(json(), local_theta, max_pos, source, "rope_local_base_freq");
 }
 
 std::vector<bool> read_layer_types(const json& j, std::int64_t layers, const std::string& source) {
@@ -103,8 +103,9 @@ std::vector<bool> read_layer_types(const json& j, std::int64_t layers, const std
                 "entry " + t.dump() + " is not \"full_attention\" or \"sliding_attention\"");
   }
   if (static_cast<std::int64_t>(sliding.size()) != layers)
-    bad_field(source, "layer_types",
-              std::to_string(sliding.size()) + " entries for " + std::to_string(layers) + " layers");
+    bad_field(
+        source, "layer_types",
+        std::to_string(sliding.size()) + " entries for " + std::to_string(layers) + " layers");
   return sliding;
 }
 
@@ -217,7 +218,8 @@ void write_attention_layout(const ModelConfig& c, json& j) {
         c.final_logit_softcapping > 0 ? json(c.final_logit_softcapping) : json(nullptr);
   if (arch.nope_layers) {
     json rope = json::array();
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) rope.push_back(c.layer_uses_rope(i) ? 1 : 0);
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
+      rope.push_back(c.layer_uses_rope(i) ? 1 : 0);
     j["no_rope_layers"] = rope;
     j.erase("no_rope_layer_interval");
   }

@@ -23,9 +23,11 @@ torch::Tensor llama3_inv_freq(const RopeParameters& r, const torch::Tensor& inv_
   const double high_freq_wavelen = old_context / r.high_freq_factor;
   auto wavelen = (2 * M_PI) / inv_freq;
   auto scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / r.factor, inv_freq);
-  auto smooth = (old_context / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+  auto smooth =
+      (old_context / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
   auto smoothed = (1 - smooth) * scaled / r.factor + smooth * scaled;
-  auto medium = (wavelen < high_freq_wavelen).logical_not() * (wavelen > low_freq_wavelen).logical_not();
+  auto medium =
+      (wavelen < high_freq_wavelen).logical_not() * (wavelen > low_freq_wavelen).logical_not();
   return torch::where(medium, smoothed, scaled);
 }
 
@@ -43,7 +45,8 @@ RopeFrequencies yarn(const RopeParameters& r, std::int64_t dim) {
   if (r.attention_factor > 0)
     out.attention_factor = r.attention_factor;
   else if (r.mscale > 0 && r.mscale_all_dim > 0)
-    out.attention_factor = yarn_mscale(r.factor, r.mscale) / yarn_mscale(r.factor, r.mscale_all_dim);
+    out.attention_factor =
+        yarn_mscale(r.factor, r.mscale) / yarn_mscale(r.factor, r.mscale_all_dim);
   else
     out.attention_factor = yarn_mscale(r.factor, 1.0);
   auto pos_freqs = torch::pow(r.theta, torch::arange(0, dim, 2).to(torch::kFloat32) / dim);
@@ -70,7 +73,8 @@ RopeFrequencies yarn(const RopeParameters& r, std::int64_t dim) {
 RopeFrequencies rope_frequencies(const RopeParameters& r, std::int64_t head_dim,
                                  std::int64_t /*max_position_embeddings*/) {
   torch::NoGradGuard no_grad;
-  const auto dim = static_cast<std::int64_t>(static_cast<double>(head_dim) * r.partial_rotary_factor);
+  const auto dim =
+      static_cast<std::int64_t>(static_cast<double>(head_dim) * r.partial_rotary_factor);
   if (r.type == "yarn") return yarn(r, dim);
   RopeFrequencies out;
   out.inv_freq = default_inv_freq(r.theta, dim);

@@ -24,14 +24,14 @@ const std::map<std::string, std::set<std::string>>& keys_by_type() {
       {"llama3",
        {"factor", "original_max_position_embeddings", "low_freq_factor", "high_freq_factor"}},
       {"yarn",
-       {"factor", "original_max_position_embeddings", "attention_factor", "beta_fast",
-        "beta_slow", "mscale", "mscale_all_dim", "truncate"}},
+       {"factor", "original_max_position_embeddings", "attention_factor", "beta_fast", "beta_slow",
+        "mscale", "mscale_all_dim", "truncate"}},
   };
   return keys;
 }
 
-double number(const json& node, const std::string& key, double fallback,
-              const std::string& source, const std::string& field) {
+double number(const json& node, const std::string& key, double fallback, const std::string& source,
+              const std::string& field) {
   if (!node.contains(key) || node[key].is_null()) return fallback;
   if (!node[key].is_number()) refuse(source, field + "." + key, "expected a number");
   return node[key].get<double>();
@@ -73,7 +73,8 @@ RopeParameters parse_rope_parameters(const json& node, double theta,
   r.theta = number(node, "rope_theta", theta, source, field);
   r.partial_rotary_factor = number(node, "partial_rotary_factor", 1.0, source, field);
   if (r.partial_rotary_factor != 1.0)
-    refuse(source, field + ".partial_rotary_factor", "partial rotary embeddings are not supported yet");
+    refuse(source, field + ".partial_rotary_factor",
+           "partial rotary embeddings are not supported yet");
   if (type == "default") return r;
   r.factor = number(node, "factor", type == "yarn" ? 0.0 : 1.0, source, field);
   r.original_max_position_embeddings = static_cast<std::int64_t>(

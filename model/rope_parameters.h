@@ -18,13 +18,13 @@ struct RopeParameters {
   std::string type = "default";  // default | linear | llama3 | yarn
   double theta = 10000.0;
   double factor = 1.0;
-  std::int64_t original_max_position_embeddings = 0;  // llama3, yarn
+  std::int64_t original_max_position_embeddings = 0;     // llama3, yarn
   double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
   double beta_fast = 32.0, beta_slow = 1.0;              // yarn
   double attention_factor = 0.0;                         // yarn; 0: from factor (and mscales)
   double mscale = 0.0, mscale_all_dim = 0.0;             // yarn
   bool truncate = true;                                  // yarn
-  double partial_rotary_factor = 1.0;  // share of head channels rotated
+  double partial_rotary_factor = 1.0;                    // share of head channels rotated
 
   bool operator==(const RopeParameters& o) const;
 };

@@ -109,8 +109,9 @@ void check_within_context(std::int64_t& max_seq_len, bool asked, const LoadedMod
   if (!asked) max_seq_len = std::min(max_seq_len, context);
   if (max_seq_len > context)
     throw std::invalid_argument("config key \"max_seq_len\": " + std::to_string(max_seq_len) +
-                                " is longer than the model's context of " + std::to_string(context) +
-                                " tokens (" + m.dir + "/config.json max_position_embeddings)");
+                                " is longer than the model's context of " +
+                                std::to_string(context) + " tokens (" + m.dir +
+                                "/config.json max_position_embeddings)");
 }
 
 // Embeddings grown for added chat tokens must be trained and saved with the adapter.

@@ -26,10 +26,10 @@ const Architecture& gemma3_text() {
     x.local_rope = true;
     x.query_pre_attn_scalar = true;
     x.final_logit_softcapping = true;
-    x.extra_fields = {"sliding_window", "sliding_window_pattern", "layer_types",
-                      "query_pre_attn_scalar", "final_logit_softcapping",
-                      "attn_logit_softcapping", "rope_local_base_freq",
-                      "use_bidirectional_attention", "attention_bias"};
+    x.extra_fields = {
+        "sliding_window",        "sliding_window_pattern",      "layer_types",
+        "query_pre_attn_scalar", "final_logit_softcapping",     "attn_logit_softcapping",
+        "rope_local_base_freq",  "use_bidirectional_attention", "attention_bias"};
     return x;
   }();
   return a;

@@ -17,8 +17,9 @@ const Architecture& smollm3() {
     x.output_bias = true;
     x.nope_layers = true;
     x.windows = WindowSource::kUseSlidingFlag;
-    x.extra_fields = {"attention_bias", "mlp_bias", "no_rope_layers", "no_rope_layer_interval",
-                      "use_sliding_window", "sliding_window", "layer_types"};
+    x.extra_fields = {
+        "attention_bias",     "mlp_bias",       "no_rope_layers", "no_rope_layer_interval",
+        "use_sliding_window", "sliding_window", "layer_types"};
     return x;
   }();
   return a;

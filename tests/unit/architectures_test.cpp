@@ -20,9 +20,16 @@
 namespace chosei {
 namespace {
 
-const std::vector<std::string> kCases = {
-    "llama",   "llama_rope_llama3", "llama_rope_linear", "llama_rope_yarn", "mistral_window",
-    "qwen2",   "qwen2_window",      "qwen3",             "gemma3_text",     "smollm3_nope"};
+const std::vector<std::string> kCases = {"llama",
+                                         "llama_rope_llama3",
+                                         "llama_rope_linear",
+                                         "llama_rope_yarn",
+                                         "mistral_window",
+                                         "qwen2",
+                                         "qwen2_window",
+                                         "qwen3",
+                                         "gemma3_text",
+                                         "smollm3_nope"};
 
 std::string reference_models() {
   static const std::string dir = [] {
@@ -105,7 +112,8 @@ TEST_P(TransformersArchitecture, KvCacheAndDecodeEngineMatchTransformers) {
     q.model->decode_with(type);
     const auto got = cached_logprobs(q.model, ref_["ids"]);
     const double mean = (got - ref_["logprobs"]).abs().mean().item<double>();
-    const double top1 = got.argmax(-1).eq(ref_["logprobs"].argmax(-1)).to(torch::kFloat64).mean().item<double>();
+    const double top1 =
+        got.argmax(-1).eq(ref_["logprobs"].argmax(-1)).to(torch::kFloat64).mean().item<double>();
     std::cout << GetParam() << ": decode engine " << weight_type_name(type) << " mean |dlogp| "
               << mean << ", max " << max_difference(got, ref_["logprobs"]) << ", top-1 agreement "
               << top1 << "\n";

@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <iostream>
-#include <cmath>
 #include <map>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "base/atomic_file.h"
 #include "base/sha256.h"
@@ -23,7 +23,9 @@
 namespace chosei {
 namespace {
 
-std::string reference_script() { return test::source_dir() + "/tests/reference/ggml_blocks_reference.py"; }
+std::string reference_script() {
+  return test::source_dir() + "/tests/reference/ggml_blocks_reference.py";
+}
 
 // The first differing value, or "" when the two are the same bits.
 std::string first_difference(const std::vector<float>& got, const std::vector<float>& expected) {
@@ -119,7 +121,8 @@ TEST(GgmlTypes, KQuantizersRoundTripWithinTheirError) {
   for (auto& v : x) v = normal(rng) * 0.02f;
   std::fill(x.begin(), x.begin() + 256, 0.0f);  // an all-zero super-block
   double previous = 1.0;
-  for (auto [type, bound] : {std::pair{GgmlType::Q4_K, 0.12}, {GgmlType::Q5_K, 0.06}, {GgmlType::Q6_K, 0.03}}) {
+  for (auto [type, bound] :
+       {std::pair{GgmlType::Q4_K, 0.12}, {GgmlType::Q5_K, 0.06}, {GgmlType::Q6_K, 0.03}}) {
     const auto bytes = encode_ggml(x, type);
     const auto back = decode_ggml(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                   static_cast<std::int64_t>(x.size()), type);
@@ -141,8 +144,8 @@ void expect_every_tensor_as_gguf_dequantizes_it(const std::string& model) {
   CHOSEI_REQUIRE_REFERENCE_ENV(python);
   CHOSEI_REQUIRE_MODEL(path, model);
   std::string log;
-  const auto dir = test::cached_reference_dir(
-      python + " " + reference_script() + " hashes " + path, {reference_script(), path}, &log);
+  const auto dir = test::cached_reference_dir(python + " " + reference_script() + " hashes " + path,
+                                              {reference_script(), path}, &log);
   ASSERT_FALSE(dir.empty()) << log;
   const auto expected = nlohmann::json::parse(read_file(dir + "/hashes.json"));
   GgufReader file(path);
@@ -155,7 +158,8 @@ void expect_every_tensor_as_gguf_dequantizes_it(const std::string& model) {
     EXPECT_EQ(hash, expected.at(t.name).at(1).get<std::string>()) << t.name;
     ++types[ggml_type_name(t.type)];
   }
-  for (const auto& [name, count] : types) std::cout << "  " << name << ": " << count << " tensors\n";
+  for (const auto& [name, count] : types)
+    std::cout << "  " << name << ": " << count << " tensors\n";
 }
 
 TEST(GgmlTypes, EveryTensorOfSmolLm2Q4_1DequantizesAsTheGgufPackage) {

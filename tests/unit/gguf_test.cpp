@@ -172,10 +172,16 @@ TEST(Gguf, TruncatedAndHostileFilesAreRefusedNamingThePath) {
 }
 
 TEST(Gguf, TensorNamesAreLlamaCppsAndUnknownOnesAreNotExported) {
-  EXPECT_EQ(gguf_tensor_name("model.embed_tokens.weight", architecture_for_model_type("llama")), "token_embd.weight");
-  EXPECT_EQ(gguf_tensor_name("model.layers.12.self_attn.k_proj.bias", architecture_for_model_type("llama")), "blk.12.attn_k.bias");
-  EXPECT_EQ(gguf_tensor_name("model.layers.0.mlp.down_proj.weight", architecture_for_model_type("llama")), "blk.0.ffn_down.weight");
-  EXPECT_EQ(gguf_tensor_name("model.layers.3.post_attention_layernorm.weight", architecture_for_model_type("llama")),
+  EXPECT_EQ(gguf_tensor_name("model.embed_tokens.weight", architecture_for_model_type("llama")),
+            "token_embd.weight");
+  EXPECT_EQ(gguf_tensor_name("model.layers.12.self_attn.k_proj.bias",
+                             architecture_for_model_type("llama")),
+            "blk.12.attn_k.bias");
+  EXPECT_EQ(
+      gguf_tensor_name("model.layers.0.mlp.down_proj.weight", architecture_for_model_type("llama")),
+      "blk.0.ffn_down.weight");
+  EXPECT_EQ(gguf_tensor_name("model.layers.3.post_attention_layernorm.weight",
+                             architecture_for_model_type("llama")),
             "blk.3.ffn_norm.weight");
   EXPECT_EQ(gguf_tensor_name("score.weight", architecture_for_model_type("llama")), "");
   EXPECT_EQ(gguf_architecture("mistral"), "llama");

@@ -37,9 +37,9 @@ class RealGguf : public ::testing::TestWithParam<RealModel> {
     std::string real;
     if (!GetParam().tokenizer.empty()) real = test::model_path(GetParam().tokenizer);
     std::string log;
-    reference_ = test::cached_reference_dir(
-        test::reference_env_python() + " " + script + " " + gguf_ + " " + (real.empty() ? "-" : real),
-        {script, gguf_}, &log);
+    reference_ = test::cached_reference_dir(test::reference_env_python() + " " + script + " " +
+                                                gguf_ + " " + (real.empty() ? "-" : real),
+                                            {script, gguf_}, &log);
     ASSERT_FALSE(reference_.empty()) << log;
     model_dir_ = test::temp_dir("real_" + GetParam().file);
     import_gguf(gguf_, model_dir_);
@@ -96,7 +96,8 @@ TEST_P(RealGguf, GreedyContinuationEqualsTransformers) {
   }
   EXPECT_EQ(got, std::vector<std::int64_t>(expected.data_ptr<std::int64_t>(),
                                            expected.data_ptr<std::int64_t>() + expected.size(1)));
-  std::cout << GetParam().file << " greedy: " << m.tokenizer.tokenizer->decode(std::vector<TokenId>(got.begin(), got.end())) << "\n";
+  std::cout << GetParam().file << " greedy: "
+            << m.tokenizer.tokenizer->decode(std::vector<TokenId>(got.begin(), got.end())) << "\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(

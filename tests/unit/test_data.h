@@ -38,11 +38,11 @@ std::string model_path(const std::string& relative);
   const std::string var = ::chosei::test::data_path(relative); \
   if (var.empty()) GTEST_SKIP() << "test data " << (relative) << " not found (set CHOSEI_TEST_DATA)"
 
-#define CHOSEI_REQUIRE_REFERENCE_ENV(var)                        \
+#define CHOSEI_REQUIRE_REFERENCE_ENV(var)                         \
   const std::string var = ::chosei::test::reference_env_python(); \
   if (var.empty()) GTEST_SKIP() << "the reference environment is not installed (scripts/setup)"
 
-#define CHOSEI_REQUIRE_MODEL(var, relative)                       \
+#define CHOSEI_REQUIRE_MODEL(var, relative)                     \
   const std::string var = ::chosei::test::model_path(relative); \
-  if (var.empty())                                                \
+  if (var.empty())                                              \
   GTEST_SKIP() << "models cache: " << (relative) << " not found (scripts/setup, CHOSEI_MODELS)"
