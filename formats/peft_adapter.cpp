@@ -48,6 +48,21 @@ void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const L
   write_file_atomic((fs::path(dir) / "adapter_config.json").string(), j.dump(2) + "\n");
 }
 
+// Variants that change the update (DoRA, rsLoRA's scale, per-module ranks, trained biases,
+// a subset of layers) are refused by name rather than loaded as plain LoRA.
+void refuse_unsupported_lora_fields(const json& j, const std::string& source) {
+  auto set = [&](const char* key) {
+    if (!j.contains(key) || j[key].is_null()) return false;
+    const auto& v = j[key];
+    return v.is_boolean() ? v.get<bool>() : v.is_object() || v.is_array() ? !v.empty() : true;
+  };
+  for (const char* key : {"use_dora", "use_rslora", "rank_pattern", "alpha_pattern",
+                          "layers_to_transform", "target_parameters", "trainable_token_indices"})
+    if (set(key)) throw std::runtime_error(source + ": field \"" + key + "\" is not supported");
+  if (j.contains("bias") && j["bias"].is_string() && j["bias"] != "none")
+    throw std::runtime_error(source + ": field \"bias\": only \"none\" is supported");
+}
+
 LoraConfig read_lora_config(const std::string& dir) {
   const auto config_path = (fs::path(dir) / "adapter_config.json").string();
   auto j = json::parse(read_file(config_path), nullptr, false);
@@ -63,8 +78,13 @@ LoraConfig read_lora_config(const std::string& dir) {
     c.target_modules = j["target_modules"].get<std::vector<std::string>>();
   if (j.contains("modules_to_save") && j["modules_to_save"].is_array())
     c.modules_to_save = j["modules_to_save"].get<std::vector<std::string>>();
-  c.base_model = j.value("base_model_name_or_path", "");
-  c.task_type = j.value("task_type", "CAUSAL_LM");
+  // Current PEFT writes null for what is unset.
+  auto text = [&](const char* key, const std::string& fallback) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
+  };
+  c.base_model = text("base_model_name_or_path", "");
+  c.task_type = text("task_type", "CAUSAL_LM");
+  refuse_unsupported_lora_fields(j, config_path);
   return c;
 }
 

@@ -10,6 +10,9 @@ into OUT_DIR/NAME, and OUT_DIR/NAME/reference.safetensors holding
   greedy     (1, P + N) int64 transformers' greedy continuation of ids[:, :P]
   loss       ()   fp32       mean next-token cross-entropy over ids
   grad.NAME  the loss's gradient for a few parameters
+and a PEFT LoRA adapter on every projection (random A and B, so that it changes the model)
+saved in OUT_DIR/NAME/adapter, with `lora_loss` and `lora_grad.NAME` (the adapter's
+gradients, PEFT's names without ".default") in OUT_DIR/NAME/adapter/reference.safetensors.
 Run with the reference environment's Python (scripts/setup).
 """
 
@@ -93,13 +96,49 @@ def reference(model, name):
     return {k: v.contiguous() for k, v in out.items()}
 
 
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+LORA_GRADIENTS = ["model.layers.0.self_attn.q_proj.lora_A.weight",
+                  "model.layers.1.mlp.down_proj.lora_B.weight",
+                  "model.layers.0.self_attn.v_proj.lora_B.weight"]
+
+
+def lora_reference(model, ids, target):
+    from peft import LoraConfig, get_peft_model
+    model.zero_grad()
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0,
+                                                  target_modules=LORA_TARGETS))
+    torch.manual_seed(11)
+    with torch.no_grad():
+        for name, p in peft_model.named_parameters():
+            if "lora_" in name:
+                p.normal_(0, 0.1)
+    peft_model.train()
+    loss = peft_model(input_ids=ids, labels=ids).loss
+    loss.backward()
+    out = {"lora_loss": loss.detach().reshape(())}
+    params = {n.replace("base_model.model.", "").replace(".default", ""): p
+              for n, p in peft_model.named_parameters()}
+    for g in LORA_GRADIENTS:
+        out["lora_grad." + g] = params[g].grad.detach().clone().contiguous()
+    peft_model.save_pretrained(target)
+    config_path = os.path.join(target, "adapter_config.json")
+    with open(config_path) as f:
+        config = json.load(f)
+    config["base_model_name_or_path"] = os.path.dirname(target)  # the model saved beside it
+    with open(config_path, "w") as f:
+        json.dump(config, f)
+    save_file(out, os.path.join(target, "reference.safetensors"))
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, (model_type, extra) in CASES.items():
         model = build(name, model_type, extra)
         target = os.path.join(out_dir, name)
         model.save_pretrained(target)
-        save_file(reference(model, name), os.path.join(target, "reference.safetensors"))
+        ref = reference(model, name)
+        save_file(ref, os.path.join(target, "reference.safetensors"))
+        lora_reference(model, ref["ids"], os.path.join(target, "adapter"))
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump(sorted(CASES), f)
 

@@ -164,6 +164,35 @@ TEST_P(TransformersArchitecture, TrainingLossAndGradientsWithin1e4) {
   EXPECT_GE(checked, 3);
 }
 
+// A PEFT LoRA adapter on every projection, saved by peft itself: chosei's loss and the
+// adapter's gradients equal PEFT's.
+TEST_P(TransformersArchitecture, LoraLossAndGradientsMatchPeftWithin1e4) {
+  auto m = load_model_with_adapter(dir_, dir_ + "/adapter", /*require_tokenizer=*/false);
+  SafetensorsReader reader(dir_ + "/adapter/reference.safetensors");
+  for (auto& p : m.model->named_parameters())  // loaded for inference: train the adapter
+    p.value().set_requires_grad(p.key().find("lora_") != std::string::npos);
+  m.model->train();
+  const auto& ids = ref_["ids"];
+  auto logits = m.model->forward(ids);
+  auto loss = torch::nn::functional::cross_entropy(
+      logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, logits.size(-1)}),
+      ids.narrow(1, 1, ids.size(1) - 1).reshape(-1));
+  loss.backward();
+  EXPECT_NEAR(loss.item<double>(), tensor_from_view(reader.tensor("lora_loss")).item<double>(),
+              1e-4);
+  auto params = m.model->named_parameters();
+  int checked = 0;
+  for (const auto& view : reader.tensors()) {
+    if (view.name.rfind("lora_grad.", 0) != 0) continue;
+    const auto* p = params.find(view.name.substr(10));
+    ASSERT_NE(p, nullptr) << view.name;
+    ASSERT_TRUE(p->grad().defined()) << view.name;
+    EXPECT_LT(max_difference(p->grad(), tensor_from_view(view)), 1e-4) << view.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3);
+}
+
 TEST_P(TransformersArchitecture, ConfigWrittenAgainReadsTheSame) {
   auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
   const auto& c = m.model->config();
