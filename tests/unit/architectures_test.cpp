@@ -71,6 +71,18 @@ torch::Tensor cached_logprobs(LlamaForCausalLM& model, const torch::Tensor& ids)
   return torch::log_softmax(torch::cat(steps, 1), -1);
 }
 
+// Mean next-token cross-entropy over ids in training mode (transformers' labels=ids loss),
+// its gradients left on the parameters.
+double next_token_loss_backward(LlamaForCausalLM& model, const torch::Tensor& ids) {
+  model->train();
+  auto logits = model->forward(ids);
+  auto loss = torch::nn::functional::cross_entropy(
+      logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, logits.size(-1)}),
+      ids.narrow(1, 1, ids.size(1) - 1).reshape(-1));
+  loss.backward();
+  return loss.item<double>();
+}
+
 class TransformersArchitecture : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -144,14 +156,8 @@ TEST_P(TransformersArchitecture, GreedyContinuationEqualsTransformers) {
 
 TEST_P(TransformersArchitecture, TrainingLossAndGradientsWithin1e4) {
   auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
-  m.model->train();
-  const auto& ids = ref_["ids"];
-  auto logits = m.model->forward(ids);
-  auto loss = torch::nn::functional::cross_entropy(
-      logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, logits.size(-1)}),
-      ids.narrow(1, 1, ids.size(1) - 1).reshape(-1));
-  loss.backward();
-  EXPECT_NEAR(loss.item<double>(), ref_["loss"].item<double>(), 1e-4);
+  const auto loss = next_token_loss_backward(m.model, ref_["ids"]);
+  EXPECT_NEAR(loss, ref_["loss"].item<double>(), 1e-4);
   auto params = m.model->named_parameters();
   int checked = 0;
   for (const auto& [name, grad] : ref_.tensors) {
@@ -171,15 +177,8 @@ TEST_P(TransformersArchitecture, LoraLossAndGradientsMatchPeftWithin1e4) {
   SafetensorsReader reader(dir_ + "/adapter/reference.safetensors");
   for (auto& p : m.model->named_parameters())  // loaded for inference: train the adapter
     p.value().set_requires_grad(p.key().find("lora_") != std::string::npos);
-  m.model->train();
-  const auto& ids = ref_["ids"];
-  auto logits = m.model->forward(ids);
-  auto loss = torch::nn::functional::cross_entropy(
-      logits.narrow(1, 0, ids.size(1) - 1).reshape({-1, logits.size(-1)}),
-      ids.narrow(1, 1, ids.size(1) - 1).reshape(-1));
-  loss.backward();
-  EXPECT_NEAR(loss.item<double>(), tensor_from_view(reader.tensor("lora_loss")).item<double>(),
-              1e-4);
+  const auto loss = next_token_loss_backward(m.model, ref_["ids"]);
+  EXPECT_NEAR(loss, tensor_from_view(reader.tensor("lora_loss")).item<double>(), 1e-4);
   auto params = m.model->named_parameters();
   int checked = 0;
   for (const auto& view : reader.tensors()) {
