@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "formats/gguf_layer_layout.h"
 #include "formats/gguf_quantize.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_rope_scaling.h"
@@ -57,30 +58,8 @@ void write_architecture(GgufWriter& w, const std::string& arch, const ModelConfi
 
 // What llama.cpp would run differently from the config, refused before anything is written.
 void check_exportable(const ModelConfig& c) {
+  check_llama_cpp_layout(c);
   const Architecture& a = c.architecture();
-  if (a.windows == WindowSource::kLayerPattern && c.sliding_window > 0)
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
-      if (c.layer_is_sliding(i) != ((i + 1) % 6 != 0))
-        throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
-                                    " with every sixth layer global; layer_types differ at layer " +
-                                    std::to_string(i));
-  if (a.local_rope && c.rope_local.theta != 10000.0)
-    throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
-                                " local layers use RoPE base 10000, not " +
-                                std::to_string(c.rope_local.theta));
-  if (a.query_pre_attn_scalar &&
-      c.query_pre_attn_scalar != static_cast<double>(c.effective_head_dim()) &&
-      c.num_hidden_layers != 62)
-    throw std::invalid_argument("GGUF export: llama.cpp scales " + a.gguf_name +
-                                " scores by head_dim^-1/2; query_pre_attn_scalar is " +
-                                std::to_string(c.query_pre_attn_scalar));
-  if (a.nope_layers)
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i)
-      if (c.layer_uses_rope(i) != ((i + 1) % 4 != 0))
-        throw std::invalid_argument("GGUF export: llama.cpp runs " + a.gguf_name +
-                                    " with every fourth layer without RoPE; no_rope_layers "
-                                    "differ at layer " +
-                                    std::to_string(i));
   if (c.final_logit_softcapping > 0)
     throw std::invalid_argument("GGUF export: llama.cpp's " + a.gguf_name +
                                 " applies no final logit soft-capping");
@@ -89,7 +68,17 @@ void check_exportable(const ModelConfig& c) {
                                 " without a sliding window (use_sliding_window is set)");
 }
 
-GgmlType single_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary);
+GgmlType single_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
+  if (t.dim() == 1) return GgmlType::F32;
+  const auto block = ggml_type_traits(wanted).block_size;
+  if (block == 1) return wanted;
+  if (t.size(-1) % block == 0) {
+    ++summary.quantized;
+    return wanted;
+  }
+  ++summary.kept_f16;
+  return GgmlType::F16;
+}
 
 // llama-quantize's use_more_bits: the first and last eighth of the layers and every third
 // between them get more bits.
@@ -137,18 +126,6 @@ GgmlType matrix_type(const GgufExportOptions& options, const std::string& name,
     return type;
   }
   return single_type(options.type, t, summary);
-}
-
-GgmlType single_type(GgmlType wanted, const torch::Tensor& t, GgufExportSummary& summary) {
-  if (t.dim() == 1) return GgmlType::F32;
-  const auto block = ggml_type_traits(wanted).block_size;
-  if (block == 1) return wanted;
-  if (t.size(-1) % block == 0) {
-    ++summary.quantized;
-    return wanted;
-  }
-  ++summary.kept_f16;
-  return GgmlType::F16;
 }
 
 // The model's own template; else the one chosei would use, when the tokenizer has its

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "formats/gguf_export.h"
+#include "formats/gguf_layer_layout.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_rope_scaling.h"
 #include "formats/gguf_tensor_names.h"
@@ -62,7 +63,6 @@ const std::set<std::string>& read_keys() {
                                              "rope.scaling.factor",
                                              "rope.scaling.original_context_length",
                                              "rope.scaling.attn_factor",
-                                             "rope.scaling.yarn_log_multiplier",
                                              "rope.scaling.finetuned",
                                              "expert_count",
                                              "expert_used_count"};
@@ -91,22 +91,8 @@ void read_attention_layout(const GgufReader& r, const std::string& arch, ModelCo
                                ".attention.sliding_window is not read for " + a.model_type);
     c.sliding_window =
         static_cast<std::int64_t>(window->as_uint(arch + ".attention.sliding_window"));
-    // llama.cpp's Gemma 3: every sixth layer global (its swa pattern), as transformers'
-    // default layer_types.
-    c.sliding_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), true);
-    if (a.windows == WindowSource::kLayerPattern)
-      for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) c.sliding_layers[i] = (i + 1) % 6 != 0;
   }
-  if (a.nope_layers) {  // llama.cpp's SmolLM3: every fourth layer without RoPE
-    c.nope_layers.assign(static_cast<std::size_t>(c.num_hidden_layers), false);
-    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) c.nope_layers[i] = (i + 1) % 4 == 0;
-  }
-  if (a.query_pre_attn_scalar) {
-    // llama.cpp scales Gemma 3's scores by key_length^-1/2, but 27B's (62 layers) by
-    // (hidden / heads)^-1/2: what each checkpoint's query_pre_attn_scalar says.
-    c.query_pre_attn_scalar = static_cast<double>(
-        c.num_hidden_layers == 62 ? c.hidden_size / c.num_attention_heads : c.effective_head_dim());
-  }
+  apply_llama_cpp_layout(c);
 }
 
 ModelConfig config_from(const GgufReader& r, const std::string& arch, const GgufVocabulary& v) {
@@ -130,7 +116,6 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
   c.rms_norm_eps = shortest_decimal(f("attention.layer_norm_rms_epsilon", 1e-5));
   const bool local = c.architecture().local_rope;
   c.rope.theta = shortest_decimal(f("rope.freq_base", local ? 1000000.0 : 10000.0));
-  c.rope_local.theta = 10000.0;  // llama.cpp's Gemma 3 local layers
   if (r.find(arch + ".attention.key_length")) {
     const auto head_dim = u("attention.key_length");
     if (head_dim != c.hidden_size / c.num_attention_heads) c.head_dim = head_dim;

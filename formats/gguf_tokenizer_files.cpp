@@ -170,7 +170,7 @@ void write_tokenizer_files(const GgufVocabulary& v, const std::string& dir) {
     write_tokenizer_json(v, dir);
   else if (v.model == "llama") {
     // tokenizer.json is what chosei and transformers load (control tokens matched in text);
-    // tokenizer.model keeps the pieces' scores for SentencePiece and a later export.
+    // tokenizer.model keeps the pieces' own scores for SentencePiece users.
     write_file_atomic((fs::path(dir) / "tokenizer.json").string(),
                       sentencepiece_bpe_json(v).dump(2) + "\n");
     write_file_atomic((fs::path(dir) / "tokenizer.model").string(), sentencepiece_model_bytes(v));

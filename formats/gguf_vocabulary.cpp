@@ -176,13 +176,6 @@ const std::map<std::string, std::string>& gguf_split_pre_tokenizers() {
 }
 
 GgufVocabulary read_gguf_vocabulary(const std::string& dir, std::int64_t rows) {
-  // A SentencePiece model keeps the pieces' own scores (a GGUF import writes it beside the
-  // tokenizer.json it converts to).
-  if (fs::exists(fs::path(dir) / "tokenizer.model") &&
-      fs::exists(fs::path(dir) / "tokenizer.json") &&
-      json::parse(read_file((fs::path(dir) / "tokenizer.json").string()))["model"].value(
-          "byte_fallback", false))
-    return from_sentencepiece((fs::path(dir) / "tokenizer.model").string(), rows);
   if (fs::exists(fs::path(dir) / "tokenizer.json"))
     return from_tokenizer_json((fs::path(dir) / "tokenizer.json").string(), rows);
   if (fs::exists(fs::path(dir) / "tokenizer.model"))

@@ -36,6 +36,12 @@ struct Architecture {
   bool gguf_interleaved_rope = false;
   // Every norm weight is stored +1 in GGUF (llama.cpp's converter adds Gemma's offset).
   bool gguf_norms_plus_one = false;
+  // What llama.cpp fixes for the family instead of reading it from the file: every Nth
+  // layer global among sliding ones (0: the window, if any, on every layer), every Nth layer
+  // without RoPE, the sliding layers' RoPE base (0: the global one).
+  std::int64_t gguf_global_every = 0;
+  std::int64_t gguf_nope_every = 0;
+  double gguf_local_rope_theta = 0;
 
   bool attention_bias = false;        // q/k/v biases when the config says nothing
   bool attention_bias_fixed = false;  // the config cannot turn them off (Qwen2)

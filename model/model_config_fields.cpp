@@ -1,5 +1,6 @@
 #include "model/model_config_fields.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace chosei {
@@ -212,7 +213,11 @@ void write_attention_layout(const ModelConfig& c, json& j) {
                             {"sliding_attention", rope_parameters_json(c.rope_local)}};
   else
     j["rope_parameters"] = rope_parameters_json(c.rope);
-  if (arch.query_pre_attn_scalar) j["query_pre_attn_scalar"] = c.query_pre_attn_scalar;
+  // transformers' Gemma3TextConfig types it int: 256, not 256.0.
+  if (arch.query_pre_attn_scalar) {
+    const double q = c.query_pre_attn_scalar;
+    j["query_pre_attn_scalar"] = q == std::floor(q) ? json(static_cast<std::int64_t>(q)) : json(q);
+  }
   if (arch.final_logit_softcapping)
     j["final_logit_softcapping"] =
         c.final_logit_softcapping > 0 ? json(c.final_logit_softcapping) : json(nullptr);

@@ -64,9 +64,9 @@ void BpeModel::initial_symbols(std::string_view word, std::vector<TokenId>& symb
         continue;
       }
     }
-    if (unk_id_ < 0)
-      throw std::runtime_error("BPE: character \"" + ch +
-                               "\" is not in the vocabulary and there is no unk token");
+    // Without an unk token HF tokenizers drops the character (SmolLM2's byte-level vocabulary
+    // lacks a few control bytes): text a user types must not stop a server.
+    if (unk_id_ < 0) continue;
     if (!(options_.fuse_unk && last_unk)) symbols.push_back(unk_id_);
     last_unk = true;
   }

@@ -94,15 +94,17 @@ std::vector<std::string> byte_level(const std::string& s, const json& node) {
   return words;
 }
 
+// HF's Digits splits on Rust's char::is_numeric: every \p{N} code point ("½", "٣"), not
+// only ASCII 0-9.
 std::vector<std::string> digits(const std::string& s, bool individual) {
   std::vector<std::string> out;
   std::string cur;
   int cur_kind = -1;  // 1 digit, 0 other
-  for (char c : s) {
-    int kind = (c >= '0' && c <= '9') ? 1 : 0;
+  for (const auto& c : decode_utf8(s)) {
+    const int kind = is_number(c.cp) ? 1 : 0;
     if (!cur.empty() && (kind != cur_kind || (kind == 1 && individual)))
       out.push_back(cur), cur.clear();
-    cur += c;
+    cur.append(s, c.offset, c.length);
     cur_kind = kind;
   }
   if (!cur.empty()) out.push_back(cur);

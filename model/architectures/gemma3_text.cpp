@@ -16,6 +16,8 @@ const Architecture& gemma3_text() {
     x.classifier_class = "Gemma3TextForSequenceClassification";
     x.gguf_name = "gemma3";
     x.gguf_norms_plus_one = true;
+    x.gguf_global_every = 6;
+    x.gguf_local_rope_theta = 10000.0;
     x.qk_norm = true;
     x.norm_offset_one = true;
     x.norms = NormPlacement::kSandwich;

@@ -16,6 +16,7 @@ const Architecture& smollm3() {
     x.gguf_interleaved_rope = true;
     x.output_bias = true;
     x.nope_layers = true;
+    x.gguf_nope_every = 4;
     x.windows = WindowSource::kUseSlidingFlag;
     x.extra_fields = {
         "attention_bias",     "mlp_bias",       "no_rope_layers", "no_rope_layer_interval",

