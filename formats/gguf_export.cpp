@@ -48,12 +48,11 @@ void write_architecture(GgufWriter& w, const std::string& arch, const ModelConfi
   w.set(key("attention.layer_norm_rms_epsilon"),
         GgufValue::f32(static_cast<float>(c.rms_norm_eps)));
   w.set(key("rope.freq_base"), GgufValue::f32(static_cast<float>(c.rope.theta)));
-  w.set(key("rope.dimension_count"), u32(c.effective_head_dim()));
+  w.set(key("rope.dimension_count"), u32(c.rope.rotary_dim(c.effective_head_dim())));
   w.set(key("attention.key_length"), u32(c.effective_head_dim()));
   w.set(key("attention.value_length"), u32(c.effective_head_dim()));
   w.set(key("vocab_size"), u32(c.vocab_size));
   if (c.sliding_window > 0) w.set(key("attention.sliding_window"), u32(c.sliding_window));
-  write_gguf_rope_scaling(w, arch, c);
 }
 
 // What llama.cpp would run differently from the config, refused before anything is written.
@@ -99,7 +98,11 @@ GgmlType mix_type(const std::string& mix, const std::string& name, const ModelCo
   const bool more = (name.find(".attn_v.") != std::string::npos ||
                      name.find(".ffn_down.") != std::string::npos) &&
                     use_more_bits(layer_of(name), c.num_hidden_layers);
-  return output || more ? GgmlType::Q6_K : base;
+  if (output || more) return GgmlType::Q6_K;
+  // A fused q|k|v (Phi-3) gets one step more everywhere.
+  if (name.find(".attn_qkv.") != std::string::npos)
+    return mix == "q4_k_m" ? GgmlType::Q5_K : GgmlType::Q6_K;
+  return base;
 }
 
 // A K-quant needs rows of whole 256-value super-blocks; llama.cpp falls back otherwise.
@@ -191,7 +194,7 @@ GgufExportSummary export_gguf(LoadedModel& m, const std::string& tokenizer_dir,
   w.set("general.alignment", GgufValue::u32(static_cast<std::uint32_t>(kGgufDefaultAlignment)));
   check_exportable(config);
   write_architecture(w, summary.architecture, config);
-  if (config.rope.type == "llama3") ++summary.tensors;  // rope_freqs.weight
+  summary.tensors += write_gguf_rope_scaling(w, summary.architecture, config);
 
   auto vocab = read_gguf_vocabulary(tokenizer_dir, config.vocab_size);
   const auto eos_ids = m.eos_ids();

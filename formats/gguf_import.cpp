@@ -120,10 +120,15 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
     const auto head_dim = u("attention.key_length");
     if (head_dim != c.hidden_size / c.num_attention_heads) c.head_dim = head_dim;
   }
-  if (r.find(arch + ".rope.dimension_count") && u("rope.dimension_count") != c.effective_head_dim())
-    throw std::runtime_error(r.path() + ": " + arch + ".rope.dimension_count " +
-                             std::to_string(u("rope.dimension_count")) +
-                             ": partial rotary embeddings are not supported");
+  if (r.find(arch + ".rope.dimension_count")) {  // partial rotary: the share of a head rotated
+    const auto rotated = u("rope.dimension_count");
+    c.rope.partial_rotary_factor =
+        static_cast<double>(rotated) / static_cast<double>(c.effective_head_dim());
+    if (c.rope.rotary_dim(c.effective_head_dim()) != rotated)
+      throw std::runtime_error(r.path() + ": " + arch + ".rope.dimension_count " +
+                               std::to_string(rotated) + " of a head of " +
+                               std::to_string(c.effective_head_dim()) + " is not representable");
+  }
   c.vocab_size = static_cast<std::int64_t>(v.tokens.size());
   c.tie_word_embeddings = r.find_tensor("output.weight") == nullptr;
   c.attention_bias = r.find_tensor("blk.0.attn_q.bias") != nullptr;
@@ -138,10 +143,10 @@ ModelConfig config_from(const GgufReader& r, const std::string& arch, const Gguf
   return c;
 }
 
-// Every tensor of the file is one parameter's (or rope_freqs, read into the config).
+// Every tensor of the file is one parameter's (or RoPE scaling, read into the config).
 void check_every_tensor_used(const GgufReader& r, const std::set<std::string>& used) {
   for (const auto& t : r.tensors())
-    if (!used.count(t.name) && t.name != "rope_freqs.weight")
+    if (!used.count(t.name) && !is_gguf_rope_scaling_tensor(t.name))
       throw std::runtime_error(r.path() + ": tensor " + t.name +
                                " is not read by the import (it has no place in the model)");
 }

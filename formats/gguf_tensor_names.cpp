@@ -28,6 +28,10 @@ const Rules& common_rules() {
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.gate_proj\.weight)"), "blk.$1.ffn_gate.weight"},
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.up_proj\.weight)"), "blk.$1.ffn_up.weight"},
       {std::regex(R"(model\.layers\.(\d+)\.mlp\.down_proj\.weight)"), "blk.$1.ffn_down.weight"},
+      // Fused projections (Phi-3): llama.cpp keeps them fused, gate|up as a wide ffn_up.
+      {std::regex(R"(model\.layers\.(\d+)\.self_attn\.qkv_proj\.(weight|bias))"),
+       "blk.$1.attn_qkv.$2"},
+      {std::regex(R"(model\.layers\.(\d+)\.mlp\.gate_up_proj\.weight)"), "blk.$1.ffn_up.weight"},
   };
   return rules;
 }

@@ -38,7 +38,7 @@ void save_lora_adapter(const std::string& dir, torch::nn::Module& model, const L
             {"r", config.r},
             {"lora_alpha", config.alpha},
             {"lora_dropout", config.dropout},
-            {"target_modules", config.target_modules},
+            {"target_modules", lora_targets(model, config)},
             {"modules_to_save",
              config.modules_to_save.empty() ? json(nullptr) : json(config.modules_to_save)},
             {"bias", "none"},
@@ -76,6 +76,9 @@ LoraConfig read_lora_config(const std::string& dir) {
   c.dropout = 0;  // inference
   if (j.contains("target_modules") && j["target_modules"].is_array())
     c.target_modules = j["target_modules"].get<std::vector<std::string>>();
+  else if (j.contains("target_modules") && !j["target_modules"].is_null())
+    throw std::runtime_error(config_path + ": field \"target_modules\": only a list of module " +
+                             "names is supported, got " + j["target_modules"].dump());
   if (j.contains("modules_to_save") && j["modules_to_save"].is_array())
     c.modules_to_save = j["modules_to_save"].get<std::vector<std::string>>();
   // Current PEFT writes null for what is unset.

@@ -24,7 +24,8 @@ BatchDecoder::BatchDecoder(LlamaForCausalLM& model, std::int64_t max_rows, std::
       max_rows_(max_rows),
       capacity_(capacity),
       cache_(model->config(), max_rows, capacity, model->kv_cache_type(), model->device()),
-      positions_(static_cast<std::size_t>(max_rows), 0) {
+      positions_(static_cast<std::size_t>(max_rows), 0),
+      tokens_(static_cast<std::size_t>(max_rows)) {
   // LibTorch's steps read every row's columns under a mask: they must hold numbers.
   if (!model->decodes_on_engine()) cache_.zero();
 }
@@ -69,6 +70,7 @@ std::vector<torch::Tensor> BatchDecoder::add(const std::vector<std::vector<Token
     if (every) *all_logits[j] = mine;
     last.push_back(mine.select(0, n - 1).contiguous());
     at += n;
+    tokens_[static_cast<std::size_t>(rows_)] = prompts[j];
     positions_[static_cast<std::size_t>(rows_++)] = static_cast<std::int64_t>(prompts[j].size());
   }
   return last;
@@ -115,6 +117,7 @@ std::vector<torch::Tensor> BatchDecoder::prefill_packed(
     if (every) *all_logits[j] = mine;
     last.push_back(mine.select(0, mine.size(0) - 1).contiguous());
     cache_.copy_row_from(packed, 0, rows_, 0, P, starts[j]);
+    tokens_[static_cast<std::size_t>(rows_)] = prompts[j];
     positions_[static_cast<std::size_t>(rows_++)] = P;
   }
   return last;
@@ -125,17 +128,44 @@ torch::Tensor BatchDecoder::step(const std::vector<TokenId>& tokens) {
     throw std::invalid_argument("step: " + std::to_string(tokens.size()) + " tokens for " +
                                 std::to_string(rows_) + " rows");
   c10::InferenceMode inference;
+  const bool engine = model_->decodes_on_engine();
+  const auto& rope = model_->config().rope;
   std::vector<DecodeInput> inputs;
   for (std::int64_t r = 0; r < rows_; ++r) {
     if (positions_[r] >= capacity_)
       throw std::length_error("row " + std::to_string(r) + " holds " +
                               std::to_string(positions_[r]) + " positions, its capacity");
+    const auto& held = tokens_[static_cast<std::size_t>(r)];
+    if (rope.recompute_cache(positions_[r], positions_[r] + 1)) {
+      if (!engine) recompute_row(r);
+      for (std::int64_t p = 0; engine && p < positions_[r]; ++p)
+        inputs.push_back({held[static_cast<std::size_t>(p)], r, p, false});
+    }
     inputs.push_back({tokens[static_cast<std::size_t>(r)], r, positions_[r], true});
   }
-  auto logits = model_->decodes_on_engine() ? model_->decode_engine().forward(inputs, cache_)
-                                            : step_through_libtorch(tokens);
-  for (std::int64_t r = 0; r < rows_; ++r) ++positions_[r];
+  auto logits =
+      engine ? model_->decode_engine().forward(inputs, cache_) : step_through_libtorch(tokens);
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    ++positions_[r];
+    tokens_[static_cast<std::size_t>(r)].push_back(tokens[static_cast<std::size_t>(r)]);
+  }
   return logits;
+}
+
+void BatchDecoder::recompute_row(std::int64_t row) {
+  const auto& held = tokens_[static_cast<std::size_t>(row)];
+  const auto P = static_cast<std::int64_t>(held.size());
+  const auto device = model_->device();
+  KvCache fresh(model_->config(), 1, P, model_->kv_cache_type(), device);
+  ForwardOptions fwd;
+  fwd.cache = &fresh;
+  fwd.rope_length = P + 1;  // the length the step reaches
+  model_->hidden_states(
+      torch::tensor(std::vector<std::int64_t>(held.begin(), held.end()), torch::kLong)
+          .unsqueeze(0)
+          .to(device),
+      fwd);
+  cache_.copy_row_from(fresh, 0, row, 0, P);
 }
 
 // Every row's token at its own position in one LibTorch pass: the cache written at those
@@ -163,8 +193,10 @@ void BatchDecoder::remove(std::int64_t row) {
   if (row != last) {
     cache_.copy_row_from(cache_, last, row, 0, positions_[last]);
     positions_[row] = positions_[last];
+    tokens_[static_cast<std::size_t>(row)] = std::move(tokens_[static_cast<std::size_t>(last)]);
   }
   positions_[last] = 0;
+  tokens_[static_cast<std::size_t>(last)].clear();
   --rows_;
 }
 

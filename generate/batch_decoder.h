@@ -14,6 +14,10 @@
 // A model off the CPU (a GPU's) or with engine decoding off prefills through LibTorch and
 // steps through it too, every row's key and value stored at its own column
 // (ForwardOptions::cache_at_positions). Logits always come back in host memory.
+//
+// A LongRoPE model (Phi-3) recomputes a row's cache the step it outgrows the original
+// context, as transformers' generation does (RopeParameters::recompute_cache); the engine
+// takes the row's earlier tokens again in that step's pass.
 
 #include <torch/torch.h>
 
@@ -60,7 +64,10 @@ class BatchDecoder {
                                             const std::vector<torch::Tensor*>& all_logits);
   std::int64_t max_rows_, capacity_, rows_ = 0;
   KvCache cache_;
-  std::vector<std::int64_t> positions_;  // tokens held per row (its next position)
+  std::vector<std::int64_t> positions_;       // tokens held per row (its next position)
+  std::vector<std::vector<TokenId>> tokens_;  // each row's tokens, for a LongRoPE recompute
+  // LibTorch path: row `row`'s cache computed again for the length it is about to reach.
+  void recompute_row(std::int64_t row);
 };
 
 }  // namespace chosei

@@ -49,7 +49,14 @@ GenerateResult generate(LlamaForCausalLM& model, const Tokenizer& tokenizer,
                    .unsqueeze(0)
                    .to(device);
   const std::int64_t steps = capacity - static_cast<std::int64_t>(prompt.size());
+  const auto& rope = model->config().rope;
   for (std::int64_t step = 0; step < steps; ++step) {
+    if (rope.recompute_cache(cache.length(), cache.length() + input.size(1))) {
+      cache.reset();  // every key again, with LongRoPE's long factors
+      input = torch::tensor(std::vector<std::int64_t>(history.begin(), history.end()), torch::kLong)
+                  .unsqueeze(0)
+                  .to(device);
+    }
     auto logits = model->forward(input, fwd).reshape({V}).to(torch::kCPU).contiguous();
     TokenId next = sampler.sample(logits.data_ptr<float>(), sampled, history);
     if (std::find(options.eos_ids.begin(), options.eos_ids.end(), next) != options.eos_ids.end()) {

@@ -8,8 +8,8 @@ namespace chosei {
 
 const std::vector<const Architecture*>& architectures() {
   static const std::vector<const Architecture*> all = {
-      &families::llama(), &families::mistral(),     &families::qwen2(),
-      &families::qwen3(), &families::gemma3_text(), &families::smollm3(),
+      &families::llama(),       &families::mistral(), &families::qwen2(), &families::qwen3(),
+      &families::gemma3_text(), &families::smollm3(), &families::phi3(),
   };
   return all;
 }

@@ -57,6 +57,11 @@ struct Architecture {
   bool nope_layers = false;              // some layers use no RoPE ("no_rope_layers", SmolLM3)
   bool query_pre_attn_scalar = false;    // scores scaled by query_pre_attn_scalar^-1/2 (Gemma)
   bool final_logit_softcapping = false;  // logits = cap * tanh(logits / cap) when set
+  // q|k|v and gate|up are each one projection (self_attn.qkv_proj, mlp.gate_up_proj): in
+  // the checkpoint, in LoRA targets and in GGUF (Phi-3).
+  bool fused_projections = false;
+  // The LoRA targets when a run names none (PEFT's defaults for the family).
+  std::vector<std::string> lora_default_targets = {"q_proj", "v_proj"};
   // config.json fields this family reads beyond the common ones, and fields it accepts as
   // bookkeeping; any other field known to change the math is refused by name.
   std::vector<std::string> extra_fields;

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -106,13 +107,15 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
     auto& attn = *layer->self_attn;
     auto& mlp = *layer->mlp;
     Layer l;
-    l.qkv = stacked({attn.q_proj.get(), attn.k_proj.get(), attn.v_proj.get()}, type);
+    const auto qkv_parts = attn.qkv_parts();
+    l.qkv = stacked(qkv_parts, type);
     l.o = stacked({attn.o_proj.get()}, type);
-    l.gate_up = stacked({mlp.gate_proj.get(), mlp.up_proj.get()}, type);
+    l.gate_up = stacked(mlp.gate_up_parts(), type);
     l.down = stacked({mlp.down_proj.get()}, type);
-    if (attn.q_proj->bias.defined()) {
-      auto bias =
-          torch::cat({attn.q_proj->bias, attn.k_proj->bias, attn.v_proj->bias}).contiguous();
+    if (qkv_parts[0]->bias.defined()) {
+      std::vector<torch::Tensor> biases;
+      for (auto* part : qkv_parts) biases.push_back(part->bias);
+      auto bias = torch::cat(biases).contiguous();
       l.qkv_bias.assign(bias.data_ptr<float>(), bias.data_ptr<float>() + bias.numel());
     }
     if (attn.o_proj->bias.defined()) l.o_bias = values_of(attn.o_proj->bias);
@@ -200,23 +203,42 @@ void DecodeEngine::gated_activation(std::int64_t n) {
 }
 
 // Rotary embedding of the q and k heads of each input at its position, from the model's
-// own tables (the LibTorch path's values): x * cos + rotate_half(x) * sin.
+// own tables (the LibTorch path's values): x * cos + rotate_half(x) * sin over the rotated
+// channels. Where the frequencies depend on the length (dynamic, longrope), each row's inputs
+// use those of its own sequence (its largest position here + 1), as if decoded alone.
 void DecodeEngine::rotate(const std::vector<DecodeInput>& inputs, std::int64_t layer, float* qkv) {
-  const auto& rotary = model_.model->rotary(layer);
-  const float* cos = rotary.cos_table().data_ptr<float>();
-  const float* sin = rotary.sin_table().data_ptr<float>();
-  const auto width = (NH_ + 2 * NKV_) * HD_, half = HD_ / 2;
-  each_input(static_cast<std::int64_t>(inputs.size()), [&](std::int64_t i) {
-    const float* c = cos + inputs[i].position * HD_;
-    const float* s = sin + inputs[i].position * HD_;
-    thread_local std::vector<float> x;
-    x.resize(static_cast<std::size_t>(HD_));
-    for (std::int64_t head = 0; head < NH_ + NKV_; ++head) {
-      float* v = qkv + static_cast<std::int64_t>(i) * width + head * HD_;
-      std::copy(v, v + HD_, x.begin());
-      for (std::int64_t j = 0; j < HD_; ++j) v[j] = x[j] * c[j] + x[(j + half) % HD_] * s[j];
-    }
-  });
+  auto& rotary = model_.model->rotary(layer);
+  const auto N = static_cast<std::int64_t>(inputs.size());
+  std::map<std::int64_t, std::vector<std::int64_t>> by_length;
+  if (rotary.length_dependent()) {
+    std::map<std::int64_t, std::int64_t> row_length;
+    for (const auto& in : inputs)
+      row_length[in.row] = std::max(row_length[in.row], in.position + 1);
+    for (std::int64_t i = 0; i < N; ++i) by_length[row_length[inputs[i].row]].push_back(i);
+  } else {
+    auto& all = by_length[0];
+    for (std::int64_t i = 0; i < N; ++i) all.push_back(i);
+  }
+  const auto width = (NH_ + 2 * NKV_) * HD_, RD = rotary.rotary_dim(), half = RD / 2;
+  for (const auto& [length, members] : by_length) {
+    std::int64_t longest = 0;
+    for (auto i : members) longest = std::max(longest, inputs[i].position + 1);
+    const auto& tables = rotary.tables(std::max(length, longest));
+    const float* cos = tables.cos.data_ptr<float>();
+    const float* sin = tables.sin.data_ptr<float>();
+    each_input(static_cast<std::int64_t>(members.size()), [&](std::int64_t m) {
+      const auto i = members[static_cast<std::size_t>(m)];
+      const float* c = cos + inputs[i].position * RD;
+      const float* s = sin + inputs[i].position * RD;
+      thread_local std::vector<float> x;
+      x.resize(static_cast<std::size_t>(RD));
+      for (std::int64_t head = 0; head < NH_ + NKV_; ++head) {
+        float* v = qkv + i * width + head * HD_;
+        std::copy(v, v + RD, x.begin());
+        for (std::int64_t j = 0; j < RD; ++j) v[j] = x[j] * c[j] + x[(j + half) % RD] * s[j];
+      }
+    });
+  }
 }
 
 // h += out, or h += norm(out) where the block normalizes a sublayer's output (sandwich).
@@ -231,7 +253,7 @@ void DecodeEngine::add_residual(const std::vector<float>& output_norm, float* ou
 
 torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCache& cache) {
   const auto N = static_cast<std::int64_t>(inputs.size());
-  std::int64_t max_position = 0, wanted = 0;
+  std::int64_t wanted = 0;
   for (const auto& in : inputs) {
     if (in.token < 0 || in.token >= V_)
       throw std::out_of_range("token id " + std::to_string(in.token) +
@@ -241,11 +263,8 @@ torch::Tensor DecodeEngine::forward(const std::vector<DecodeInput>& inputs, KvCa
                               std::to_string(in.position) + " outside the KV cache (" +
                               std::to_string(cache.batch()) + " rows, " +
                               std::to_string(cache.capacity()) + " positions)");
-    max_position = std::max(max_position, in.position);
     wanted += in.logits ? 1 : 0;
   }
-  for (std::int64_t l = 0; l < static_cast<std::int64_t>(layers_.size()); ++l)
-    model_.model->rotary(l).reserve(max_position + 1);
   const auto width = (NH_ + 2 * NKV_) * HD_;
   h_.resize(N * C_);
   xn_.resize(N * C_);

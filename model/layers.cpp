@@ -146,54 +146,91 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   return offset_one_ ? normed * (1.0 + weight) : weight * normed;
 }
 
+void RotaryTables::grow(std::int64_t wanted) {
+  torch::NoGradGuard no_grad;
+  auto t = torch::arange(wanted, torch::kFloat32);
+  auto freqs = torch::outer(t, inv_freq);  // (P, RD/2), fp32 as HF's rotary embedding
+  // HF multiplies cos and sin by the scaling's attention factor (YaRN, LongRoPE).
+  auto c = freqs.cos() * attention_factor, s = freqs.sin() * attention_factor;
+  cos = torch::cat({c, c}, -1);  // (P, RD)
+  // rotate_half(x) * sin == roll(x, RD/2) * [-sin, sin]: one roll instead of chunk/neg/cat.
+  sin = torch::cat({-s, s}, -1);
+  positions = wanted;
+  device_cos = device_sin = torch::Tensor();
+}
+
+namespace {
+
+RotaryTables tables_from(const RopeFrequencies& f) {
+  RotaryTables t;
+  t.inv_freq = f.inv_freq;
+  t.attention_factor = f.attention_factor;
+  return t;
+}
+
+}  // namespace
+
 RotaryTable::RotaryTable(std::int64_t head_dim, std::int64_t max_positions,
                          const RopeParameters& rope)
-    : head_dim_(head_dim) {
-  auto frequencies = rope_frequencies(rope, head_dim, max_positions);
-  inv_freq_ = frequencies.inv_freq;
-  attention_factor_ = frequencies.attention_factor;
-  grow(max_positions);
+    : rope_(rope),
+      head_dim_(head_dim),
+      rotary_dim_(rope.rotary_dim(head_dim)),
+      max_position_embeddings_(max_positions) {
+  base_ = tables_from(rope_frequencies(rope, head_dim, max_positions));
+  base_.grow(max_positions);
+  if (rope.type == "longrope")
+    long_ = tables_from(
+        rope_frequencies(rope, head_dim, max_positions, rope.original_max_position_embeddings + 1));
 }
 
-void RotaryTable::grow(std::int64_t max_positions) {
-  torch::NoGradGuard no_grad;
-  auto t = torch::arange(max_positions, torch::kFloat32);
-  auto freqs = torch::outer(t, inv_freq_);  // (P, HD/2), fp32 as HF's rotary embedding
-  // HF multiplies cos and sin by the scaling's attention factor (1 but for YaRN).
-  auto cos = freqs.cos() * attention_factor_, sin = freqs.sin() * attention_factor_;
-  cos_ = torch::cat({cos, cos}, -1);  // (P, HD)
-  // rotate_half(x) * sin == roll(x, HD/2) * [-sin, sin]: one roll instead of chunk/neg/cat.
-  sin_ = torch::cat({-sin, sin}, -1);
-  max_positions_ = max_positions;
-  device_cos_ = device_sin_ = torch::Tensor();
-}
-
-std::pair<torch::Tensor, torch::Tensor> RotaryTable::tables_on(const torch::Device& device) {
-  if (device == cos_.device()) return {cos_, sin_};
-  if (!device_cos_.defined() || device_cos_.device() != device) {
-    device_cos_ = cos_.to(device);
-    device_sin_ = sin_.to(device);
+RotaryTables& RotaryTable::select(std::int64_t length) {
+  RotaryTables* t = &base_;
+  if (rope_.type == "longrope" && length > rope_.original_max_position_embeddings) t = &long_;
+  if (rope_.type == "dynamic" && length > max_position_embeddings_) {
+    if (length != dynamic_length_) {  // transformers recomputes them as the sequence grows
+      dynamic_ = tables_from(rope_frequencies(rope_, head_dim_, max_position_embeddings_, length));
+      dynamic_length_ = length;
+    }
+    t = &dynamic_;
   }
-  return {device_cos_, device_sin_};
+  if (length > t->positions) t->grow(std::max(length, 2 * t->positions));
+  return *t;
+}
+
+const RotaryTables& RotaryTable::tables(std::int64_t sequence_length) {
+  return select(sequence_length);
+}
+
+std::pair<torch::Tensor, torch::Tensor> RotaryTable::on_device(RotaryTables& t,
+                                                               const torch::Device& device) {
+  if (device == t.cos.device()) return {t.cos, t.sin};
+  if (!t.device_cos.defined() || t.device_cos.device() != device) {
+    t.device_cos = t.cos.to(device);
+    t.device_sin = t.sin.to(device);
+  }
+  return {t.device_cos, t.device_sin};
 }
 
 torch::Tensor RotaryTable::apply(const torch::Tensor& x, const torch::Tensor& positions,
                                  std::int64_t max_position, std::int64_t contiguous_start) {
-  reserve(max_position);
-  const auto B = positions.size(0), T = positions.size(1);
-  auto [cos, sin] = tables_on(x.device());
+  auto [cos, sin] = on_device(select(max_position), x.device());
+  const auto B = positions.size(0), T = positions.size(1), RD = rotary_dim_;
   if (B == 1 && contiguous_start >= 0) {  // plain decoding: a view, no gather
-    cos = cos.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
-    sin = sin.narrow(0, contiguous_start, T).view({1, T, 1, head_dim_});
+    cos = cos.narrow(0, contiguous_start, T).view({1, T, 1, RD});
+    sin = sin.narrow(0, contiguous_start, T).view({1, T, 1, RD});
   } else {
     auto flat = positions.reshape(-1);
-    cos = cos.index_select(0, flat).view({B, T, 1, head_dim_});
-    sin = sin.index_select(0, flat).view({B, T, 1, head_dim_});
+    cos = cos.index_select(0, flat).view({B, T, 1, RD});
+    sin = sin.index_select(0, flat).view({B, T, 1, RD});
   }
   // In the activations' dtype, as HF does (cos.to(x.dtype)).
   cos = cos.to(x.scalar_type());
   sin = sin.to(x.scalar_type());
-  return torch::addcmul(x * cos, x.roll(head_dim_ / 2, -1), sin);
+  if (RD == head_dim_) return torch::addcmul(x * cos, x.roll(RD / 2, -1), sin);
+  auto rotated = x.narrow(-1, 0, RD);  // partial rotary: the rest pass through
+  return torch::cat({torch::addcmul(rotated * cos, rotated.roll(RD / 2, -1), sin),
+                     x.narrow(-1, RD, head_dim_ - RD)},
+                    -1);
 }
 
 }  // namespace chosei

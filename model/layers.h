@@ -89,34 +89,46 @@ class RmsNormImpl : public torch::nn::Module {
 TORCH_MODULE(RmsNorm);
 
 // Rotary position embedding tables (Su et al. 2021, arXiv 2104.09864, eq. 34) in the HF
-// rotate_half layout: the first HD/2 channels pair with the second HD/2. The frequencies
-// and the factor on cos and sin follow the RoPE parameters (model/rope_frequencies.h).
+// rotate_half layout: the first RD/2 rotated channels pair with the next RD/2, where RD is
+// the head dimension or its rotated share (partial rotary: the rest pass unchanged). The
+// frequencies and the factor on cos and sin follow the RoPE parameters
+// (model/rope_frequencies.h); dynamic and longrope choose them by the sequence length.
+struct RotaryTables {
+  torch::Tensor inv_freq;  // (RD/2,) fp32
+  double attention_factor = 1.0;
+  // (positions, RD) fp32 on the CPU: cos, and sin with rotate_half's sign ([-sin, sin]).
+  torch::Tensor cos, sin;
+  std::int64_t positions = 0;
+  torch::Tensor device_cos, device_sin;  // a GPU model's copies
+  void grow(std::int64_t positions);
+};
+
 class RotaryTable {
  public:
   RotaryTable(std::int64_t head_dim, std::int64_t max_positions, const RopeParameters& rope);
-  // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x.
+  // x (B, T, H, HD), positions (B, T) int64 with values < max_position -> rotated x. The
+  // frequencies are those of a sequence of max_position positions (transformers' seq_len).
   // contiguous_start >= 0 says positions are contiguous_start + [0, T) in every row.
   torch::Tensor apply(const torch::Tensor& x, const torch::Tensor& positions,
                       std::int64_t max_position, std::int64_t contiguous_start = -1);
-  std::int64_t max_positions() const { return max_positions_; }
-  // Grows the tables to cover positions [0, max_position).
-  void reserve(std::int64_t max_position) {
-    if (max_position > max_positions_) grow(std::max(max_position, 2 * max_positions_));
-  }
-  // (max_positions, HD) fp32 on the CPU: cos, and sin with rotate_half's sign ([-sin, sin]).
-  const torch::Tensor& cos_table() const { return cos_; }
-  const torch::Tensor& sin_table() const { return sin_; }
+  // The tables of a forward pass over `sequence_length` positions, covering them. The
+  // reference stays valid until the next call with another length.
+  const RotaryTables& tables(std::int64_t sequence_length);
+  // Whether tables() depends on the length (dynamic, longrope).
+  bool length_dependent() const { return rope_.length_dependent(); }
+  std::int64_t rotary_dim() const { return rotary_dim_; }
 
  private:
-  void grow(std::int64_t max_positions);
-  // The tables on `device`: the CPU's, or copies made once per device and growth.
-  std::pair<torch::Tensor, torch::Tensor> tables_on(const torch::Device& device);
-  std::int64_t head_dim_;
-  std::int64_t max_positions_ = 0;
-  torch::Tensor inv_freq_;  // (HD/2,) fp32
-  double attention_factor_ = 1.0;
-  torch::Tensor cos_, sin_;                // (max_positions, HD); sin_ carries rotate_half's sign
-  torch::Tensor device_cos_, device_sin_;  // a GPU model's copies
+  // The table set for a length and its cos/sin on `device`.
+  RotaryTables& select(std::int64_t sequence_length);
+  static std::pair<torch::Tensor, torch::Tensor> on_device(RotaryTables& t,
+                                                           const torch::Device& device);
+  RopeParameters rope_;
+  std::int64_t head_dim_, rotary_dim_, max_position_embeddings_;
+  RotaryTables base_;     // every length, or lengths within the original context
+  RotaryTables long_;     // longrope beyond original_max_position_embeddings
+  RotaryTables dynamic_;  // dynamic NTK beyond max_position_embeddings, for dynamic_length_
+  std::int64_t dynamic_length_ = 0;
 };
 
 }  // namespace chosei

@@ -16,9 +16,14 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
       head_dim_(c.effective_head_dim()),
       scale_(c.attention_scale()) {
   const auto C = c.hidden_size;
-  q_proj = register_module("q_proj", Projection(C, n_heads_ * head_dim_, c.attention_bias));
-  k_proj = register_module("k_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
-  v_proj = register_module("v_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
+  if (c.architecture().fused_projections) {
+    qkv_proj = register_module(
+        "qkv_proj", Projection(C, (n_heads_ + 2 * n_kv_heads_) * head_dim_, c.attention_bias));
+  } else {
+    q_proj = register_module("q_proj", Projection(C, n_heads_ * head_dim_, c.attention_bias));
+    k_proj = register_module("k_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
+    v_proj = register_module("v_proj", Projection(C, n_kv_heads_ * head_dim_, c.attention_bias));
+  }
   o_proj = register_module("o_proj", Projection(n_heads_ * head_dim_, C,
                                                 c.attention_bias && c.architecture().output_bias));
   const bool offset = c.architecture().norm_offset_one;
@@ -26,6 +31,11 @@ LlamaAttentionImpl::LlamaAttentionImpl(const ModelConfig& c)
     q_norm = register_module("q_norm", RmsNorm(head_dim_, c.rms_norm_eps, offset));
     k_norm = register_module("k_norm", RmsNorm(head_dim_, c.rms_norm_eps, offset));
   }
+}
+
+std::vector<ProjectionImpl*> LlamaAttentionImpl::qkv_parts() const {
+  if (qkv_proj) return {qkv_proj.ptr().get()};
+  return {q_proj.ptr().get(), k_proj.ptr().get(), v_proj.ptr().get()};
 }
 
 torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable* rope,
@@ -38,7 +48,7 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable* r
   const auto G = n_heads_ / n_kv_heads_;  // query heads per KV head
   // One product for q|k|v, then one rotary pass over the q and k heads together. split, not
   // narrow: its backward concatenates the gradients instead of zero-filling one per slice.
-  auto qkv = qkv_.forward(x, {q_proj.get(), k_proj.get(), v_proj.get()}, precision)
+  auto qkv = (qkv_proj ? qkv_proj->forward(x, precision) : qkv_.forward(x, qkv_parts(), precision))
                  .view({B, T, n_heads_ + 2 * n_kv_heads_, head_dim_})
                  .split_with_sizes({n_heads_ + n_kv_heads_, n_kv_heads_}, 2);
   auto q_and_k = qkv[0];
@@ -46,7 +56,8 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable* r
     auto parts = q_and_k.split_with_sizes({n_heads_, n_kv_heads_}, 2);
     q_and_k = torch::cat({q_norm->forward(parts[0]), k_norm->forward(parts[1])}, 2);
   }
-  auto rotated = rope ? rope->apply(q_and_k, positions, max_position, contiguous_start) : q_and_k;
+  const auto rope_length = std::max(options.rope_length, max_position);
+  auto rotated = rope ? rope->apply(q_and_k, positions, rope_length, contiguous_start) : q_and_k;
   auto qk = rotated.split_with_sizes({n_heads_, n_kv_heads_}, 2);
   auto q = qk[0];
   auto k = qk[1].transpose(1, 2);  // (B, NKV, T, HD)
@@ -76,13 +87,24 @@ torch::Tensor LlamaAttentionImpl::forward(const torch::Tensor& x, RotaryTable* r
 
 LlamaMlpImpl::LlamaMlpImpl(const ModelConfig& c)
     : intermediate_(c.intermediate_size), activation_(c.architecture().activation) {
-  gate_proj = register_module("gate_proj", Projection(c.hidden_size, c.intermediate_size, false));
-  up_proj = register_module("up_proj", Projection(c.hidden_size, c.intermediate_size, false));
+  if (c.architecture().fused_projections) {
+    gate_up_proj =
+        register_module("gate_up_proj", Projection(c.hidden_size, 2 * c.intermediate_size, false));
+  } else {
+    gate_proj = register_module("gate_proj", Projection(c.hidden_size, c.intermediate_size, false));
+    up_proj = register_module("up_proj", Projection(c.hidden_size, c.intermediate_size, false));
+  }
   down_proj = register_module("down_proj", Projection(c.intermediate_size, c.hidden_size, false));
 }
 
+std::vector<ProjectionImpl*> LlamaMlpImpl::gate_up_parts() const {
+  if (gate_up_proj) return {gate_up_proj.ptr().get()};
+  return {gate_proj.ptr().get(), up_proj.ptr().get()};
+}
+
 torch::Tensor LlamaMlpImpl::forward(const torch::Tensor& x, Precision precision) {
-  auto gate_up = gate_up_.forward(x, {gate_proj.get(), up_proj.get()}, precision);
+  auto gate_up = gate_up_proj ? gate_up_proj->forward(x, precision)
+                              : gate_up_.forward(x, gate_up_parts(), precision);
   auto parts = gate_up.chunk(2, -1);
   auto gate = activation_ == Activation::kSilu
                   ? F::silu(parts[0])

@@ -1,10 +1,11 @@
 #pragma once
 // LlamaForCausalLM: the decoder of every family in the architecture registry
-// (model/architecture.h: Llama, Mistral, Qwen2/3, Gemma 3), with HF's module tree
-// (model.embed_tokens, model.layers.N.{self_attn.{q,k,v,o}_proj, self_attn.{q,k}_norm,
-// mlp, input_layernorm, post_attention_layernorm, pre/post_feedforward_layernorm},
-// model.norm, lm_head), so named_parameters() maps 1:1 onto a Hugging Face safetensors
-// checkpoint. The block's traits come from the registry entry, never from a family name.
+// (model/architecture.h: Llama, Mistral, Qwen2/3, Gemma 3, SmolLM3, Phi-3), with HF's module
+// tree (model.embed_tokens, model.layers.N.{self_attn.{q,k,v,o}_proj or qkv_proj and o_proj,
+// self_attn.{q,k}_norm, mlp ({gate,up,down}_proj or gate_up_proj and down_proj), input_layernorm,
+// post_attention_layernorm, pre/post_feedforward_layernorm}, model.norm, lm_head), so
+// named_parameters() maps 1:1 onto a Hugging Face safetensors checkpoint. The block's traits come
+// from the registry entry, never from a family name.
 //
 //   LlamaForCausalLM model(config);
 //   auto logits = model->forward(ids);              // (B, T, V)
@@ -41,6 +42,10 @@ struct ForwardOptions {
   // through LibTorch, as the decode engine takes it on the CPU. Needs `positions` and a
   // mask over [0, max position + 1).
   bool cache_at_positions = false;
+  // The sequence length whose RoPE frequencies apply (dynamic, longrope); 0: the largest
+  // position + 1, as transformers takes it. A cache recomputed for LongRoPE
+  // (RopeParameters::recompute_cache) is written for the length it is about to reach.
+  std::int64_t rope_length = 0;
 };
 
 class LlamaAttentionImpl : public torch::nn::Module {
@@ -54,7 +59,10 @@ class LlamaAttentionImpl : public torch::nn::Module {
                         std::int64_t layer,
                         Precision precision);  // mask_bias (B or 1, T, L): 0 or -inf
   void reset_fused() { qkv_.reset(); }
+  // The projections whose outputs, concatenated, are q|k|v: q, k and v, or the one qkv_proj.
+  std::vector<ProjectionImpl*> qkv_parts() const;
   Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+  Projection qkv_proj{nullptr};  // Architecture::fused_projections (Phi-3): q|k|v in one
   RmsNorm q_norm{nullptr}, k_norm{nullptr};  // per head, before RoPE (Architecture::qk_norm)
 
  private:
@@ -71,7 +79,10 @@ class LlamaMlpImpl : public torch::nn::Module {
   explicit LlamaMlpImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& x, Precision precision);  // (B,T,C) -> (B,T,C)
   void reset_fused() { gate_up_.reset(); }
+  // The projections whose outputs, concatenated, are gate|up.
+  std::vector<ProjectionImpl*> gate_up_parts() const;
   Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Projection gate_up_proj{nullptr};  // Architecture::fused_projections: gate|up in one
 
  private:
   FusedProjection gate_up_;

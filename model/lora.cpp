@@ -22,10 +22,19 @@ std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(torch::
   return out;
 }
 
+std::vector<std::string> lora_targets(torch::nn::Module& model, const LoraConfig& config) {
+  if (!config.target_modules.empty()) return config.target_modules;
+  for (auto& item : model.named_modules("", true))
+    if (auto* backbone = item.value()->as<LlamaBackboneImpl>())
+      return backbone->config().architecture().lora_default_targets;
+  throw std::invalid_argument("LoRA: no target modules given and no decoder to default from");
+}
+
 std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module& model,
                                                               const LoraConfig& config) {
   for (auto& p : model.parameters()) p.set_requires_grad(false);
-  std::set<std::string> targets(config.target_modules.begin(), config.target_modules.end()), hit;
+  const auto wanted = lora_targets(model, config);
+  std::set<std::string> targets(wanted.begin(), wanted.end()), hit;
   std::vector<std::pair<std::string, torch::Tensor>> trainable;
   for (auto& item : model.named_modules("", false)) {
     auto* proj = item.value()->as<ProjectionImpl>();

@@ -15,7 +15,8 @@ struct LoraConfig {
   std::int64_t r = 8;
   double alpha = 16;
   double dropout = 0.05;
-  std::vector<std::string> target_modules = {"q_proj", "v_proj"};
+  // Empty: the family's default (Architecture::lora_default_targets; PEFT's choice).
+  std::vector<std::string> target_modules;
   std::vector<std::string> modules_to_save;  // e.g. embed_tokens, lm_head: trained and saved whole
   std::string base_model;                    // recorded as base_model_name_or_path
   std::string task_type = "CAUSAL_LM";       // PEFT's: CAUSAL_LM, SEQ_CLS (score models)
@@ -27,6 +28,9 @@ struct LoraConfig {
 // std::invalid_argument when a target matches nothing.
 std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module& model,
                                                               const LoraConfig& config);
+
+// The target module names `config` means for `model`: its own, else the family's default.
+std::vector<std::string> lora_targets(torch::nn::Module& model, const LoraConfig& config);
 
 // The projections that carry an adapter, by module name.
 std::vector<std::pair<std::string, ProjectionImpl*>> adapted_projections(torch::nn::Module& model);

@@ -37,6 +37,17 @@ void ModelConfig::validate(const std::string& source) const {
                            std::to_string(num_attention_heads) + " attention heads");
   if (effective_head_dim() % 2 != 0)
     config_field_error(source, "head_dim", "rotary embeddings need an even head dimension");
+  for (const auto* r : {&rope, &rope_local}) {
+    const auto rotated = r->rotary_dim(effective_head_dim());
+    if (rotated <= 0 || rotated % 2 != 0)
+      config_field_error(source, "partial_rotary_factor",
+                         "rotates " + std::to_string(rotated) + " channels of " +
+                             std::to_string(effective_head_dim()) + ": needs an even number");
+    if (r->type == "longrope" && static_cast<std::int64_t>(r->short_factor.size()) != rotated / 2)
+      config_field_error(source, "rope_parameters.short_factor",
+                         std::to_string(r->short_factor.size()) + " factors for " +
+                             std::to_string(rotated / 2) + " rotary frequencies");
+  }
   if (!(rms_norm_eps > 0)) config_field_error(source, "rms_norm_eps", "must be positive");
   if (!(rope.theta > 0))
     config_field_error(source, "rope_parameters", "rope_theta must be positive");

@@ -61,8 +61,24 @@ void check_unsupported(const json& j, const Architecture& arch, const std::strin
     bad_field(source, "attn_logit_softcapping", "attention logit soft-capping is not supported");
   if (j.value("use_bidirectional_attention", false))
     bad_field(source, "use_bidirectional_attention", "bidirectional attention is not supported");
-  if (present(j, "partial_rotary_factor") && j["partial_rotary_factor"] != 1.0)
-    bad_field(source, "partial_rotary_factor", "partial rotary embeddings are not supported yet");
+  // Dropout in the base model would change training; chosei trains without it.
+  for (const char* dropout : {"attention_dropout", "resid_pdrop", "embd_pdrop"})
+    if (present(j, dropout) && (!j[dropout].is_number() || j[dropout].get<double>() != 0.0))
+      bad_field(source, dropout, "dropout inside the model is not supported (only 0)");
+}
+
+// One RoPE object with what older configs keep beside it at the top level (Phi-3:
+// partial_rotary_factor, original_max_position_embeddings), as transformers merges them.
+json rope_node_with_top_level(const json& node, const json& j) {
+  if (!node.is_null() && !node.is_object()) return node;  // refused by the parser
+  json merged = node.is_null() ? json::object() : node;
+  for (const char* key : {"partial_rotary_factor", "original_max_position_embeddings"})
+    if (present(j, key) && !present(merged, key)) merged[key] = j[key];
+  if (!merged.contains("original_max_position_embeddings")) return merged;
+  const std::string type = merged.value("rope_type", merged.value("type", "default"));
+  if (type == "default" || type == "linear" || type == "dynamic")  // they never read it
+    merged.erase("original_max_position_embeddings");
+  return merged;
 }
 
 // rope_parameters (one object, or one per layer type), else rope_theta + rope_scaling.
@@ -82,10 +98,11 @@ void read_rope(const json& j, ModelConfig& c, const std::string& source) {
                                            max_pos, source, "rope_parameters.sliding_attention");
       return;
     }
-    c.rope = parse_rope_parameters(p, theta, max_pos, source, "rope_parameters");
+    c.rope = parse_rope_parameters(rope_node_with_top_level(p, j), theta, max_pos, source,
+                                   "rope_parameters");
   } else {
-    c.rope = parse_rope_parameters(j.value("rope_scaling", json()), theta, max_pos, source,
-                                   "rope_scaling");
+    c.rope = parse_rope_parameters(rope_node_with_top_level(j.value("rope_scaling", json()), j),
+                                   theta, max_pos, source, "rope_scaling");
   }
   c.rope_local =
       parse_rope_parameters(json(), local_theta, max_pos, source, "rope_local_base_freq");
@@ -206,8 +223,14 @@ void read_config_fields(const json& j, ModelConfig& c, const std::string& source
 void write_attention_layout(const ModelConfig& c, json& j) {
   const Architecture& arch = c.architecture();
   for (const char* old : {"rope_theta", "rope_scaling", "rope_local_base_freq",
-                          "sliding_window_pattern", "use_sliding_window", "max_window_layers"})
+                          "sliding_window_pattern", "use_sliding_window", "max_window_layers",
+                          "partial_rotary_factor", "original_max_position_embeddings"})
     j.erase(old);
+  // Phi-3's config class reads these at the top level (its defaults: 1.0 and 4096).
+  if (c.rope.partial_rotary_factor != 1.0)
+    j["partial_rotary_factor"] = c.rope.partial_rotary_factor;
+  if (c.rope.type == "longrope")
+    j["original_max_position_embeddings"] = c.rope.original_max_position_embeddings;
   if (arch.local_rope)
     j["rope_parameters"] = {{"full_attention", rope_parameters_json(c.rope)},
                             {"sliding_attention", rope_parameters_json(c.rope_local)}};

@@ -1,10 +1,11 @@
-// transformers' ROPE_INIT_FUNCTIONS (default, linear, llama3, yarn), written with the same
-// LibTorch operations in the same order, so that every table entry has the same bits.
+// transformers' ROPE_INIT_FUNCTIONS (default, linear, llama3, yarn, dynamic, longrope), written
+// with the same LibTorch operations in the same order, so that every table entry has the same bits.
 
 #include "model/rope_frequencies.h"
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace chosei {
 
@@ -68,14 +69,49 @@ RopeFrequencies yarn(const RopeParameters& r, std::int64_t dim) {
   return out;
 }
 
+// Dynamic NTK: at or below max_position_embeddings transformers computes the base in Python
+// floats (it is theta again up to rounding); beyond, from the position tensor, in fp32.
+torch::Tensor dynamic_inv_freq(const RopeParameters& r, std::int64_t dim,
+                               std::int64_t max_positions, std::int64_t sequence_length) {
+  const double exponent = static_cast<double>(dim) / static_cast<double>(dim - 2);
+  auto exponents = torch::arange(0, dim, 2, torch::kLong).to(torch::kFloat32) / dim;
+  if (sequence_length <= max_positions) {
+    const double base = r.theta * std::pow((r.factor * static_cast<double>(max_positions) /
+                                            static_cast<double>(max_positions)) -
+                                               (r.factor - 1),
+                                           exponent);
+    return 1.0 / torch::pow(base, exponents);
+  }
+  auto length = torch::tensor(sequence_length, torch::kLong);
+  auto base = r.theta * ((r.factor * length / max_positions) - (r.factor - 1)).pow(exponent);
+  return 1.0 / torch::pow(base, exponents);
+}
+
+// LongRoPE: 1 / (ext * theta^(2i/d)), ext the long factors beyond the original context.
+torch::Tensor longrope_inv_freq(const RopeParameters& r, std::int64_t dim,
+                                std::int64_t sequence_length) {
+  const auto& factors =
+      sequence_length > r.original_max_position_embeddings ? r.long_factor : r.short_factor;
+  if (static_cast<std::int64_t>(factors.size()) != dim / 2)
+    throw std::invalid_argument("longrope: " + std::to_string(factors.size()) +
+                                " rescale factors for " + std::to_string(dim / 2) +
+                                " rotary frequencies");
+  auto ext = torch::tensor(std::vector<double>(factors), torch::kFloat64).to(torch::kFloat32);
+  auto shape = torch::arange(0, dim, 2, torch::kLong).to(torch::kFloat32) / dim;
+  return 1.0 / (ext * torch::pow(r.theta, shape));
+}
+
 }  // namespace
 
 RopeFrequencies rope_frequencies(const RopeParameters& r, std::int64_t head_dim,
-                                 std::int64_t /*max_position_embeddings*/) {
+                                 std::int64_t max_position_embeddings,
+                                 std::int64_t sequence_length) {
   torch::NoGradGuard no_grad;
-  const auto dim =
-      static_cast<std::int64_t>(static_cast<double>(head_dim) * r.partial_rotary_factor);
+  const auto dim = r.rotary_dim(head_dim);
   if (r.type == "yarn") return yarn(r, dim);
+  if (r.type == "dynamic")
+    return {dynamic_inv_freq(r, dim, max_position_embeddings, sequence_length), 1.0};
+  if (r.type == "longrope") return {longrope_inv_freq(r, dim, sequence_length), r.attention_factor};
   RopeFrequencies out;
   out.inv_freq = default_inv_freq(r.theta, dim);
   if (r.type == "linear") out.inv_freq = out.inv_freq / r.factor;

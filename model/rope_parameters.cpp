@@ -1,5 +1,6 @@
 #include "model/rope_parameters.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -26,6 +27,10 @@ const std::map<std::string, std::set<std::string>>& keys_by_type() {
       {"yarn",
        {"factor", "original_max_position_embeddings", "attention_factor", "beta_fast", "beta_slow",
         "mscale", "mscale_all_dim", "truncate"}},
+      {"dynamic", {"factor"}},
+      {"longrope",
+       {"factor", "original_max_position_embeddings", "attention_factor", "short_factor",
+        "long_factor"}},
   };
   return keys;
 }
@@ -37,6 +42,42 @@ double number(const json& node, const std::string& key, double fallback, const s
   return node[key].get<double>();
 }
 
+std::vector<double> number_list(const json& node, const std::string& key, const std::string& source,
+                                const std::string& field) {
+  if (!node.contains(key) || !node[key].is_array())
+    refuse(source, field + "." + key, "longrope needs a list of numbers");
+  std::vector<double> out;
+  for (const auto& v : node[key]) {
+    if (!v.is_number()) refuse(source, field + "." + key, "expected numbers, got " + v.dump());
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+// LongRoPE as transformers reads it: factor defaults to max / original positions, the
+// attention factor to sqrt(1 + ln(factor) / ln(original)) when the factor exceeds 1.
+void read_longrope(const json& node, std::int64_t max_position_embeddings, RopeParameters& r,
+                   const std::string& source, const std::string& field) {
+  if (r.original_max_position_embeddings <= 0)
+    refuse(source, field + ".original_max_position_embeddings", "longrope needs it");
+  r.short_factor = number_list(node, "short_factor", source, field);
+  r.long_factor = number_list(node, "long_factor", source, field);
+  if (r.short_factor.size() != r.long_factor.size())
+    refuse(source, field + ".long_factor",
+           std::to_string(r.long_factor.size()) + " entries where short_factor has " +
+               std::to_string(r.short_factor.size()));
+  if (!node.contains("factor") || node["factor"].is_null())
+    r.factor = static_cast<double>(max_position_embeddings) /
+               static_cast<double>(r.original_max_position_embeddings);
+  r.attention_factor = number(node, "attention_factor", 0.0, source, field);
+  if (r.attention_factor <= 0)
+    r.attention_factor =
+        r.factor <= 1.0
+            ? 1.0
+            : std::sqrt(1 + std::log(r.factor) /
+                                std::log(static_cast<double>(r.original_max_position_embeddings)));
+}
+
 }  // namespace
 
 bool RopeParameters::operator==(const RopeParameters& o) const {
@@ -46,7 +87,8 @@ bool RopeParameters::operator==(const RopeParameters& o) const {
          beta_fast == o.beta_fast && beta_slow == o.beta_slow &&
          attention_factor == o.attention_factor && mscale == o.mscale &&
          mscale_all_dim == o.mscale_all_dim && truncate == o.truncate &&
-         partial_rotary_factor == o.partial_rotary_factor;
+         partial_rotary_factor == o.partial_rotary_factor && short_factor == o.short_factor &&
+         long_factor == o.long_factor;
 }
 
 RopeParameters parse_rope_parameters(const json& node, double theta,
@@ -59,10 +101,12 @@ RopeParameters parse_rope_parameters(const json& node, double theta,
   std::string type = "default";
   for (const char* k : {"rope_type", "type"})
     if (node.contains(k) && node[k].is_string()) type = node[k].get<std::string>();
+  if (type == "su") type = "longrope";  // Phi-3's first name for it, as transformers maps it
   const auto known = keys_by_type().find(type);
   if (known == keys_by_type().end())
     refuse(source, field,
-           "RoPE type \"" + type + "\" is not supported (default, linear, llama3, yarn)");
+           "RoPE type \"" + type +
+               "\" is not supported (default, linear, llama3, yarn, dynamic, longrope)");
   for (const auto& [key, value] : node.items()) {
     if (key == "rope_type" || key == "type" || key == "rope_theta" || value.is_null()) continue;
     if (key == "partial_rotary_factor") continue;
@@ -72,9 +116,8 @@ RopeParameters parse_rope_parameters(const json& node, double theta,
   r.type = type;
   r.theta = number(node, "rope_theta", theta, source, field);
   r.partial_rotary_factor = number(node, "partial_rotary_factor", 1.0, source, field);
-  if (r.partial_rotary_factor != 1.0)
-    refuse(source, field + ".partial_rotary_factor",
-           "partial rotary embeddings are not supported yet");
+  if (!(r.partial_rotary_factor > 0 && r.partial_rotary_factor <= 1))
+    refuse(source, field + ".partial_rotary_factor", "must lie in (0, 1]");
   if (type == "default") return r;
   r.factor = number(node, "factor", type == "yarn" ? 0.0 : 1.0, source, field);
   r.original_max_position_embeddings = static_cast<std::int64_t>(
@@ -99,14 +142,22 @@ RopeParameters parse_rope_parameters(const json& node, double theta,
     if (node.contains("truncate") && node["truncate"].is_boolean())
       r.truncate = node["truncate"].get<bool>();
   }
+  if (type == "longrope") read_longrope(node, max_position_embeddings, r, source, field);
   if (!(r.factor > 0)) refuse(source, field + ".factor", "must be positive");
   return r;
 }
 
 json rope_parameters_json(const RopeParameters& r) {
   json j = {{"rope_type", r.type}, {"rope_theta", r.theta}};
+  if (r.partial_rotary_factor != 1.0) j["partial_rotary_factor"] = r.partial_rotary_factor;
   if (r.type == "default") return j;
   j["factor"] = r.factor;
+  if (r.type == "longrope") {
+    j["original_max_position_embeddings"] = r.original_max_position_embeddings;
+    j["attention_factor"] = r.attention_factor;
+    j["short_factor"] = r.short_factor;
+    j["long_factor"] = r.long_factor;
+  }
   if (r.type == "llama3" || r.type == "yarn")
     j["original_max_position_embeddings"] = r.original_max_position_embeddings;
   if (r.type == "llama3") {

@@ -57,7 +57,8 @@ std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string
   const auto r = cfg.get_int("lora.r", 0);
   const auto alpha = cfg.get_double("lora.alpha", 16.0);
   const auto dropout = cfg.get_double("lora.dropout", 0.05);
-  const auto targets = cfg.get_strings("lora.target_modules", {"q_proj", "v_proj"});
+  // Empty: the model family's default (PEFT's: q_proj and v_proj, Phi-3's qkv_proj).
+  const auto targets = cfg.get_strings("lora.target_modules", {});
   if (r <= 0) return nullptr;
   auto c = std::make_shared<LoraConfig>();
   c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;

@@ -11,5 +11,6 @@ const Architecture& qwen2();
 const Architecture& qwen3();
 const Architecture& gemma3_text();
 const Architecture& smollm3();
+const Architecture& phi3();
 
 }  // namespace chosei::families

@@ -7,6 +7,9 @@ parameter drawn again so that biases and norm gains matter), saved with `save_pr
 into OUT_DIR/NAME, and OUT_DIR/NAME/reference.safetensors holding
   ids        (1, T) int64    a random sequence longer than any sliding window
   logprobs   (1, T, V) fp32  log_softmax of transformers' logits for ids, in fp32
+  stepwise   (1, T, V) fp32  the same, decoding ids one token at a time through transformers'
+                             KV cache (where RoPE depends on the length, dynamic and longrope,
+                             cached keys keep the frequencies they were rotated with)
   greedy     (1, P + N) int64 transformers' greedy continuation of ids[:, :P]
   loss       ()   fp32       mean next-token cross-entropy over ids
   grad.NAME  the loss's gradient for a few parameters
@@ -51,16 +54,30 @@ CASES = {
         final_logit_softcapping=30.0, tie_word_embeddings=True)),
     "smollm3_nope": ("smollm3", dict(rope_theta=100000.0, no_rope_layer_interval=2,
                                      tie_word_embeddings=True)),
+    # Past max_position_embeddings (24) the base grows with the sequence: the full forward
+    # (40 positions), the cached decoding and the greedy continuation all cross it.
+    "llama_rope_dynamic": ("llama", dict(rope_scaling=dict(rope_type="dynamic", factor=2.0),
+                                         max_position_embeddings=24)),
+    # Phi-3.5 / Phi-4-mini: fused qkv_proj and gate_up_proj, 3/4 of each head rotated,
+    # LongRoPE's short factors within 24 positions and long ones beyond, every layer windowed.
+    "phi3_longrope": ("phi3", dict(
+        head_dim=None, max_position_embeddings=64, original_max_position_embeddings=24,
+        partial_rotary_factor=0.75, sliding_window=20, rope_theta=10000.0,
+        rope_scaling=dict(type="longrope", short_factor=[1.0 + 0.15 * i for i in range(6)],
+                          long_factor=[1.5 + 0.4 * i for i in range(6)]))),
+    "phi3": ("phi3", dict(head_dim=None, rope_theta=10000.0, tie_word_embeddings=True)),
 }
 
 T, PROMPT, NEW = 40, 12, 16
 GRADIENTS = ["model.layers.0.self_attn.q_proj.weight", "model.layers.1.mlp.down_proj.weight",
-             "model.norm.weight", "model.embed_tokens.weight"]
+             "model.norm.weight", "model.embed_tokens.weight",
+             "model.layers.0.self_attn.qkv_proj.weight", "model.layers.1.mlp.gate_up_proj.weight"]
 
 
 def build(name, model_type, extra):
     kwargs = dict(COMMON)
     kwargs.update(extra)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
     config = AutoConfig.for_model(model_type, **kwargs)
     config._attn_implementation = "eager"
     torch.manual_seed(sum(map(ord, name)))
@@ -76,6 +93,18 @@ def build(name, model_type, extra):
     return model
 
 
+def stepwise_logprobs(model, ids):
+    from transformers import DynamicCache
+    cache = DynamicCache(config=model.config)
+    steps = []
+    for t in range(ids.shape[1]):
+        out = model(ids[:, t:t + 1], past_key_values=cache, use_cache=True,
+                    position_ids=torch.tensor([[t]]))
+        cache = out.past_key_values
+        steps.append(out.logits.float())
+    return torch.log_softmax(torch.cat(steps, 1), -1)
+
+
 def reference(model, name):
     torch.manual_seed(7 + len(name))
     ids = torch.randint(3, model.config.vocab_size, (1, T))
@@ -83,8 +112,16 @@ def reference(model, name):
     out = {"ids": ids}
     with torch.no_grad():
         out["logprobs"] = torch.log_softmax(model(ids).logits.float(), -1)
+        out["stepwise"] = stepwise_logprobs(model, ids)
+        # LongRoPE: transformers' Phi-3 generation means to recompute the cache when the
+        # sequence outgrows the original context, but in 5.17 it drops the cache and feeds
+        # the last token alone (Phi3ForCausalLM.prepare_inputs_for_generation with the
+        # cache_position slicing of GenerationMixin). What it means to compute is every step's
+        # full forward over the sequence so far: generation without a cache.
+        longrope = (model.config.rope_parameters or {}).get("rope_type") == "longrope"
         out["greedy"] = model.generate(ids[:, :PROMPT], max_new_tokens=NEW, do_sample=False,
-                                       min_new_tokens=NEW, pad_token_id=0)
+                                       min_new_tokens=NEW, pad_token_id=0,
+                                       use_cache=not longrope)
     model.train()
     loss = model(ids, labels=ids).loss
     loss.backward()
@@ -96,17 +133,22 @@ def reference(model, name):
     return {k: v.contiguous() for k, v in out.items()}
 
 
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj",
+                "qkv_proj", "gate_up_proj"]
 LORA_GRADIENTS = ["model.layers.0.self_attn.q_proj.lora_A.weight",
                   "model.layers.1.mlp.down_proj.lora_B.weight",
-                  "model.layers.0.self_attn.v_proj.lora_B.weight"]
+                  "model.layers.0.self_attn.v_proj.lora_B.weight",
+                  "model.layers.0.self_attn.qkv_proj.lora_A.weight",
+                  "model.layers.1.mlp.gate_up_proj.lora_B.weight"]
 
 
 def lora_reference(model, ids, target):
     from peft import LoraConfig, get_peft_model
     model.zero_grad()
+    present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    targets = [t for t in LORA_TARGETS if t in present]
     peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0,
-                                                  target_modules=LORA_TARGETS))
+                                                  target_modules=targets))
     torch.manual_seed(11)
     with torch.no_grad():
         for name, p in peft_model.named_parameters():
@@ -119,7 +161,8 @@ def lora_reference(model, ids, target):
     params = {n.replace("base_model.model.", "").replace(".default", ""): p
               for n, p in peft_model.named_parameters()}
     for g in LORA_GRADIENTS:
-        out["lora_grad." + g] = params[g].grad.detach().clone().contiguous()
+        if g in params:
+            out["lora_grad." + g] = params[g].grad.detach().clone().contiguous()
     peft_model.save_pretrained(target)
     config_path = os.path.join(target, "adapter_config.json")
     with open(config_path) as f:

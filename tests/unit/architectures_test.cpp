@@ -15,6 +15,7 @@
 #include "formats/model_dir.h"
 #include "formats/safetensors_reader.h"
 #include "formats/tensor_io.h"
+#include "generate/batch_decoder.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {
@@ -29,7 +30,10 @@ const std::vector<std::string> kCases = {"llama",
                                          "qwen2_window",
                                          "qwen3",
                                          "gemma3_text",
-                                         "smollm3_nope"};
+                                         "smollm3_nope",
+                                         "llama_rope_dynamic",
+                                         "phi3",
+                                         "phi3_longrope"};
 
 std::string reference_models() {
   static const std::string dir = [] {
@@ -106,12 +110,16 @@ TEST_P(TransformersArchitecture, FullForwardLogProbabilitiesWithin1e4) {
       << "near-uniform predictions would make the comparison weak";
 }
 
+// Against transformers' own cached decoding, one token at a time: where RoPE depends on the
+// length (dynamic, longrope) its cached keys keep the frequencies they were rotated with, so
+// that differs from the full forward; elsewhere the two agree.
 TEST_P(TransformersArchitecture, KvCacheAndDecodeEngineMatchTransformers) {
   auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
+  const auto& want = ref_["stepwise"];
   m.model->set_engine_decoding(false);
-  const double libtorch = max_difference(cached_logprobs(m.model, ref_["ids"]), ref_["logprobs"]);
+  const double libtorch = max_difference(cached_logprobs(m.model, ref_["ids"]), want);
   m.model->set_engine_decoding(true);
-  const double engine = max_difference(cached_logprobs(m.model, ref_["ids"]), ref_["logprobs"]);
+  const double engine = max_difference(cached_logprobs(m.model, ref_["ids"]), want);
   std::cout << GetParam() << ": KV cache " << libtorch << ", decode engine f32 " << engine << "\n";
   EXPECT_LT(libtorch, 1e-4);
   EXPECT_LT(engine, 1e-4);
@@ -123,35 +131,42 @@ TEST_P(TransformersArchitecture, KvCacheAndDecodeEngineMatchTransformers) {
     auto q = load_model_dir(dir_, false);
     q.model->decode_with(type);
     const auto got = cached_logprobs(q.model, ref_["ids"]);
-    const double mean = (got - ref_["logprobs"]).abs().mean().item<double>();
+    const double mean = (got - want).abs().mean().item<double>();
     const double top1 =
-        got.argmax(-1).eq(ref_["logprobs"].argmax(-1)).to(torch::kFloat64).mean().item<double>();
+        got.argmax(-1).eq(want.argmax(-1)).to(torch::kFloat64).mean().item<double>();
     std::cout << GetParam() << ": decode engine " << weight_type_name(type) << " mean |dlogp| "
-              << mean << ", max " << max_difference(got, ref_["logprobs"]) << ", top-1 agreement "
-              << top1 << "\n";
+              << mean << ", max " << max_difference(got, want) << ", top-1 agreement " << top1
+              << "\n";
     EXPECT_LT(mean, tolerance) << weight_type_name(type);
     EXPECT_GE(top1, type == WeightType::kBF16 ? 0.95 : 0.85) << weight_type_name(type);
   }
 }
 
+// transformers' generate() against chosei's decoder (generate/batch_decoder.h), on the
+// decode engine and through LibTorch. Phi-3's LongRoPE continuation crosses the original
+// context, where chosei recomputes the cache with the long factors: every step then equals
+// transformers' full forward over the sequence so far (its uncached generation; its cached
+// one drops the cache there and runs the last token alone, see the reference script).
 TEST_P(TransformersArchitecture, GreedyContinuationEqualsTransformers) {
-  auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
   const auto& expected = ref_["greedy"];
   const std::int64_t prompt = 12, steps = expected.size(1) - prompt;
-  torch::NoGradGuard no_grad;
-  KvCache cache(m.model->config(), 1, expected.size(1));
-  ForwardOptions opt;
-  opt.cache = &cache;
-  auto logits = m.model->forward(expected.narrow(1, 0, prompt), opt);
-  std::vector<std::int64_t> got;
-  for (std::int64_t s = 0; s < steps; ++s) {
-    const auto next = logits[0][-1].argmax().item<std::int64_t>();
-    got.push_back(next);
-    logits = m.model->forward(torch::tensor({next}).view({1, 1}), opt);
-  }
   auto want = expected.narrow(1, prompt, steps).reshape(-1);
-  EXPECT_EQ(got, std::vector<std::int64_t>(want.data_ptr<std::int64_t>(),
-                                           want.data_ptr<std::int64_t>() + steps));
+  const std::vector<std::int64_t> wanted(want.data_ptr<std::int64_t>(),
+                                         want.data_ptr<std::int64_t>() + steps);
+  for (const bool engine : {true, false}) {
+    auto m = load_model_dir(dir_, /*require_tokenizer=*/false);
+    m.model->set_engine_decoding(engine);
+    BatchDecoder decoder(m.model, 1, expected.size(1) + 1);
+    const auto* ids = expected.data_ptr<std::int64_t>();
+    auto logits = decoder.add(std::vector<TokenId>(ids, ids + prompt));
+    std::vector<std::int64_t> got;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const auto next = logits.reshape(-1).argmax().item<std::int64_t>();
+      got.push_back(next);
+      logits = decoder.step({static_cast<TokenId>(next)});
+    }
+    EXPECT_EQ(got, wanted) << (engine ? "decode engine" : "LibTorch");
+  }
 }
 
 TEST_P(TransformersArchitecture, TrainingLossAndGradientsWithin1e4) {
@@ -189,7 +204,7 @@ TEST_P(TransformersArchitecture, LoraLossAndGradientsMatchPeftWithin1e4) {
     EXPECT_LT(max_difference(p->grad(), tensor_from_view(view)), 1e-4) << view.name;
     ++checked;
   }
-  EXPECT_EQ(checked, 3);
+  EXPECT_GE(checked, 2);
 }
 
 // The directory chosei writes (config.json the current way, model.safetensors) is the same
@@ -250,16 +265,18 @@ TEST(ArchitectureConfig, OldSpellingsReadAndUnsupportedFieldsRefused) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(message(R"(,"rope_scaling":{"rope_type":"dynamic","factor":2.0})").find("dynamic"),
+  EXPECT_NE(message(R"(,"rope_scaling":{"rope_type":"longrope","factor":2.0})")
+                .find("rope_scaling.original_max_position_embeddings"),
             std::string::npos);
+  EXPECT_NE(message(R"(,"attention_dropout":0.1)").find("attention_dropout"), std::string::npos);
   EXPECT_NE(message(R"(,"rope_scaling":{"rope_type":"linear","factor":2.0,"beta_fast":3})")
                 .find("rope_scaling.beta_fast"),
             std::string::npos);
   EXPECT_NE(message(R"(,"hidden_act":"gelu")").find("hidden_act"), std::string::npos);
   EXPECT_NE(message(R"(,"mlp_bias":true)").find("mlp_bias"), std::string::npos);
   try {
-    parse_model_config(R"({"model_type":"phi3"})", "c.json");
-    ADD_FAILURE() << "phi3 accepted";
+    parse_model_config(R"({"model_type":"phi4_multimodal"})", "c.json");
+    ADD_FAILURE() << "phi4_multimodal accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("\"model_type\""), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("gemma3_text"), std::string::npos) << e.what();
