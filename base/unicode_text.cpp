@@ -147,6 +147,26 @@ bool is_letter(char32_t cp) {
   return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
+namespace {
+
+bool is_mark_or_uncased_letter(utf8proc_category_t cat) {
+  return cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_LO ||
+         cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME;
+}
+
+}  // namespace
+
+bool is_word_head(char32_t cp) {
+  auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+  return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LT ||
+         is_mark_or_uncased_letter(cat);
+}
+
+bool is_word_tail(char32_t cp) {
+  auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+  return cat == UTF8PROC_CATEGORY_LL || is_mark_or_uncased_letter(cat);
+}
+
 bool is_number(char32_t cp) {
   auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   return cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO;

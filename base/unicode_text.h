@@ -26,6 +26,10 @@ std::size_t complete_utf8_prefix(std::string_view bytes);
 bool is_letter(char32_t cp);      // \p{L}
 bool is_number(char32_t cp);      // \p{N}
 bool is_whitespace(char32_t cp);  // \s: the Unicode White_Space property
+// o200k's word classes (GPT-4o, Phi-4): [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}], the letters that may
+// open a word, and [\p{Ll}\p{Lm}\p{Lo}\p{M}], those that may continue it.
+bool is_word_head(char32_t cp);
+bool is_word_tail(char32_t cp);
 
 // Unicode normalization forms through utf8proc; input must be valid UTF-8.
 std::string normalize_nfc(std::string_view text);

@@ -39,7 +39,7 @@ json byte_level_pre_tokenizer(const std::string& pre) {
   auto it = gguf_split_pre_tokenizers().find(pre);  // gpt-2 handled above: its regex is built in
   if (it == gguf_split_pre_tokenizers().end())
     throw std::invalid_argument("GGUF import: pre-tokenizer " + pre +
-                                " is not supported (gpt-2, smollm, llama-bpe, qwen2)");
+                                " is not supported (gpt-2, smollm, llama-bpe, qwen2, gpt-4o)");
   return {{"type", "Sequence"},
           {"pretokenizers", json::array({{{"type", "Split"},
                                           {"pattern", {{"Regex", it->second}}},

@@ -11,6 +11,7 @@
 #include "base/atomic_file.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_writer.h"
+#include "tokenizer/pretokenizer_split.h"
 #include "tokenizer/sentencepiece_model_proto.h"
 #include "tokenizer/tokenizer.h"
 
@@ -53,8 +54,9 @@ std::string byte_level_pre(const json& tok, const std::string& source) {
     auto it = std::find_if(gguf_split_pre_tokenizers().begin(), gguf_split_pre_tokenizers().end(),
                            [&](const auto& named) { return named.second == regex; });
     if (it == gguf_split_pre_tokenizers().end())
-      throw std::invalid_argument(source + ": pre-tokenizer regex " + regex +
-                                  " has no llama.cpp equivalent (known: GPT-2, Llama 3, Qwen2)");
+      throw std::invalid_argument(
+          source + ": pre-tokenizer regex " + regex +
+          " has no llama.cpp equivalent (known: GPT-2, Llama 3, Qwen2, o200k)");
     return it->first;
   }
   if (pre.empty())
@@ -162,15 +164,12 @@ GgufVocabulary from_sentencepiece(const std::string& path, std::int64_t rows) {
 }  // namespace
 
 const std::map<std::string, std::string>& gguf_split_pre_tokenizers() {
+  // llama.cpp's LLAMA_VOCAB_PRE_TYPE names for the patterns chosei's splitter implements.
   static const std::map<std::string, std::string> regexes = {
-      {"llama-bpe",
-       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
-      {"qwen2",
-       "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| "
-       "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
-      {"gpt-2",
-       "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"},
+      {"llama-bpe", split_pattern_regex(SplitPattern::kLlama3)},
+      {"qwen2", split_pattern_regex(SplitPattern::kQwen2)},
+      {"gpt-2", split_pattern_regex(SplitPattern::kGpt2)},
+      {"gpt-4o", split_pattern_regex(SplitPattern::kO200k)},
   };
   return regexes;
 }

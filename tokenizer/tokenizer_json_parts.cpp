@@ -114,21 +114,25 @@ std::vector<std::string> digits(const std::string& s, bool individual) {
 PreTokenizer make_split(const json& node) {
   const auto& pattern = node.at("pattern");
   const std::string behavior = node.value("behavior", std::string("Isolated"));
-  if (node.value("invert", false))
-    throw std::invalid_argument("tokenizer.json: inverted Split is not supported");
+  const bool invert = node.value("invert", false);
   if (pattern.contains("Regex")) {
     SplitPattern known;
-    if (!split_pattern_from_regex(pattern["Regex"].get<std::string>(), &known) ||
-        behavior != "Isolated")
+    if (!split_pattern_from_regex(pattern["Regex"].get<std::string>(), &known))
       throw std::invalid_argument(
           "tokenizer.json: Split regex " + pattern["Regex"].dump() +
-          " is not one of the GPT-2 / Llama 3 / Qwen2 patterns chosei implements");
+          " is not one of the GPT-2 / Llama 3 / Qwen2 / o200k patterns chosei implements");
+    // These patterns match every character: keeping the matches (Isolated) and removing
+    // what lies between them (Removed, inverted; GPT-4o's file) give the same pieces.
+    if (!((behavior == "Isolated" && !invert) || (behavior == "Removed" && invert)))
+      throw std::invalid_argument("tokenizer.json: Split behavior " + behavior +
+                                  (invert ? " inverted" : "") + " is not supported");
     return [known](const std::string& s, bool) {
       std::vector<std::string> out;
       for (auto [b, n] : split_words(s, known)) out.push_back(s.substr(b, n));
       return out;
     };
   }
+  if (invert) throw std::invalid_argument("tokenizer.json: inverted Split is not supported");
   std::string delim = string_pattern(node, "Split");
   return
       [delim, behavior](const std::string& s, bool) { return split_on_string(s, delim, behavior); };

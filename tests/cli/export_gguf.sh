@@ -139,7 +139,7 @@ done
 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.5 chat
 CHOSEI_WEIGHTS=q8_0 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.9 chat
 
-echo "== Qwen3 and Gemma 3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows)"
+echo "== Qwen3, Gemma 3 and Phi-3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows; Phi's fused projections, partial rotary, LongRoPE)"
 cat >"$WORK/qwen3.json" <<'JSON'
 {"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2,
  "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 128, "max_position_embeddings": 512,
@@ -159,7 +159,18 @@ cat >"$WORK/gemma3.json" <<'JSON'
                      "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}},
  "hidden_activation": "gelu_pytorch_tanh", "tie_word_embeddings": true, "vocab_size": 600}
 JSON
-for arch in qwen3 gemma3; do
+# Phi-4-mini's shape: fused qkv_proj and gate_up_proj, 3/4 of each head rotated, LongRoPE
+# (llama.cpp's context of 512 stays within the original 1024: the short factors, as chosei).
+cat >"$WORK/phi3.json" <<'JSON'
+{"model_type": "phi3", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+ "num_attention_heads": 2, "num_key_value_heads": 1, "max_position_embeddings": 4096,
+ "original_max_position_embeddings": 1024, "partial_rotary_factor": 0.75, "rms_norm_eps": 1e-5,
+ "rope_parameters": {"rope_type": "longrope", "rope_theta": 10000.0,
+   "short_factor": [1.0, 1.1, 1.2, 1.3, 1.5, 1.7, 2.0, 2.3, 2.6, 3.0, 3.5, 4.0],
+   "long_factor": [1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0, 45.0]},
+ "tie_word_embeddings": true, "vocab_size": 600}
+JSON
+for arch in qwen3 gemma3 phi3; do
   "$CHOSEI" model init --config "$WORK/$arch.json" --tokenizer "$WORK/tok" --out "$WORK/$arch-init" --seed 7 >/dev/null
   "$CHOSEI" sft --set model="$WORK/$arch-init" --set train="$WORK/train.jsonl" --set out="$WORK/$arch-run" \
     --set max_steps=40 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=256 \
@@ -170,6 +181,22 @@ for arch in qwen3 gemma3; do
   "$CHOSEI" export gguf --model "$WORK/$arch-back" --out "$WORK/$arch-again.gguf" --type f32 --name final >/dev/null
   cmp "$WORK/$arch-f32.gguf" "$WORK/$arch-again.gguf"
 done
+# Phi-4-mini's tokenizer (o200k, GPT-4o's; the models cache holds it): llama.cpp's "gpt-4o"
+# pre-tokenizer reads the file as chosei does, and a model made with it decodes alike.
+O200K="${CHOSEI_MODELS:-$HOME/.cache/chosei/models}/tokenizers/gpt4o"
+if [ -f "$O200K/tokenizer.json" ]; then
+  /usr/bin/python3 - "$WORK/phi3.json" "$WORK/phi4.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c.update(vocab_size=200019, num_hidden_layers=1, hidden_size=32,
+                                           intermediate_size=64, rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
+json.dump(c, open(sys.argv[2], "w"))
+PY
+  "$CHOSEI" model init --config "$WORK/phi4.json" --tokenizer "$O200K" --out "$WORK/phi4-init" --seed 3 >/dev/null
+  "$CHOSEI" export gguf --model "$WORK/phi4-init" --out "$WORK/phi4-f32.gguf" --type f32
+  compare "$WORK/phi4-init" "$WORK/phi4-f32.gguf" 1.0 nochat
+else
+  echo "the gpt4o tokenizer is not in the models cache (scripts/setup): o200k in GGUF not checked"
+fi
 # RoPE scaling: Llama 3's band-wise scaling travels as rope_freqs.weight, linear as
 # llama.rope.scaling.* keys; llama.cpp rotates as chosei does, and the import reads them back.
 for scaling in llama3 linear; do
@@ -196,7 +223,7 @@ done
 # prompt ids equals chosei's (fp32 on both sides).
 REFERENCE_PY="${CHOSEI_REFERENCE_ENV:-$HOME/.cache/chosei/reference-env}/bin/python"
 if [ -x "$REFERENCE_PY" ]; then
-  for arch in llama qwen2 qwen3 gemma3; do
+  for arch in llama qwen2 qwen3 gemma3 phi3; do
     ours=$("$CHOSEI" generate --model "$WORK/$arch-run/final" --chat --prompt "How do I return a kettle?" \
       --temperature 0 --max-new-tokens 24 --json)
     "$REFERENCE_PY" - "$WORK/$arch-f32.gguf" "$ours" <<'PY'
@@ -269,9 +296,10 @@ fi
 
 echo "== an adapter alone, as a llama.cpp LoRA GGUF applied on its base's file"
 # Trained hard enough to change the greedy answers (q_proj is a target: B's rows of q must
-# follow llama.cpp's RoPE order).
+# follow llama.cpp's RoPE order), not so hard that the model collapses into repeating tokens
+# whose logits tie within llama.cpp's f16 KV-cache rounding (a learning rate of 0.05 did).
 "$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-strong" \
-  --set max_steps=30 --set learning_rate=0.05 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
+  --set max_steps=30 --set learning_rate=0.02 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
   --set lora.alpha=32 --set lora.target_modules=q_proj,k_proj,v_proj,o_proj,up_proj \
   --set log_every=30 --set seed=3 >/dev/null
 "$CHOSEI" export gguf --model "$WORK/lora-strong/final" --adapter-only --out "$WORK/lora-adapter-f32.gguf" --type f32
@@ -287,6 +315,23 @@ if /usr/bin/python3 "$WORK/compare.py" "$CHOSEI" "$WORK/lora-strong/final" "$WOR
   exit 1
 fi
 expect_error "holds no LoRA adapter" "$CHOSEI" export gguf --model "$WORK/llama-run/final" --adapter-only --out "$WORK/x.gguf"
+# The same for Qwen3 (q/k norms), Gemma 3 (sandwich norms, windows) and Phi-3 (the fused
+# qkv_proj and gate_up_proj carry one adapter each, as llama.cpp's attn_qkv and ffn_up).
+for arch in qwen3 gemma3 phi3; do
+  targets=q_proj,k_proj,v_proj,o_proj,up_proj
+  [ "$arch" = phi3 ] && targets=qkv_proj,o_proj,gate_up_proj
+  "$CHOSEI" sft --set model="$WORK/$arch-run/final" --set train="$WORK/train.jsonl" \
+    --set out="$WORK/$arch-lora" --set max_steps=30 --set learning_rate=0.05 --set batch_size=8 \
+    --set max_seq_len=256 --set lora.r=8 --set lora.alpha=32 --set lora.target_modules=$targets \
+    --set log_every=30 --set seed=3 >/dev/null
+  "$CHOSEI" export gguf --model "$WORK/$arch-lora/final" --adapter-only --out "$WORK/$arch-adapter.gguf" --type f32
+  LORA_GGUF="$WORK/$arch-adapter.gguf" compare "$WORK/$arch-lora/final" "$WORK/$arch-f32.gguf" 1.0 chat
+  if /usr/bin/python3 "$WORK/compare.py" "$CHOSEI" "$WORK/$arch-lora/final" "$WORK/$arch-f32.gguf" 1.0 chat \
+    bash -c "cd '$ROOT/tests/llama_cpp' && node gguf_reference.mjs" >/dev/null 2>&1; then
+    echo "$arch: the base alone answers as the adapted model: the adapter test proves nothing"
+    exit 1
+  fi
+done
 
 echo "== import back: chosei model import --format gguf"
 # same_model A B: greedy ids and tokenization of a few texts equal.

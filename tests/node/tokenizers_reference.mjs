@@ -22,6 +22,10 @@ function sampleTexts() {
     "ご注文ありがとうございます。返品は30日以内に受け付けます。", "東京都の天気は晴れ、最高気温は２５℃です。",
     "<|im_start|>user\nhi<|im_end|>", "x<|endoftext|>y", "<s>[INST] hi [/INST]", "tabs\tand\r\nCRLF",
     "emoji 🦙🚀 and ZWJ 👩‍👩‍👧", "numbers 1234567890 3.14159", "Ünïcödé çåsé", "   leading and trailing   ",
+    // case changes, contractions after words, marks and titlecase (o200k splits on them)
+    "HelloWorld iPhone XMLHttpRequest HTTPServer", "DON'T I'M we'LL they'Re O'Neil's",
+    "e\u0301cole Åström n\u0303 \u0301a \u01c5ungla ǅemal ʰmodifier", "/usr/local/bin/\n\n$PATH",
+    "(quoted)\t'single'  \"double\"\r\n", "ÀÉÎõü ŒUVRE straße ǈ", "x\u0300\u0301yZ\u0302",
   ];
   const blns = path.join(dataDir, "robustness_naughty_strings/blns.json");
   if (fs.existsSync(blns)) texts.push(...JSON.parse(fs.readFileSync(blns, "utf8")));
@@ -150,7 +154,8 @@ if (fs.existsSync(l2c)) {
 // vocabulary converted as transformers converts it; SmolLM2's byte-level BPE with the
 // "smollm" pre-tokenizer), each run by HF tokenizers on the same texts.
 const models = process.env.CHOSEI_MODELS || path.join(process.env.HOME || "", ".cache/chosei/models");
-for (const name of ["llama3_1", "qwen3", "gemma3"]) {
+// gpt4o: the o200k pre-tokenizer of GPT-4o and Phi-4-mini (words split where case changes).
+for (const name of ["llama3_1", "qwen3", "gemma3", "gpt4o"]) {
   const p = path.join(models, "tokenizers", name, "tokenizer.json");
   if (!fs.existsSync(p)) {
     console.log(`SKIP ${name}: not in the models cache (scripts/setup)`);
