@@ -272,6 +272,32 @@ for mix in q4_k_m q5_k_m; do
   "$CHOSEI" model import --format gguf --weights "$WORK/wide-$mix.gguf" --out "$WORK/wide-$mix-back" >/dev/null
   compare "$WORK/wide-$mix-back" "$WORK/wide-$mix.gguf" 0.95 chat
 done
+# Phi-3 in the Q4_K_M mix: its fused attn_qkv takes Q5_K, as llama-quantize gives it.
+/usr/bin/python3 - "$WORK/wide.json" "$WORK/wide-phi3.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(model_type="phi3", max_position_embeddings=4096, original_max_position_embeddings=1024,
+         partial_rotary_factor=0.75, rope_parameters={"rope_type": "longrope", "rope_theta": 10000.0,
+         "short_factor": [1.0 + 0.05 * i for i in range(24)], "long_factor": [1.0 + 0.5 * i for i in range(24)]})
+json.dump(c, open(sys.argv[2], "w"))
+PY
+"$CHOSEI" model init --config "$WORK/wide-phi3.json" --tokenizer "$WORK/tok" --out "$WORK/wide-phi3-init" --seed 8 >/dev/null
+"$CHOSEI" sft --set model="$WORK/wide-phi3-init" --set train="$WORK/train.jsonl" --set out="$WORK/wide-phi3-run" \
+  --set max_steps=40 --set learning_rate=0.002 --set batch_size=8 --set max_seq_len=256 \
+  --set log_every=60 --set seed=1 >/dev/null
+"$CHOSEI" export gguf --model "$WORK/wide-phi3-run/final" --out "$WORK/wide-phi3-q4_k_m.gguf" --type q4_k_m
+GGUF_PY="${CHOSEI_REFERENCE_ENV:-$HOME/.cache/chosei/reference-env}/bin/python"
+if [ -x "$GGUF_PY" ]; then  # llama.cpp's own reader says which type each tensor got
+  "$GGUF_PY" - "$WORK/wide-phi3-q4_k_m.gguf" <<'PY'
+import sys, gguf
+types = {t.name: t.tensor_type.name for t in gguf.GGUFReader(sys.argv[1]).tensors}
+assert types["blk.1.attn_qkv.weight"] == "Q5_K", types
+assert types["blk.1.ffn_up.weight"] == "Q4_K", types
+assert types["token_embd.weight"] == "Q4_K" and types["output.weight"] == "Q6_K", types
+PY
+fi
+"$CHOSEI" model import --format gguf --weights "$WORK/wide-phi3-q4_k_m.gguf" --out "$WORK/wide-phi3-back" >/dev/null
+compare "$WORK/wide-phi3-back" "$WORK/wide-phi3-q4_k_m.gguf" 0.95 chat
 
 echo "== a LoRA adapter, merged at export"
 "$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-run" \
@@ -296,10 +322,11 @@ fi
 
 echo "== an adapter alone, as a llama.cpp LoRA GGUF applied on its base's file"
 # Trained hard enough to change the greedy answers (q_proj is a target: B's rows of q must
-# follow llama.cpp's RoPE order), not so hard that the model collapses into repeating tokens
-# whose logits tie within llama.cpp's f16 KV-cache rounding (a learning rate of 0.05 did).
+# follow llama.cpp's RoPE order). The trained weights depend on the thread count (CTest runs
+# each process on one, OMP_NUM_THREADS=1), and these strongly trained adapters repeat tokens
+# whose logits lie close together: run by hand, set OMP_NUM_THREADS=1 as CTest does.
 "$CHOSEI" sft --set model="$WORK/llama-run/final" --set train="$WORK/train.jsonl" --set out="$WORK/lora-strong" \
-  --set max_steps=30 --set learning_rate=0.02 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
+  --set max_steps=30 --set learning_rate=0.05 --set batch_size=8 --set max_seq_len=256 --set lora.r=8 \
   --set lora.alpha=32 --set lora.target_modules=q_proj,k_proj,v_proj,o_proj,up_proj \
   --set log_every=30 --set seed=3 >/dev/null
 "$CHOSEI" export gguf --model "$WORK/lora-strong/final" --adapter-only --out "$WORK/lora-adapter-f32.gguf" --type f32

@@ -16,6 +16,9 @@ into OUT_DIR/NAME, and OUT_DIR/NAME/reference.safetensors holding
 and a PEFT LoRA adapter on every projection (random A and B, so that it changes the model)
 saved in OUT_DIR/NAME/adapter, with `lora_loss` and `lora_grad.NAME` (the adapter's
 gradients, PEFT's names without ".default") in OUT_DIR/NAME/adapter/reference.safetensors.
+The same backbone under transformers' sequence-classification class (a reward model's and a
+classifier's head, `score`, 3 labels) is saved in OUT_DIR/NAME/score with its `scores` (the
+logits at the last token of ids) in OUT_DIR/NAME/score/reference.safetensors.
 Run with the reference environment's Python (scripts/setup).
 """
 
@@ -173,6 +176,22 @@ def lora_reference(model, ids, target):
     save_file(out, os.path.join(target, "reference.safetensors"))
 
 
+def score_reference(model, ids, target):
+    from transformers import AutoModelForSequenceClassification
+    config = model.config
+    config.num_labels = 3
+    torch.manual_seed(13)
+    head = AutoModelForSequenceClassification.from_config(config, dtype=torch.float32)
+    head.model.load_state_dict(model.model.state_dict())
+    with torch.no_grad():
+        head.score.weight.normal_(0, 0.3)
+    head.eval()
+    with torch.no_grad():  # pad_token_id 0 never occurs in ids: the score of the last token
+        scores = head(ids).logits.float()
+    head.save_pretrained(target)
+    save_file({"scores": scores.contiguous()}, os.path.join(target, "reference.safetensors"))
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, (model_type, extra) in CASES.items():
@@ -182,6 +201,7 @@ def main(out_dir):
         ref = reference(model, name)
         save_file(ref, os.path.join(target, "reference.safetensors"))
         lora_reference(model, ref["ids"], os.path.join(target, "adapter"))
+        score_reference(build(name, model_type, extra), ref["ids"], os.path.join(target, "score"))
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump(sorted(CASES), f)
 

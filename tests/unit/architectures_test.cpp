@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@
 #include "formats/safetensors_reader.h"
 #include "formats/tensor_io.h"
 #include "generate/batch_decoder.h"
+#include "model/sequence_classifier.h"
 #include "tests/unit/test_data.h"
 
 namespace chosei {
@@ -207,6 +209,30 @@ TEST_P(TransformersArchitecture, LoraLossAndGradientsMatchPeftWithin1e4) {
   EXPECT_GE(checked, 2);
 }
 
+// The family's sequence-classification class (reward models, classifiers) as transformers
+// makes and saves it: chosei reads it (its registry class name) and scores the last token
+// as transformers does.
+TEST_P(TransformersArchitecture, ScoreHeadMatchesTransformersSequenceClassification) {
+  const auto dir = dir_ + "/score";
+  auto config = load_model_config(dir + "/config.json");
+  const auto j = nlohmann::json::parse(read_file(dir + "/config.json"));
+  EXPECT_EQ(j["architectures"][0], config.architecture().classifier_class);
+  LlamaForSequenceClassification model(config, 3);
+  load_parameters(*model, read_checkpoint_tensors(dir), dir);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto& ids = ref_["ids"];
+  auto hidden = model->hidden_states(ids);
+  auto scores =
+      model->score_at(hidden, torch::zeros({1}, torch::kLong), torch::tensor({ids.size(1) - 1}));
+  SafetensorsReader reader(dir + "/reference.safetensors");
+  const auto want = tensor_from_view(reader.tensor("scores"));
+  const double diff = max_difference(scores, want);
+  std::cout << GetParam() << ": score head max |d| = " << diff << "\n";
+  EXPECT_LT(diff, 1e-4);
+  EXPECT_GT(want.abs().max().item<double>(), 0.1) << "scores near zero would make it weak";
+}
+
 // The directory chosei writes (config.json the current way, model.safetensors) is the same
 // model to transformers: its log-probabilities equal the reference's.
 TEST_P(TransformersArchitecture, WrittenDirectoryIsTheSameModelToTransformers) {
@@ -280,6 +306,47 @@ TEST(ArchitectureConfig, OldSpellingsReadAndUnsupportedFieldsRefused) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("\"model_type\""), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("gemma3_text"), std::string::npos) << e.what();
+  }
+}
+
+// Phi-3-mini-128k-instruct's config.json as it ships (rope_scaling type "su" beside a
+// top-level original_max_position_embeddings), and Phi-4-mini's partial rotary: read as
+// transformers reads them.
+TEST(ArchitectureConfig, PhiConfigsAsTheyShip) {
+  std::string shorts, longs;
+  for (int i = 0; i < 48; ++i) {
+    shorts += (i ? "," : "") + std::to_string(1.0 + 0.01 * i);
+    longs += (i ? "," : "") + std::to_string(1.0 + 0.5 * i);
+  }
+  const auto phi3 = parse_model_config(
+      R"({"model_type":"phi3","hidden_size":3072,"num_attention_heads":32,"num_hidden_layers":32,)"
+      R"("intermediate_size":8192,"vocab_size":32064,"max_position_embeddings":131072,)"
+      R"("original_max_position_embeddings":4096,"rope_theta":10000.0,"sliding_window":262144,)"
+      R"("resid_pdrop":0.0,"embd_pdrop":0.0,"attention_dropout":0.0,)"
+      R"("rope_scaling":{"type":"su","short_factor":[)" +
+          shorts + R"(],"long_factor":[)" + longs + "]}}",
+      "config.json");
+  EXPECT_EQ(phi3.rope.type, "longrope");
+  EXPECT_EQ(phi3.rope.original_max_position_embeddings, 4096);
+  EXPECT_DOUBLE_EQ(phi3.rope.factor, 32.0);
+  EXPECT_DOUBLE_EQ(phi3.rope.attention_factor, std::sqrt(1 + std::log(32.0) / std::log(4096.0)));
+  EXPECT_EQ(phi3.rope.long_factor.size(), 48u);
+  EXPECT_EQ(phi3.sliding_window, 262144);
+  const auto again = parse_model_config(model_config_to_json(phi3), "written");
+  EXPECT_EQ(again.rope, phi3.rope);
+  const auto phi4 = parse_model_config(
+      R"({"model_type":"phi3","hidden_size":3072,"num_attention_heads":24,"num_key_value_heads":8,)"
+      R"("num_hidden_layers":32,"intermediate_size":8192,"vocab_size":200064,)"
+      R"("partial_rotary_factor":0.75,"rope_theta":10000.0,"tie_word_embeddings":true})",
+      "config.json");
+  EXPECT_EQ(phi4.rope.rotary_dim(phi4.effective_head_dim()), 96);
+  try {
+    parse_model_config(R"({"model_type":"phi3","hidden_size":64,"num_attention_heads":4,)"
+                       R"("partial_rotary_factor":0.35})",
+                       "c.json");
+    ADD_FAILURE() << "an odd rotary width accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("partial_rotary_factor"), std::string::npos) << e.what();
   }
 }
 
