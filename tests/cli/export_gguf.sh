@@ -3,9 +3,11 @@
 # exported file loads, and llama.cpp's greedy continuation equals chosei's token for token
 # for f32 and f16 on
 #   - stories260K (Karpathy's trained Llama, SentencePiece tokenizer.model), and
-#   - a Llama, a Qwen2, a Qwen3 and a Gemma 3 model fine-tuned here with a BPE tokenizer
-#     trained here (byte-level, chat special tokens), through a LoRA adapter merged at export
-#     for one of them;
+#   - a Llama, a Qwen2, a Qwen3, a Gemma 3, a Phi-3 (LongRoPE, partial rotary) and a
+#     SmolLM3 model fine-tuned here with a BPE tokenizer trained here (byte-level, chat
+#     special tokens), through a LoRA adapter merged at export for one of them, and LoRA
+#     adapters alone (llama.cpp's LoRA GGUF) applied by llama.cpp for four of them;
+#   - a Phi-4-mini-shaped model with the real o200k tokenizer (llama.cpp's "gpt-4o");
 # Q8_0 agrees on a stated share of tokens; llama.cpp tokenizes text as chosei does and
 # renders the file's chat template to the ids chosei's template gives; `chosei model import
 # --format gguf` brings each file back (same greedy ids and tokenization, the same file on
@@ -139,7 +141,7 @@ done
 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.5 chat
 CHOSEI_WEIGHTS=q8_0 compare "$WORK/llama-run/final" "$WORK/llama-q8_0.gguf" 0.9 chat
 
-echo "== Qwen3, Gemma 3 and Phi-3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows; Phi's fused projections, partial rotary, LongRoPE)"
+echo "== Qwen3, Gemma 3, Phi-3 and SmolLM3 (q/k norms; Gemma's sandwich (1+w) norms, GeGLU, scaled embeddings, sliding windows; Phi's fused projections, partial rotary, LongRoPE)"
 cat >"$WORK/qwen3.json" <<'JSON'
 {"model_type": "qwen3", "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2,
  "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 128, "max_position_embeddings": 512,
@@ -170,7 +172,14 @@ cat >"$WORK/phi3.json" <<'JSON'
    "long_factor": [1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0, 11.0, 16.0, 22.0, 32.0, 45.0]},
  "tie_word_embeddings": true, "vocab_size": 600}
 JSON
-for arch in qwen3 gemma3 phi3; do
+# SmolLM3: every fourth layer without RoPE, as llama.cpp fixes it.
+cat >"$WORK/smollm3.json" <<'JSON'
+{"model_type": "smollm3", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 4,
+ "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 512,
+ "rms_norm_eps": 1e-6, "rope_parameters": {"rope_type": "default", "rope_theta": 100000.0},
+ "tie_word_embeddings": true, "vocab_size": 600}
+JSON
+for arch in qwen3 gemma3 phi3 smollm3; do
   "$CHOSEI" model init --config "$WORK/$arch.json" --tokenizer "$WORK/tok" --out "$WORK/$arch-init" --seed 7 >/dev/null
   "$CHOSEI" sft --set model="$WORK/$arch-init" --set train="$WORK/train.jsonl" --set out="$WORK/$arch-run" \
     --set max_steps=40 --set learning_rate=0.005 --set batch_size=8 --set max_seq_len=256 \
