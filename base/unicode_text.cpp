@@ -213,4 +213,11 @@ std::string to_lower(std::string_view text) {
   return out;
 }
 
+std::string to_upper(std::string_view text) {
+  std::string out;
+  for (const auto& c : decode_utf8(text))
+    append_utf8(out, static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(c.cp))));
+  return out;
+}
+
 }  // namespace chosei

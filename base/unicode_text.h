@@ -37,5 +37,6 @@ std::string normalize_nfkc(std::string_view text);
 std::string normalize_nfd(std::string_view text);
 std::string normalize_nfkd(std::string_view text);
 std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);  // per code point, as str.upper() mostly does
 
 }  // namespace chosei

@@ -24,6 +24,7 @@ void add_reward_commands(CLI::App& app);
 void add_classifier_commands(CLI::App& app);
 void add_label_commands(CLI::App& app);
 void add_tokenizer_commands(CLI::App& app);
+void add_template_commands(CLI::App& app);
 void add_export_commands(CLI::App& app);
 void add_pipeline_command(CLI::App& app);
 

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(40);
   chosei::cli::add_model_commands(app);
   chosei::cli::add_tokenizer_commands(app);
+  chosei::cli::add_template_commands(app);
   chosei::cli::add_generate_command(app);
   chosei::cli::add_data_commands(app);
   chosei::cli::add_filter_commands(app);

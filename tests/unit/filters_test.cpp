@@ -548,9 +548,13 @@ TEST(ClassifierRules, StreamsCheckAtTheSameCheckpointsAsTheWholeText) {
       }
       out += stream.finish();
       EXPECT_EQ(stream.decision(), whole.decision) << text;
-      if (whole.decision != FilterDecision::kBlock) EXPECT_EQ(out, whole.redacted);
+      if (whole.decision != FilterDecision::kBlock) {
+        EXPECT_EQ(out, whole.redacted);
+      }
       // Blocked at the checkpoint whose prefix first holds "bomb": nothing after it went out.
-      if (stream.blocked()) EXPECT_LT(out.size(), text.find("bomb") + 4);
+      if (stream.blocked()) {
+        EXPECT_LT(out.size(), text.find("bomb") + 4);
+      }
     }
   }
   model->calls = 0;
