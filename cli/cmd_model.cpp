@@ -15,7 +15,7 @@
 #include "formats/model_dir.h"
 #include "formats/safetensors_reader.h"
 #include "formats/tensor_io.h"
-#include "tokenizer/chat_template.h"
+#include "tokenizer/chat_messages.h"
 
 namespace chosei::cli {
 
@@ -83,9 +83,9 @@ void run_info(const std::string& dir, bool as_json) {
     tokenizer_vocab = tok.tokenizer->vocab_size();
     if (!tok.config.chat_template.empty()) {
       try {
-        chat = ChatTemplate::detect(tok.config.chat_template).name();
-      } catch (const std::invalid_argument&) {
-        chat = "custom (unrecognized)";
+        chat = choose_chat_template(tok.config).name();  // a built-in's name, else "model"
+      } catch (const std::invalid_argument& e) {
+        chat = std::string("unreadable: ") + e.what();
       }
     }
   } catch (const std::runtime_error&) {

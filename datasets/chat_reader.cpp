@@ -13,7 +13,8 @@
 
 namespace chosei {
 
-using nlohmann::json;
+using json =
+    nlohmann::ordered_json;  // key order as written: templates print tools and arguments in it
 
 namespace {
 

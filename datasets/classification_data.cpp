@@ -10,7 +10,7 @@ namespace chosei {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // key order as written
 
 std::vector<std::string> record_labels(const json& j) {
   std::vector<std::string> labels;

@@ -70,8 +70,7 @@ DatasetStats dataset_stats(const std::vector<Conversation>& conversations,
   s.chat_template = tmpl.name();
   for (const auto& c : conversations) {
     for (const auto& t : c.turns) ++s.roles[t.role];
-    auto r =
-        tmpl.render(tokenizer, conversation_messages(c), /*add_generation_prompt=*/false, c.tools);
+    auto r = tmpl.render_labeled(tokenizer, conversation_messages(c), c.tools);
     s.lengths.push_back(static_cast<std::int64_t>(r.ids.size()));
     s.labeled.push_back(std::count(r.assistant_mask.begin(), r.assistant_mask.end(), 1));
     s.turns.push_back(static_cast<std::int64_t>(c.turns.size()));

@@ -24,26 +24,27 @@ struct RecordError {
 // observation. Throws RecordError.
 std::string normalize_role(const std::string& role);
 // A string, or a list of {"type": "text", "value"|"text": ...} parts.
-std::string content_text(const nlohmann::json& content);
+std::string content_text(const nlohmann::ordered_json& content);
 // A string field; "" when absent and not required. Throws RecordError.
-std::string string_field(const nlohmann::json& record, const char* key, bool required);
+std::string string_field(const nlohmann::ordered_json& record, const char* key, bool required);
 
 // One {"role", "content", "weight"?, "tool_calls"?} message.
-Turn message_turn(const nlohmann::json& message);
+Turn message_turn(const nlohmann::ordered_json& message);
 // A non-empty list of messages; `field` names the list in errors.
-std::vector<Turn> message_list(const nlohmann::json& list, const std::string& field);
+std::vector<Turn> message_list(const nlohmann::ordered_json& list, const std::string& field);
 // One ShareGPT {"from", "value"} turn; "function_call" becomes an assistant turn with the
 // call, "observation" a tool turn.
-Turn sharegpt_turn(const nlohmann::json& turn);
+Turn sharegpt_turn(const nlohmann::ordered_json& turn);
 // A record's "tools": OpenAI's list, or LLaMA-Factory's JSON string of bare functions; each
 // as {"type": "function", "function": {...}} JSON text.
-std::vector<std::string> tool_definitions(const nlohmann::json& tools);
+std::vector<std::string> tool_definitions(const nlohmann::ordered_json& tools);
 
 // Every record of a JSONL file (numbered by line) or a JSON array file (numbered from 1),
 // passed to `accept`; lines that are not JSON become invalid_json errors.
-void for_each_json_record(const std::string& path,
-                          const std::function<void(const nlohmann::json&, std::size_t)>& accept,
-                          std::vector<DataError>& errors);
+void for_each_json_record(
+    const std::string& path,
+    const std::function<void(const nlohmann::ordered_json&, std::size_t)>& accept,
+    std::vector<DataError>& errors);
 
 // "N invalid record(s) (kind: n, ...); first: file:line: message".
 std::string summarize_errors(const std::vector<DataError>& errors);

@@ -18,8 +18,7 @@ std::vector<SftExample> tokenize_conversations(const std::vector<Conversation>& 
   SftTokenizeReport r;
   std::vector<SftExample> out;
   for (const auto& c : conversations) {
-    auto rendered =
-        tmpl.render(tokenizer, conversation_messages(c), /*add_generation_prompt=*/false, c.tools);
+    auto rendered = tmpl.render_labeled(tokenizer, conversation_messages(c), c.tools);
     SftExample ex;
     ex.ids = std::move(rendered.ids);
     ex.labels.resize(ex.ids.size());

@@ -1,15 +1,53 @@
 #include "tokenizer/chat_messages.h"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "base/atomic_file.h"
+#include "jinja/template_error.h"
+#include "tokenizer/builtin_templates.h"
 #include "tokenizer/extended_tokenizer.h"
 
 namespace chosei {
 
+namespace {
+
+std::map<std::string, std::string> template_variables(const TokenizerConfig& config) {
+  std::map<std::string, std::string> v;
+  for (const auto& [name, value] : {std::pair{"bos_token", config.bos_token},
+                                    {"eos_token", config.eos_token},
+                                    {"pad_token", config.pad_token},
+                                    {"unk_token", config.unk_token}})
+    if (!value.empty()) v[name] = value;
+  return v;
+}
+
+ChatTemplate parsed(const std::string& source, const std::string& name, const std::string& where,
+                    const TokenizerConfig& config) {
+  try {
+    return ChatTemplate::from_jinja(source, name, template_variables(config));
+  } catch (const jinja::TemplateError& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 ChatTemplate choose_chat_template(const TokenizerConfig& config, const std::string& requested) {
-  if (!requested.empty()) return ChatTemplate::by_name(requested);
+  if (!requested.empty()) {
+    if (find_builtin_template(requested) || !std::filesystem::is_regular_file(requested))
+      return ChatTemplate::by_name(requested);
+    return parsed(read_file(requested), requested, requested, config);
+  }
   if (config.chat_template.empty()) return ChatTemplate::by_name("chatml");
-  return ChatTemplate::detect(config.chat_template);
+  return parsed(config.chat_template, "model", "the model's chat template", config);
+}
+
+std::string written_chat_template(const TokenizerConfig& config, const ChatTemplate& chosen) {
+  const bool training_only = chosen.jinja().find("generation") != std::string::npos &&
+                             !find_builtin_template(chosen.name());
+  if (training_only && !config.chat_template.empty()) return config.chat_template;
+  return chosen.jinja();
 }
 
 std::vector<TokenId> stop_token_ids(const std::vector<TokenId>& eos_ids, const ChatTemplate& tmpl,
@@ -47,7 +85,7 @@ ChatTemplate prepare_chat_tokenizer(LoadedTokenizer& tokenizer, const std::strin
     std::shared_ptr<const Tokenizer> base(std::move(tokenizer.tokenizer));
     tokenizer.tokenizer = std::make_unique<ExtendedTokenizer>(base, missing);
   }
-  tokenizer.config.chat_template = tmpl.jinja();
+  tokenizer.config.chat_template = written_chat_template(tokenizer.config, tmpl);
   if (added) *added = std::move(missing);
   return tmpl;
 }

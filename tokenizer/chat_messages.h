@@ -14,10 +14,15 @@
 
 namespace chosei {
 
-// The template named by `requested` when given, else the one the tokenizer config's Jinja
-// chat_template is recognized as, else ChatML (the default for models without one). Throws
-// std::invalid_argument for an unknown name or an unrecognized Jinja template.
+// `requested`: a built-in format's name or a Jinja template file; else the model's own
+// template (tokenizer_config.json's chat_template or chat_template.jinja); else ChatML (for
+// models without one). Throws std::invalid_argument for an unknown name or a template that
+// does not parse (naming its line and column).
 ChatTemplate choose_chat_template(const TokenizerConfig& config, const std::string& requested = "");
+
+// The template a fine-tuned model is written with: the chosen one, except that a training
+// template ({% generation %} blocks) leaves the model's own in place.
+std::string written_chat_template(const TokenizerConfig& config, const ChatTemplate& chosen);
 
 // Generation stops at any EOS id (generation_config.json's, config.json's or the
 // tokenizer's) and at the template's end-of-turn tokens that the tokenizer knows.

@@ -44,6 +44,9 @@ LoadedTokenizer load_file(const std::string& file, const TokenizerConfig& config
 LoadedTokenizer load_tokenizer(const std::string& path) {
   if (fs::is_directory(path)) {
     auto config = load_tokenizer_config((fs::path(path) / "tokenizer_config.json").string());
+    // transformers saves the template beside the config since 4.50, and reads it first.
+    const auto jinja = fs::path(path) / "chat_template.jinja";
+    if (fs::exists(jinja)) config.chat_template = read_file(jinja.string());
     for (const char* name : {"tokenizer.json", "tokenizer.model", "tokenizer.bin"}) {
       auto file = fs::path(path) / name;
       if (!fs::exists(file)) continue;
@@ -68,6 +71,15 @@ void save_tokenizer(const LoadedTokenizer& t, const std::string& dir) {
   t.tokenizer->save(dir);
   write_file_atomic((fs::path(dir) / "tokenizer_config.json").string(),
                     tokenizer_config_to_json(t.config));
+  // transformers reads chat_template.jinja before the config's: one left there must not
+  // contradict the template written now.
+  const auto jinja = fs::path(dir) / "chat_template.jinja";
+  if (fs::exists(jinja)) {
+    if (t.config.chat_template.empty())
+      fs::remove(jinja);
+    else
+      write_file_atomic(jinja.string(), t.config.chat_template);
+  }
 }
 
 }  // namespace chosei

@@ -58,19 +58,52 @@ bool read_call(const std::string& text, ToolCall* call) {
   return true;
 }
 
+// Mistral: [TOOL_CALLS] then a JSON array of {"name", "arguments"}.
+ParsedReply read_mistral_calls(const std::string& reply) {
+  const auto at = reply.find("[TOOL_CALLS]");
+  if (at == std::string::npos) return {reply, {}};
+  const auto calls = ojson::parse(trim(reply.substr(at + 12)), nullptr, false);
+  if (calls.is_discarded() || !calls.is_array() || calls.empty()) return {reply, {}};
+  ParsedReply r{trim(reply.substr(0, at)), {}};
+  for (const auto& c : calls) {
+    ToolCall call;
+    if (!read_call(c.dump(), &call)) return {reply, {}};
+    r.calls.push_back(call);
+  }
+  return r;
+}
+
 }  // namespace
 
+ToolConvention tool_convention(const ChatTemplate& tmpl) {
+  if (tmpl.name() == "chatml") return ToolConvention::kHermes;
+  if (tmpl.name() == "llama3") return ToolConvention::kLlama3Json;
+  const std::string& source = tmpl.jinja();
+  auto has = [&](const char* s) { return source.find(s) != std::string::npos; };
+  if (has("<tool_call>")) return ToolConvention::kHermes;
+  if (has("[TOOL_CALLS]")) return ToolConvention::kMistral;
+  if (has("<|python_tag|>") || has("ipython")) return ToolConvention::kLlama3Json;
+  return ToolConvention::kNone;
+}
+
 bool supports_tools(const ChatTemplate& tmpl) {
-  return tmpl.name() == "chatml" || tmpl.name() == "llama3";
+  return tool_convention(tmpl) != ToolConvention::kNone;
 }
 
 ToolCallSyntax tool_call_syntax(const ChatTemplate& tmpl) {
-  if (tmpl.name() == "chatml")
-    return {"<tool_call>\n", "arguments", "\n</tool_call>", "\n", "<tool_call>"};
-  if (tmpl.name() == "llama3") return {"", "parameters", "", "", "{\"name\": "};
+  switch (tool_convention(tmpl)) {
+    case ToolConvention::kHermes:
+      return {"<tool_call>\n", "arguments", "\n</tool_call>", "\n", "<tool_call>"};
+    case ToolConvention::kLlama3Json:
+      return {"", "parameters", "", "", "{\"name\": "};
+    case ToolConvention::kMistral:
+      return {"[TOOL_CALLS][", "arguments", "]", "", "[TOOL_CALLS]"};
+    case ToolConvention::kNone:
+      break;
+  }
   throw std::invalid_argument("the " + tmpl.name() +
-                              " chat template has no tool-calling convention (chatml and "
-                              "llama3 have)");
+                              " chat template has no tool-calling convention (Hermes <tool_call> "
+                              "as Qwen and chatml, Llama 3.1 JSON, Mistral [TOOL_CALLS])");
 }
 
 bool uses_tools(const std::vector<ChatMessage>& messages, const std::vector<std::string>& tools) {
@@ -84,7 +117,12 @@ std::vector<ChatMessage> tool_messages(const ChatTemplate& tmpl,
                                        const std::vector<ChatMessage>& messages,
                                        const std::vector<std::string>& tools) {
   const auto syntax = tool_call_syntax(tmpl);
-  const bool chatml = tmpl.name() == "chatml";
+  const auto convention = tool_convention(tmpl);
+  if (convention == ToolConvention::kMistral)
+    throw std::invalid_argument("the " + tmpl.name() +
+                                " chat template does not write tools: Mistral's convention needs "
+                                "the model's own template");
+  const bool chatml = convention == ToolConvention::kHermes;
   std::vector<ChatMessage> out;
   std::size_t start = 0;
   if (!tools.empty() && chatml) {
@@ -130,15 +168,18 @@ std::vector<ChatMessage> tool_messages(const ChatTemplate& tmpl,
 ParsedReply parse_tool_calls(const ChatTemplate& tmpl, const std::string& reply) {
   ParsedReply r;
   const auto syntax = tool_call_syntax(tmpl);
-  if (tmpl.name() == "llama3") {
+  const auto convention = tool_convention(tmpl);
+  if (convention == ToolConvention::kLlama3Json) {
     ToolCall call;
-    const std::string t = trim(reply);
+    std::string t = trim(reply);
+    if (t.rfind("<|python_tag|>", 0) == 0) t = trim(t.substr(14));
     if (!t.empty() && t[0] == '{' && read_call(t, &call))
       r.calls.push_back(call);
     else
       r.content = reply;
     return r;
   }
+  if (convention == ToolConvention::kMistral) return read_mistral_calls(reply);
   std::size_t pos = reply.find(syntax.trigger);
   r.content = trim(reply.substr(0, pos));
   while (pos != std::string::npos) {

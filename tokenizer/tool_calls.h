@@ -10,7 +10,10 @@
 //     turn as <tool_response>\n...\n</tool_response>.
 //   llama3 (Llama 3.1's JSON tool calling): the tools in the first user message; a call is
 //     {"name": N, "parameters": {...}}; results come back as the ipython role.
-// Other templates have no convention: asking them for tools throws std::invalid_argument.
+//   mistral: [TOOL_CALLS][{"name": N, "arguments": {...}}] (the model's own template writes
+//     the tools; only replies are read here).
+// A model's own template is read for its convention (<tool_call>, [TOOL_CALLS], ipython);
+// one without a convention asked for tools throws std::invalid_argument.
 
 #include <string>
 #include <vector>
@@ -25,6 +28,9 @@ namespace chosei {
 struct ToolCallSyntax {
   std::string prefix, arguments_key, suffix, separator, trigger;
 };
+
+enum class ToolConvention { kNone, kHermes, kLlama3Json, kMistral };
+ToolConvention tool_convention(const ChatTemplate& tmpl);
 
 bool supports_tools(const ChatTemplate& tmpl);
 // Throws std::invalid_argument for a template without a convention.

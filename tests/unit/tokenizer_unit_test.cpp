@@ -10,6 +10,7 @@
 #include "tests/unit/test_data.h"
 #include "tokenizer/bpe_trainer.h"
 #include "tokenizer/byte_level.h"
+#include "tokenizer/chat_messages.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/pretokenizer_split.h"
@@ -87,28 +88,51 @@ TEST_F(TrainedTokenizer, SpecialTokensMatchedInEncodeButNotInPlainText) {
 
 TEST_F(TrainedTokenizer, ChatTemplateRendersChatmlWithAssistantMask) {
   auto tok = load_tokenizer(*dir_);
-  auto tmpl = ChatTemplate::detect(tok.config.chat_template);
-  EXPECT_EQ(tmpl.name(), "chatml");
-  auto r = tmpl.render(*tok.tokenizer, {{"user", "hi <|im_end|>"}, {"assistant", "hello"}}, false);
+  auto tmpl = choose_chat_template(tok.config);
+  EXPECT_EQ(tmpl.name(), "chatml");  // the config holds the built-in's Jinja
+  auto r = tmpl.render_labeled(*tok.tokenizer, {{"user", "hi <|im_end|>"}, {"assistant", "hello"}});
   EXPECT_EQ(tok.tokenizer->decode(r.ids),
             "<|im_start|>user\nhi <|im_end|><|im_end|>\n<|im_start|>assistant\nhello<|im_end|>\n");
   // The user's typed "<|im_end|>" is text: exactly two real <|im_end|> tokens.
   const TokenId im_end = tok.tokenizer->token_to_id("<|im_end|>");
   EXPECT_EQ(std::count(r.ids.begin(), r.ids.end(), im_end), 2);
-  // Labels: "hello" and its <|im_end|>, nothing else.
+  // Labels: what the answer adds after the generation prompt (TRL's prefix rule): "hello",
+  // its <|im_end|> and the newline the template writes after it.
   std::vector<TokenId> labeled;
   for (std::size_t i = 0; i < r.ids.size(); ++i)
     if (r.assistant_mask[i]) labeled.push_back(r.ids[i]);
-  EXPECT_EQ(tok.tokenizer->decode(labeled), "hello<|im_end|>");
-  EXPECT_EQ(labeled.back(), im_end);
+  EXPECT_EQ(tok.tokenizer->decode(labeled), "hello<|im_end|>\n");
+  EXPECT_EQ(std::count(labeled.begin(), labeled.end(), im_end), 1);
 }
 
-TEST(ChatTemplate, DetectsKnownTemplates) {
-  EXPECT_EQ(ChatTemplate::detect("{{ '<|start_header_id|>' }}").name(), "llama3");
-  EXPECT_EQ(ChatTemplate::detect("[INST] {{ m }} [/INST]").name(), "llama2");
-  EXPECT_EQ(ChatTemplate::detect("<start_of_turn>").name(), "gemma");
-  EXPECT_THROW(ChatTemplate::detect(""), std::invalid_argument);
+// The named formats are Jinja templates like any model's; their turn terminators are found by
+// rendering, and a name or file that is neither refuses with the known names.
+TEST(ChatTemplate, BuiltinFormatsAndTheirTerminators) {
+  const std::map<std::string, std::string> terminators = {{"chatml", "<|im_end|>"},
+                                                          {"llama3", "<|eot_id|>"},
+                                                          {"llama2", "</s>"},
+                                                          {"zephyr", "</s>"},
+                                                          {"gemma", "<end_of_turn>"}};
+  for (const auto& name : ChatTemplate::names())
+    EXPECT_EQ(ChatTemplate::by_name(name).end_of_turn(),
+              std::vector<std::string>{terminators.at(name)})
+        << name;
+  EXPECT_EQ(ChatTemplate::by_name("llama2").render_text(
+                {{"system", "Be brief."}, {"user", "Hi"}, {"assistant", "Hello"}, {"user", "Bye"}},
+                false),
+            "<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello </s><s>[INST] Bye [/INST]");
+  EXPECT_EQ(ChatTemplate::by_name("gemma").render_text({{"system", "S"}, {"user", "Hi"}}, true),
+            "<bos><start_of_turn>user\nS\n\nHi<end_of_turn>\n<start_of_turn>model\n");
   EXPECT_THROW(ChatTemplate::by_name("nope"), std::invalid_argument);
+  EXPECT_THROW(choose_chat_template({}, "no-such-template"), std::invalid_argument);
+  TokenizerConfig config;
+  config.chat_template = "{% for m in messages %}{{ m.content }";
+  try {
+    choose_chat_template(config);
+    ADD_FAILURE() << "a template that does not parse was chosen";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("line 1"), std::string::npos) << e.what();
+  }
 }
 
 TEST(HfTokenizer, UnsupportedPartsAreClearErrors) {

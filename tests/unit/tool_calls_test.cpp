@@ -112,7 +112,7 @@ TEST(ToolCalls, GlaiveDataRendersWithCallsLabeledAndResultsMasked) {
   tok.tokenizer = std::make_unique<ExtendedTokenizer>(
       std::shared_ptr<const Tokenizer>(std::move(tok.tokenizer)),
       std::vector<std::string>{"<|im_start|>", "<|im_end|>"});
-  const auto r = tmpl.render(*tok.tokenizer, conversation_messages(c), false, c.tools);
+  const auto r = tmpl.render_labeled(*tok.tokenizer, conversation_messages(c), c.tools);
   std::vector<TokenId> learned, context;
   for (std::size_t i = 0; i < r.ids.size(); ++i)
     (r.assistant_mask[i] ? learned : context).push_back(r.ids[i]);

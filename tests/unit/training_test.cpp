@@ -83,9 +83,10 @@ TEST(SftMasking, OnlyAssistantContentAndEndOfTurnAreLabeled) {
       EXPECT_EQ(ex[0].labels[i], ex[0].ids[i]);
       labeled.push_back(ex[0].ids[i]);
     }
-  // "Hello!" + <|im_end|> and "Bye" + <|im_end|>: the weight-0 turn and every system/user
-  // token stay masked; the end-of-turn token is a target so the model learns to stop.
-  EXPECT_EQ(tok->decode(labeled), "Hello!<|im_end|>Bye<|im_end|>");
+  // What each answer adds ("Hello!", <|im_end|> and the template's newline; the same for
+  // "Bye"): the weight-0 turn and every system/user token stay masked; the end-of-turn token
+  // is a target so the model learns to stop.
+  EXPECT_EQ(tok->decode(labeled), "Hello!<|im_end|>\nBye<|im_end|>\n");
   // Too long: dropped and counted.
   auto none = tokenize_conversations({c}, *tok, ChatTemplate::by_name("chatml"), 10,
                                      Truncation::kDrop, &report);
