@@ -113,9 +113,10 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
         "the model `" + r.model + "` has no chat template (a base model): use POST /v1/completions",
         "model", "no_chat_template");
   if (mentions_tools(r) && !supports_tools(*sm->chat_template))
-    throw invalid_request("the model `" + r.model + "` uses the " + sm->chat_template->name() +
-                              " chat template, which has no tool-calling convention (chatml and "
-                              "llama3 have)",
+    throw invalid_request("the model `" + r.model + "`'s chat template (" +
+                              sm->chat_template->name() +
+                              ") has no tool-calling convention chosei reads (Hermes <tool_call> "
+                              "as Qwen and chatml, Llama 3.1 JSON, Mistral [TOOL_CALLS])",
                           "tools", "unsupported_value");
   const bool forced = r.tools.active() && r.tools.choice != "auto";
   const auto grammar =
@@ -123,8 +124,8 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
   const auto lazy_call = r.tools.active() && !forced ? call_grammar(*sm, r.tools, true) : nullptr;
   auto ch = std::make_shared<GenerationChannel>(static_cast<std::size_t>(r.n));
   if (screen_input(r)) {  // answered without the model, as a content_filter finish
-    const auto prompt_tokens =
-        static_cast<std::int64_t>(sm->render(r.messages, r.tools.definitions).size());
+    const auto prompt_tokens = static_cast<std::int64_t>(
+        sm->render(r.messages, r.tools.definitions, r.chat_template_kwargs).size());
     for (auto& c : ch->choices) answer_refused(c, prompt_tokens);
     return r.stream ? respond_stream(sm, r, ch, res, started)
                     : respond_json(sm, r, ch, res, started);
@@ -136,7 +137,7 @@ void ChatCompletionsRoute::handle(const ApiCaller& caller, const HttpRequest& re
       c.grammar = std::make_unique<GrammarMatcher>(*grammar);
     }
   ChoiceJobs jobs;
-  jobs.prompt = sm->render(r.messages, r.tools.definitions);
+  jobs.prompt = sm->render(r.messages, r.tools.definitions, r.chat_template_kwargs);
   const auto prompt_tokens = static_cast<std::int64_t>(jobs.prompt.size());
   if (prompt_tokens >= sm->loop->context())
     throw invalid_request("the messages take " + std::to_string(prompt_tokens) +

@@ -163,11 +163,30 @@ ResponseFormat parse_response_format(const json& body, const std::string& raw) {
 
 }  // namespace
 
+std::map<std::string, std::string> parse_chat_template_kwargs(const json& body,
+                                                              const std::string& raw) {
+  std::map<std::string, std::string> out;
+  if (!body.contains("chat_template_kwargs") || body["chat_template_kwargs"].is_null()) return out;
+  if (!body["chat_template_kwargs"].is_object())
+    throw invalid_request("chat_template_kwargs must be an object", "chat_template_kwargs",
+                          "invalid_type");
+  const auto ordered =
+      raw.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(raw, nullptr, false);
+  for (const auto& [name, value] : body["chat_template_kwargs"].items()) {
+    if (name == "messages" || name == "tools" || name == "add_generation_prompt")
+      throw invalid_request("chat_template_kwargs." + name + " is set by the request itself",
+                            "chat_template_kwargs", "invalid_value");
+    const bool kept = ordered.is_object() && ordered.contains("chat_template_kwargs");
+    out[name] = kept ? ordered["chat_template_kwargs"][name].dump() : value.dump();
+  }
+  return out;
+}
+
 ChatRequest parse_chat_request(const json& body, const RequestLimits& limits,
                                const std::string& raw) {
   if (!body.is_object()) throw invalid_request("the request body must be a JSON object");
   refuse_unknown_fields(body, {"messages", "logprobs", "top_logprobs", "response_format", "tools",
-                               "tool_choice", "parallel_tool_calls"});
+                               "tool_choice", "parallel_tool_calls", "chat_template_kwargs"});
   ChatRequest r;
   parse_generation_params(body, limits, r);
   r.messages = parse_messages(body);
@@ -188,6 +207,7 @@ ChatRequest parse_chat_request(const json& body, const RequestLimits& limits,
   }
   r.response_format = parse_response_format(body, raw);
   r.tools = parse_tools(body, raw);
+  r.chat_template_kwargs = parse_chat_template_kwargs(body, raw);
   if (r.tools.choice != "auto" && r.tools.choice != "none" && r.response_format.type != "text")
     throw invalid_request("a forced tool call and response_format cannot be combined",
                           "tool_choice", "invalid_value");

@@ -3,6 +3,7 @@
 // ApiError(400) naming the field (`param`), as OpenAI's API answers.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,7 +39,14 @@ struct ChatRequest : GenerationParams {
   std::int64_t top_logprobs = 0;  // 0..20, with logprobs
   ResponseFormat response_format;
   ToolRequest tools;
+  // vLLM's and SGLang's chat_template_kwargs: more variables for the model's template
+  // (Qwen3's enable_thinking), each a JSON value as text.
+  std::map<std::string, std::string> chat_template_kwargs;
 };
+
+// chat_template_kwargs from a request body (vLLM's shape), values in the order written.
+std::map<std::string, std::string> parse_chat_template_kwargs(const nlohmann::json& body,
+                                                              const std::string& raw);
 
 // `raw` is the body's text: a JSON schema is read from it again to keep its properties'
 // order (nlohmann::json sorts keys); without it they come in sorted order.

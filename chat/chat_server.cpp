@@ -16,6 +16,7 @@
 #include "chat/model_registry.h"
 #include "chat/models_route.h"
 #include "chat/server_metrics.h"
+#include "chat/tokenize_route.h"
 #include "chat/web_page.h"
 
 namespace chosei {
@@ -216,6 +217,10 @@ struct ChatServer::Impl {
     http.get("/v1/models", api_as([this](const ApiCaller& c, const HttpRequest&, HttpResponse& r) {
                list_models(models, c, r);
              }));
+    http.post("/tokenize", api_as([this](const ApiCaller& c, const HttpRequest& q,
+                                         HttpResponse& r) { tokenize(models, c, q, r); }));
+    http.post("/detokenize", api_as([this](const ApiCaller& c, const HttpRequest& q,
+                                           HttpResponse& r) { detokenize(models, c, q, r); }));
     http.get("/", page(chat_page_html));
     http.get("/health",
              [this](const HttpRequest&, HttpResponse& r) { report_health(draining, r); });

@@ -3,6 +3,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "chat/api_error.h"
+#include "jinja/template_error.h"
 #include "model/decoding_placement.h"
 #include "tokenizer/chat_messages.h"
 
@@ -16,10 +18,23 @@ ServedModel::ServedModel(std::string name, LoadedModel loaded,
                  : this->loaded.eos_ids();
 }
 
-std::vector<TokenId> ServedModel::render(const std::vector<ChatMessage>& messages,
-                                         const std::vector<std::string>& tools) const {
+std::vector<TokenId> ServedModel::render(
+    const std::vector<ChatMessage>& messages, const std::vector<std::string>& tools,
+    const std::map<std::string, std::string>& template_arguments,
+    bool add_generation_prompt) const {
   if (!chat_template) throw std::logic_error("the model " + name + " has no chat template");
-  return chat_template->render(tokenizer(), messages, /*add_generation_prompt=*/true, tools).ids;
+  try {
+    const auto tmpl = template_arguments.empty()
+                          ? *chat_template
+                          : chat_template->with_arguments(template_arguments);
+    return tmpl.render(tokenizer(), messages, add_generation_prompt, tools).ids;
+  } catch (const jinja::TemplateError& e) {
+    throw invalid_request(
+        "the model's chat template refused the messages: " + std::string(e.what()), "messages",
+        "chat_template_error");
+  } catch (const std::invalid_argument& e) {
+    throw invalid_request(e.what(), "messages", "chat_template_error");
+  }
 }
 
 void ServedModel::build_vocabulary() const {
@@ -41,7 +56,7 @@ const VocabularyTrie& ServedModel::vocabulary_trie() const {
 
 namespace {
 
-// The model's template when it names one we know, else ChatML when its tokenizer has
+// The model's own template (rendered as written), else ChatML when its tokenizer has
 // ChatML's tokens (our own models); otherwise none: a base model.
 std::optional<ChatTemplate> served_template(const LoadedModel& m) {
   const auto& config = m.tokenizer.config;

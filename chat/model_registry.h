@@ -32,10 +32,14 @@ struct ServedModel {
   std::unique_ptr<GenerationLoop> loop;
 
   const Tokenizer& tokenizer() const { return *loaded.tokenizer.tokenizer; }
-  // The prompt the model continues for `messages` (the generation prompt appended).
-  // Throws std::logic_error without a chat template.
+  // The prompt the model continues for `messages` (the generation prompt appended, unless
+  // `add_generation_prompt` is false); `template_arguments`: chat_template_kwargs. Throws
+  // std::logic_error without a chat template, and ApiError 400 (code chat_template_error)
+  // where the template refuses the conversation (its own raise_exception message).
   std::vector<TokenId> render(const std::vector<ChatMessage>& messages,
-                              const std::vector<std::string>& tools = {}) const;
+                              const std::vector<std::string>& tools = {},
+                              const std::map<std::string, std::string>& template_arguments = {},
+                              bool add_generation_prompt = true) const;
   // Each token's bytes and the vocabulary's trie, for log-probabilities and constrained
   // decoding; built on first use (once), then shared by every request.
   const TokenBytes& token_bytes() const;

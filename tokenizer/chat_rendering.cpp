@@ -46,6 +46,7 @@ jinja::Rendered render_jinja(const ChatTemplate::State& s, const std::vector<Cha
                              bool add_generation_prompt, const std::vector<std::string>& tools) {
   std::map<std::string, jinja::Value> context;
   for (const auto& [k, v] : s.variables) context[k] = jinja::Value(v);
+  for (const auto& [k, v] : s.arguments) context[k] = v;
   ojson list = ojson::array();
   for (const auto& m : messages) list.push_back(message_json(m));
   context["messages"] = jinja::Value::from_json(list);
@@ -73,9 +74,18 @@ std::vector<std::string> native_tools(const ChatTemplate& tmpl,
   return tmpl.renders_tools() ? tools : std::vector<std::string>{};
 }
 
-// Message contents in the text, in order, that hold a special-token string: encoded as
-// characters, so typed markup never becomes a turn. Content the template rewrote is not
-// found and is tokenized as transformers tokenizes it.
+// The special tokens (not the ordinary added ones, such as Gemma's "<b>") that encoding
+// `text` would match.
+std::set<std::string> special_strings(const Tokenizer& tok, const std::string& text) {
+  std::set<std::string> out;
+  for (TokenId id : tok.encode(text, false))
+    if (tok.is_special(id)) out.insert(tok.id_to_token(id));
+  return out;
+}
+
+// Message contents in the text, in order, that hold a special token's string: encoded with
+// those strings as characters, so typed markup never becomes a turn. Content the template
+// rewrote is not found and is tokenized as transformers tokenizes it.
 std::vector<Range> protected_content(const Tokenizer& tok, const std::string& text,
                                      const std::vector<ChatMessage>& messages) {
   std::vector<Range> out;
@@ -85,9 +95,28 @@ std::vector<Range> protected_content(const Tokenizer& tok, const std::string& te
     const auto at = text.find(m.content, from);
     if (at == std::string::npos) continue;
     from = at + m.content.size();
-    if (tok.encode(m.content, false) != tok.encode_plain(m.content)) out.emplace_back(at, from);
+    if (!special_strings(tok, m.content).empty()) out.emplace_back(at, from);
   }
   return out;
+}
+
+// `text` as encode() would, except that special-token strings stay characters.
+std::vector<TokenId> encode_as_text(const Tokenizer& tok, const std::string& text) {
+  const auto specials = special_strings(tok, text);
+  std::vector<TokenId> ids;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t best = std::string::npos, length = 0;
+    for (const auto& s : specials)
+      if (const auto hit = text.find(s, pos); hit < best) best = hit, length = s.size();
+    const auto before = tok.encode(text.substr(pos, best - pos), false);
+    ids.insert(ids.end(), before.begin(), before.end());
+    if (best == std::string::npos) break;
+    const auto typed = tok.encode_plain(text.substr(best, length));
+    ids.insert(ids.end(), typed.begin(), typed.end());
+    pos = best + length;
+  }
+  return ids;
 }
 
 bool inside(const std::vector<Range>& ranges, std::size_t begin, std::size_t end) {
@@ -107,7 +136,7 @@ RenderedChat encode_pieces(const Tokenizer& tok, const std::string& text,
     const std::size_t b = *it, e = *std::next(it);
     if (b >= e) continue;
     const std::string piece = text.substr(b, e - b);
-    const auto ids = inside(plain, b, e) ? tok.encode_plain(piece) : tok.encode(piece, false);
+    const auto ids = inside(plain, b, e) ? encode_as_text(tok, piece) : tok.encode(piece, false);
     r.ids.insert(r.ids.end(), ids.begin(), ids.end());
     r.assistant_mask.resize(r.ids.size(), inside(labels, b, e) ? 1 : 0);
   }

@@ -1,5 +1,6 @@
 #include "tokenizer/chat_template.h"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "tokenizer/builtin_templates.h"
@@ -86,6 +87,21 @@ ChatTemplate ChatTemplate::from_jinja(const std::string& source, const std::stri
     if (eos != state.variables.end() && !eos->second.empty()) state.end_of_turn = {eos->second};
   }
   return ChatTemplate(std::make_shared<const State>(std::move(state)));
+}
+
+ChatTemplate ChatTemplate::with_arguments(
+    const std::map<std::string, std::string>& json_values) const {
+  auto state = std::make_shared<State>(*state_);
+  for (const auto& [name, text] : json_values) {
+    if (name == "messages" || name == "tools" || name == "add_generation_prompt")
+      throw std::invalid_argument("chat template argument \"" + name +
+                                  "\" is set by the request itself");
+    const auto value = nlohmann::ordered_json::parse(text, nullptr, false);
+    if (value.is_discarded())
+      throw std::invalid_argument("chat template argument \"" + name + "\" is not JSON: " + text);
+    state->arguments[name] = jinja::Value::from_json(value);
+  }
+  return ChatTemplate(std::move(state));
 }
 
 std::vector<std::string> ChatTemplate::names() {

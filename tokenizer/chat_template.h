@@ -58,6 +58,12 @@ class ChatTemplate {
                                  std::map<std::string, std::string> variables = {});
   static std::vector<std::string> names();  // the built-in formats
 
+  // The same template with more variables for it to read (`chat_template_kwargs`, e.g.
+  // Qwen3's enable_thinking), each a JSON value as text. Throws std::invalid_argument for a
+  // value that is not JSON or a name the renderer sets itself (messages, tools,
+  // add_generation_prompt).
+  ChatTemplate with_arguments(const std::map<std::string, std::string>& json_values) const;
+
   // The built-in's name, "model" for a model's own template, or the file it came from.
   const std::string& name() const;
   const std::string& jinja() const;

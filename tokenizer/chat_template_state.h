@@ -15,8 +15,9 @@ namespace chosei {
 struct ChatTemplate::State {
   std::string name, source;
   std::shared_ptr<const jinja::Template> compiled;
-  std::map<std::string, std::string> variables;  // bos_token, eos_token, ...
-  std::vector<std::string> special_tokens;       // a built-in's markup
+  std::map<std::string, std::string> variables;   // bos_token, eos_token, ...
+  std::map<std::string, jinja::Value> arguments;  // chat_template_kwargs
+  std::vector<std::string> special_tokens;        // a built-in's markup
   bool builtin = false, renders_tools = false;
   std::vector<std::string> end_of_turn;
 };
