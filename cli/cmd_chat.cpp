@@ -23,6 +23,7 @@ struct ChatArgs {
   std::int64_t max_tokens = 512;
   SamplingOptions sampling;
   std::vector<std::string> packs;
+  std::string chat_template;
   bool no_filters = false;
   int threads = 0;
 };
@@ -34,7 +35,7 @@ void run_chat(ChatArgs a) {
   m.model->set_precision(parse_precision(a.precision));
   place_for_decoding(*m.model, {a.device, a.weights, a.kv_cache});
   const Tokenizer& tok = *m.tokenizer.tokenizer;
-  auto tmpl = choose_chat_template(m.tokenizer.config);
+  auto tmpl = choose_chat_template(m.tokenizer.config, a.chat_template);
   GenerateOptions opt;
   opt.max_new_tokens = a.max_tokens;
   opt.sampling = a.sampling;
@@ -88,6 +89,9 @@ void add_chat_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("chat", "Chat with a model in the terminal");
   cmd->add_option("--model", a->model, "Model directory")->required();
   cmd->add_option("--system", a->system, "System prompt");
+  cmd->add_option("--template", a->chat_template,
+                  "A built-in format (chatml, llama3, llama2, zephyr, gemma) or a Jinja template "
+                  "file (default: the model's own)");
   cmd->add_option("--max-tokens", a->max_tokens, "Most tokens per answer")->capture_default_str();
   cmd->add_option("--temperature", a->sampling.temperature, "Sampling temperature; 0 is greedy")
       ->capture_default_str();

@@ -21,6 +21,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, prompt, precision = "fp32", weights, kv_cache = "f32", device = "cpu";
+  std::string chat_template;  // --template: a built-in's name or a Jinja file
   std::int64_t max_new_tokens = 256;
   SamplingOptions sampling;
   std::vector<std::string> stop;
@@ -31,7 +32,7 @@ struct GenerateArgs {
 std::vector<TokenId> prompt_ids(const LoadedModel& m, const GenerateArgs& a) {
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   if (a.chat) {
-    auto tmpl = choose_chat_template(m.tokenizer.config);
+    auto tmpl = choose_chat_template(m.tokenizer.config, a.chat_template);
     return tmpl.render(tok, {{"user", a.prompt}}, /*add_generation_prompt=*/true).ids;
   }
   auto ids = tok.encode(a.prompt, /*add_special=*/true);
@@ -57,7 +58,8 @@ void run_generate(const GenerateArgs& a) {
   opt.max_new_tokens = a.max_new_tokens;
   opt.sampling = a.sampling;
   opt.stop = a.stop;
-  opt.eos_ids = a.chat ? stop_token_ids(m.eos_ids(), choose_chat_template(m.tokenizer.config),
+  opt.eos_ids = a.chat ? stop_token_ids(m.eos_ids(),
+                                        choose_chat_template(m.tokenizer.config, a.chat_template),
                                         *m.tokenizer.tokenizer)
                        : m.eos_ids();
   auto prompt = prompt_ids(m, a);
@@ -85,6 +87,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--model", args->model, "Model directory (HF layout)")->required();
   cmd->add_option("--prompt", args->prompt, "Prompt text (raw completion unless --chat)")
       ->default_val("");
+  cmd->add_option("--template", args->chat_template,
+                  "With --chat: a built-in format (chatml, llama3, llama2, zephyr, gemma) or a "
+                  "Jinja template file (default: the model's own)");
   cmd->add_option("--max-new-tokens", args->max_new_tokens, "Most tokens to generate")
       ->capture_default_str();
   cmd->add_option("--temperature", args->sampling.temperature, "Sampling temperature; 0 is greedy")

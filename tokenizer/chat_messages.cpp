@@ -35,8 +35,11 @@ ChatTemplate parsed(const std::string& source, const std::string& name, const st
 
 ChatTemplate choose_chat_template(const TokenizerConfig& config, const std::string& requested) {
   if (!requested.empty()) {
-    if (find_builtin_template(requested) || !std::filesystem::is_regular_file(requested))
-      return ChatTemplate::by_name(requested);
+    const bool path =
+        requested.find('/') != std::string::npos || requested.find(".jinja") != std::string::npos;
+    if (path && !std::filesystem::is_regular_file(requested))
+      throw std::invalid_argument(requested + ": no such chat template file");
+    if (find_builtin_template(requested) || !path) return ChatTemplate::by_name(requested);
     return parsed(read_file(requested), requested, requested, config);
   }
   if (config.chat_template.empty()) return ChatTemplate::by_name("chatml");
