@@ -31,6 +31,18 @@ ChatTemplate parsed(const std::string& source, const std::string& name, const st
   }
 }
 
+// A `{% generation %}` tag (any whitespace control), not the word in add_generation_prompt.
+bool has_generation_blocks(const std::string& source) {
+  for (auto at = source.find("{%"); at != std::string::npos; at = source.find("{%", at + 2)) {
+    auto k = at + 2;
+    while (k < source.size() && (source[k] == '-' || source[k] == '+' || source[k] == ' ' ||
+                                 source[k] == '\n' || source[k] == '\t'))
+      ++k;
+    if (source.compare(k, 10, "generation") == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ChatTemplate choose_chat_template(const TokenizerConfig& config, const std::string& requested) {
@@ -47,8 +59,8 @@ ChatTemplate choose_chat_template(const TokenizerConfig& config, const std::stri
 }
 
 std::string written_chat_template(const TokenizerConfig& config, const ChatTemplate& chosen) {
-  const bool training_only = chosen.jinja().find("generation") != std::string::npos &&
-                             !find_builtin_template(chosen.name());
+  const bool training_only =
+      has_generation_blocks(chosen.jinja()) && !find_builtin_template(chosen.name());
   if (training_only && !config.chat_template.empty()) return config.chat_template;
   return chosen.jinja();
 }

@@ -181,11 +181,13 @@ std::vector<Range> prefix_labels(const ChatTemplate::State& s, const std::string
     if (answered.compare(0, asked.size(), asked) != 0 ||
         whole.compare(0, answered.size(), answered) != 0)
       throw std::invalid_argument(
-          "the chat template \"" + s.name +
-          "\" is not prefix-preserving (the conversation rendered up to assistant message " +
+          (s.name == "model" ? std::string("the model's chat template")
+                             : "the chat template " + s.name) +
+          " is not prefix-preserving (the conversation rendered up to its answer in message " +
           std::to_string(i + 1) +
-          " does not begin the whole rendering), so its answers cannot be labeled: give a "
-          "training template with {% generation %} blocks (--template FILE)");
+          " does not begin the whole conversation's rendering), so the answers cannot be "
+          "labeled: give a training template with {% generation %} blocks (--template FILE; "
+          "sft: template=FILE)");
     ranges.emplace_back(asked.size(), answered.size());
   }
   return ranges;

@@ -1,6 +1,6 @@
 """TRL's labels for chat fine-tuning on the real tokenizers, as chosei's labels' reference.
 
-  sft_labels_reference.py TOKENIZERS_DIR OUT_DIR
+  sft_labels_reference.py TOKENIZERS_DIR SMOLLM2_GGUF|- OUT_DIR
 
 For each tokenizer of the models cache with a chat template (Qwen3, Llama 3.1, Gemma 3):
 - "assistant_only": TRL's SFTTrainer with assistant_only_loss=True tokenizes a conversation
@@ -11,7 +11,9 @@ For each tokenizer of the models cache with a chat template (Qwen3, Llama 3.1, G
   prompt, then prompt + completion; completion_mask is 1 after the prompt's tokens. Rendered
   with the model's own template.
 Writes OUT_DIR/cases.jsonl ({"tokenizer", "case", "kind", "messages", "tools", "ids", "mask"})
-and OUT_DIR/templates/NAME_training.jinja (the training template TRL chose).
+and OUT_DIR/templates/NAME_training.jinja (the training template TRL chose). The real
+SmolLM2-135M-Instruct GGUF (transformers' own GGUF loader) adds "completion" cases: TRL has
+no training template for it.
 Run with the reference environment's Python (scripts/setup).
 """
 
@@ -48,20 +50,33 @@ CONVERSATIONS = {
 }
 
 
-def main(tokenizers, out_dir):
+def load(tokenizers, smollm2):
+    for name in sorted(os.listdir(tokenizers)):
+        yield name, AutoTokenizer.from_pretrained(os.path.join(tokenizers, name))
+    if smollm2 != "-":
+        yield "smollm2", AutoTokenizer.from_pretrained(os.path.dirname(smollm2),
+                                                       gguf_file=os.path.basename(smollm2))
+
+
+def training_template(name, tok):
+    if name == "smollm2":
+        return None
+    try:
+        return get_training_chat_template(tok)
+    except ValueError:
+        # The models cache's Qwen3 tokenizer ships an earlier revision of Qwen3's template
+        # (no `content is string` guards) that TRL does not recognize: its training variant
+        # of the current one renders these conversations the same.
+        return getattr(chat_template_utils, name + "_training_chat_template")
+
+
+def main(tokenizers, smollm2, out_dir):
     os.makedirs(os.path.join(out_dir, "templates"), exist_ok=True)
     with open(os.path.join(out_dir, "cases.jsonl"), "w") as out:
-        for name in sorted(os.listdir(tokenizers)):
-            tok = AutoTokenizer.from_pretrained(os.path.join(tokenizers, name))
+        for name, tok in load(tokenizers, smollm2):
             if not tok.chat_template:
                 continue
-            try:
-                training = get_training_chat_template(tok)
-            except ValueError:
-                # The models cache's Qwen3 tokenizer ships an earlier revision of Qwen3's
-                # template (no `content is string` guards) that TRL does not recognize: its
-                # training variant of the current one renders these conversations the same.
-                training = getattr(chat_template_utils, name + "_training_chat_template")
+            training = training_template(name, tok)
             template_file = os.path.join(out_dir, "templates", name + "_training.jinja")
             with open(template_file, "w") as f:
                 f.write(training or tok.chat_template)
@@ -70,13 +85,17 @@ def main(tokenizers, out_dir):
                 if tools and "tools" not in tok.chat_template:
                     continue
                 kwargs = {"tools": tools} if tools else {}
-                done = _tokenize(tok, messages, return_assistant_tokens_mask=True,
+                if training is None and case != "one_turn":
+                    continue
+                done = None if training is None else _tokenize(tok, messages, return_assistant_tokens_mask=True,
                                  chat_template=training, **kwargs)
-                out.write(json.dumps({"tokenizer": name, "case": case, "kind": "assistant_only",
-                                      "messages": messages, "tools": tools or [],
-                                      "ids": list(done["input_ids"]),
-                                      "mask": list(done["assistant_masks"])},
-                                     ensure_ascii=False) + "\n")
+                if done is not None:
+                    out.write(json.dumps({"tokenizer": name, "case": case,
+                                          "kind": "assistant_only",
+                                          "messages": messages, "tools": tools or [],
+                                          "ids": list(done["input_ids"]),
+                                          "mask": list(done["assistant_masks"])},
+                                         ensure_ascii=False) + "\n")
                 if case != "one_turn":
                     continue
                 prompt, completion = messages[:-1], messages[-1:]
@@ -92,4 +111,4 @@ def main(tokenizers, out_dir):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

@@ -1,8 +1,9 @@
 // Labels for chat fine-tuning on the real tokenizers of the models cache (Qwen3, Llama 3.1,
-// Gemma 3) against TRL (tests/reference/sft_labels_reference.py): with TRL's training
-// template, chosei's ids and labels equal what SFTTrainer(assistant_only_loss=True) trains on;
-// with the model's own template (no {% generation %} blocks), the prefix rule equals TRL's
-// prompt-completion mask. Every answer's turn terminator is a label.
+// Gemma 3, and the real SmolLM2 imported from its GGUF) against TRL
+// (tests/reference/sft_labels_reference.py): with TRL's training template, chosei's ids and labels
+// equal what SFTTrainer(assistant_only_loss=True) trains on; with the model's own template (no {%
+// generation %} blocks), the prefix rule equals TRL's prompt-completion mask. Every answer's turn
+// terminator is a label.
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include "base/atomic_file.h"
 #include "datasets/chat_reader.h"
 #include "datasets/sft_example.h"
+#include "formats/gguf_import.h"
 #include "tests/unit/test_data.h"
 #include "tokenizer/chat_messages.h"
 
@@ -25,9 +27,11 @@ TEST(ChatLabels, EqualTrlOnTheRealTokenizers) {
   CHOSEI_REQUIRE_REFERENCE_ENV(python);
   CHOSEI_REQUIRE_MODEL(tokenizers, "tokenizers");
   const auto script = test::source_dir() + "/tests/reference/sft_labels_reference.py";
+  const auto smollm2 = test::model_path("SmolLM2-135M-Instruct.Q4_1.gguf");
   std::string log;
-  const auto dir =
-      test::cached_reference_dir(python + " " + script + " " + tokenizers, {script}, &log);
+  const auto dir = test::cached_reference_dir(
+      python + " " + script + " " + tokenizers + " " + (smollm2.empty() ? "-" : smollm2), {script},
+      &log);
   ASSERT_FALSE(dir.empty()) << log;
   std::ifstream in(dir + "/cases.jsonl");
   std::map<std::string, LoadedTokenizer> loaded;
@@ -38,6 +42,11 @@ TEST(ChatLabels, EqualTrlOnTheRealTokenizers) {
     const std::string name = r["tokenizer"], kind = r["kind"];
     const std::string where = name + " " + r["case"].get<std::string>() + " " + kind;
     auto& tok = loaded[name];
+    if (!tok.tokenizer && name == "smollm2") {  // the real model, imported from its GGUF
+      const auto imported = test::temp_dir("chat_labels_smollm2");
+      import_gguf(smollm2, imported);
+      tok = load_tokenizer(imported);
+    }
     if (!tok.tokenizer) tok = load_tokenizer(tokenizers + "/" + name);
     const auto tmpl =
         kind == "assistant_only"
@@ -73,7 +82,7 @@ TEST(ChatLabels, EqualTrlOnTheRealTokenizers) {
   }
   std::cout << cases << " conversations labeled as TRL labels them (" << families.size()
             << " tokenizers)\n";
-  EXPECT_GE(cases, 9);
+  EXPECT_GE(cases, 10);
   EXPECT_EQ(kinds.size(), 2u);
 }
 
