@@ -240,7 +240,8 @@ struct ChatServer::Impl {
 
 ChatServer::ChatServer(ChatServerOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {
-  for (const auto& [name, dir] : impl_->options.models) impl_->models.add(name, dir);
+  for (const auto& [name, dir] : impl_->options.models)
+    impl_->models.add(name, dir, "", impl_->options.chat_template);
   if (impl_->options.filters)
     impl_->filters = std::make_unique<FilterEngine>(load_rule_packs(impl_->options.packs));
   if (!impl_->options.label_db.empty())

@@ -22,8 +22,9 @@ struct ChatServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::vector<std::pair<std::string, std::string>> models;  // name, directory
-  std::set<std::string> api_keys;                           // empty: no authentication
-  std::vector<std::string> packs;                           // empty: every built-in pack
+  std::string chat_template;       // for those models: a built-in's name or a Jinja file; "": own
+  std::set<std::string> api_keys;  // empty: no authentication
+  std::vector<std::string> packs;  // empty: every built-in pack
   bool filters = true;
   std::size_t max_queue = 64;
   std::int64_t max_batch = 8;

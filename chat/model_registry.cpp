@@ -71,7 +71,8 @@ std::optional<ChatTemplate> served_template(const LoadedModel& m) {
 
 ModelRegistry::~ModelRegistry() { shutdown(); }
 
-void ModelRegistry::add(const std::string& name, const std::string& dir, const std::string& owner) {
+void ModelRegistry::add(const std::string& name, const std::string& dir, const std::string& owner,
+                        const std::string& chat_template) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (models_.count(name)) throw std::invalid_argument("a model named " + name + " is served");
@@ -79,7 +80,9 @@ void ModelRegistry::add(const std::string& name, const std::string& dir, const s
   auto loaded = load_model_dir(dir);
   loaded.model->set_precision(limits_.precision);
   place_for_decoding(*loaded.model, {limits_.device, limits_.weights, limits_.kv_cache});
-  auto tmpl = served_template(loaded);
+  auto tmpl = chat_template.empty() ? served_template(loaded)
+                                    : std::optional<ChatTemplate>(choose_chat_template(
+                                          loaded.tokenizer.config, chat_template));
   auto sm = std::make_shared<ServedModel>(name, std::move(loaded), tmpl);
   sm->owner = owner;
   sm->created = static_cast<std::int64_t>(std::time(nullptr));

@@ -74,7 +74,9 @@ class ModelRegistry {
 
   // Loads the model directory and starts its generation loop. Throws when `name` is taken
   // or the directory does not load.
-  void add(const std::string& name, const std::string& dir, const std::string& owner = "");
+  // `chat_template`: a built-in's name or a Jinja file instead of the model's own ("").
+  void add(const std::string& name, const std::string& dir, const std::string& owner = "",
+           const std::string& chat_template = "");
   // Stops serving `name` (requests holding it finish); false when there is none.
   bool remove(const std::string& name);
   // The directory `name` was loaded from, "" when there is no such model.

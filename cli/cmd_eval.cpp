@@ -73,6 +73,9 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--baseline", ev->baseline, "A second model to compare side by side");
+  cmd->add_option("--template", ev->chat_template,
+                  "Chat template for the loss: a built-in's name or a Jinja file (a training "
+                  "template for a model whose own is not prefix-preserving); default the model's");
   cmd->add_option("--out", ev->out,
                   "Results JSONL: prompt, reference, answer and scores per example");
   cmd->add_option("--format", ev->format, "Input format")->capture_default_str();

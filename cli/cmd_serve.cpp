@@ -22,7 +22,7 @@ namespace {
 struct ServeArgs {
   std::vector<std::string> models, api_keys, packs;
   std::string host = "127.0.0.1", api_keys_file, precision = "fp32", annotators_file, weights,
-              kv_cache = "f32";
+              kv_cache = "f32", chat_template;
   int port = 8080, threads = 0;
   bool no_filters = false;
   ChatServerOptions options;
@@ -46,6 +46,7 @@ void run_serve(ServeArgs a) {
   o.host = a.host;
   o.port = a.port;
   for (const auto& spec : a.models) o.models.push_back(parse_named_dir("--model", spec));
+  o.chat_template = a.chat_template;
   o.api_keys.insert(a.api_keys.begin(), a.api_keys.end());
   if (!a.api_keys_file.empty())
     for (const auto& line : read_nonblank_lines(a.api_keys_file)) o.api_keys.insert(line.text);
@@ -95,6 +96,9 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "OpenAI-compatible chat server with a web chat page");
   add_repeatable(cmd, "--model", a->models, "NAME=DIR (repeatable; chosen by the request's model)")
       ->required();
+  cmd->add_option("--template", a->chat_template,
+                  "Chat template for the --model models: a built-in's name or a Jinja file "
+                  "(vLLM's --chat-template; default each model's own)");
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port (0 picks a free one)")->capture_default_str();
   add_repeatable(cmd, "--api-key", a->api_keys, "Accepted bearer key (repeatable)");

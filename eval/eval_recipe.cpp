@@ -46,7 +46,8 @@ ModelScores score_model(const std::string& dir, const std::vector<Conversation>&
                         const EvalArgs& a) {
   auto m = load_model_dir(dir);
   m.model->set_precision(parse_precision(a.precision));
-  const auto tmpl = ensure_chat_tokens(m, "");  // a base model gets the chat tokens SFT would add
+  // A base model gets the chat tokens SFT would add.
+  const auto tmpl = ensure_chat_tokens(m, a.chat_template);
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   ModelScores s;
   SftTokenizeReport report;

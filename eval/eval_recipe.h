@@ -17,6 +17,7 @@ struct EvalArgs {
   std::int64_t max_new_tokens = 128;
   std::int64_t max_seq_len = 2048;
   std::string precision = "fp32";
+  std::string chat_template;  // a built-in's name or a Jinja file; "": the model's own
 };
 
 // Returns the summary: {"model": {...}, "baseline": {...}?} where each holds loss,

@@ -29,6 +29,28 @@ void check_size(std::size_t size, bool string) {
                                     : "the template builds a list over 16M items");
 }
 
+// Python's integers do not overflow; chosei's 64-bit ones refuse a result past them.
+std::int64_t checked(bool overflowed, std::int64_t value) {
+  if (overflowed) throw std::runtime_error("the integer result is past 64 bits");
+  return value;
+}
+
+std::int64_t integer_power(std::int64_t base, std::int64_t exponent) {
+  std::int64_t result = 1, product = 0;
+  while (exponent > 0) {  // by squaring: a huge exponent overflows in a few steps, or is 0/1/-1
+    if (exponent & 1) {
+      if (__builtin_mul_overflow(result, base, &product)) checked(true, 0);
+      result = product;
+    }
+    exponent >>= 1;
+    if (exponent > 0) {
+      if (__builtin_mul_overflow(base, base, &product)) checked(true, 0);
+      base = product;
+    }
+  }
+  return result;
+}
+
 [[noreturn]] void unsupported(const std::string& op, const Value& a, const Value& b) {
   throw std::runtime_error("unsupported operand type(s) for " + op + ": '" + a.type_name() +
                            "' and '" + b.type_name() + "'");
@@ -70,20 +92,22 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   }
   if (ints) {
     const std::int64_t x = int_of(a), y = int_of(b);
-    if (op == "+") return Value(x + y);
-    if (op == "-") return Value(x - y);
-    if (op == "*") return Value(x * y);
+    std::int64_t z = 0;
+    bool past = false;
+    if (op == "+" || op == "-" || op == "*") {
+      past = op == "+"   ? __builtin_add_overflow(x, y, &z)
+             : op == "-" ? __builtin_sub_overflow(x, y, &z)
+                         : __builtin_mul_overflow(x, y, &z);
+      return Value(checked(past, z));
+    }
     if (op == "//" || op == "%") {
       if (y == 0) throw std::runtime_error("integer division or modulo by zero");
+      if (x == INT64_MIN && y == -1) checked(true, 0);
       std::int64_t q = x / y, r = x % y;
       if (r != 0 && ((r < 0) != (y < 0))) --q, r += y;  // Python floors
       return Value(op == "//" ? q : r);
     }
-    if (op == "**" && y >= 0) {
-      std::int64_t p = 1;
-      for (std::int64_t k = 0; k < y; ++k) p *= x;
-      return Value(p);
-    }
+    if (op == "**" && y >= 0) return Value(integer_power(x, y));
   }
   const double x = num_of(a), y = num_of(b);
   if (op == "+") return Value(x + y);
@@ -214,7 +238,9 @@ Value Renderer::evaluate(const Expr& e) {
           throw std::runtime_error("bad operand type for unary " + e.name + ": '" + v.type_name() +
                                    "'");
         if (e.name == "+") return v;
-        return v.is_float() ? Value(-v.as_number()) : Value(-int_of(v));
+        if (v.is_float()) return Value(-v.as_number());
+        if (int_of(v) == INT64_MIN) throw std::runtime_error("the integer result is past 64 bits");
+        return Value(-int_of(v));
       }
       case Expr::Kind::kBinary:
         return binary(e);

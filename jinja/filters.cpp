@@ -11,6 +11,17 @@ namespace chosei::jinja {
 
 namespace {
 
+// int(x) of a float, refused where Python raises OverflowError or ValueError (inf, nan) and
+// where 64 bits end.
+std::int64_t float_to_int(double d) {
+  if (!std::isfinite(d))
+    throw std::runtime_error("cannot convert float " +
+                             std::string(std::isnan(d) ? "NaN" : "infinity") + " to integer");
+  if (d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
+    throw std::runtime_error("the integer is past 64 bits");
+  return static_cast<std::int64_t>(d);
+}
+
 const Value& arg(const CallArgs& a, const std::string& name, std::size_t index) {
   static const Value missing;
   const Value* v = a.get(name, index);
@@ -53,7 +64,8 @@ Value attribute_path(const Value& v, const std::string& path) {
   while (true) {
     const auto dot = path.find('.', start);
     const std::string part = path.substr(start, dot - start);
-    const bool index = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
+    const bool index =
+        !part.empty() && part.size() < 19 && std::all_of(part.begin(), part.end(), ::isdigit);
     cur = index ? get_item(cur, Value(static_cast<std::int64_t>(std::stoll(part))))
                 : get_item(cur, Value(part));
     if (dot == std::string::npos) return cur;
@@ -163,7 +175,7 @@ Value numeric(const Value& v, bool to_int, const Value& fallback) {
   if (v.is_int() || v.is_bool())
     return to_int ? Value(v.is_bool() ? std::int64_t(v.as_bool()) : v.as_int())
                   : Value(v.is_bool() ? double(v.as_bool()) : v.as_number());
-  if (v.is_float()) return to_int ? Value(static_cast<std::int64_t>(v.as_number())) : v;
+  if (v.is_float()) return to_int ? Value(float_to_int(v.as_number())) : v;
   if (v.is_string()) {
     try {
       std::size_t used = 0;
@@ -173,7 +185,7 @@ Value numeric(const Value& v, bool to_int, const Value& fallback) {
         if (used == s.size()) return Value(static_cast<std::int64_t>(i));
       }
       const double d = std::stod(s, &used);
-      if (used == s.size()) return to_int ? Value(static_cast<std::int64_t>(d)) : Value(d);
+      if (used == s.size()) return to_int ? Value(float_to_int(d)) : Value(d);
     } catch (const std::exception&) {
     }
   }

@@ -232,7 +232,12 @@ class Lexer {
         case 'U': {
           const std::size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           if (pos_ + digits > src_.size()) fail("truncated escape", at);
-          const auto cp = std::stoul(src_.substr(pos_, digits), nullptr, 16);
+          const std::string hex = src_.substr(pos_, digits);
+          if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            fail("truncated \\" + std::string(1, e) + " escape", at);
+          const auto cp = std::stoul(hex, nullptr, 16);
+          if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            fail("escape \\" + std::string(1, e) + hex + " is not a Unicode scalar value", at);
           pos_ += digits;
           append_utf8(out, static_cast<char32_t>(cp));
           break;

@@ -2,10 +2,26 @@
 // comparisons (== != < > <= >= in, not in), + -, ~, * / // %, **, unary - +, then postfix
 // (.attr, [index], [a:b:c], (call)) and filters / tests (| name(args), is [not] name(args)).
 
+#include <cerrno>
+#include <cstdlib>
 #include "jinja/parser.h"
 #include "jinja/template_error.h"
 
 namespace chosei::jinja {
+
+namespace {
+
+// Python's integers are unbounded; chosei's are 64-bit, and a literal past them is refused.
+std::int64_t integer_literal(const Token& t) {
+  errno = 0;
+  const long long v = std::strtoll(t.text.c_str(), nullptr, 10);
+  if (errno == ERANGE)
+    throw TemplateError("integer literal " + t.text.substr(0, 40) + " is past 64 bits", t.line,
+                        t.column);
+  return static_cast<std::int64_t>(v);
+}
+
+}  // namespace
 
 namespace {
 
@@ -198,12 +214,12 @@ ExprPtr Parser::primary() {
     }
     case Token::Kind::kInteger: {
       auto e = node(Expr::Kind::kLiteral, at);
-      e->literal = Value(static_cast<std::int64_t>(std::stoll(at.text)));
+      e->literal = Value(integer_literal(at));
       return e;
     }
     case Token::Kind::kFloat: {
       auto e = node(Expr::Kind::kLiteral, at);
-      e->literal = Value(std::stod(at.text));
+      e->literal = Value(std::strtod(at.text.c_str(), nullptr));  // 1e999 is inf, as in Python
       return e;
     }
     case Token::Kind::kOperator:
@@ -253,7 +269,7 @@ ExprPtr Parser::postfix(ExprPtr value) {
       if (name.kind == Token::Kind::kInteger) {  // x.0 is x[0]
         e->kind = Expr::Kind::kSubscript;
         auto index = node(Expr::Kind::kLiteral, name);
-        index->literal = Value(static_cast<std::int64_t>(std::stoll(name.text)));
+        index->literal = Value(integer_literal(name));
         e->children = {value, index};
       } else {
         if (name.kind != Token::Kind::kName) fail("expected an attribute name", name);

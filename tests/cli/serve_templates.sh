@@ -132,3 +132,35 @@ PY
 kill -TERM "$PID"
 wait "$PID" || { echo "server exited with $?"; cat "$WORK/serve.log"; exit 1; }
 PID=""
+
+# --template: another template for the served models (vLLM's --chat-template), here Qwen2.5's,
+# which writes its default system prompt.
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+QWEN25="${CHOSEI_TEST_DATA:-$ROOT/../shared/data}/chat_templates_trl/qwen2_5.jinja"
+if [ -f "$QWEN25" ]; then
+  "$CHOSEI" serve --model "qwen3=$WORK/qwen3" --template "$QWEN25" --port 0 --threads 1 \
+    --no-filters >"$WORK/serve2.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 600); do grep -q "listening on" "$WORK/serve2.log" && break; sleep 0.1; done
+  BASE=$(sed -n 's/^listening on //p' "$WORK/serve2.log")
+  [ -n "$BASE" ] || { echo "serve --template did not listen:"; cat "$WORK/serve2.log"; exit 1; }
+  "$REFERENCE_PY" - "$BASE" "$MODELS" "$QWEN25" <<'PY'
+import json, os, sys, urllib.request
+from transformers import AutoTokenizer
+base, models, template = sys.argv[1:4]
+tok = AutoTokenizer.from_pretrained(os.path.join(models, "tokenizers", "qwen3"))
+messages = [{"role": "user", "content": "Hi"}]
+req = urllib.request.Request(base + "/tokenize", json.dumps({"model": "qwen3", "messages": messages}).encode(),
+                             {"Content-Type": "application/json"})
+got = json.load(urllib.request.urlopen(req))["tokens"]
+want = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=True,
+                               chat_template=open(template).read())
+want = want["input_ids"] if hasattr(want, "keys") else want
+assert got == list(want), tok.decode(got)
+assert "You are Qwen" in tok.decode(got)
+print("serve --template renders the given template")
+PY
+  kill -TERM "$PID"
+  wait "$PID"
+  PID=""
+fi

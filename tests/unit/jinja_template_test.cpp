@@ -126,6 +126,19 @@ TEST(JinjaTemplates, ErrorsNameLineAndColumn) {
     EXPECT_EQ(e.line(), 2) << e.what();
     EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
   }
+  // Escapes that are no Unicode text (bad hex digits, a surrogate, past U+10FFFF), found by
+  // the fuzzer: an error naming the place, not a crash.
+  for (const char* bad : {"{{ '\\xZZ' }}", "{{ '\\ud800' }}", "{{ '\\U00110000' }}"})
+    EXPECT_THROW(jinja::Template{bad}, jinja::TemplateError) << bad;
+  EXPECT_EQ(jinja::Template("{{ '\\u00e9\\x41' }}").render({}).text, "\u00e9A");
+  // Python's integers are unbounded; past 64 bits chosei refuses instead of wrapping, and a
+  // huge power is computed by squaring (no hang).
+  EXPECT_EQ(jinja::Template("{{ 2 ** 62 }}|{{ (-1) ** 1000000000000000001 }}").render({}).text,
+            "4611686018427387904|-1");
+  for (const char* past : {"{{ 2 ** 63 }}", "{{ 2 ** 1000000000000000 }}",
+                           "{{ 9223372036854775807 + 1 }}", "{{ 99999999999999999999999 }}",
+                           "{{ (1e999)|int }}"})
+    EXPECT_THROW(jinja::Template(past).render({}), jinja::TemplateError) << past;
   try {
     jinja::Template("{{ raise_exception('Conversation roles must alternate') }}").render({});
     ADD_FAILURE() << "raise_exception did not raise";
