@@ -94,6 +94,38 @@ TEST(ToolCalls, RepliesReadBackIntoCalls) {
   EXPECT_THROW(tool_call_syntax(ChatTemplate::by_name("zephyr")), std::invalid_argument);
 }
 
+// A model's own template is read for its convention: Hermes where it writes <tool_call>
+// (Qwen), Mistral's [TOOL_CALLS] array, Llama 3.1's JSON (with or without <|python_tag|>);
+// one without any has none.
+TEST(ToolCalls, ConventionsReadFromTheModelsTemplate) {
+  const auto own = [](const std::string& source) {
+    return ChatTemplate::from_jinja(source, "model", {{"eos_token", "</s>"}});
+  };
+  const auto qwen = own("{% for m in messages %}{{ m.content }}{% endfor %}{{ '<tool_call>' }}");
+  EXPECT_EQ(tool_convention(qwen), ToolConvention::kHermes);
+  const auto mistral =
+      own("{% for m in messages %}{% if m.tool_calls %}[TOOL_CALLS]{% endif %}{{ m.content }}"
+          "{% endfor %}");
+  ASSERT_EQ(tool_convention(mistral), ToolConvention::kMistral);
+  const auto r = parse_tool_calls(
+      mistral,
+      "[TOOL_CALLS][{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\", "
+      "\"arguments\": {}}]");
+  ASSERT_EQ(r.calls.size(), 2u);
+  EXPECT_EQ(r.calls[0].name, "a");
+  EXPECT_EQ(r.calls[0].arguments, "{\"x\":1}");
+  EXPECT_EQ(r.calls[1].name, "b");
+  EXPECT_EQ(parse_tool_calls(mistral, "[TOOL_CALLS][{\"name\": ").content,
+            "[TOOL_CALLS][{\"name\": ");  // malformed: stays text
+  const auto llama31 = own("{% if m.role == 'ipython' %}<|python_tag|>{% endif %}");
+  ASSERT_EQ(tool_convention(llama31), ToolConvention::kLlama3Json);
+  const auto call =
+      parse_tool_calls(llama31, "<|python_tag|>{\"name\": \"a\", \"parameters\": {\"q\": \"x\"}}");
+  ASSERT_EQ(call.calls.size(), 1u);
+  EXPECT_EQ(call.calls[0].arguments, "{\"q\":\"x\"}");
+  EXPECT_FALSE(supports_tools(own("{{ messages[0].content }}")));
+}
+
 // glaive_toolcall_en_demo (LLaMA-Factory's ShareGPT with function_call and observation): the
 // calls are learned, the observations (tool results) and the tools block are not.
 TEST(ToolCalls, GlaiveDataRendersWithCallsLabeledAndResultsMasked) {
