@@ -75,6 +75,13 @@ std::vector<ChatMessage> parse_messages(const json& body) {
       msg.tool_calls = parse_tool_calls_field(m["tool_calls"], param + ".tool_calls");
     if (role == "tool" && m.contains("tool_call_id") && m["tool_call_id"].is_string())
       msg.tool_call_id = m["tool_call_id"].get<std::string>();
+    if (role == "assistant" && m.contains("reasoning_content") &&
+        !m["reasoning_content"].is_null()) {
+      if (!m["reasoning_content"].is_string())
+        throw invalid_request(param + ".reasoning_content must be a string",
+                              param + ".reasoning_content", "invalid_type");
+      msg.reasoning_content = m["reasoning_content"].get<std::string>();
+    }
     out.push_back(std::move(msg));
   }
   return out;

@@ -91,6 +91,11 @@ Turn message_turn(const json& m) {
          std::nullopt,
          {}};
   if (calls) t.tool_calls = tool_call_list(m["tool_calls"]);
+  if (m.contains("reasoning_content") && !m["reasoning_content"].is_null()) {
+    if (!m["reasoning_content"].is_string())
+      throw RecordError{"wrong_type", "reasoning_content is not a string"};
+    t.reasoning_content = m["reasoning_content"].get<std::string>();
+  }
   for (const char* key : {"weight", "loss_weight"})
     if (m.contains(key)) {
       if (!m[key].is_number())

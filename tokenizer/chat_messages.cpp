@@ -77,6 +77,7 @@ std::vector<ChatMessage> conversation_messages(const Conversation& conversation)
   std::vector<ChatMessage> out;
   for (const auto& t : conversation.turns) {
     ChatMessage m{t.role, t.content, !(t.weight && *t.weight == 0.0)};
+    m.reasoning_content = t.reasoning_content;
     for (const auto& [name, arguments] : t.tool_calls)
       m.tool_calls.push_back({"", name, arguments});
     out.push_back(std::move(m));

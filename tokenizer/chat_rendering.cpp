@@ -39,6 +39,7 @@ ojson message_json(const ChatMessage& m) {
   }
   if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
   if (!m.name.empty()) j["name"] = m.name;
+  if (!m.reasoning_content.empty()) j["reasoning_content"] = m.reasoning_content;
   return j;
 }
 

@@ -38,6 +38,7 @@ struct ChatMessage {
   std::vector<ToolCall> tool_calls = {};  // assistant: the calls it makes
   std::string tool_call_id = {};          // tool: the call it answers
   std::string name = {};                  // tool: the function that answered
+  std::string reasoning_content = {};     // assistant: its thinking, for templates that write it
 };
 
 struct RenderedChat {

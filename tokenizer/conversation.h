@@ -17,6 +17,9 @@ struct Turn {
   std::optional<double> weight;  // OpenAI's per-message "weight": 0 masks an assistant turn
   // An assistant turn's function calls: (name, arguments as JSON text).
   std::vector<std::pair<std::string, std::string>> tool_calls = {};
+  // An assistant turn's thinking (the reasoning_content field Qwen3's and DeepSeek's
+  // templates render).
+  std::string reasoning_content = {};
 };
 
 struct Conversation {

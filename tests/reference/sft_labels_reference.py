@@ -41,6 +41,10 @@ CONVERSATIONS = {
         {"role": "assistant", "content": "Hello, how can I help?"},
         {"role": "user", "content": "My order 1234 has not arrived.\nCan you check? 日本語 ✓"},
         {"role": "assistant", "content": "It left the warehouse yesterday; expect it Friday."}],
+    "reasoning": [
+        {"role": "user", "content": "Is 91 prime?"},
+        {"role": "assistant", "content": "No: 91 = 7 x 13.",
+         "reasoning_content": "Check small primes: 91 / 7 = 13."}],
     "tool_calls": [
         {"role": "user", "content": "Where is order A-17?"},
         {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {
