@@ -73,6 +73,8 @@ Value attribute_path(const Value& v, const std::string& path) {
   }
 }
 
+// markupsafe's entities (&#34;, &#39;), which templates' output must match byte for byte;
+// base/html_text's escape writes &quot; for pages.
 std::string html_escape(const std::string& s) {
   std::string out;
   for (char c : s) {

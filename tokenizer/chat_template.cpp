@@ -1,5 +1,6 @@
 #include "tokenizer/chat_template.h"
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -54,6 +55,15 @@ ChatTemplate::State make_state(const std::string& name, const std::string& sourc
 
 }  // namespace
 
+// A built-in, parsed and probed once per process: every command asks for them by name.
+static std::shared_ptr<const ChatTemplate::State> builtin_state(const BuiltinTemplate& builtin) {
+  auto state = make_state(builtin.name, builtin.jinja, {});
+  state.builtin = true;
+  state.renders_tools = false;  // tools take the format's convention (tokenizer/tool_calls.h)
+  state.special_tokens = builtin.special_tokens;
+  return std::make_shared<const ChatTemplate::State>(std::move(state));
+}
+
 ChatTemplate ChatTemplate::by_name(const std::string& name) {
   const BuiltinTemplate* builtin = find_builtin_template(name);
   if (!builtin) {
@@ -62,13 +72,17 @@ ChatTemplate ChatTemplate::by_name(const std::string& name) {
     throw std::invalid_argument("unknown chat template \"" + name + "\" (known: " + known +
                                 ", or a Jinja template file)");
   }
-  auto state = make_state(name, builtin->jinja, {});
-  state.builtin = true;
-  state.renders_tools = false;  // tools take the format's convention (tokenizer/tool_calls.h)
-  state.special_tokens = builtin->special_tokens;
-  ChatTemplate probe{std::make_shared<const State>(state)};
-  state.end_of_turn = probe_end_of_turn(probe);
-  return ChatTemplate(std::make_shared<const State>(std::move(state)));
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const State>> parsed;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& state = parsed[name];
+  if (!state) {
+    const auto unprobed = builtin_state(*builtin);
+    auto probed = std::make_shared<State>(*unprobed);
+    probed->end_of_turn = probe_end_of_turn(ChatTemplate(unprobed));
+    state = std::move(probed);
+  }
+  return ChatTemplate(state);
 }
 
 ChatTemplate ChatTemplate::from_jinja(const std::string& source, const std::string& name,
