@@ -27,8 +27,48 @@ std::string data_path(const std::string& relative) {
   return fs::exists(p) ? p.string() : "";
 }
 
+namespace {
+
+constexpr const char* kTempPrefix = "chosei_test_";
+
+// A test process's folder under the system temp dir, removed when the process exits: the
+// real-model tests write gigabyte copies there, and CTest starts one process per test.
+class ProcessTempRoot {
+ public:
+  ProcessTempRoot()
+      : path_(fs::temp_directory_path() / (kTempPrefix + std::to_string(::getpid()))) {
+    remove_stale_siblings();
+  }
+  ~ProcessTempRoot() {
+    const char* keep = std::getenv("CHOSEI_KEEP_TEST_DIRS");
+    std::error_code ignored;
+    if (!(keep && *keep)) fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  // Folders of test processes that were killed (a CTest timeout) and never ran their
+  // destructor: their process no longer exists.
+  static void remove_stale_siblings() {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), error)) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind(kTempPrefix, 0) != 0) continue;
+      const auto pid = name.substr(std::char_traits<char>::length(kTempPrefix));
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::error_code ignored;
+      if (!fs::exists(fs::path("/proc") / pid, ignored)) fs::remove_all(entry.path(), ignored);
+    }
+  }
+
+  fs::path path_;
+};
+
+}  // namespace
+
 std::string temp_dir(const std::string& name) {
-  auto p = fs::temp_directory_path() / ("chosei_test_" + std::to_string(::getpid())) / name;
+  static const ProcessTempRoot root;
+  auto p = root.path() / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();

@@ -14,7 +14,8 @@ std::string data_dir();
 // `data_dir()/relative`, or "" when missing.
 std::string data_path(const std::string& relative);
 std::string source_dir();
-// A fresh empty directory under the build tree for this test.
+// A fresh empty directory for this test, under the system temp dir in a folder of this
+// process that is removed when it exits (kept with CHOSEI_KEEP_TEST_DIRS=1).
 std::string temp_dir(const std::string& name);
 // Runs a shell command; returns its exit status and fills `output` with stdout.
 int run_command(const std::string& command, std::string* output = nullptr);
