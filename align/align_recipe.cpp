@@ -184,6 +184,7 @@ double run_align(const RecipeArgs& args) {
   rb.pack = a.run.packing;
   rb.pad_id = batching.pad_id;
   m.model->set_precision(a.precision);
+  set_activation_checkpointing(*m.model, a.run.gradient_checkpointing);
 
   // The reference is scored before any adapter is attached: with LoRA it is the base with
   // adapters disabled.

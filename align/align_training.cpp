@@ -28,8 +28,7 @@ double train_and_save(RunConfig& cfg, const AlignRun& a, LoadedModel& m, std::in
       lora->modules_to_save = m.model->config().tie_word_embeddings
                                   ? std::vector<std::string>{"embed_tokens"}
                                   : std::vector<std::string>{"embed_tokens", "lm_head"};
-    torch::manual_seed(a.run.loop.seed);
-    params = apply_lora(*m.model, *lora);
+    params = start_lora_training(*m.model, *lora, a.run.loop.seed);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);

@@ -177,6 +177,7 @@ double run_online_align(RunConfig& cfg) {
         "with sft first), since the grown embeddings would be trained outside the adapter's "
         "reference");
   m.model->set_precision(o.precision);
+  set_activation_checkpointing(*m.model, o.run.run.gradient_checkpointing);
   auto reference = load_reference(o, m, tmpl.name(), chat);
   auto rewards = std::make_shared<CompletionRewards>(o.rewards);
   if (!rewards->has_reward_model())

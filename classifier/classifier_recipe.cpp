@@ -114,6 +114,7 @@ double run_classifier_train(const RecipeArgs& args) {
                     settings.max_seq_len);
 
   m.model->set_precision(precision);
+  set_activation_checkpointing(*m.model, settings.gradient_checkpointing);
   fs::create_directories(out);
   const bool writer = process_rank() == 0;
   if (writer)
@@ -129,8 +130,7 @@ double run_classifier_train(const RecipeArgs& args) {
   if (lora) {
     lora->task_type = "SEQ_CLS";
     lora->modules_to_save = {"score"};
-    torch::manual_seed(settings.loop.seed);
-    params = apply_lora(*m.model, *lora);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed);
     save = [&m, lora, &info](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);

@@ -1,5 +1,6 @@
 #include "formats/peft_adapter.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -91,14 +92,16 @@ LoraConfig read_lora_config(const std::string& dir) {
   return c;
 }
 
-LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
-  const LoraConfig c = read_lora_config(dir);
+namespace {
+
+// Copies the adapter (and modules_to_save) tensors of `dir` into the attached adapters;
+// every tensor of the file must be used and every adapter found.
+void load_lora_weights(const std::string& dir, const LoraConfig& c, torch::nn::Module& model) {
   const auto weights = (fs::path(dir) / "adapter_model.safetensors").string();
   if (!fs::exists(weights))
     throw std::runtime_error(
         dir + ": no adapter_model.safetensors (PEFT's pickled .bin adapters are not read)");
   SafetensorsReader reader(weights);
-  apply_lora(model, c);
   torch::NoGradGuard no_grad;
   std::set<std::string> used;
   for (auto& p : model.named_parameters()) {
@@ -120,9 +123,51 @@ LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
   for (const auto& view : reader.tensors())
     if (!used.count(view.name))
       throw std::runtime_error(weights + ": unexpected tensor \"" + view.name + "\"");
+}
+
+void require_same_adapter_shape(const LoraConfig& file, const LoraConfig& run,
+                                torch::nn::Module& model, const std::string& dir) {
+  const auto where = (fs::path(dir) / "adapter_config.json").string();
+  auto refuse = [&](const std::string& field, const std::string& has, const std::string& wants) {
+    throw std::invalid_argument(where + ": field \"" + field + "\" is " + has +
+                                ", the run's lora settings say " + wants);
+  };
+  if (file.r != run.r) refuse("r", std::to_string(file.r), std::to_string(run.r));
+  if (file.alpha != run.alpha)
+    refuse("lora_alpha", json(file.alpha).dump(), json(run.alpha).dump());
+  auto sorted = [&](const LoraConfig& c) {
+    auto t = lora_targets(model, c);
+    std::sort(t.begin(), t.end());
+    return t;
+  };
+  if (sorted(file) != sorted(run))
+    refuse("target_modules", json(sorted(file)).dump(), json(sorted(run)).dump());
+}
+
+}  // namespace
+
+LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
+  const LoraConfig c = read_lora_config(dir);
+  if (!fs::exists(fs::path(dir) / "adapter_model.safetensors"))
+    throw std::runtime_error(
+        dir + ": no adapter_model.safetensors (PEFT's pickled .bin adapters are not read)");
+  apply_lora(model, c);
+  load_lora_weights(dir, c, model);
   for (auto& p : model.parameters()) p.set_requires_grad(false);
   invalidate_precision_caches(model);
   return c;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> start_lora_training(torch::nn::Module& model,
+                                                                       const LoraConfig& config,
+                                                                       std::uint64_t seed) {
+  torch::manual_seed(seed);
+  if (config.init_from.empty()) return apply_lora(model, config);
+  require_same_adapter_shape(read_lora_config(config.init_from), config, model, config.init_from);
+  auto trainable = apply_lora(model, config);
+  load_lora_weights(config.init_from, config, model);
+  invalidate_precision_caches(model);
+  return trainable;
 }
 
 }  // namespace chosei

@@ -1,6 +1,7 @@
 #include "model/llama_model.h"
 
 #include "base/allocator_tuning.h"
+#include "model/activation_checkpoint.h"
 #include "model/compute_device.h"
 
 #include <cmath>
@@ -216,22 +217,37 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
 
   auto h = embed_tokens->forward(ids);
   if (embedding_scale_ != 1.0f) h = h * torch::tensor(embedding_scale_, h.options());
-  const auto& decoder = *layers;
-  for (std::size_t i = 0; i < decoder.size(); ++i) {
-    const auto index = static_cast<std::int64_t>(i);
-    auto layer = decoder[i]->as<LlamaDecoderLayerImpl>();
-    auto* rope = config_.layer_uses_rope(index) ? &rotary(index) : nullptr;
-    auto a = layer->self_attn->forward(
-        layer->input_layernorm->forward(h), rope, positions, max_position, contiguous_start,
-        config_.layer_is_sliding(index) ? sliding_mask : mask, options, index, precision);
-    if (auto* post = layer->attention_output_norm()) a = post->forward(a);
-    h = h + a;
-    auto m = layer->mlp->forward(layer->mlp_input_norm()->forward(h), precision);
-    if (auto* post = layer->mlp_output_norm()) m = post->forward(m);
-    h = h + m;
+  const bool recompute = checkpoint_layers_ && !options.cache && torch::GradMode::is_enabled();
+  for (std::int64_t index = 0; index < static_cast<std::int64_t>(layers->size()); ++index) {
+    // By value: a checkpointed layer runs again in the backward pass, after this returns.
+    auto layer = [this, index, positions, max_position, contiguous_start, options, precision,
+                  layer_mask = config_.layer_is_sliding(index) ? sliding_mask
+                                                               : mask](const torch::Tensor& x) {
+      return decoder_layer(index, x, positions, max_position, contiguous_start, layer_mask, options,
+                           precision);
+    };
+    h = recompute ? checkpointed(layer, h) : layer(h);
   }
   if (options.cache && !options.cache_at_positions) options.cache->advance(T);
   return norm->forward(h);
+}
+
+torch::Tensor LlamaBackboneImpl::decoder_layer(std::int64_t index, const torch::Tensor& h,
+                                               const torch::Tensor& positions,
+                                               std::int64_t max_position,
+                                               std::int64_t contiguous_start,
+                                               const torch::Tensor& mask,
+                                               const ForwardOptions& options, Precision precision) {
+  auto layer = (*layers)[static_cast<std::size_t>(index)]->as<LlamaDecoderLayerImpl>();
+  auto* rope = config_.layer_uses_rope(index) ? &rotary(index) : nullptr;
+  auto a =
+      layer->self_attn->forward(layer->input_layernorm->forward(h), rope, positions, max_position,
+                                contiguous_start, mask, options, index, precision);
+  if (auto* post = layer->attention_output_norm()) a = post->forward(a);
+  auto x = h + a;
+  auto m = layer->mlp->forward(layer->mlp_input_norm()->forward(x), precision);
+  if (auto* post = layer->mlp_output_norm()) m = post->forward(m);
+  return x + m;
 }
 
 torch::Tensor LlamaForCausalLMImpl::hidden_states(const torch::Tensor& ids,
@@ -360,6 +376,11 @@ void LlamaForCausalLMImpl::initialize(std::uint64_t seed) {
 }
 
 void LlamaForCausalLMImpl::invalidate_precision_cache() { invalidate_precision_caches(*this); }
+
+void set_activation_checkpointing(torch::nn::Module& root, bool on) {
+  for (auto& m : root.modules())
+    if (auto* backbone = m->as<LlamaBackboneImpl>()) backbone->set_activation_checkpointing(on);
+}
 
 void invalidate_precision_caches(torch::nn::Module& root) {
   for (auto& m : root.modules()) {

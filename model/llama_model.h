@@ -130,11 +130,20 @@ class LlamaBackboneImpl : public torch::nn::Module {
   // What embeddings are multiplied by (sqrt(hidden_size) for Gemma, else 1), in fp32.
   float embedding_scale() const { return embedding_scale_; }
   const ModelConfig& config() const { return config_; }
+  // Training forwards (gradients recorded, no cache) keep each decoder layer's input only
+  // and recompute the layer in the backward pass (model/activation_checkpoint.h).
+  void set_activation_checkpointing(bool on) { checkpoint_layers_ = on; }
+  bool activation_checkpointing() const { return checkpoint_layers_; }
 
  private:
+  torch::Tensor decoder_layer(std::int64_t index, const torch::Tensor& h,
+                              const torch::Tensor& positions, std::int64_t max_position,
+                              std::int64_t contiguous_start, const torch::Tensor& mask,
+                              const ForwardOptions& options, Precision precision);
   ModelConfig config_;
   RotaryTable rope_, rope_local_;
   float embedding_scale_ = 1.0f;
+  bool checkpoint_layers_ = false;
 };
 TORCH_MODULE(LlamaBackbone);
 
@@ -209,6 +218,10 @@ TORCH_MODULE(LlamaForCausalLM);
 
 // Drops every cached bf16 weight copy and fused projection under `root` (any model: a
 // causal LM, a score model); call after changing weights without autograd.
+// Turns activation checkpointing on or off in every backbone under `root` (a causal LM, a
+// score model).
+void set_activation_checkpointing(torch::nn::Module& root, bool on);
+
 void invalidate_precision_caches(torch::nn::Module& root);
 
 // A copy of `model` with `vocab_size` rows of embeddings (and lm_head): existing rows are

@@ -20,6 +20,9 @@ struct LoraConfig {
   std::vector<std::string> modules_to_save;  // e.g. embed_tokens, lm_head: trained and saved whole
   std::string base_model;                    // recorded as base_model_name_or_path
   std::string task_type = "CAUSAL_LM";       // PEFT's: CAUSAL_LM, SEQ_CLS (score models)
+  // Training only: a PEFT adapter directory whose weights the adapters start from (to go on
+  // training an adapter, or to start where another tool's run started); empty: fresh.
+  std::string init_from;
 };
 
 // `model` is any Llama-family model (a causal LM, a score model).

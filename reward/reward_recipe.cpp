@@ -110,6 +110,7 @@ double run_reward_train(const RecipeArgs& args) {
   auto eval = load_pairs(eval_path, read, m, start.tmpl, settings.max_seq_len);
 
   m.model->set_precision(precision);
+  set_activation_checkpointing(*m.model, settings.gradient_checkpointing);
   fs::create_directories(out);
   const bool writer = process_rank() == 0;
   if (writer)
@@ -127,8 +128,7 @@ double run_reward_train(const RecipeArgs& args) {
     lora->task_type = "SEQ_CLS";
     lora->modules_to_save = {"score"};
     if (start.vocab_grew) lora->modules_to_save.push_back("embed_tokens");
-    torch::manual_seed(settings.loop.seed);
-    params = apply_lora(*m.model, *lora);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);

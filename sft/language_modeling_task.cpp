@@ -33,10 +33,11 @@ std::vector<PackedBatch> LanguageModelingTask::batches(const std::vector<SftExam
   std::vector<std::size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed * 1000003ull + static_cast<std::uint64_t>(epoch));
-  std::shuffle(order.begin(), order.end(), rng);
-  return make_batches(examples, order, batching_.packing,
-                      static_cast<std::size_t>(batching_.max_seq_len),
-                      static_cast<std::size_t>(batching_.batch_size), batching_.pad_id, &rng);
+  const bool shuffle = batching_.shuffle;
+  if (shuffle) std::shuffle(order.begin(), order.end(), rng);
+  return make_batches(
+      examples, order, batching_.packing, static_cast<std::size_t>(batching_.max_seq_len),
+      static_cast<std::size_t>(batching_.batch_size), batching_.pad_id, shuffle ? &rng : nullptr);
 }
 
 TrainingBatches LanguageModelingTask::train_batches(std::int64_t epoch, std::uint64_t seed) {
@@ -56,7 +57,7 @@ BatchLoss LanguageModelingTask::loss(const TrainingBatch& batch) {
   ForwardOptions fwd;
   fwd.positions = b.positions;
   fwd.attention_mask = b.attention_mask;
-  auto loss = causal_lm_loss(model_->forward(b.input_ids, fwd), b.targets);
+  auto loss = chunked_causal_lm_loss(*model_, model_->hidden_states(b.input_ids, fwd), b.targets);
   // Summed over the loss's units (target tokens): the loop logs it as a mean per target.
   return {loss.sum, {{"mean_token_accuracy", double(loss.correct)}}};
 }

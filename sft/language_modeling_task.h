@@ -18,6 +18,9 @@ struct BatchingOptions {
   std::int64_t batch_size = 8;  // rows per micro-batch
   std::int64_t max_seq_len = 512;
   bool packing = true;
+  // false: examples in file order every epoch (runs compared with another tool's
+  // sequential sampler, curricula); packed rows are then kept in packing order too.
+  bool shuffle = true;
   TokenId pad_id = 0;
 };
 

@@ -34,6 +34,7 @@ namespace {
 struct TrainingSettings {
   TrainingOptions loop;
   BatchingOptions batching;
+  bool gradient_checkpointing = false;
   torch::Device device{torch::kCPU};
 };
 
@@ -44,6 +45,8 @@ TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
   s.batching.batch_size = run.batch_size;
   s.batching.max_seq_len = run.max_seq_len;
   s.batching.packing = run.packing;
+  s.batching.shuffle = cfg.get_bool("shuffle", true);
+  s.gradient_checkpointing = run.gradient_checkpointing;
   s.device = run.device;
   return s;
 }
@@ -177,6 +180,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
                       const LrFindSettings& lr_find,
                       const std::vector<std::vector<ChatMessage>>& sample_prompts = {}) {
   m.model->set_precision(precision);
+  set_activation_checkpointing(*m.model, settings.gradient_checkpointing);
   m.model->to(settings.device);  // batches follow the model (LanguageModelingTask)
   fs::create_directories(out);
   const bool writer = process_rank() == 0;  // in data-parallel runs only rank 0 writes
@@ -187,8 +191,7 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
   NamedParameters params;
   std::function<void(const std::string&)> save;
   if (lora) {
-    torch::manual_seed(settings.loop.seed);  // the same adapter initialization in every process
-    params = apply_lora(*m.model, *lora);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "model/llama_model.h"
+
 namespace chosei {
 
 struct LossSum {
@@ -16,5 +18,13 @@ struct LossSum {
 
 // logits (B, T, V) float32, targets (B, T) int64 with -100 where ignored.
 LossSum causal_lm_loss(const torch::Tensor& logits, const torch::Tensor& targets);
+
+// The same sum from the final hidden states (B, T, C): the language-model head is applied to
+// the rows that have a target only, `chunk` rows at a time, and each chunk's logits are
+// recomputed in the backward pass instead of kept, so no (B, T, V) logits ever exist: peak
+// logits memory is chunk x V. TRL's default loss, "chunked_nll" (trl/trainer/sft_trainer.py,
+// _chunked_cross_entropy_loss), computes it the same way.
+LossSum chunked_causal_lm_loss(LlamaForCausalLMImpl& model, const torch::Tensor& hidden,
+                               const torch::Tensor& targets, std::int64_t chunk = 256);
 
 }  // namespace chosei

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "formats/peft_adapter.h"
 #include "model/compute_device.h"
 
 namespace chosei {
@@ -21,6 +22,7 @@ RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
   t.grad_accum = cfg.get_int("grad_accum", 1);
   s.max_seq_len = cfg.get_int("max_seq_len", 512);
   s.packing = cfg.get_bool("packing", true);
+  s.gradient_checkpointing = cfg.get_bool("gradient_checkpointing", false);
   t.weight_decay = cfg.get_double("weight_decay", 0.0);
   t.beta1 = cfg.get_double("adam_beta1", 0.9);
   t.beta2 = cfg.get_double("adam_beta2", 0.999);
@@ -54,15 +56,25 @@ void require_cpu_device(const RunSettings& settings, const std::string& recipe) 
 }
 
 std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string& base) {
-  const auto r = cfg.get_int("lora.r", 0);
-  const auto alpha = cfg.get_double("lora.alpha", 16.0);
+  // An adapter to start from gives the defaults of its shape; the run's keys must agree.
+  const auto init_from = cfg.get_string("lora.init_from", "");
+  LoraConfig start;
+  start.r = 0;
+  if (!init_from.empty()) start = read_lora_config(init_from);
+  const auto r = cfg.get_int("lora.r", start.r);
+  const auto alpha = cfg.get_double("lora.alpha", start.alpha);
   const auto dropout = cfg.get_double("lora.dropout", 0.05);
   // Empty: the model family's default (PEFT's: q_proj and v_proj, Phi-3's qkv_proj).
-  const auto targets = cfg.get_strings("lora.target_modules", {});
-  if (r <= 0) return nullptr;
+  const auto targets = cfg.get_strings("lora.target_modules", start.target_modules);
+  if (r <= 0) {
+    if (!init_from.empty())
+      throw std::invalid_argument("config key \"lora.init_from\" needs LoRA (lora.r is 0)");
+    return nullptr;
+  }
   auto c = std::make_shared<LoraConfig>();
   c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
   c->base_model = std::filesystem::absolute(base).string();
+  c->init_from = init_from;
   return c;
 }
 

@@ -3,9 +3,9 @@
 // RunConfig once so that each recipe spells them the same way: optimization and schedule
 // (learning_rate, max_steps, epochs, grad_accum, warmup_steps, ...), batching (batch_size,
 // max_seq_len, packing), checkpoints and resume (save_every, keep_checkpoints, resume_from),
-// LoRA (lora.r, lora.alpha, lora.dropout, lora.target_modules) and the compute device
-// (device: cpu, cuda or cuda:N; checked when read, so a machine without the GPU fails
-// before the model loads).
+// LoRA (lora.r, lora.alpha, lora.dropout, lora.target_modules, lora.init_from) and the compute
+// device (device: cpu, cuda or cuda:N; checked when read, so a machine without the GPU fails before
+// the model loads).
 
 #include <memory>
 #include <string>
@@ -21,6 +21,9 @@ struct RunSettings {
   std::int64_t batch_size = 8;  // rows (sft) or pairs (reward) per micro-batch
   std::int64_t max_seq_len = 512;
   bool packing = true;
+  // gradient_checkpointing: each decoder layer recomputed in the backward pass instead of
+  // its activations kept (Hugging Face's key; TRL turns it on by default, chosei does not).
+  bool gradient_checkpointing = false;
   torch::Device device{torch::kCPU};
 };
 
@@ -31,7 +34,8 @@ RunSettings read_run_settings(RunConfig& cfg, const std::string& out_dir);
 void require_cpu_device(const RunSettings& settings, const std::string& recipe);
 
 // LoRA settings from lora.* keys; null when lora.r is 0 (full fine-tuning). `base` is
-// recorded (absolute) as the adapter's base_model_name_or_path.
+// recorded (absolute) as the adapter's base_model_name_or_path. lora.init_from names a PEFT
+// adapter to start from: its r, alpha and targets are then the defaults of those keys.
 std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string& base);
 
 }  // namespace chosei

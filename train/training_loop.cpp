@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/peak_memory.h"
 #include "train/checkpoint_store.h"
 #include "train/early_stopping.h"
 #include "train/metrics_log.h"
@@ -238,7 +239,8 @@ TrainResult TrainingLoop::fit() {
                 {"tokens_per_s", tps},
                 {"elapsed_s", elapsed},
                 {"total_steps", total},
-                {"tokens", tokens_seen}};
+                {"tokens", tokens_seen},
+                {"peak_rss_mb", double(peak_resident_bytes()) / (1024.0 * 1024.0)}};
       if (samples_since_log > 0) line["samples_per_s"] = samples_since_log / std::max(dt, 1e-9);
       for (const auto& [k, v] : outcome.metric_sums) {
         if (k.rfind(kMetricUnits, 0) == 0) continue;
