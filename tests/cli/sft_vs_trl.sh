@@ -79,3 +79,15 @@ print("throughput on %d thread(s), this machine: chosei %.0f tokens/s, TRL %.0f 
           last["peak_rss_mb"], t["peak_rss_mb"]))
 print("ok  chosei sft equals TRL's SFTTrainer on SmolLM2-135M-Instruct (LoRA, 20 steps)")
 PY
+
+# An adapter to start from whose shape is not the run's is refused by name.
+if "$CHOSEI" sft --set model="$WORK/smollm2" --set train="$WORK/train.jsonl" --set out="$WORK/bad" \
+  --set lora.init_from="$WORK/trl/initial_adapter" --set lora.r=4 --set max_steps=1 2>"$WORK/bad.err"; then
+  echo "a rank-8 adapter started a rank-4 run"
+  exit 1
+fi
+grep -q 'initial_adapter/adapter_config.json: field "r" is 8' "$WORK/bad.err" || {
+  cat "$WORK/bad.err"
+  exit 1
+}
+echo "ok  lora.init_from with another rank: $(tail -n 1 "$WORK/bad.err")"
