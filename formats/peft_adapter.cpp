@@ -1,6 +1,5 @@
 #include "formats/peft_adapter.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -125,32 +124,10 @@ void load_lora_weights(const std::string& dir, const LoraConfig& c, torch::nn::M
       throw std::runtime_error(weights + ": unexpected tensor \"" + view.name + "\"");
 }
 
-void require_same_adapter_shape(const LoraConfig& file, const LoraConfig& run,
-                                torch::nn::Module& model, const std::string& dir) {
-  const auto where = (fs::path(dir) / "adapter_config.json").string();
-  auto refuse = [&](const std::string& field, const std::string& has, const std::string& wants) {
-    throw std::invalid_argument(where + ": field \"" + field + "\" is " + has +
-                                ", the run's lora settings say " + wants);
-  };
-  if (file.r != run.r) refuse("r", std::to_string(file.r), std::to_string(run.r));
-  if (file.alpha != run.alpha)
-    refuse("lora_alpha", json(file.alpha).dump(), json(run.alpha).dump());
-  auto sorted = [&](const LoraConfig& c) {
-    auto t = lora_targets(model, c);
-    std::sort(t.begin(), t.end());
-    return t;
-  };
-  if (sorted(file) != sorted(run))
-    refuse("target_modules", json(sorted(file)).dump(), json(sorted(run)).dump());
-}
-
 }  // namespace
 
 LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
   const LoraConfig c = read_lora_config(dir);
-  if (!fs::exists(fs::path(dir) / "adapter_model.safetensors"))
-    throw std::runtime_error(
-        dir + ": no adapter_model.safetensors (PEFT's pickled .bin adapters are not read)");
   apply_lora(model, c);
   load_lora_weights(dir, c, model);
   for (auto& p : model.parameters()) p.set_requires_grad(false);
@@ -163,7 +140,6 @@ std::vector<std::pair<std::string, torch::Tensor>> start_lora_training(torch::nn
                                                                        std::uint64_t seed) {
   torch::manual_seed(seed);
   if (config.init_from.empty()) return apply_lora(model, config);
-  require_same_adapter_shape(read_lora_config(config.init_from), config, model, config.init_from);
   auto trainable = apply_lora(model, config);
   load_lora_weights(config.init_from, config, model);
   invalidate_precision_caches(model);

@@ -20,9 +20,9 @@ LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model);
 // adapter_config.json alone; throws naming the file.
 LoraConfig read_lora_config(const std::string& dir);
 // Attaches trainable adapters for a training run and returns the trainable parameters
-// (apply_lora's): their weights come from `config.init_from` when set (its rank, alpha and
-// targets must be the run's; throws naming the file and field otherwise), else from PEFT's
-// initialization drawn with `seed`, the same in every process.
+// (apply_lora's): their weights come from `config.init_from` when set (read_lora_settings has
+// checked that its shape is the run's), else from PEFT's initialization drawn with `seed`, the
+// same in every process.
 std::vector<std::pair<std::string, torch::Tensor>> start_lora_training(torch::nn::Module& model,
                                                                        const LoraConfig& config,
                                                                        std::uint64_t seed);

@@ -30,8 +30,8 @@ LossSum chunked_causal_lm_loss(LlamaForCausalLMImpl& model, const torch::Tensor&
   const auto states = hidden.reshape({-1, hidden.size(-1)}).index_select(0, rows);
   const auto wanted = flat_targets.index_select(0, rows);
   // Zero that still reaches the graph, so a batch without targets back-propagates.
-  torch::Tensor sum = hidden.sum() * 0.0;
-  double correct = 0;
+  if (n == 0) return {hidden.sum() * 0.0, 0, 0};
+  torch::Tensor sum, hits;
   for (std::int64_t start = 0; start < n; start += chunk) {
     const auto length = std::min(chunk, n - start);
     const auto chunk_targets = wanted.narrow(0, start, length);
@@ -49,10 +49,10 @@ LossSum chunked_causal_lm_loss(LlamaForCausalLMImpl& model, const torch::Tensor&
       return torch::stack({loss, hits});
     };
     auto out = checkpointed(loss_and_hits, states.narrow(0, start, length));
-    sum = sum + out[0];
-    correct += out[1].item<double>();
+    sum = sum.defined() ? sum + out[0] : out[0];
+    hits = hits.defined() ? hits + out[1].detach() : out[1].detach();
   }
-  return {sum, n, static_cast<std::int64_t>(std::llround(correct))};
+  return {sum, n, static_cast<std::int64_t>(std::llround(hits.item<double>()))};
 }
 
 }  // namespace chosei

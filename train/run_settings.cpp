@@ -1,6 +1,8 @@
 #include "train/run_settings.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "formats/peft_adapter.h"
@@ -55,6 +57,27 @@ void require_cpu_device(const RunSettings& settings, const std::string& recipe) 
                                 "and pretrain run on " + settings.device.str() + ")");
 }
 
+namespace {
+
+// An adapter to start from must have the run's shape: checked before the model loads.
+void require_shape(const LoraConfig& file, std::int64_t r, double alpha,
+                   std::vector<std::string> targets, const std::string& dir) {
+  const auto where = (std::filesystem::path(dir) / "adapter_config.json").string();
+  auto refuse = [&](const std::string& field, const nlohmann::json& has,
+                    const nlohmann::json& wants) {
+    throw std::invalid_argument(where + ": field \"" + field + "\" is " + has.dump() +
+                                ", the run's lora settings say " + wants.dump());
+  };
+  if (file.r != r) refuse("r", file.r, r);
+  if (file.alpha != alpha) refuse("lora_alpha", file.alpha, alpha);
+  auto theirs = file.target_modules;
+  std::sort(theirs.begin(), theirs.end());
+  std::sort(targets.begin(), targets.end());
+  if (theirs != targets) refuse("target_modules", theirs, targets);
+}
+
+}  // namespace
+
 std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string& base) {
   // An adapter to start from gives the defaults of its shape; the run's keys must agree.
   const auto init_from = cfg.get_string("lora.init_from", "");
@@ -71,6 +94,7 @@ std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string
       throw std::invalid_argument("config key \"lora.init_from\" needs LoRA (lora.r is 0)");
     return nullptr;
   }
+  if (!init_from.empty()) require_shape(start, r, alpha, targets, init_from);
   auto c = std::make_shared<LoraConfig>();
   c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
   c->base_model = std::filesystem::absolute(base).string();

@@ -23,14 +23,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 "$CHOSEI" model import --format gguf --weights "$GGUF" --out "$WORK/smollm2" >/dev/null
 # 40 single-turn conversations with short answers, spread over the intents.
-/usr/bin/python3 - "$CSV" "$WORK/train.jsonl" <<'PY'
-import csv, json, sys
-rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")) if len(r["response"]) <= 400]
-with open(sys.argv[2], "w") as out:
-    for r in rows[::len(rows) // 40][:40]:
-        out.write(json.dumps({"messages": [{"role": "user", "content": r["instruction"]},
-                                           {"role": "assistant", "content": r["response"]}]}) + "\n")
-PY
+/usr/bin/python3 "$ROOT/tests/reference/bitext_conversations.py" "$CSV" "$WORK/train.jsonl" 40
 STEPS=20
 cat >"$WORK/settings.json" <<EOF
 {"batch_size": 2, "learning_rate": 0.001, "max_steps": $STEPS, "max_length": 512, "seed": 3,
