@@ -170,7 +170,7 @@ double run_align(const RecipeArgs& args) {
   auto cfg = RunConfig::load(args.config_path, args.overrides);
   if (is_online_method(cfg.get_string("method", "dpo"))) return run_online_align(cfg);
   const auto a = align_settings(cfg);
-  auto m = load_model_dir(a.base);
+  auto m = load_model_dir(a.base, true, frozen_base_type(a.lora.get(), a.base));
   const auto vocab_before = m.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(m, a.template_name);
   PreferenceBatching batching;

@@ -28,14 +28,16 @@ double train_and_save(RunConfig& cfg, const AlignRun& a, LoadedModel& m, std::in
       lora->modules_to_save = m.model->config().tie_word_embeddings
                                   ? std::vector<std::string>{"embed_tokens"}
                                   : std::vector<std::string>{"embed_tokens", "lm_head"};
-    params = start_lora_training(*m.model, *lora, a.run.loop.seed);
+    params = start_lora_training(*m.model, *lora, a.run.loop.seed, m.stored_dtype);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);
     };
   } else {
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-    save = [&m](const std::string& dir) { save_model_dir(dir, m); };
+    save = [&m, dtype = save_dtype_for(a.run, m.stored_dtype)](const std::string& dir) {
+      save_model_dir(dir, m, dtype);
+    };
   }
   TrainingLoop loop(a.run.loop, task, params, save);
   auto result = loop.fit();

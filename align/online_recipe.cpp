@@ -10,6 +10,7 @@
 #include "filters/rule_pack.h"
 #include "formats/chat_tokens.h"
 #include "formats/model_dir.h"
+#include "formats/peft_adapter.h"
 #include "tokenizer/chat_messages.h"
 #include "train/data_parallel.h"
 
@@ -162,7 +163,7 @@ double run_online_align(RunConfig& cfg) {
   const auto o = online_settings(cfg);
   auto train = read_prompt_file(o.prompts);
   auto eval = o.eval.empty() ? std::vector<PromptRecord>{} : read_prompt_file(o.eval);
-  auto m = load_model_dir(o.base);
+  auto m = load_model_dir(o.base, true, frozen_base_type(o.run.lora.get(), o.base));
   const auto vocab_before = m.model->config().vocab_size;
   // Raw text prompts are completed without a template: the vocabulary grows for the
   // template's tokens only when some prompt is a conversation.

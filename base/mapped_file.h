@@ -21,6 +21,9 @@ class MappedFile {
   const std::uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
   const std::string& path() const { return path_; }
+  // Drops the whole pages inside [begin, begin + n) from memory (they are read back from the
+  // file if touched again): a loader that copied them out keeps its resident size to one copy.
+  void release(const std::uint8_t* begin, std::size_t n) const;
 
  private:
   std::string path_;

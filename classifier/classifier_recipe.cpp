@@ -67,7 +67,8 @@ ClassifierInfo head_info(RunConfig& cfg, const ClassificationDataset& train) {
 
 // A causal LM gets a new head with one output per head label; a classifier continues.
 LoadedScoreModel load_start(const std::string& base, const ClassifierInfo& info, std::uint64_t seed,
-                            const std::string& template_name, ChatTemplate* tmpl) {
+                            const std::string& template_name, ChatTemplate* tmpl,
+                            torch::ScalarType frozen_base) {
   if (is_score_model_dir(base)) {
     auto m = load_score_model_dir(base);
     const auto had = read_classifier_info(base);
@@ -77,7 +78,7 @@ LoadedScoreModel load_start(const std::string& base, const ClassifierInfo& info,
     *tmpl = choose_chat_template(m.tokenizer.config, template_name);
     return m;
   }
-  LoadedModel lm = load_model_dir(base);
+  LoadedModel lm = load_model_dir(base, true, frozen_base);
   *tmpl = ensure_chat_tokens(lm, template_name);
   return score_model_from_causal_lm(std::move(lm), static_cast<std::int64_t>(info.labels.size()),
                                     seed);
@@ -106,7 +107,8 @@ double run_classifier_train(const RecipeArgs& args) {
   cfg.check_all_used();
 
   ChatTemplate tmpl = ChatTemplate::by_name("chatml");
-  auto m = load_start(base, info, settings.loop.seed, template_name, &tmpl);
+  auto m = load_start(base, info, settings.loop.seed, template_name, &tmpl,
+                      frozen_base_type(lora.get(), base));
   auto train = tokenize(train_path, train_data, info, m, tmpl, settings.max_seq_len);
   Labeled eval;
   if (!eval_path.empty())
@@ -130,7 +132,7 @@ double run_classifier_train(const RecipeArgs& args) {
   if (lora) {
     lora->task_type = "SEQ_CLS";
     lora->modules_to_save = {"score"};
-    params = start_lora_training(*m.model, *lora, settings.loop.seed);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed, m.stored_dtype);
     save = [&m, lora, &info](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);
@@ -138,8 +140,8 @@ double run_classifier_train(const RecipeArgs& args) {
     };
   } else {
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-    save = [&m, &info](const std::string& dir) {
-      save_score_model_dir(dir, m, classifier_config_fields(info));
+    save = [&m, &info, dtype = save_dtype_for(settings, m.stored_dtype)](const std::string& dir) {
+      save_score_model_dir(dir, m, classifier_config_fields(info), dtype);
       write_classifier_info(dir, info);
     };
   }

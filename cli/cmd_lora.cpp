@@ -22,11 +22,15 @@ bool is_score_adapter(const std::string& adapter) {
   return j.is_object() && j.value("task_type", "") == "SEQ_CLS";
 }
 
+DType dtype_or(const std::string& wanted, DType stored) {
+  return wanted == "auto" ? stored : dtype_from_precision_name(wanted);
+}
+
 }  // namespace
 
 void add_lora_commands(CLI::App& app) {
   struct MergeArgs {
-    std::string base, adapter, out;
+    std::string base, adapter, out, dtype = "auto";
   };
   auto a = std::make_shared<MergeArgs>();
   auto* lora = app.add_subcommand("lora", "Work with LoRA adapters (PEFT layout)");
@@ -38,15 +42,20 @@ void add_lora_commands(CLI::App& app) {
                    "Adapter directory (adapter_config.json, adapter_model.safetensors)")
       ->required();
   merge->add_option("--out", a->out, "Output model directory")->required();
+  merge
+      ->add_option("--dtype", a->dtype,
+                   "Type the merged weights are written in: auto (the base's own), fp32, bf16, "
+                   "fp16")
+      ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}));
   merge->callback([a] {
     if (is_score_adapter(a->adapter)) {
       auto m = load_score_model_with_adapter(a->base, a->adapter);
       merge_lora(*m.model);
-      save_score_model_dir(a->out, m);
+      save_score_model_dir(a->out, m, nlohmann::json::object(), dtype_or(a->dtype, m.stored_dtype));
     } else {
       auto m = load_model_with_adapter(a->base, a->adapter);
       merge_lora(*m.model);
-      save_model_dir(a->out, m);
+      save_model_dir(a->out, m, dtype_or(a->dtype, m.stored_dtype));
     }
     std::cout << "merged " << a->adapter << " into " << a->out << "\n";
   });

@@ -155,7 +155,7 @@ void add_model_commands(CLI::App& app) {
   info->callback([dir, as_json] { run_info(*dir, *as_json); });
 
   struct ImportArgs {
-    std::string format, weights, tokenizer, out;
+    std::string format, weights, tokenizer, out, dtype = "fp32";
   };
   auto imp = std::make_shared<ImportArgs>();
   auto* import = model->add_subcommand(
@@ -169,9 +169,13 @@ void add_model_commands(CLI::App& app) {
   import->add_option("--tokenizer", imp->tokenizer,
                      "Tokenizer file (llama2.c tokenizer.bin; a GGUF file carries its own)");
   import->add_option("--out", imp->out, "Output model directory")->required();
+  import
+      ->add_option("--dtype", imp->dtype,
+                   "Type the weights are written in (gguf): fp32 (exact), bf16 or fp16 (rounded)")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   import->callback([imp] {
     if (imp->format == "gguf") {
-      auto s = import_gguf(imp->weights, imp->out);
+      auto s = import_gguf(imp->weights, imp->out, dtype_from_precision_name(imp->dtype));
   std::cout << "imported " << imp->weights << " (" << s.architecture << ", " << s.tensors
             << " tensors) into " << imp->out << "\n";
   return;

@@ -36,4 +36,24 @@ DType dtype_from_name(const std::string& name) {
   throw std::invalid_argument("unsupported dtype \"" + name + "\"");
 }
 
+std::string torch_dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::BF16:
+      return "bfloat16";
+    case DType::F16:
+      return "float16";
+    case DType::F64:
+      return "float64";
+    default:
+      return "float32";
+  }
+}
+
+DType dtype_from_precision_name(const std::string& name) {
+  if (name == "fp32") return DType::F32;
+  if (name == "bf16") return DType::BF16;
+  if (name == "fp16") return DType::F16;
+  throw std::invalid_argument("unknown dtype \"" + name + "\": expected fp32, bf16 or fp16");
+}
+
 }  // namespace chosei

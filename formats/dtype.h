@@ -15,5 +15,9 @@ std::size_t dtype_size(DType dtype);
 std::string dtype_name(DType dtype);
 // Parses a safetensors dtype string; throws std::invalid_argument naming it when unknown.
 DType dtype_from_name(const std::string& name);
+// config.json's "torch_dtype" for weights written in `dtype`: "bfloat16", "float16", "float32".
+std::string torch_dtype_name(DType dtype);
+// The run keys' and flags' spelling ("fp32", "bf16", "fp16"); throws naming it otherwise.
+DType dtype_from_precision_name(const std::string& name);
 
 }  // namespace chosei

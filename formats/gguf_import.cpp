@@ -153,7 +153,8 @@ void check_every_tensor_used(const GgufReader& r, const std::set<std::string>& u
 
 }  // namespace
 
-GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& out_dir) {
+GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& out_dir,
+                              DType dtype) {
   GgufReader r(gguf_path);
   GgufImportSummary summary;
   summary.architecture = r.at("general.architecture").as_string("general.architecture");
@@ -192,7 +193,7 @@ GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& o
   }
   check_every_tensor_used(r, used);
   m.generation_config_json = default_generation_config(config);
-  save_model_dir(out_dir, m);
+  save_model_dir(out_dir, m, dtype);
   return summary;
 }
 

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "formats/dtype.h"
+
 namespace chosei {
 
 struct GgufImportSummary {
@@ -15,6 +17,8 @@ struct GgufImportSummary {
 
 // Throws std::runtime_error / std::invalid_argument naming the file and the missing key,
 // tensor or unsupported part.
-GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& out_dir);
+// The weights are written in `dtype` (dequantized values rounded to it when not F32).
+GgufImportSummary import_gguf(const std::string& gguf_path, const std::string& out_dir,
+                              DType dtype = DType::F32);
 
 }  // namespace chosei

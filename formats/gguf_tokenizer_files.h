@@ -2,9 +2,9 @@
 // The tokenizer files a GGUF vocabulary stands for, written into a model directory:
 // "gpt2" → tokenizer.json (byte-level BPE with the merges and the named pre-tokenizer's
 // regex), "llama" → tokenizer.json as transformers converts a SentencePiece BPE model
-// (formats/sentencepiece_bpe_json.h) beside tokenizer.model (for SentencePiece users: a SentencePiece BPE ModelProto
-// with the pieces, scores and types; identity normalization without SentencePiece's
-// whitespace collapsing, since a GGUF file does not record it and llama.cpp never
+// (formats/sentencepiece_bpe_json.h) beside tokenizer.model (for SentencePiece users: a
+// SentencePiece BPE ModelProto with the pieces, scores and types; identity normalization without
+// SentencePiece's whitespace collapsing, since a GGUF file does not record it and llama.cpp never
 // collapses), plus tokenizer_config.json (special tokens, add_bos/add_eos, chat template).
 
 #include <nlohmann/json.hpp>

@@ -54,7 +54,8 @@ std::string adapter_base_dir(const std::string& adapter_dir) {
   return base;
 }
 
-LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer) {
+LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer,
+                           torch::ScalarType frozen_base) {
   if (!fs::is_directory(dir)) throw std::runtime_error(dir + ": not a model directory");
   if (!fs::exists(fs::path(dir) / "config.json") &&
       fs::exists(fs::path(dir) / "adapter_config.json"))
@@ -63,10 +64,14 @@ LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer) {
   m.dir = dir;
   auto config = load_model_config((fs::path(dir) / "config.json").string());
   m.model = LlamaForCausalLM(config);
+  if (frozen_base != torch::kFloat32) {
+    for (auto& p : m.model->parameters()) p.set_requires_grad(false);
+    hold_frozen_base(*m.model, frozen_base);
+  }
   std::vector<std::string> ignore;
   if (config.tie_word_embeddings)
     ignore.push_back("lm_head.weight");  // some exporters store the tied copy
-  load_parameters(*m.model, read_checkpoint_tensors(dir), dir, ignore);
+  m.stored_dtype = load_checkpoint_parameters(*m.model, dir, ignore);
   m.model->eval();
   if (has_tokenizer_files(dir))
     m.tokenizer = load_tokenizer(dir);
@@ -110,9 +115,7 @@ std::string default_generation_config(const ModelConfig& config) {
 void save_model_dir(const std::string& dir, const LoadedModel& m, DType dtype) {
   fs::create_directories(dir);
   auto config = m.model->config();
-  config.torch_dtype = dtype == DType::BF16  ? "bfloat16"
-                       : dtype == DType::F16 ? "float16"
-                                             : "float32";
+  config.torch_dtype = torch_dtype_name(dtype);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : m.model->named_parameters()) tensors.emplace_back(p.key(), p.value());
   write_checkpoint_tensors(dir, tensors, dtype);

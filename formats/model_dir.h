@@ -19,13 +19,20 @@ struct LoadedModel {
   LlamaForCausalLM model{nullptr};
   LoadedTokenizer tokenizer;           // tokenizer.tokenizer is null when absent
   std::string generation_config_json;  // as read, "" when absent
+  // The type the checkpoint stores its weights in (F32 when mixed or made here): a LoRA run
+  // holds a half-precision base as it came, and full models are saved back in it.
+  DType stored_dtype = DType::F32;
 
   // EOS ids for generation: generation_config.json's, else config.json's, else the tokenizer's.
   std::vector<TokenId> eos_ids() const;
 };
 
 // Throws std::runtime_error naming the directory and the missing or invalid file.
-LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true);
+// `frozen_base` bf16 or fp16: the model is a LoRA run's frozen base, its parameters frozen and
+// its projections and embeddings read straight into that type (hold_frozen_base), so the
+// fp32 copy never exists; fp32 loads a trainable model.
+LoadedModel load_model_dir(const std::string& dir, bool require_tokenizer = true,
+                           torch::ScalarType frozen_base = torch::kFloat32);
 
 // The base model with a PEFT LoRA adapter attached (not merged): embeddings grown to the
 // adapter's vocabulary when it saved resized ones; the adapter's tokenizer when it has one.

@@ -135,14 +135,45 @@ LoraConfig load_lora_adapter(const std::string& dir, torch::nn::Module& model) {
   return c;
 }
 
+namespace {
+
+// The type `config` holds the frozen base in; fp32 means as loaded.
+torch::ScalarType frozen_base_type(const LoraConfig& config, DType stored) {
+  const auto& wanted = config.base_dtype;
+  if (wanted == "bf16") return torch::kBFloat16;
+  if (wanted == "fp16") return torch::kFloat16;
+  if (wanted == "fp32") return torch::kFloat32;
+  if (wanted != "auto")
+    throw std::invalid_argument("config key \"lora.base_dtype\" is \"" + wanted +
+                                "\"; expected auto, fp32, bf16 or fp16");
+  if (stored == DType::BF16) return torch::kBFloat16;
+  if (stored == DType::F16) return torch::kFloat16;
+  return torch::kFloat32;
+}
+
+}  // namespace
+
+torch::ScalarType frozen_base_type(const LoraConfig* lora, const std::string& model_dir) {
+  if (!lora) return torch::kFloat32;
+  // An adapter directory's base loads widened (the adapter attaches to it first).
+  if (lora->base_dtype == "auto" && !fs::exists(fs::path(model_dir) / "config.json"))
+    return torch::kFloat32;
+  return frozen_base_type(*lora,
+                          lora->base_dtype == "auto" ? checkpoint_dtype(model_dir) : DType::F32);
+}
+
 std::vector<std::pair<std::string, torch::Tensor>> start_lora_training(torch::nn::Module& model,
                                                                        const LoraConfig& config,
-                                                                       std::uint64_t seed) {
+                                                                       std::uint64_t seed,
+                                                                       DType stored) {
+  const auto base_type = frozen_base_type(config, stored);
   torch::manual_seed(seed);
-  if (config.init_from.empty()) return apply_lora(model, config);
   auto trainable = apply_lora(model, config);
-  load_lora_weights(config.init_from, config, model);
-  invalidate_precision_caches(model);
+  if (!config.init_from.empty()) {
+    load_lora_weights(config.init_from, config, model);
+    invalidate_precision_caches(model);
+  }
+  if (base_type != torch::kFloat32) hold_frozen_base(model, base_type);
   return trainable;
 }
 

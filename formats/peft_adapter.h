@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "formats/dtype.h"
 #include "model/lora.h"
 
 namespace chosei {
@@ -23,8 +24,16 @@ LoraConfig read_lora_config(const std::string& dir);
 // (apply_lora's): their weights come from `config.init_from` when set (read_lora_settings has
 // checked that its shape is the run's), else from PEFT's initialization drawn with `seed`, the
 // same in every process.
+// The frozen base is then held as config.base_dtype says, "auto" reading `stored` (the type
+// the model's checkpoint stores its weights in).
+// The type a run holds its frozen base in: fp32 without LoRA (null), else lora->base_dtype,
+// "auto" reading the checkpoint in `model_dir` (its own type when bf16 or fp16). For
+// load_model_dir's `frozen_base`.
+torch::ScalarType frozen_base_type(const LoraConfig* lora, const std::string& model_dir);
+
 std::vector<std::pair<std::string, torch::Tensor>> start_lora_training(torch::nn::Module& model,
                                                                        const LoraConfig& config,
-                                                                       std::uint64_t seed);
+                                                                       std::uint64_t seed,
+                                                                       DType stored);
 
 }  // namespace chosei

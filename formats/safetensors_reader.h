@@ -55,6 +55,8 @@ class SafetensorsReader {
   const TensorView& tensor(const std::string& name) const;
   bool contains(const std::string& name) const;
   const std::string& path() const { return file_.path(); }
+  // Drops a view's pages from memory once it has been copied out (MappedFile::release).
+  void release(const TensorView& view) const { file_.release(view.data, view.nbytes); }
 
  private:
   MappedFile file_;

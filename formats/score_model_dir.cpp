@@ -56,7 +56,7 @@ LoadedScoreModel load_classification_dir(const std::string& dir) {
   m.dir = dir;
   auto config = load_model_config(config_path.string());
   m.model = LlamaForSequenceClassification(config, labels_in(j, config_path.string()));
-  load_parameters(*m.model, read_checkpoint_tensors(dir), dir);
+  m.stored_dtype = load_checkpoint_parameters(*m.model, dir);
   m.model->eval();
   m.reward_mean = number_in(j, "reward_mean");
   m.reward_std = number_in(j, "reward_std");
@@ -122,6 +122,7 @@ LoadedScoreModel score_model_from_causal_lm(LoadedModel&& lm, std::int64_t num_l
   m.model->set_precision(lm.model->precision());
   m.tokenizer = std::move(lm.tokenizer);
   m.generation_config_json = std::move(lm.generation_config_json);
+  m.stored_dtype = lm.stored_dtype;
   m.head_initialized = true;
   return m;
 }
@@ -136,10 +137,11 @@ LoadedScoreModel load_score_model_dir(const std::string& dir, std::int64_t num_l
   return score_model_from_causal_lm(load_model_dir(dir), num_labels, seed);
 }
 
-void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m, const json& extra) {
+void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m, const json& extra,
+                          DType dtype) {
   fs::create_directories(dir);
   auto config = m.model->config();
-  config.torch_dtype = "float32";
+  config.torch_dtype = torch_dtype_name(dtype);
   json j = json::parse(model_config_to_json(config));
   j["architectures"] = {config.architecture().classifier_class};
   const auto labels = m.model->num_labels();
@@ -162,7 +164,7 @@ void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m, con
   for (const auto& [k, v] : extra.items()) j[k] = v;
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : m.model->named_parameters()) tensors.emplace_back(p.key(), p.value());
-  write_checkpoint_tensors(dir, tensors);
+  write_checkpoint_tensors(dir, tensors, dtype);
   write_file_atomic((fs::path(dir) / "config.json").string(), j.dump(2) + "\n");
   if (m.tokenizer.tokenizer) save_tokenizer(m.tokenizer, dir);
   write_file_atomic((fs::path(dir) / "generation_config.json").string(),

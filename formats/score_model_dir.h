@@ -24,6 +24,7 @@ struct LoadedScoreModel {
   LlamaForSequenceClassification model{nullptr};
   LoadedTokenizer tokenizer;
   std::string generation_config_json;
+  DType stored_dtype = DType::F32;  // as LoadedModel's
   // Saved by `reward train` from the eval set (OpenRLHF's normalization): scores can be
   // reported as (r - mean) / std.
   std::optional<double> reward_mean, reward_std;
@@ -53,6 +54,7 @@ LoadedScoreModel score_model_from_causal_lm(LoadedModel&& lm, std::int64_t num_l
 // Writes config.json (with `extra` merged in last), the weights, the tokenizer and
 // generation_config.json, each atomically.
 void save_score_model_dir(const std::string& dir, const LoadedScoreModel& m,
-                          const nlohmann::json& extra = nlohmann::json::object());
+                          const nlohmann::json& extra = nlohmann::json::object(),
+                          DType dtype = DType::F32);
 
 }  // namespace chosei

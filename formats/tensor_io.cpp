@@ -88,6 +88,46 @@ std::map<std::string, torch::Tensor> read_checkpoint_tensors(const std::string& 
   return tensors;
 }
 
+namespace {
+
+bool is_floating(DType d) {
+  return d == DType::F32 || d == DType::F16 || d == DType::BF16 || d == DType::F64;
+}
+
+void require_shape(const std::string& source, const std::string& name, at::IntArrayRef stored,
+                   const torch::Tensor& parameter) {
+  if (stored != parameter.sizes())
+    throw std::runtime_error(source + ": tensor \"" + name + "\" has shape " + c10::str(stored) +
+                             ", the model expects " + c10::str(parameter.sizes()));
+}
+
+[[noreturn]] void refuse_missing(const std::string& source, const std::string& name) {
+  throw std::runtime_error(source + ": missing tensor \"" + name + "\"");
+}
+
+[[noreturn]] void refuse_unexpected(const std::string& source, const std::string& name) {
+  throw std::runtime_error(source + ": unexpected tensor \"" + name +
+                           "\" (not a parameter of this architecture)");
+}
+
+[[noreturn]] void refuse_integer(const std::string& source, const std::string& name) {
+  throw std::runtime_error(source + ": tensor \"" + name + "\" is not floating point");
+}
+
+// Copies a view into `parameter`, converting its type, straight from the map when the view
+// is aligned for its type (safetensors files are, in practice).
+void copy_view_into(const TensorView& view, torch::Tensor& parameter) {
+  const auto type = to_scalar_type(view.dtype);
+  if (reinterpret_cast<std::uintptr_t>(view.data) % dtype_size(view.dtype) != 0) {
+    parameter.copy_(tensor_from_view(view));
+    return;
+  }
+  parameter.copy_(torch::from_blob(const_cast<std::uint8_t*>(view.data), view.shape,
+                                   torch::TensorOptions().dtype(type)));
+}
+
+}  // namespace
+
 void load_parameters(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
                      const std::string& source, const std::vector<std::string>& ignore) {
   torch::NoGradGuard no_grad;
@@ -97,21 +137,54 @@ void load_parameters(torch::nn::Module& module, const std::map<std::string, torc
     auto it = tensors.find(p.key());
     if (it == tensors.end()) {
       if (ignored.count(p.key())) continue;
-      throw std::runtime_error(source + ": missing tensor \"" + p.key() + "\"");
+      refuse_missing(source, p.key());
     }
-    if (it->second.sizes() != p.value().sizes())
-      throw std::runtime_error(source + ": tensor \"" + p.key() + "\" has shape " +
-                               c10::str(it->second.sizes()) + ", the model expects " +
-                               c10::str(p.value().sizes()));
-    if (!it->second.is_floating_point())
-      throw std::runtime_error(source + ": tensor \"" + p.key() + "\" is not floating point");
+    require_shape(source, p.key(), it->second.sizes(), p.value());
+    if (!it->second.is_floating_point()) refuse_integer(source, p.key());
     p.value().copy_(it->second);
     used.insert(p.key());
   }
   for (const auto& [name, _] : tensors)
-    if (!used.count(name) && !ignored.count(name))
-      throw std::runtime_error(source + ": unexpected tensor \"" + name +
-                               "\" (not a parameter of this architecture)");
+    if (!used.count(name) && !ignored.count(name)) refuse_unexpected(source, name);
+}
+
+DType checkpoint_dtype(const std::string& dir) {
+  std::set<DType> stored;
+  for (const auto& file : checkpoint_files(dir)) {
+    SafetensorsReader reader(file);
+    for (const auto& view : reader.tensors())
+      if (is_floating(view.dtype)) stored.insert(view.dtype);
+  }
+  return stored.size() == 1 ? *stored.begin() : DType::F32;
+}
+
+DType load_checkpoint_parameters(torch::nn::Module& module, const std::string& dir,
+                                 const std::vector<std::string>& ignore) {
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> parameters;
+  for (auto& p : module.named_parameters()) parameters.emplace(p.key(), p.value());
+  const std::set<std::string> ignored(ignore.begin(), ignore.end());
+  std::set<std::string> used;
+  std::set<DType> stored;
+  for (const auto& file : checkpoint_files(dir)) {
+    SafetensorsReader reader(file);
+    for (const auto& view : reader.tensors()) {
+      auto it = parameters.find(view.name);
+      if (it == parameters.end()) {
+        if (ignored.count(view.name)) continue;
+        refuse_unexpected(dir, view.name);
+      }
+      require_shape(dir, view.name, view.shape, it->second);
+      if (!is_floating(view.dtype)) refuse_integer(dir, view.name);
+      copy_view_into(view, it->second);
+      reader.release(view);
+      used.insert(view.name);
+      stored.insert(view.dtype);
+    }
+  }
+  for (const auto& [name, _] : parameters)
+    if (!used.count(name) && !ignored.count(name)) refuse_missing(dir, name);
+  return stored.size() == 1 ? *stored.begin() : DType::F32;
 }
 
 namespace {

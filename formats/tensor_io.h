@@ -30,6 +30,18 @@ std::vector<std::string> checkpoint_files(const std::string& dir);
 void load_parameters(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
                      const std::string& source, const std::vector<std::string>& ignore = {});
 
+// Loads a model directory's checkpoint (as read_checkpoint_tensors finds it) into `module`'s
+// parameters with load_parameters' checks, one tensor at a time: each is copied from the
+// file's map into its parameter and its pages dropped, so loading holds one copy of the
+// weights, not two. Returns the floating type the checkpoint stores its weights in (F32
+// when they differ).
+DType load_checkpoint_parameters(torch::nn::Module& module, const std::string& dir,
+                                 const std::vector<std::string>& ignore = {});
+
+// The floating type every tensor of a model directory's checkpoint is stored in (F32 when
+// they differ), from the files' headers alone.
+DType checkpoint_dtype(const std::string& dir);
+
 // Writes `tensors` as `dir`/model.safetensors, or as shards of at most `max_shard_bytes`
 // (model-0000i-of-0000n.safetensors + model.safetensors.index.json) when they do not fit.
 // Tensors are converted to `dtype` (F32, F16 or BF16).

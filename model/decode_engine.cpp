@@ -21,16 +21,22 @@ namespace chosei {
 
 namespace {
 
+// A contiguous fp32 copy of `t` when it is not one already (a frozen base held in half
+// precision under LoRA), kept alive in `held`.
+const float* fp32_rows(const torch::Tensor& t, std::vector<torch::Tensor>& held) {
+  if (t.scalar_type() == torch::kFloat32 && t.is_contiguous()) return t.data_ptr<float>();
+  held.push_back(t.to(torch::kFloat32).contiguous());
+  return held.back().data_ptr<float>();
+}
+
 // The weight a projection computes with: its parameter, or the parameter with its active
 // LoRA update added (kept alive in `held`).
 const float* effective_weight(ProjectionImpl& p, std::vector<torch::Tensor>& held) {
   torch::NoGradGuard no_grad;
-  if (!p.lora_active()) {
-    if (p.weight.scalar_type() != torch::kFloat32 || !p.weight.is_contiguous())
-      throw std::invalid_argument("decode engine: weights must be contiguous fp32");
-    return p.weight.data_ptr<float>();
-  }
-  held.push_back((p.weight + torch::matmul(p.lora_B(), p.lora_A()) * p.lora_scale()).contiguous());
+  if (!p.lora_active()) return fp32_rows(p.weight, held);
+  held.push_back(
+      (p.weight.to(torch::kFloat32) + torch::matmul(p.lora_B(), p.lora_A()) * p.lora_scale())
+          .contiguous());
   return held.back().data_ptr<float>();
 }
 
@@ -115,7 +121,7 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
     if (qkv_parts[0]->bias.defined()) {
       std::vector<torch::Tensor> biases;
       for (auto* part : qkv_parts) biases.push_back(part->bias);
-      auto bias = torch::cat(biases).contiguous();
+      auto bias = torch::cat(biases).to(torch::kFloat32).contiguous();
       l.qkv_bias.assign(bias.data_ptr<float>(), bias.data_ptr<float>() + bias.numel());
     }
     if (attn.o_proj->bias.defined()) l.o_bias = values_of(attn.o_proj->bias);
@@ -135,7 +141,7 @@ DecodeEngine::DecodeEngine(LlamaForCausalLMImpl& model, WeightType type)
   final_norm_ = gain_of(*backbone.norm);
   embedding_scale_ = backbone.embedding_scale();
   const auto& embedding = backbone.embed_tokens->weight;
-  const WeightMatrix::Part embedding_rows{embedding.data_ptr<float>(), V_};
+  const WeightMatrix::Part embedding_rows{fp32_rows(embedding, held_), V_};
   if (model.lm_head)
     head_ = stacked({model.lm_head.get()}, type);
   else

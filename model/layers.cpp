@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/frozen_linear.h"
 #include "model/matvec.h"
 #include "model/rope_frequencies.h"
 
@@ -9,6 +10,8 @@ namespace chosei {
 
 torch::Tensor project(const torch::Tensor& x, const torch::Tensor& weight,
                       const torch::Tensor& bias, Precision precision) {
+  // A frozen base held in half precision under LoRA computes in fp32 all the same.
+  if (precision == Precision::kFP32 && held_in_half(weight)) return frozen_linear(x, weight, bias);
   const bool one_row = x.numel() == x.size(-1);
   if (one_row && !torch::GradMode::is_enabled() && x.is_cpu()) {
     return precision == Precision::kBF16 ? matvec_bf16(x, weight, bias)
@@ -41,8 +44,8 @@ void ProjectionImpl::add_lora(std::int64_t r, double alpha, double dropout) {
   auto a = torch::empty({r, in});
   torch::nn::init::kaiming_uniform_(a, std::sqrt(5.0));  // PEFT's (and nn.Linear's) default
   lora_A_ = register_module("lora_A", std::make_shared<LoraWeight>(a.to(weight.device())))->weight;
-  lora_B_ = register_module("lora_B",
-                            std::make_shared<LoraWeight>(torch::zeros({out, r}, weight.options())))
+  lora_B_ = register_module("lora_B", std::make_shared<LoraWeight>(torch::zeros(
+                                          {out, r}, weight.options().dtype(torch::kFloat32))))
                 ->weight;
   lora_scale_ = alpha / double(r);
   lora_dropout_ = dropout;
@@ -51,6 +54,10 @@ void ProjectionImpl::add_lora(std::int64_t r, double alpha, double dropout) {
 void ProjectionImpl::merge_lora() {
   if (!has_lora()) return;
   torch::NoGradGuard no_grad;
+  // A base held in half precision for training is merged (and kept) in fp32.
+  if (weight.scalar_type() != torch::kFloat32) weight.set_data(weight.to(torch::kFloat32));
+  if (bias.defined() && bias.scalar_type() != torch::kFloat32)
+    bias.set_data(bias.to(torch::kFloat32));
   weight.add_(torch::matmul(lora_B_, lora_A_), lora_scale_);
   unregister_module("lora_A");
   unregister_module("lora_B");
@@ -115,7 +122,9 @@ torch::Tensor FusedProjection::forward(const torch::Tensor& x,
                                        Precision precision) {
   bool adapted = false;
   for (auto* p : parts) adapted = adapted || p->lora_active();
-  if (adapted) {  // LoRA: each part adds its own low-rank update
+  // LoRA: each part adds its own low-rank update. A base held in half precision: a fused
+  // copy would hold the parts a second time, and in fp32 under fp32 precision.
+  if (adapted || held_in_half(parts.front()->weight)) {
     std::vector<torch::Tensor> outs;
     for (auto* p : parts) outs.push_back(p->forward(x, precision));
     return torch::cat(outs, -1);

@@ -216,6 +216,7 @@ torch::Tensor LlamaBackboneImpl::forward(const torch::Tensor& ids, const Forward
   }
 
   auto h = embed_tokens->forward(ids);
+  if (h.scalar_type() != torch::kFloat32) h = h.to(torch::kFloat32);  // a frozen half table
   if (embedding_scale_ != 1.0f) h = h * torch::tensor(embedding_scale_, h.options());
   const bool recompute = checkpoint_layers_ && !options.cache && torch::GradMode::is_enabled();
   for (std::int64_t index = 0; index < static_cast<std::int64_t>(layers->size()); ++index) {
@@ -409,7 +410,9 @@ LlamaForCausalLM resize_token_embeddings(LlamaForCausalLM& model, std::int64_t v
       if (vocab_size > old_vocab)
         p.value()
             .narrow(0, old_vocab, vocab_size - old_vocab)
-            .copy_(old.mean(0, true).expand({vocab_size - old_vocab, old.size(1)}));
+            .copy_(old.to(torch::kFloat32)
+                       .mean(0, true)
+                       .expand({vocab_size - old_vocab, old.size(1)}));
     } else {
       p.value().copy_(old);
     }

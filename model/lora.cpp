@@ -51,12 +51,35 @@ std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module&
   for (auto& p : model.named_parameters()) {
     for (const auto& m : config.modules_to_save)
       if (p.key().find(m + ".") != std::string::npos) {
+        // Trained whole: in fp32 even when the base was loaded in half precision.
+        if (p.value().scalar_type() != torch::kFloat32) {
+          torch::NoGradGuard no_grad;
+          p.value().set_data(p.value().to(torch::kFloat32));
+        }
         p.value().set_requires_grad(true);
         trainable.emplace_back(p.key(), p.value());
       }
   }
   invalidate_precision_caches(model);
   return trainable;
+}
+
+void hold_frozen_base(torch::nn::Module& model, torch::ScalarType type) {
+  if (type != torch::kBFloat16 && type != torch::kFloat16)
+    throw std::invalid_argument("a frozen base is held in bf16 or fp16");
+  torch::NoGradGuard no_grad;
+  auto narrow = [type](torch::Tensor& t) {
+    if (t.defined() && !t.requires_grad() && t.is_floating_point()) t.set_data(t.to(type));
+  };
+  for (auto& item : model.named_modules("", false)) {
+    if (auto* proj = item.value()->as<ProjectionImpl>()) {
+      narrow(proj->weight);
+      narrow(proj->bias);
+    } else if (auto* table = item.value()->as<torch::nn::EmbeddingImpl>()) {
+      narrow(table->weight);
+    }
+  }
+  invalidate_precision_caches(model);
 }
 
 void merge_lora(torch::nn::Module& model) {

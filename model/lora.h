@@ -23,6 +23,10 @@ struct LoraConfig {
   // Training only: a PEFT adapter directory whose weights the adapters start from (to go on
   // training an adapter, or to start where another tool's run started); empty: fresh.
   std::string init_from;
+  // Training only: the type the frozen base is held in: "auto" (the checkpoint's own type when
+  // it is bf16 or fp16, so holding it loses nothing; else fp32), "fp32", "bf16" or "fp16".
+  // The arithmetic stays fp32 either way (model/frozen_linear.h).
+  std::string base_dtype = "auto";
 };
 
 // `model` is any Llama-family model (a causal LM, a score model).
@@ -31,6 +35,13 @@ struct LoraConfig {
 // std::invalid_argument when a target matches nothing.
 std::vector<std::pair<std::string, torch::Tensor>> apply_lora(torch::nn::Module& model,
                                                               const LoraConfig& config);
+
+// Holds every frozen projection weight and bias and the frozen embedding table of `model` in
+// `type` (bf16 or fp16), halving the base's memory; projections widen them to fp32 as they
+// compute. Trainable parameters (adapters, modules_to_save) and the norms stay fp32. A loader
+// calls it on a model whose parameters are frozen and not yet filled, so the checkpoint is
+// read straight into half-precision storage; apply_lora widens modules_to_save again.
+void hold_frozen_base(torch::nn::Module& model, torch::ScalarType type);
 
 // The target module names `config` means for `model`: its own, else the family's default.
 std::vector<std::string> lora_targets(torch::nn::Module& model, const LoraConfig& config);

@@ -36,7 +36,7 @@ bool holds_score_model(const std::string& dir) {
 // A causal LM gets the template's tokens (as sft adds them) and a new score head; a reward
 // model (or an adapter over one, merged) continues as it is.
 StartingModel load_starting_model(const std::string& base, const std::string& template_name,
-                                  std::uint64_t seed) {
+                                  std::uint64_t seed, torch::ScalarType frozen_base) {
   if (holds_score_model(base)) {
     auto m = load_score_model_dir(base);
     merge_lora(*m.model);
@@ -47,7 +47,7 @@ StartingModel load_starting_model(const std::string& base, const std::string& te
                                   " template's tokens; start from a causal LM, which gets them");
     return {std::move(m), tmpl, false};
   }
-  LoadedModel lm = load_model_dir(base);
+  LoadedModel lm = load_model_dir(base, true, frozen_base);
   const auto vocab = lm.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(lm, template_name);
   const bool grew = lm.model->config().vocab_size != vocab;
@@ -104,7 +104,8 @@ double run_reward_train(const RecipeArgs& args) {
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   cfg.check_all_used();
 
-  auto start = load_starting_model(base, template_name, settings.loop.seed);
+  auto start = load_starting_model(base, template_name, settings.loop.seed,
+                                   frozen_base_type(lora.get(), base));
   auto& m = start.model;
   auto train = load_pairs(train_path, read, m, start.tmpl, settings.max_seq_len);
   auto eval = load_pairs(eval_path, read, m, start.tmpl, settings.max_seq_len);
@@ -128,7 +129,7 @@ double run_reward_train(const RecipeArgs& args) {
     lora->task_type = "SEQ_CLS";
     lora->modules_to_save = {"score"};
     if (start.vocab_grew) lora->modules_to_save.push_back("embed_tokens");
-    params = start_lora_training(*m.model, *lora, settings.loop.seed);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed, m.stored_dtype);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);
@@ -136,7 +137,9 @@ double run_reward_train(const RecipeArgs& args) {
     };
   } else {
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-    save = [&m](const std::string& dir) { save_score_model_dir(dir, m); };
+    save = [&m, dtype = save_dtype_for(settings, m.stored_dtype)](const std::string& dir) {
+      save_score_model_dir(dir, m, {}, dtype);
+    };
   }
   RewardModelingTask task(m.model, std::move(train.examples), std::move(eval.examples), batching);
   TrainingLoop loop(settings.loop, task, params, save);

@@ -35,6 +35,7 @@ struct TrainingSettings {
   TrainingOptions loop;
   BatchingOptions batching;
   bool gradient_checkpointing = false;
+  RunSettings run;  // as read; save_dtype
   torch::Device device{torch::kCPU};
 };
 
@@ -47,6 +48,7 @@ TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
   s.batching.packing = run.packing;
   s.batching.shuffle = cfg.get_bool("shuffle", true);
   s.gradient_checkpointing = run.gradient_checkpointing;
+  s.run = run;
   s.device = run.device;
   return s;
 }
@@ -191,14 +193,16 @@ double train_and_save(RunConfig& cfg, LoadedModel& m, const std::string& out,
   NamedParameters params;
   std::function<void(const std::string&)> save;
   if (lora) {
-    params = start_lora_training(*m.model, *lora, settings.loop.seed);
+    params = start_lora_training(*m.model, *lora, settings.loop.seed, m.stored_dtype);
     save = [&m, lora](const std::string& dir) {
       save_lora_adapter(dir, *m.model, *lora);
       save_tokenizer(m.tokenizer, dir);
     };
   } else {
     for (auto& p : m.model->named_parameters()) params.emplace_back(p.key(), p.value());
-    save = [&m](const std::string& dir) { save_model_dir(dir, m); };
+    save = [&m, dtype = save_dtype_for(settings.run, m.stored_dtype)](const std::string& dir) {
+      save_model_dir(dir, m, dtype);
+    };
   }
   LanguageModelingTask task(m.model, std::move(train), std::move(eval), settings.batching);
   TrainingLoop loop(settings.loop, task, params, save);
@@ -236,7 +240,7 @@ double run_sft(const RecipeArgs& args) {
   const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
 
-  auto m = load_model_dir(base);
+  auto m = load_model_dir(base, true, frozen_base_type(lora.get(), base));
   check_within_context(settings.batching.max_seq_len, cfg.has("max_seq_len"), m);
   const auto vocab_before = m.model->config().vocab_size;
   auto tmpl = ensure_chat_tokens(m, template_name);
@@ -262,7 +266,7 @@ double run_pretrain(const RecipeArgs& args) {
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   const auto lr_find = lr_find_settings(cfg);
   cfg.check_all_used();
-  auto m = load_model_dir(base);
+  auto m = load_model_dir(base, true, frozen_base_type(lora.get(), base));
   check_within_context(settings.batching.max_seq_len, cfg.has("max_seq_len"), m);
   const TokenId sep = m.tokenizer.tokenizer->eos_id();
   auto read_docs = [&](const std::vector<std::string>& files) {

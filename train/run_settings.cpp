@@ -10,6 +10,27 @@
 
 namespace chosei {
 
+namespace {
+
+void require_one_of(const std::string& key, const std::string& value,
+                    std::initializer_list<const char*> allowed) {
+  std::string names;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    names += (names.empty() ? "" : ", ") + std::string(a);
+  }
+  throw std::invalid_argument("config key \"" + key + "\" is \"" + value + "\"; expected " + names);
+}
+
+}  // namespace
+
+DType save_dtype_for(const RunSettings& settings, DType stored) {
+  if (settings.save_dtype == "fp32") return DType::F32;
+  if (settings.save_dtype == "bf16") return DType::BF16;
+  if (settings.save_dtype == "fp16") return DType::F16;
+  return stored == DType::BF16 || stored == DType::F16 ? stored : DType::F32;
+}
+
 RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
   RunSettings s;
   auto& t = s.loop;
@@ -25,6 +46,8 @@ RunSettings read_run_settings(RunConfig& cfg, const std::string& out) {
   s.max_seq_len = cfg.get_int("max_seq_len", 512);
   s.packing = cfg.get_bool("packing", true);
   s.gradient_checkpointing = cfg.get_bool("gradient_checkpointing", false);
+  s.save_dtype = cfg.get_string("save_dtype", "auto");
+  require_one_of("save_dtype", s.save_dtype, {"auto", "fp32", "bf16", "fp16"});
   t.weight_decay = cfg.get_double("weight_decay", 0.0);
   t.beta1 = cfg.get_double("adam_beta1", 0.9);
   t.beta2 = cfg.get_double("adam_beta2", 0.999);
@@ -87,9 +110,13 @@ std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string
   const auto r = cfg.get_int("lora.r", start.r);
   const auto alpha = cfg.get_double("lora.alpha", start.alpha);
   const auto dropout = cfg.get_double("lora.dropout", 0.05);
+  const auto base_dtype = cfg.get_string("lora.base_dtype", "auto");
+  require_one_of("lora.base_dtype", base_dtype, {"auto", "fp32", "bf16", "fp16"});
   // Empty: the model family's default (PEFT's: q_proj and v_proj, Phi-3's qkv_proj).
   const auto targets = cfg.get_strings("lora.target_modules", start.target_modules);
   if (r <= 0) {
+    if (cfg.has("lora.base_dtype"))
+      throw std::invalid_argument("config key \"lora.base_dtype\" needs LoRA (lora.r is 0)");
     if (!init_from.empty())
       throw std::invalid_argument("config key \"lora.init_from\" needs LoRA (lora.r is 0)");
     return nullptr;
@@ -99,6 +126,7 @@ std::shared_ptr<LoraConfig> read_lora_settings(RunConfig& cfg, const std::string
   c->r = r, c->alpha = alpha, c->dropout = dropout, c->target_modules = targets;
   c->base_model = std::filesystem::absolute(base).string();
   c->init_from = init_from;
+  c->base_dtype = base_dtype;
   return c;
 }
 

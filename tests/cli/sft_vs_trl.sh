@@ -2,7 +2,8 @@
 # `chosei sft` against TRL's SFTTrainer on the real SmolLM2-135M-Instruct (the Q4_1 GGUF of
 # the models cache, imported): the same weights, Bitext customer-support conversations in
 # the same order, the model's own chat template, the completion-only mask, LoRA on q_proj
-# and v_proj starting from the adapter TRL initialized (lora.init_from), AdamW, a linear
+# and v_proj starting from the adapter TRL initialized (lora.init_from), chosei's frozen base held
+# in bf16 as the checkpoint stores it (TRL's widened to fp32), AdamW, a linear
 # schedule, clipping at 1.0, no dropout, TRL's defaults of gradient checkpointing and a chunked
 # head loss on both sides. Step 1's loss must equal TRL's within 1e-4 and every
 # one of 20 steps' losses within 1%; the gradient norms and token accuracies follow.
@@ -21,7 +22,9 @@ CSV="$DATA/sft_customer_support_bitext/Bitext_Sample_Customer_Support_Training_D
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-"$CHOSEI" model import --format gguf --weights "$GGUF" --out "$WORK/smollm2" >/dev/null
+# In bf16, as SmolLM2 is published: chosei holds the frozen base as it came (lora.base_dtype=auto)
+# and TRL widens it to fp32 at load, so both compute with the same values in fp32.
+"$CHOSEI" model import --format gguf --weights "$GGUF" --out "$WORK/smollm2" --dtype bf16 >/dev/null
 # 40 single-turn conversations with short answers, spread over the intents.
 /usr/bin/python3 "$ROOT/tests/reference/bitext_conversations.py" "$CSV" "$WORK/train.jsonl" 40
 STEPS=20
@@ -71,6 +74,30 @@ print("throughput on %d thread(s), this machine: chosei %.0f tokens/s, TRL %.0f 
           t["threads"], last["tokens"] / last["elapsed_s"], t["tokens_per_s"],
           last["peak_rss_mb"], t["peak_rss_mb"]))
 print("ok  chosei sft equals TRL's SFTTrainer on SmolLM2-135M-Instruct (LoRA, 20 steps)")
+PY
+
+# The base held in fp32 (lora.base_dtype=fp32) computes the same steps: holding it in bf16
+# changes the memory, not the arithmetic. (Two steps: the first update's rate is the peak
+# whatever max_steps is.)
+"$CHOSEI" sft --set model="$WORK/smollm2" --set train="$WORK/train.jsonl" --set out="$WORK/fp32" \
+  --set lora.init_from="$WORK/trl/initial_adapter" --set lora.dropout=0 --set batch_size=2 \
+  --set packing=false --set shuffle=false --set lr_schedule=linear --set learning_rate=0.001 \
+  --set warmup_steps=0 --set max_steps=2 --set max_grad_norm=1 --set weight_decay=0 \
+  --set log_every=1 --set max_seq_len=512 --set seed=3 --set gradient_checkpointing=true \
+  --set lora.base_dtype=fp32 2>"$WORK/fp32.log" || {
+  cat "$WORK/fp32.log"
+  exit 1
+}
+/usr/bin/python3 - "$WORK/run/metrics.jsonl" "$WORK/fp32/metrics.jsonl" <<'PY'
+import json, sys
+held, wide = ({l["step"]: l for l in map(json.loads, open(f)) if "loss" in l and "lr" in l}
+              for f in sys.argv[1:])
+for s in (1, 2):
+    d = abs(held[s]["loss"] - wide[s]["loss"])
+    assert d <= 1e-5 * wide[s]["loss"], "step %d: bf16-held base %g, fp32 base %g" % (
+        s, held[s]["loss"], wide[s]["loss"])
+print("ok  base held in bf16 = base in fp32 at steps 1-2 (loss %.6f / %.6f); peak RSS %.0f / %.0f MB"
+      % (held[2]["loss"], wide[2]["loss"], held[2]["peak_rss_mb"], wide[2]["peak_rss_mb"]))
 PY
 
 # An adapter to start from whose shape is not the run's is refused by name.

@@ -604,6 +604,58 @@ TEST(Lora, BaseUntouchedPeftKeysAndMergeEqualsWPlusScaledBA) {
                            base_tensors.at("model.layers.0.mlp.up_proj.weight")));
 }
 
+// save_dtype=auto writes a full model in the type it came in; lora.base_dtype=auto holds a
+// bf16 base in bf16 and trains exactly as the widened base does.
+TEST(SaveDtype, AutoKeepsABf16ModelsTypeAndTheLoraBaseIsHeldInIt) {
+  auto dir = test::temp_dir("save_dtype");
+  auto fp32_base = make_chat_base(dir);
+  auto m = load_model_dir(fp32_base);
+  save_model_dir(dir + "/bf16", m, DType::BF16);
+  auto run = [&](const std::string& out, std::vector<std::string> extra) {
+    RecipeArgs args;
+    args.overrides = {"model=" + dir + "/bf16",
+                      "train=" + dir + "/train.jsonl",
+                      "out=" + dir + "/" + out,
+                      "max_steps=3",
+                      "batch_size=4",
+                      "max_seq_len=64",
+                      "log_every=1",
+                      "seed=5"};
+    args.overrides.insert(args.overrides.end(), extra.begin(), extra.end());
+    run_sft(args);
+    std::vector<double> losses;
+    std::ifstream metrics(dir + "/" + out + "/metrics.jsonl");
+    for (std::string line; std::getline(metrics, line);) {
+      auto j = nlohmann::json::parse(line);
+      if (j.contains("lr")) losses.push_back(j["loss"].get<double>());
+    }
+    return losses;
+  };
+  run("full", {});
+  EXPECT_EQ(checkpoint_dtype(dir + "/full/final"), DType::BF16);
+  run("full32", {"save_dtype=fp32"});
+  EXPECT_EQ(checkpoint_dtype(dir + "/full32/final"), DType::F32);
+  const std::vector<std::string> lora = {"lora.r=4", "lora.dropout=0", "learning_rate=0.01"};
+  auto held = run("held", lora);
+  auto wide = lora;
+  wide.push_back("lora.base_dtype=fp32");
+  auto widened = run("wide", wide);
+  ASSERT_EQ(held.size(), 3u);
+  ASSERT_EQ(widened.size(), 3u);
+  for (std::size_t i = 0; i < held.size(); ++i) EXPECT_NEAR(held[i], widened[i], 1e-5 * held[i]);
+  EXPECT_NE(held[0], held[2]);
+  RecipeArgs bad;
+  bad.overrides = {"model=" + fp32_base, "train=" + dir + "/train.jsonl", "out=" + dir + "/bad",
+                   "lora.r=4", "lora.base_dtype=int8"};
+  try {
+    run_sft(bad);
+    FAIL() << "lora.base_dtype=int8 was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("\"lora.base_dtype\" is \"int8\""), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace chosei
 
