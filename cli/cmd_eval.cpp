@@ -16,8 +16,8 @@ void print_eval_table(const nlohmann::json& r) {
   std::cout << std::left << std::setw(14) << "metric" << std::right << std::setw(14) << "model";
   if (side) std::cout << std::setw(14) << "baseline";
   std::cout << "\n";
-  for (const char* k :
-       {"loss", "perplexity", "token_f1", "rouge_l", "tokens", "examples", "generated"}) {
+  for (const char* k : {"loss", "perplexity", "token_f1", "rouge_l", "tokens", "examples",
+                        "generated", "general_loss", "general_perplexity"}) {
     if (!r["model"].contains(k)) continue;
     std::cout << std::left << std::setw(14) << k << std::right << std::fixed << std::setprecision(4)
               << std::setw(14) << r["model"][k].get<double>();
@@ -25,6 +25,9 @@ void print_eval_table(const nlohmann::json& r) {
       std::cout << std::setw(14) << r["baseline"][k].get<double>();
     std::cout << "\n";
   }
+  if (r.contains("forgetting"))
+    std::cout << "forgetting: general loss " << std::showpos << r["forgetting"].get<double>()
+              << std::noshowpos << " against the baseline\n";
 }
 
 void print_judged(const nlohmann::json& r) {
@@ -73,6 +76,10 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--baseline", ev->baseline, "A second model to compare side by side");
+  cmd->add_option("--general", ev->general,
+                  "General chat data (not the domain's): its loss for each model, and with "
+                  "--baseline the difference (what fine-tuning forgot)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--template", ev->chat_template,
                   "Chat template for the loss: a built-in's name or a Jinja file (a training "
                   "template for a model whose own is not prefix-preserving); default the model's");

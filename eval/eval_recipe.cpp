@@ -24,9 +24,15 @@ using nlohmann::json;
 
 namespace {
 
+struct DataLoss {
+  double sum = 0;
+  std::int64_t tokens = 0, examples = 0;
+};
+
 struct ModelScores {
   double loss_sum = 0;
   std::int64_t tokens = 0, examples = 0;
+  DataLoss general;
   double f1 = 0, rouge = 0;
   std::int64_t generated = 0;
   std::vector<std::string> answers;
@@ -38,31 +44,45 @@ struct ModelScores {
               {"examples", examples},
               {"generated", generated}};
     if (generated) j["token_f1"] = f1 / double(generated), j["rouge_l"] = rouge / double(generated);
+    if (general.tokens) {
+      const double g = general.sum / double(general.tokens);
+      j["general_loss"] = g, j["general_perplexity"] = std::exp(g);
+    }
     return j;
   }
 };
 
+// The summed loss on the assistant tokens of `data`, truncated to `max_len`.
+DataLoss loss_on(LoadedModel& m, const ChatTemplate& tmpl, const std::vector<Conversation>& data,
+                 std::int64_t max_len) {
+  SftTokenizeReport report;
+  auto examples = tokenize_conversations(data, *m.tokenizer.tokenizer, tmpl, max_len,
+                                         Truncation::kTruncate, &report);
+  // Packed rows (each document attends only to itself): the same loss, fewer forwards. Rows
+  // no longer than the longest document (at least 512): attention costs the square of a row.
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::size_t longest = 512;
+  for (const auto& e : examples) longest = std::max(longest, e.ids.size());
+  const auto row = std::min(static_cast<std::size_t>(max_len), longest);
+  const auto totals =
+      lm_loss_totals(m.model, make_batches(examples, order, /*pack=*/true, row, 8, 0));
+  return {totals.sum, totals.count, static_cast<std::int64_t>(examples.size())};
+}
+
 ModelScores score_model(const std::string& dir, const std::vector<Conversation>& data,
-                        const EvalArgs& a) {
+                        const std::vector<Conversation>& general, const EvalArgs& a) {
   auto m = load_model_dir(dir);
   m.model->set_precision(parse_precision(a.precision));
   // A base model gets the chat tokens SFT would add.
   const auto tmpl = ensure_chat_tokens(m, a.chat_template);
   const Tokenizer& tok = *m.tokenizer.tokenizer;
   ModelScores s;
-  SftTokenizeReport report;
   // Positions past the model's context would be extrapolation, not evaluation.
   const auto max_len = std::min(a.max_seq_len, m.model->config().max_position_embeddings);
-  auto examples = tokenize_conversations(data, tok, tmpl, max_len, Truncation::kTruncate, &report);
-  // Packed rows (each document attends only to itself): the same loss, fewer forwards.
-  std::vector<std::size_t> order(examples.size());
-  std::iota(order.begin(), order.end(), 0);
-  const auto totals = lm_loss_totals(
-      m.model,
-      make_batches(examples, order, /*pack=*/true, static_cast<std::size_t>(max_len), 8, 0));
-  s.loss_sum = totals.sum;
-  s.tokens = totals.count;
-  s.examples = static_cast<std::int64_t>(examples.size());
+  const auto domain = loss_on(m, tmpl, data, max_len);
+  s.loss_sum = domain.sum, s.tokens = domain.tokens, s.examples = domain.examples;
+  if (!general.empty()) s.general = loss_on(m, tmpl, general, max_len);
   const auto stops = stop_token_ids(m.eos_ids(), tmpl, tok);
   for (std::size_t i = 0; i < data.size() && static_cast<std::int64_t>(i) < a.max_examples; ++i) {
     const auto& turns = data[i].turns;
@@ -95,9 +115,11 @@ json run_eval(const EvalArgs& a) {
   ro.format = a.format;
   ro.column_map = parse_column_map(a.map);
   auto data = read_chat_dataset(a.data, ro).conversations;
-  auto ours = score_model(a.model, data, a);
+  std::vector<Conversation> general;
+  if (!a.general.empty()) general = read_chat_dataset(a.general, ChatReadOptions{}).conversations;
+  auto ours = score_model(a.model, data, general, a);
   ModelScores base;
-  if (!a.baseline.empty()) base = score_model(a.baseline, data, a);
+  if (!a.baseline.empty()) base = score_model(a.baseline, data, general, a);
   if (!a.out.empty()) {
     write_file_atomic(a.out, [&](std::ostream& out) {
       for (std::size_t i = 0; i < ours.answers.size(); ++i) {
@@ -117,6 +139,9 @@ json run_eval(const EvalArgs& a) {
   json result = {
       {"loss", summary["loss"]}, {"perplexity", summary["perplexity"]}, {"model", summary}};
   if (!a.baseline.empty()) result["baseline"] = base.summary();
+  if (!a.baseline.empty() && summary.contains("general_loss"))
+    result["forgetting"] =
+        summary["general_loss"].get<double>() - result["baseline"]["general_loss"].get<double>();
   return result;
 }
 

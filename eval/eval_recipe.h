@@ -18,11 +18,16 @@ struct EvalArgs {
   std::int64_t max_seq_len = 2048;
   std::string precision = "fp32";
   std::string chat_template;  // a built-in's name or a Jinja file; "": the model's own
+  // General chat data, not the domain's: its loss measures what fine-tuning forgot.
+  std::string general;
 };
 
 // Returns the summary: {"model": {...}, "baseline": {...}?} where each holds loss,
 // perplexity, tokens, examples, token_f1, rouge_l, generated. The top level also repeats
-// the evaluated model's "loss" and "perplexity".
+// the evaluated model's "loss" and "perplexity". With `general`, each also holds
+// general_loss and general_perplexity on it, and with a baseline the top level holds
+// "forgetting": the model's general loss minus the baseline's (catastrophic forgetting,
+// McCloskey & Cohen 1989: what domain fine-tuning cost the model on data it was not tuned on).
 nlohmann::json run_eval(const EvalArgs& args);
 
 }  // namespace chosei

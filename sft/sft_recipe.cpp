@@ -16,6 +16,7 @@
 #include "formats/peft_adapter.h"
 #include "generate/generation.h"
 #include "model/lora.h"
+#include "sft/data_mix.h"
 #include "sft/language_modeling_task.h"
 #include "tokenizer/chat_template.h"
 #include "tokenizer/extended_tokenizer.h"
@@ -55,6 +56,8 @@ TrainingSettings training_settings(RunConfig& cfg, const std::string& out) {
 
 struct DataSettings {
   std::string train, eval;
+  std::string mix;         // a general dataset blended in (sft/data_mix.h)
+  double mix_share = 0.1;  // its share of the training examples
   ChatReadOptions read;
   Truncation truncation = Truncation::kDrop;
 };
@@ -63,6 +66,15 @@ DataSettings data_settings(RunConfig& cfg) {
   DataSettings d;
   d.train = cfg.require_string("train");
   d.eval = cfg.get_string("eval", "");
+  d.mix = cfg.get_string("mix", "");
+  d.mix_share = cfg.get_double("mix_share", 0.1);
+  if (d.mix.empty() && cfg.has("mix_share"))
+    throw std::invalid_argument("config key \"mix_share\" needs \"mix\" (a general dataset)");
+  if (!d.mix.empty() && !std::filesystem::is_regular_file(d.mix))
+    throw std::invalid_argument("config key \"mix\": " + d.mix + ": no such file");
+  if (!d.mix.empty() && !(d.mix_share > 0 && d.mix_share < 1))
+    throw std::invalid_argument("config key \"mix_share\": " + std::to_string(d.mix_share) +
+                                " is not between 0 and 1");
   d.read.format = cfg.get_string("data.format", "auto");
   for (const auto& spec : cfg.get_strings("data.map", {}))
     for (auto& [col, role] : parse_column_map({spec})) d.read.column_map[col] = role;
@@ -104,6 +116,25 @@ std::vector<SftExample> load_sft_examples(const std::string& path, const DataSet
     std::cerr << ", " << report.dropped_no_target << " without assistant tokens dropped";
   std::cerr << "\n";
   return examples;
+}
+
+// The domain's training examples with data.mix's general ones blended in at data.mix_share;
+// the general file is read in its own format, with the run's template and truncation.
+std::vector<SftExample> blend_general_data(std::vector<SftExample> train, const DataSettings& d,
+                                           const LoadedModel& m, const ChatTemplate& tmpl,
+                                           std::int64_t max_seq_len, std::uint64_t seed) {
+  DataSettings general;
+  general.truncation = d.truncation;
+  std::vector<std::vector<ChatMessage>> unused;
+  auto mix = mix_general_examples(std::move(train),
+                                  load_sft_examples(d.mix, general, m, tmpl, max_seq_len, &unused),
+                                  d.mix_share, seed);
+  std::cerr << "mix: " << mix.general << " examples of " << d.mix << " blended in, "
+            << std::lround(100 * mix.share) << "% of " << mix.examples.size();
+  if (mix.share + 0.005 < d.mix_share)
+    std::cerr << " (the file is too small for " << std::lround(100 * d.mix_share) << "%)";
+  std::cerr << "\n";
+  return std::move(mix.examples);
 }
 
 // Training sequences past the model's context would meet positions it never saw (and RoPE
@@ -251,6 +282,9 @@ double run_sft(const RecipeArgs& args) {
       load_sft_examples(data.train, data, m, tmpl, settings.batching.max_seq_len, &train_prompts);
   auto eval = load_sft_examples(data.eval, data, m, tmpl, settings.batching.max_seq_len, &prompts);
   if (prompts.empty()) prompts = std::move(train_prompts);
+  if (!data.mix.empty())
+    train = blend_general_data(std::move(train), data, m, tmpl, settings.batching.max_seq_len,
+                               settings.loop.seed);
   return train_and_save(cfg, m, out, settings, precision, std::move(train), std::move(eval), lora,
                         lr_find, prompts);
 }

@@ -15,7 +15,12 @@ LossTotals lm_loss_totals(LlamaForCausalLM& model, const std::vector<PackedBatch
     ForwardOptions fwd;
     fwd.positions = b.positions;
     fwd.attention_mask = b.attention_mask;
-    auto loss = causal_lm_loss(model->forward(b.input_ids, fwd), b.targets);
+    // The head on the labeled rows only, a chunk at a time: no (B, T, V) logits tensor (a
+    // batch of 8 x 512 tokens over a 49k vocabulary would be 800 MB of them).
+    auto loss =
+        model->decode_only()
+            ? causal_lm_loss(model->forward(b.input_ids, fwd), b.targets)
+            : chunked_causal_lm_loss(*model, model->hidden_states(b.input_ids, fwd), b.targets);
     totals.sum += loss.sum.item<double>();
     totals.count += loss.count;
     totals.correct += loss.correct;

@@ -7,7 +7,8 @@ go to TRL as conversational prompt-completion pairs (the prompt: every message b
 the completion: the last), so TRL renders them with the model's own chat template and
 computes the loss on the completion only (TRL 1.13, trl/trainer/sft_trainer.py). SETTINGS.json
 has batch_size, learning_rate, max_steps, max_length, seed, lora_r, lora_alpha and
-lora_target_modules (an empty list: full fine-tuning); the run is sequential (no shuffling),
+lora_target_modules (an empty list: full fine-tuning), optionally gradient_checkpointing (TRL's
+default, true); the run is sequential (no shuffling),
 linear schedule without warmup, AdamW (betas 0.9/0.999, eps 1e-8, no weight decay), gradient
 clipping at 1.0, no dropout, fp32 on the CPU, TRL's default loss (chunked_nll).
 
@@ -65,7 +66,7 @@ def main(model_dir, data_path, settings_path, out_dir):
         packing=False, max_length=s["max_length"], shuffle_dataset=False,
         train_sampling_strategy="sequential", completion_only_loss=True, report_to="none",
         save_strategy="no", use_cpu=True, bf16=False, fp16=False, dataloader_num_workers=0,
-        disable_tqdm=True)
+        disable_tqdm=True, gradient_checkpointing=s.get("gradient_checkpointing", True))
     torch.manual_seed(s["seed"])
     log = StepLog()
     trainer = SFTTrainer(model=model, args=config, train_dataset=dataset,

@@ -121,10 +121,13 @@ TEST_P(FrozenBase, HalfHeldBaseTrainsAndDecodesAsItsWidenedCopy) {
   EXPECT_EQ(greedy(held, {3, 17, 40, 9}, 12), greedy(wide, {3, 17, 40, 9}, 12));
 
   merge_lora(*wide), merge_lora(*held);  // merged in fp32 whatever the base was held in
-  for (auto& p : held->named_parameters())
-    if (p.key().find("q_proj") != std::string::npos ||
-        p.key().find("down_proj") != std::string::npos)
+  for (auto& p : held->named_parameters()) {
+    const bool adapted = p.key().find("q_proj") != std::string::npos ||
+                         p.key().find("down_proj") != std::string::npos;
+    if (adapted) {
       EXPECT_EQ(p.value().scalar_type(), torch::kFloat32) << p.key();
+    }
+  }
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::allclose(wide->forward(ids), held->forward(ids), 1e-5, 1e-6));
 }
