@@ -19,7 +19,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 "$CHOSEI" model import --format gguf --weights "$GGUF" --out "$WORK/smollm2" --dtype bf16 >/dev/null
 /usr/bin/python3 "$ROOT/tests/reference/bitext_conversations.py" "$CSV" "$WORK/domain.jsonl" 48
-# Alpaca rows with short answers: 200 to blend in, 40 others held out for the measurement.
+head -n 16 "$WORK/domain.jsonl" >"$WORK/domain16.jsonl"
+# Alpaca rows with short answers: 200 to blend in, 24 others held out for the measurement.
 /usr/bin/python3 - "$ALPACA" "$WORK" <<'PY'
 import json, sys
 rows = [r for r in json.load(open(sys.argv[1])) if len(r["output"]) <= 500]
@@ -30,14 +31,14 @@ def write(path, part):
             f.write(json.dumps({"messages": [{"role": "user", "content": user},
                                              {"role": "assistant", "content": r["output"]}]}) + "\n")
 write(sys.argv[2] + "/general_train.jsonl", rows[:200])
-write(sys.argv[2] + "/general_heldout.jsonl", rows[200:240])
+write(sys.argv[2] + "/general_heldout.jsonl", rows[200:224])
 PY
 sft() {  # $1 out dir, then extra --set arguments
   local out="$1"
   shift
   "$CHOSEI" sft --set model="$WORK/smollm2" --set train="$WORK/domain.jsonl" --set out="$WORK/$out" \
     --set lora.r=16 --set lora.alpha=32 --set lora.dropout=0 --set learning_rate=0.002 \
-    --set batch_size=4 --set max_steps=24 --set max_seq_len=384 --set seed=2 --set log_every=0 \
+    --set batch_size=4 --set max_steps=20 --set max_seq_len=128 --set seed=2 --set log_every=0 \
     "$@" 2>"$WORK/$out.log" || {
     cat "$WORK/$out.log"
     exit 1
@@ -45,12 +46,12 @@ sft() {  # $1 out dir, then extra --set arguments
 }
 sft plain
 sft mixed --set mix="$WORK/general_train.jsonl" --set mix_share=0.5
-grep -q "^mix: 48 examples of $WORK/general_train.jsonl blended in, 50% of 96" "$WORK/mixed.log" || {
+grep -q "^mix: 4[0-9] examples of $WORK/general_train.jsonl blended in, 50% of 9[0-9]" "$WORK/mixed.log" || {
   cat "$WORK/mixed.log"
   exit 1
 }
 forgetting() {
-  "$CHOSEI" eval --model "$WORK/$1/final" --baseline "$WORK/smollm2" --data "$WORK/domain.jsonl" \
+  "$CHOSEI" eval --model "$WORK/$1/final" --baseline "$WORK/smollm2" --data "$WORK/domain16.jsonl" \
     --general "$WORK/general_heldout.jsonl" --max-examples 0 --json >"$WORK/$1.eval.json"
 }
 forgetting plain
@@ -64,7 +65,7 @@ for name, r in (("without mix", plain), ("with mix 0.5", mixed)):
         r["baseline"]["general_loss"], r["forgetting"]))
     assert abs(r["forgetting"] - (r["model"]["general_loss"] - r["baseline"]["general_loss"])) < 1e-9
     assert r["model"]["loss"] < r["baseline"]["loss"] - 0.2, "the domain was not learned"
-assert plain["forgetting"] > 0.02, "domain fine-tuning forgot nothing measurable"
+assert plain["forgetting"] > 0.01, "domain fine-tuning forgot nothing measurable"
 assert mixed["forgetting"] < plain["forgetting"] - 0.01, "mixing general data did not reduce forgetting"
 print("ok  forgetting measured by chosei eval --general, reduced by mix")
 PY
