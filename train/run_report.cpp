@@ -95,11 +95,12 @@ bool falling_steadily(const Series& s) {
 
 std::vector<std::string> write_run_report(const std::string& out_dir, const RunReportInput& in) {
   Series train, evals, lr, grad;
-  // A task's own metrics (a reward model's accuracy, DPO's rewards/margins) get a chart
-  // each: training means and, under "eval_" + name, validation values.
+  // A task's own metrics (a reward model's accuracy, DPO's rewards/margins) and the loop's
+  // throughput and memory (tokens_per_s, peak_rss_mb) get a chart each: training values and,
+  // under "eval_" + name, validation values.
   std::map<std::string, std::pair<Series, Series>> task_metrics;
-  static const std::set<std::string> kLoopKeys = {"step",      "epoch",        "loss",     "lr",
-                                                  "grad_norm", "tokens_per_s", "elapsed_s"};
+  static const std::set<std::string> kLoopKeys = {"step", "epoch",     "loss",
+                                                  "lr",   "grad_norm", "elapsed_s"};
   std::ifstream metrics((std::filesystem::path(out_dir) / "metrics.jsonl").string());
   std::string line;
   while (std::getline(metrics, line)) {

@@ -679,7 +679,14 @@ TEST(RunReport, OverfittingWarningAndInlineCharts) {
     std::ofstream m(dir + "/metrics.jsonl");
     for (auto [s, l] : evals) m << nlohmann::json{{"step", s}, {"eval_loss", l}}.dump() << "\n";
     for (auto [s, l] : train)
-      m << nlohmann::json{{"step", s}, {"loss", l}, {"lr", 0.001}, {"grad_norm", 1.0}}.dump()
+      m << nlohmann::json{{"step", s},
+                          {"loss", l},
+                          {"lr", 0.001},
+                          {"grad_norm", 1.0},
+                          {"tokens_per_s", 90},
+                          {"peak_rss_mb", 870},
+                          {"mean_token_accuracy", 0.6}}
+               .dump()
         << "\n";
   }
   RunReportInput in;
@@ -689,6 +696,10 @@ TEST(RunReport, OverfittingWarningAndInlineCharts) {
   ASSERT_EQ(warnings.size(), 1u);
   auto html = read_file(dir + "/report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
+  // The panels: accuracy, gradient norm, throughput and peak memory.
+  for (const char* chart :
+       {">gradient norm<", ">mean_token_accuracy<", ">tokens_per_s<", ">peak_rss_mb<"})
+    EXPECT_NE(html.find(chart), std::string::npos) << chart;
   EXPECT_NE(html.find("overfitting"), std::string::npos);
   EXPECT_NE(html.find("&lt;prompt&gt;"), std::string::npos) << "text must be escaped";
   EXPECT_EQ(html.find("<script"), std::string::npos);
