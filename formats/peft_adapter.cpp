@@ -139,16 +139,10 @@ namespace {
 
 // The type `config` holds the frozen base in; fp32 means as loaded.
 torch::ScalarType frozen_base_type(const LoraConfig& config, DType stored) {
-  const auto& wanted = config.base_dtype;
-  if (wanted == "bf16") return torch::kBFloat16;
-  if (wanted == "fp16") return torch::kFloat16;
-  if (wanted == "fp32") return torch::kFloat32;
-  if (wanted != "auto")
-    throw std::invalid_argument("config key \"lora.base_dtype\" is \"" + wanted +
-                                "\"; expected auto, fp32, bf16 or fp16");
-  if (stored == DType::BF16) return torch::kBFloat16;
-  if (stored == DType::F16) return torch::kFloat16;
-  return torch::kFloat32;
+  // read_lora_settings has checked the name; "auto" keeps a half-precision checkpoint's type.
+  if (config.base_dtype != "auto")
+    return to_scalar_type(dtype_from_precision_name(config.base_dtype));
+  return stored == DType::BF16 || stored == DType::F16 ? to_scalar_type(stored) : torch::kFloat32;
 }
 
 }  // namespace

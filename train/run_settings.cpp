@@ -25,9 +25,7 @@ void require_one_of(const std::string& key, const std::string& value,
 }  // namespace
 
 DType save_dtype_for(const RunSettings& settings, DType stored) {
-  if (settings.save_dtype == "fp32") return DType::F32;
-  if (settings.save_dtype == "bf16") return DType::BF16;
-  if (settings.save_dtype == "fp16") return DType::F16;
+  if (settings.save_dtype != "auto") return dtype_from_precision_name(settings.save_dtype);
   return stored == DType::BF16 || stored == DType::F16 ? stored : DType::F32;
 }
 
