@@ -72,7 +72,7 @@ void add_eval_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--top-p", jd->top_p, "Nucleus sampling (--judge)")->capture_default_str();
   cmd->add_option("--seed", jd->seed, "Seed of the first answer (--judge)")->capture_default_str();
-  cmd->add_option("--batch", jd->batch, "Answers decoded together (--judge)")
+  cmd->add_option("--batch", jd->batch, "Answers decoded together")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--baseline", ev->baseline, "A second model to compare side by side");
@@ -115,6 +115,7 @@ void add_eval_command(CLI::App& app) {
       return;
     }
     if (ev->data.empty()) throw std::invalid_argument("eval needs --data FILE (or --judge)");
+    ev->batch = jd->batch;
     auto r = run_eval(*ev);
     if (*json_out)
       std::cout << r.dump(2) << "\n";

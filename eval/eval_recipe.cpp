@@ -13,6 +13,7 @@
 #include "datasets/packed_batch.h"
 #include "datasets/sft_example.h"
 #include "formats/model_dir.h"
+#include "eval/prompt_answers.h"
 #include "generate/generation.h"
 #include "tokenizer/chat_template.h"
 #include "train/lm_evaluation.h"
@@ -83,27 +84,37 @@ ModelScores score_model(const std::string& dir, const std::vector<Conversation>&
   const auto domain = loss_on(m, tmpl, data, max_len);
   s.loss_sum = domain.sum, s.tokens = domain.tokens, s.examples = domain.examples;
   if (!general.empty()) s.general = loss_on(m, tmpl, general, max_len);
-  const auto stops = stop_token_ids(m.eos_ids(), tmpl, tok);
+  // Greedy answers, decoded `batch` at a time by the server's generation loop; an answer is
+  // cut where the model's context ends.
+  const auto context = m.model->config().max_position_embeddings;
+  std::vector<AnswerRequest> requests;
+  std::vector<std::size_t> asked;  // the conversation each request answers
   for (std::size_t i = 0; i < data.size() && static_cast<std::int64_t>(i) < a.max_examples; ++i) {
     const auto& turns = data[i].turns;
-    if (turns.empty() || turns.back().role != "assistant") {
-      s.answers.push_back("");
-      continue;
-    }
-    const auto prompt = prompt_messages(data[i]);
-    GenerateOptions g;
-    g.max_new_tokens = a.max_new_tokens;
-    g.sampling.temperature = 0;
-    g.eos_ids = stops;
-    auto ids = tmpl.render(tok, prompt, true).ids;
-    const auto room =
-        m.model->config().max_position_embeddings - static_cast<std::int64_t>(ids.size());
-    g.max_new_tokens = std::min(g.max_new_tokens, std::max<std::int64_t>(room, 0));
-    std::string answer = g.max_new_tokens > 0 ? generate(m.model, tok, ids, g).text : "";
-    s.f1 += token_f1(answer, turns.back().content);
-    s.rouge += rouge_l(answer, turns.back().content);
+    if (turns.empty() || turns.back().role != "assistant") continue;
+    AnswerRequest r;
+    r.messages = prompt_messages(data[i]);
+    r.sampling.temperature = 0;
+    const auto prompt_len = static_cast<std::int64_t>(tmpl.render(tok, r.messages, true).ids.size());
+    r.max_new_tokens = std::min(a.max_new_tokens, context - prompt_len);
+    if (r.max_new_tokens <= 0) continue;
+    requests.push_back(std::move(r));
+    asked.push_back(i);
+  }
+  const auto generated = std::min<std::size_t>(data.size(), std::max<std::int64_t>(a.max_examples, 0));
+  s.answers.assign(generated, "");
+  if (!requests.empty()) {
+    const AnsweringModel answering{m.model, &tok, tmpl, m.eos_ids(), dir};
+    const auto answers =
+        answer_requests(answering, requests, {a.batch, parse_precision(a.precision)});
+    for (std::size_t k = 0; k < answers.size(); ++k) s.answers[asked[k]] = answers[k].text;
+  }
+  for (std::size_t i = 0; i < generated; ++i) {
+    const auto& turns = data[i].turns;
+    if (turns.empty() || turns.back().role != "assistant") continue;
+    s.f1 += token_f1(s.answers[i], turns.back().content);
+    s.rouge += rouge_l(s.answers[i], turns.back().content);
     ++s.generated;
-    s.answers.push_back(answer);
   }
   return s;
 }

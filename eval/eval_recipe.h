@@ -15,6 +15,7 @@ struct EvalArgs {
   std::vector<std::string> map;
   std::int64_t max_examples = 50;  // answers to generate (0: none)
   std::int64_t max_new_tokens = 128;
+  std::int64_t batch = 8;  // answers decoded together
   std::int64_t max_seq_len = 2048;
   std::string precision = "fp32";
   std::string chat_template;  // a built-in's name or a Jinja file; "": the model's own
