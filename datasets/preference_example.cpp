@@ -47,17 +47,11 @@ PromptAnswerIds chat_ids(const std::vector<Turn>& prompt, const std::vector<Turn
     throw std::runtime_error(where + ": the " + tmpl.name() +
                              " template renders the prompt differently from the start of "
                              "prompt + answer; the answer's tokens cannot be located");
+  // The answer runs to the end of the rendering, the separator after its end-of-turn token
+  // included, as TRL's DPOTrainer and RewardTrainer take it (prompt + answer rendered, less
+  // the prompt): a score head reads its last token there, as transformers' sequence
+  // classification reads the last non-padding token of that rendering.
   out.prompt_tokens = prompt_ids.size();
-  // End at the final end-of-turn token: the separator the template writes after it is not
-  // part of the answer.
-  const auto eot = tmpl.end_of_turn_ids(tokenizer);
-  auto last = std::find_if(out.ids.rbegin(), out.ids.rend(), [&](TokenId id) {
-    return std::find(eot.begin(), eot.end(), id) != eot.end();
-  });
-  if (last != out.ids.rend()) {
-    const auto keep = static_cast<std::size_t>(out.ids.rend() - last);
-    if (keep > out.prompt_tokens) out.ids.resize(keep);
-  }
   return out;
 }
 

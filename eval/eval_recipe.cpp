@@ -12,8 +12,8 @@
 #include "datasets/chat_reader.h"
 #include "datasets/packed_batch.h"
 #include "datasets/sft_example.h"
-#include "formats/model_dir.h"
 #include "eval/prompt_answers.h"
+#include "formats/model_dir.h"
 #include "generate/generation.h"
 #include "tokenizer/chat_template.h"
 #include "train/lm_evaluation.h"
@@ -95,13 +95,15 @@ ModelScores score_model(const std::string& dir, const std::vector<Conversation>&
     AnswerRequest r;
     r.messages = prompt_messages(data[i]);
     r.sampling.temperature = 0;
-    const auto prompt_len = static_cast<std::int64_t>(tmpl.render(tok, r.messages, true).ids.size());
+    const auto prompt_len =
+        static_cast<std::int64_t>(tmpl.render(tok, r.messages, true).ids.size());
     r.max_new_tokens = std::min(a.max_new_tokens, context - prompt_len);
     if (r.max_new_tokens <= 0) continue;
     requests.push_back(std::move(r));
     asked.push_back(i);
   }
-  const auto generated = std::min<std::size_t>(data.size(), std::max<std::int64_t>(a.max_examples, 0));
+  const auto generated =
+      std::min<std::size_t>(data.size(), std::max<std::int64_t>(a.max_examples, 0));
   s.answers.assign(generated, "");
   if (!requests.empty()) {
     const AnsweringModel answering{m.model, &tok, tmpl, m.eos_ids(), dir};

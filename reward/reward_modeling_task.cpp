@@ -38,7 +38,11 @@ RewardModelingTask::RewardModelingTask(LlamaForSequenceClassification model,
 }
 
 TrainingBatches RewardModelingTask::train_batches(std::int64_t epoch, std::uint64_t seed) {
-  const auto order = epoch_order(train_.size(), seed, epoch);
+  std::vector<std::size_t> order(train_.size());
+  if (batching_.shuffle)
+    order = epoch_order(train_.size(), seed, epoch);
+  else
+    std::iota(order.begin(), order.end(), std::size_t{0});
   TrainingBatches out;
   const auto step = static_cast<std::size_t>(batching_.pairs_per_batch);
   for (std::size_t start = 0; start < order.size(); start += step) {

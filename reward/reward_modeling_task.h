@@ -22,6 +22,7 @@ struct RewardBatching {
   bool packing = true;
   TokenId pad_id = 0;
   double center_rewards = 0;  // eta of the centering term
+  bool shuffle = true;        // false: the file's order every epoch (as TRL's sequential sampler)
 };
 
 class RewardModelingTask : public TrainingTask {

@@ -100,6 +100,7 @@ double run_reward_train(const RecipeArgs& args) {
   read.skip_invalid = cfg.get_bool("data.skip_invalid", false);
   RewardBatching batching;
   batching.center_rewards = cfg.get_double("center_rewards", 0.0);
+  batching.shuffle = cfg.get_bool("shuffle", true);
   auto lora = read_lora_settings(cfg, base);
   const auto precision = parse_precision(cfg.get_string("precision", "fp32"));
   cfg.check_all_used();

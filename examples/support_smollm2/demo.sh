@@ -47,9 +47,13 @@ stage() {  # NAME HEADLINE: closes the previous stage's timing and starts this o
   [ -z "$1" ] || say "$2"
 }
 if [ "$MODE" = quick ]; then
-  SFT_EPOCHS=2 SFT_BATCH=4 RM_EPOCHS=1 DPO_ROUNDS=1 DPO_SAMPLES=4 RLOO_STEPS=8 JUDGE_SAMPLES=1 NEW=96
+  SFT_LR=1e-3 SFT_BATCH=4 LABEL_SAMPLES=1 RM_EPOCHS=1 DPO_ROUNDS=1 DPO_SAMPLES=2 RLOO_STEPS=4
+  JUDGE_SAMPLES=1 NEW=96 QUESTIONS=10
+  ASKED=(smollm2-base support-aligned)
 else
-  SFT_EPOCHS=1 SFT_BATCH=8 RM_EPOCHS=1 DPO_ROUNDS=2 DPO_SAMPLES=4 RLOO_STEPS=40 JUDGE_SAMPLES=2 NEW=128
+  SFT_LR=5e-4 SFT_BATCH=8 LABEL_SAMPLES=2 RM_EPOCHS=2 DPO_ROUNDS=2 DPO_SAMPLES=4 RLOO_STEPS=30
+  JUDGE_SAMPLES=1 NEW=128 QUESTIONS=10
+  ASKED=(smollm2-base support-sft support-aligned)
 fi
 GEN=(--precision bf16 --batch 16)
 PACKS=(--pack pii --pack "$K/no_prices_pack.json")
@@ -77,7 +81,7 @@ $PY "$HERE/prepare.py" "$D" "$K" "$D" "$DATA" "$D" "$MODE"
 
 stage "sft" "SFT: LoRA r 16 on every projection, the model's own chat template, assistant tokens only"
 "$CHOSEI" sft --set model="$OUT/base" --set train="$D/sft.jsonl" --set out="$OUT/sft" "${LORA[@]}" \
-  --set epochs=$SFT_EPOCHS --set batch_size=$SFT_BATCH --set learning_rate=5e-4 \
+  --set epochs=1 --set batch_size=$SFT_BATCH --set learning_rate=$SFT_LR \
   --set lr_schedule=cosine --set warmup_steps=3 --set max_seq_len=512 --set packing=false \
   --set log_every=5 --set seed=1
 "$CHOSEI" lora merge --base "$OUT/base" --adapter "$OUT/sft/final" --out "$OUT/sft-model"
@@ -93,7 +97,7 @@ L="$OUT/labeling"
 rm -rf "$L" && mkdir -p "$L"
 "$CHOSEI" label create --db "$L/support.db" --name support-pilot --prompts "$D/label_prompts.jsonl" \
   --model support-sft="$OUT/sft-model" --model smollm2-base="$OUT/base" --temperature 0.7 \
-  --top-p 0.9 --max-new-tokens $NEW --batch 16 --precision bf16 --overlap 3 --seed 1 \
+  --top-p 0.9 --max-new-tokens $NEW --batch 16 --precision bf16 --overlap 3 --seed 1 --samples $LABEL_SAMPLES \
   --guidelines "$K/labeling_guidelines.md"
 printf 'ana demo-key-ana\nben demo-key-ben\nchi demo-key-chi\n' >"$L/annotators.txt"
 "$CHOSEI" label serve --db "$L/support.db" --annotators "$L/annotators.txt" \
@@ -147,11 +151,12 @@ for round in $(seq 1 $DPO_ROUNDS); do
   $PY "$K/best_worst_pairs.py" "$A/samples.$round.jsonl" "$D/dpo_references.jsonl" \
     "$A/reference_scores.jsonl" "$A/pairs.$round.jsonl"
   "$CHOSEI" align --set method=dpo --set model="$POLICY" --set train="$A/pairs.$round.jsonl" \
-    --set out="$A/dpo.$round" "${LORA[@]}" --set epochs=2 --set batch_size=4 --set learning_rate=2e-4 \
+    --set out="$A/dpo.$round" "${LORA[@]}" --set epochs=1 --set batch_size=4 --set learning_rate=2e-4 \
     --set beta=0.1 --set sft_weight=1.0 --set max_seq_len=512 --set warmup_steps=2 \
     --set log_every=5 --set seed=1
   "$CHOSEI" lora merge --base "$POLICY" --adapter "$A/dpo.$round/final" --out "$A/dpo-model.$round"
   POLICY="$A/dpo-model.$round"
+  if [ "$DPO_ROUNDS" = 1 ]; then BEST="$POLICY" BEST_DEV="(one round: not judged)" && break; fi
   "$CHOSEI" eval --model "$POLICY" --baseline "$OUT/sft-model" --judge "$RM" --prompts "$D/dev_prompts.jsonl" \
     --samples 2 --temperature 0.7 --max-new-tokens $NEW "${GEN[@]}" --json >"$A/dev.$round.json"
   dev=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["win_rate"])' "$A/dev.$round.json")
@@ -170,7 +175,7 @@ stage "RLOO" "RLOO from the DPO model: the reward model plus the safety filters'
 "$CHOSEI" align --set method=rloo --set model="$OUT/dpo-model" --set prompts="$D/rl_prompts.jsonl" \
   --set eval="$D/redteam_eval.jsonl" --set reward_model="$RM" "${LORA[@]}" \
   --set packs="pii,$K/no_prices_pack.json" --set safety_penalty=2 --set redact_penalty=2 \
-  --set batch_size=8 --set max_steps=$RLOO_STEPS --set learning_rate=1e-4 --set warmup_steps=0 \
+  --set batch_size=8 --set max_steps=$RLOO_STEPS --set learning_rate=5e-5 --set warmup_steps=0 \
   --set beta=0.05 --set max_new_tokens=64 --set temperature=1.0 --set eval_every=$RLOO_STEPS \
   --set log_every=2 --set max_seq_len=512 --set precision=bf16 --set seed=1 --set out="$A/rloo"
 "$CHOSEI" lora merge --base "$OUT/dpo-model" --adapter "$A/rloo/final" --out "$OUT/aligned-model"
@@ -189,8 +194,8 @@ SERVE_PID=$!
 trap 'kill -TERM $SERVE_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do grep -q "listening on" "$S/serve.log" && break; sleep 0.1; done
 BASE_URL=$(sed -n 's/^listening on //p' "$S/serve.log")
-node "$HERE/ask_in_browser.mjs" "$BASE_URL" demo-chat-key "$HERE/ten_questions.txt" "$S" \
-  smollm2-base support-sft support-aligned >"$S/asked.log"
+head -n $QUESTIONS "$HERE/ten_questions.txt" >"$S/questions.txt"
+node "$HERE/ask_in_browser.mjs" "$BASE_URL" demo-chat-key "$S/questions.txt" "$S" "${ASKED[@]}" >"$S/asked.log"
 kill -TERM $SERVE_PID && wait $SERVE_PID || true
 trap - EXIT
 $PY "$HERE/transcript.py" "$S/transcript.json" >"$S/transcript.md"

@@ -26,10 +26,10 @@ import json
 import sys
 
 SIZES = {  # quick: ~10 minutes on 2 cores; full: ~an hour
-    "quick": dict(sft=64, sft_kumo=24, heldout=24, heldout_kumo=8, label=24, kumo_pairs=48,
-                  kumo_pairs_val=48, dpo=32, dev=8, rl=32, xstest=50, general=24),
-    "full": dict(sft=480, sft_kumo=120, heldout=96, heldout_kumo=32, label=96, kumo_pairs=160,
-                 kumo_pairs_val=80, dpo=128, dev=32, rl=128, xstest=250, general=100),
+    "quick": dict(sft=48, sft_kumo=12, heldout=12, heldout_kumo=4, label=16, kumo_pairs=24,
+                  kumo_pairs_val=32, dpo=12, dev=8, rl=16, xstest=16, general=16),
+    "full": dict(sft=360, sft_kumo=96, heldout=64, heldout_kumo=16, label=80, kumo_pairs=96,
+                 kumo_pairs_val=80, dpo=40, dev=24, rl=96, xstest=100, general=64),
 }
 
 

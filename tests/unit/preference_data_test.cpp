@@ -169,7 +169,7 @@ class PreferenceTokenization : public ::testing::Test {
   std::unique_ptr<ChatTemplate> tmpl_;
 };
 
-TEST_F(PreferenceTokenization, ChatPromptIsAPrefixAndTheSequenceEndsAtTheEndOfTurn) {
+TEST_F(PreferenceTokenization, ChatPromptIsAPrefixAndTheSequenceIsTheWholeRendering) {
   const auto& t = *tok_.tokenizer;
   std::vector<Turn> prompt = {{"user", "Where is my order?", std::nullopt}};
   std::vector<Turn> answer = {{"assistant", "It ships today.", std::nullopt}};
@@ -177,12 +177,21 @@ TEST_F(PreferenceTokenization, ChatPromptIsAPrefixAndTheSequenceEndsAtTheEndOfTu
   auto alone = tmpl_->render(t, {{"user", "Where is my order?", true}}, true).ids;
   ASSERT_EQ(ids.prompt_tokens, alone.size());
   EXPECT_TRUE(std::equal(alone.begin(), alone.end(), ids.ids.begin()));
-  EXPECT_EQ(ids.ids.back(), t.token_to_id("<|im_end|>"));
+  // As TRL tokenizes a pair: the rendering of prompt + answer, the template's separator after
+  // the end-of-turn token included.
+  const auto whole =
+      tmpl_
+          ->render(t,
+                   {{"user", "Where is my order?", true}, {"assistant", "It ships today.", true}},
+                   false)
+          .ids;
+  EXPECT_EQ(ids.ids, whole);
+  const auto end = std::find(ids.ids.rbegin(), ids.ids.rend(), t.token_to_id("<|im_end|>"));
+  ASSERT_NE(end, ids.ids.rend());
+  EXPECT_EQ(t.decode(std::vector<TokenId>(end.base(), ids.ids.end())), "\n")
+      << "the separator the template writes after the answer's end-of-turn";
   EXPECT_EQ(std::count(ids.ids.begin(), ids.ids.end(), t.token_to_id("<|im_end|>")), 2)
       << "one end-of-turn for the user turn, one for the answer";
-  EXPECT_EQ(t.decode(std::vector<TokenId>(ids.ids.begin() + static_cast<long>(ids.prompt_tokens),
-                                          ids.ids.end() - 1)),
-            "It ships today.");
 }
 
 TEST_F(PreferenceTokenization, RawTextIsPromptThenAnswerThenEosWithoutTemplate) {
