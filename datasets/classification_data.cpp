@@ -85,7 +85,8 @@ PromptAnswerIds classification_ids(const ClassificationRecord& r, const Tokenize
   if (!r.is_chat())
     return tokenize_prompt_answer(true, {{"user", r.text, {}}}, {}, tokenizer, tmpl, where);
   std::vector<Turn> context(r.turns.begin(), r.turns.end() - 1);
-  return tokenize_prompt_answer(false, context, {r.turns.back()}, tokenizer, tmpl, where);
+  return tokenize_prompt_answer(false, context, {r.turns.back()}, tokenizer, tmpl, where,
+                                AnswerEnd::kEndOfTurn);
 }
 
 std::vector<ClassificationExample> tokenize_classification_records(

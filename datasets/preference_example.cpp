@@ -32,9 +32,21 @@ PromptAnswerIds raw_ids(const std::vector<Turn>& prompt, const std::vector<Turn>
   return out;
 }
 
+// Drops the separator the template writes after the answer's end-of-turn token.
+void cut_at_last_end_of_turn(PromptAnswerIds& out, const Tokenizer& tokenizer,
+                             const ChatTemplate& tmpl) {
+  const auto eot = tmpl.end_of_turn_ids(tokenizer);
+  auto last = std::find_if(out.ids.rbegin(), out.ids.rend(), [&](TokenId id) {
+    return std::find(eot.begin(), eot.end(), id) != eot.end();
+  });
+  if (last == out.ids.rend()) return;
+  const auto keep = static_cast<std::size_t>(out.ids.rend() - last);
+  if (keep > out.prompt_tokens) out.ids.resize(keep);
+}
+
 PromptAnswerIds chat_ids(const std::vector<Turn>& prompt, const std::vector<Turn>& answer,
                          const Tokenizer& tokenizer, const ChatTemplate& tmpl,
-                         const std::string& where) {
+                         const std::string& where, AnswerEnd end) {
   auto messages = chat_messages(prompt);
   auto prompt_ids = tmpl.render(tokenizer, messages, /*add_generation_prompt=*/true).ids;
   for (const auto& m : chat_messages(answer)) messages.push_back(m);
@@ -47,11 +59,8 @@ PromptAnswerIds chat_ids(const std::vector<Turn>& prompt, const std::vector<Turn
     throw std::runtime_error(where + ": the " + tmpl.name() +
                              " template renders the prompt differently from the start of "
                              "prompt + answer; the answer's tokens cannot be located");
-  // The answer runs to the end of the rendering, the separator after its end-of-turn token
-  // included, as TRL's DPOTrainer and RewardTrainer take it (prompt + answer rendered, less
-  // the prompt): a score head reads its last token there, as transformers' sequence
-  // classification reads the last non-padding token of that rendering.
   out.prompt_tokens = prompt_ids.size();
+  if (end == AnswerEnd::kEndOfTurn) cut_at_last_end_of_turn(out, tokenizer, tmpl);
   return out;
 }
 
@@ -59,9 +68,10 @@ PromptAnswerIds chat_ids(const std::vector<Turn>& prompt, const std::vector<Turn
 
 PromptAnswerIds tokenize_prompt_answer(bool raw, const std::vector<Turn>& prompt,
                                        const std::vector<Turn>& answer, const Tokenizer& tokenizer,
-                                       const ChatTemplate& tmpl, const std::string& where) {
+                                       const ChatTemplate& tmpl, const std::string& where,
+                                       AnswerEnd end) {
   return raw ? raw_ids(prompt, answer, tokenizer)
-             : chat_ids(prompt, answer, tokenizer, tmpl, where);
+             : chat_ids(prompt, answer, tokenizer, tmpl, where, end);
 }
 
 std::vector<PreferenceExample> tokenize_preference_pairs(const std::vector<PreferencePair>& pairs,

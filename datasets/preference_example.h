@@ -37,11 +37,23 @@ struct PreferenceTokenizeReport {
   std::int64_t kept = 0, dropped_too_long = 0, dropped_prompt_too_long = 0;
 };
 
+// Where a templated answer's ids end.
+enum class AnswerEnd {
+  // The whole rendering, the separator after the end-of-turn token included: as TRL's
+  // DPOTrainer and RewardTrainer tokenize a pair, and where transformers' sequence
+  // classification reads a score (the last non-padding token).
+  kWholeRendering,
+  // At the answer's end-of-turn token: the classifiers' reading (the shipped safety-small
+  // was trained on it).
+  kEndOfTurn,
+};
+
 // Throws std::runtime_error at the pair's file:line when the template does not render the
 // prompt as a prefix of prompt + answer.
 PromptAnswerIds tokenize_prompt_answer(bool raw, const std::vector<Turn>& prompt,
                                        const std::vector<Turn>& answer, const Tokenizer& tokenizer,
-                                       const ChatTemplate& tmpl, const std::string& where);
+                                       const ChatTemplate& tmpl, const std::string& where,
+                                       AnswerEnd end = AnswerEnd::kWholeRendering);
 
 std::vector<PreferenceExample> tokenize_preference_pairs(const std::vector<PreferencePair>& pairs,
                                                          const Tokenizer& tokenizer,

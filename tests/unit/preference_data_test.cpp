@@ -194,6 +194,18 @@ TEST_F(PreferenceTokenization, ChatPromptIsAPrefixAndTheSequenceIsTheWholeRender
       << "one end-of-turn for the user turn, one for the answer";
 }
 
+TEST_F(PreferenceTokenization, ClassifierReadingEndsAtTheAnswersEndOfTurn) {
+  const auto& t = *tok_.tokenizer;
+  std::vector<Turn> prompt = {{"user", "Where is my order?", std::nullopt}};
+  std::vector<Turn> answer = {{"assistant", "It ships today.", std::nullopt}};
+  auto whole = tokenize_prompt_answer(false, prompt, answer, t, *tmpl_, "x:1");
+  auto cut = tokenize_prompt_answer(false, prompt, answer, t, *tmpl_, "x:1", AnswerEnd::kEndOfTurn);
+  EXPECT_EQ(cut.prompt_tokens, whole.prompt_tokens);
+  ASSERT_LT(cut.ids.size(), whole.ids.size());
+  EXPECT_TRUE(std::equal(cut.ids.begin(), cut.ids.end(), whole.ids.begin()));
+  EXPECT_EQ(cut.ids.back(), t.token_to_id("<|im_end|>"));
+}
+
 TEST_F(PreferenceTokenization, RawTextIsPromptThenAnswerThenEosWithoutTemplate) {
   const auto& t = *tok_.tokenizer;
   auto ids =
