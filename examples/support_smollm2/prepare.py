@@ -25,7 +25,7 @@ import csv
 import json
 import sys
 
-SIZES = {  # quick: ~10 minutes on 2 cores; full: ~an hour
+SIZES = {  # quick: ~12 minutes on 2 cores (measured); full: aimed at an hour
     "quick": dict(sft=48, sft_kumo=12, heldout=12, heldout_kumo=4, label=16, kumo_pairs=24,
                   kumo_pairs_val=32, dpo=12, dev=8, rl=16, xstest=16, general=16),
     "full": dict(sft=360, sft_kumo=96, heldout=64, heldout_kumo=16, label=80, kumo_pairs=96,
