@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -37,9 +38,13 @@ std::string reference_cases() {
         if (e.path().filename() == "tokenizer_config.json") inputs.push_back(e.path().string());
     std::sort(inputs.begin() + 1, inputs.end());
     std::string log;
+    // Templates print today's date (strftime_now): the cached renderings are today's only.
+    const std::time_t now = std::time(nullptr);
+    char today[16];
+    std::strftime(today, sizeof today, "%Y-%m-%d", std::localtime(&now));
     const auto out = test::cached_reference_dir(
-        test::reference_env_python() + " " + script + " " + shared + " " +
-            (models.empty() ? std::string("/nonexistent") : models),
+        "CHOSEI_REFERENCE_DAY=" + std::string(today) + " " + test::reference_env_python() + " " +
+            script + " " + shared + " " + (models.empty() ? std::string("/nonexistent") : models),
         inputs, &log);
     EXPECT_FALSE(out.empty()) << log;
     return out;
@@ -135,9 +140,9 @@ TEST(JinjaTemplates, ErrorsNameLineAndColumn) {
   // huge power is computed by squaring (no hang).
   EXPECT_EQ(jinja::Template("{{ 2 ** 62 }}|{{ (-1) ** 1000000000000000001 }}").render({}).text,
             "4611686018427387904|-1");
-  for (const char* past : {"{{ 2 ** 63 }}", "{{ 2 ** 1000000000000000 }}",
-                           "{{ 9223372036854775807 + 1 }}", "{{ 99999999999999999999999 }}",
-                           "{{ (1e999)|int }}"})
+  for (const char* past :
+       {"{{ 2 ** 63 }}", "{{ 2 ** 1000000000000000 }}", "{{ 9223372036854775807 + 1 }}",
+        "{{ 99999999999999999999999 }}", "{{ (1e999)|int }}"})
     EXPECT_THROW(jinja::Template(past).render({}), jinja::TemplateError) << past;
   try {
     jinja::Template("{{ raise_exception('Conversation roles must alternate') }}").render({});
