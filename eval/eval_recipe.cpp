@@ -14,7 +14,6 @@
 #include "datasets/sft_example.h"
 #include "eval/prompt_answers.h"
 #include "formats/model_dir.h"
-#include "generate/generation.h"
 #include "tokenizer/chat_template.h"
 #include "train/lm_evaluation.h"
 #include "train/text_metrics.h"

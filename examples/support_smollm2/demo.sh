@@ -123,7 +123,7 @@ cat "$L/preferences.jsonl" "$R/kumo_pairs.trl.jsonl" >"$R/train.jsonl"
   "${LORA[@]}" --set epochs=$RM_EPOCHS --set batch_size=8 --set learning_rate=5e-4 \
   --set lr_schedule=cosine --set warmup_steps=3 --set max_seq_len=512 --set log_every=5 --set seed=1
 RM="$R/run/final"
-"$CHOSEI" reward eval --model "$RM" --data "$D/kumo_pairs_val.jsonl" --json >"$R/eval.json"
+"$CHOSEI" reward eval --model "$RM" --data "$D/kumo_pairs_val.jsonl" --report "$R/eval.html" --json >"$R/eval.json"
 $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print("reward model on %d held-out Kumo pairs: accuracy %.3f (95%% %.3f-%.3f); shorter answer wins %.3f, longer %.3f" % (r["pairs"], r["accuracy"], *r["accuracy_ci95"], r["shorter_answer_wins"], r["longer_answer_wins"]))' "$R/eval.json"
 
 judge() {  # MODEL BASELINE OUT_JSON [extra eval options]: judged on the held-out prompts
